@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { VelocityState, type VelocityEvent } from './velocity.js';
+
+const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
+
+function event(time: number, amount = 10, extra: Partial<VelocityEvent> = {}): VelocityEvent {
+  return {
+    accountId: 'acc-1',
+    time,
+    amount,
+    originCountry: null,
+    destinationCountry: null,
+    balance: null,
+    ...extra,
+  };
+}
+
+describe('VelocityState', () => {
+  it('counts the transaction itself and earlier ones within 60 s, boundary included', () => {
+    const state = new VelocityState();
+    state.next(event(T0, 5));
+    state.next(event(T0 + 30_000, 7));
+    const third = state.next(event(T0 + 60_000, 11));
+    expect(third.count_60s).toBe(3);
+    expect(third.sum_60s).toBe(23);
+    const fourth = state.next(event(T0 + 60_001, 1));
+    expect(fourth.count_60s).toBe(3); // T0 has left the window
+    expect(fourth.count_1h).toBe(4);
+    expect(fourth.prior_transactions).toBe(3);
+  });
+
+  it('keeps accounts apart', () => {
+    const state = new VelocityState();
+    state.next(event(T0));
+    const other = state.next(event(T0, 10, { accountId: 'acc-2' }));
+    expect(other.count_60s).toBe(1);
+    expect(other.prior_transactions).toBe(0);
+    expect(other.seconds_since_previous).toBeNull();
+  });
+
+  it('counts a late arrival for later decisions but ignores transactions timed after t', () => {
+    const state = new VelocityState();
+    state.next(event(T0 + 50_000));
+    const late = state.next(event(T0)); // arrives after, timed before
+    expect(late.count_60s).toBe(1); // the T0+50s one is in the future of this one
+    expect(late.prior_transactions).toBe(1);
+    const after = state.next(event(T0 + 55_000));
+    expect(after.count_60s).toBe(3);
+    expect(after.seconds_since_previous).toBe(5);
+  });
+
+  it('computes balance, cross-border, hour and distinct destinations', () => {
+    const state = new VelocityState();
+    state.next(event(T0, 10, { destinationCountry: 'FR' }));
+    state.next(event(T0 + 1000, 10, { destinationCountry: 'DE' }));
+    const f = state.next(
+      event(T0 + 2000, 90, { originCountry: 'ES', destinationCountry: 'FR', balance: 100 }),
+    );
+    expect(f.distinct_destinations_24h).toBe(2);
+    expect(f.amount_to_balance).toBeCloseTo(0.9);
+    expect(f.cross_border).toBe(1);
+    expect(f.hour_of_day).toBe(12);
+    expect(state.features(event(T0, 1, { balance: 0 })).amount_to_balance).toBeNull();
+  });
+
+  it('forget undoes record', () => {
+    const state = new VelocityState();
+    state.next(event(T0));
+    const e = event(T0 + 1);
+    state.record(e);
+    state.forget(e);
+    expect(state.features(event(T0 + 2)).count_60s).toBe(2);
+    expect(state.features(event(T0 + 2)).prior_transactions).toBe(1);
+  });
+
+  it('agrees with a brute-force count for any arrival order', () => {
+    const times = fc.array(fc.integer({ min: 0, max: 200_000 }), { minLength: 1, maxLength: 40 });
+    fc.assert(
+      fc.property(times, (offsets) => {
+        const state = new VelocityState();
+        const seen: number[] = [];
+        for (const offset of offsets) {
+          const t = T0 + offset;
+          const f = state.next(event(t));
+          const expected = seen.filter((s) => s >= t - 60_000 && s <= t).length + 1;
+          expect(f.count_60s).toBe(expected);
+          expect(f.prior_transactions).toBe(seen.length);
+          seen.push(t);
+        }
+      }),
+    );
+  });
+});

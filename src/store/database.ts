@@ -1,0 +1,78 @@
+import { Kysely, Migrator, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { AppError } from '../errors.js';
+import { migrationProvider } from './migrations/index.js';
+import { SqliteWorkerDialect } from './sqlite-worker.dialect.js';
+import type { Database } from './schema.js';
+
+export type { Database } from './schema.js';
+export type Dialect = 'sqlite' | 'postgres';
+
+/** An open store: the Kysely handle and what is needed to close it. */
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+  /** Where the data lives, for messages (a file path or a URL without password). */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** SQLite file path (`:memory:` for tests), `sqlite:`/`file:` URL, or `postgres://…` URL. */
+  readonly url: string;
+  readonly sqliteSynchronous?: 'full' | 'normal';
+  /** PostgreSQL connection pool size. Default 10. */
+  readonly poolSize?: number;
+}
+
+/** True for `postgres://` and `postgresql://` URLs. */
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
+}
+
+/** Opens the store named by `url`: PostgreSQL for `postgres://…`, otherwise a SQLite file. */
+export function openStore(options: StoreOptions): Store {
+  if (isPostgresUrl(options.url)) return openPostgres(options.url, options.poolSize ?? 10);
+  return openSqlite(sqlitePath(options.url), options.sqliteSynchronous ?? 'full');
+}
+
+// int8 (count(*), bigint columns) arrives as text by default; every value we store fits a double.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+function openPostgres(url: string, poolSize: number): Store {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle connection dropped by the server (restart, failover) must not crash the process:
+  // the pool replaces it, and queries in flight fail with their own errors.
+  pool.on('error', (error) =>
+    console.error('PostgreSQL connection lost; the pool reconnects:', error.message),
+  );
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    dialect: 'postgres',
+    location: url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@'),
+    close: () => db.destroy(),
+  };
+}
+
+function sqlitePath(url: string): string {
+  return url.replace(/^(sqlite|file):(\/\/)?/, '');
+}
+
+function openSqlite(path: string, synchronous: 'full' | 'normal'): Store {
+  const db = new Kysely<Database>({ dialect: new SqliteWorkerDialect({ path, synchronous }) });
+  return { db, dialect: 'sqlite', location: path, close: () => db.destroy() };
+}
+
+/** Brings the schema up to date; safe to run at every start. */
+export async function migrate(db: Kysely<Database>): Promise<void> {
+  // Features add migrations independently; a database may have run a later one first.
+  const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    throw new AppError('STORE_UNAVAILABLE', `Migration ${failed?.migrationName ?? ''} failed`, {
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,25 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import { initial } from './0001-initial.js';
+import { models } from './0002-models.js';
+import { structuring } from './0003-structuring.js';
+import { transactionPartition } from './0004-transaction-partition.js';
+import { auditLog } from './0005-audit-log.js';
+import { identity } from './0006-identity.js';
+import { webhooks } from './0006-webhooks.js';
+import { apiKeyRateLimit } from './0007-api-key-rate-limit.js';
+
+const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001-initial': initial,
+  '0002-models': models,
+  '0003-structuring': structuring,
+  '0004-transaction-partition': transactionPartition,
+  '0005-audit-log': auditLog,
+  '0006-identity': identity,
+  '0006-webhooks': webhooks,
+  '0007-api-key-rate-limit': apiKeyRateLimit,
+};
+
+/** Migrations are compiled into the program, so they run the same from src/ and dist/. */
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve({ ...MIGRATIONS }),
+};

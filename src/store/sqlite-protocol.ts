@@ -1,0 +1,19 @@
+/** Messages between the SQLite worker thread and the Kysely driver. */
+export interface SqliteWorkerOptions {
+  readonly path: string;
+  readonly synchronous: 'full' | 'normal';
+}
+
+export interface SqliteRequest {
+  readonly id: number;
+  readonly sql: string;
+  readonly parameters: readonly unknown[];
+}
+
+export interface SqliteResponse {
+  readonly id: number;
+  readonly rows?: unknown[];
+  readonly changes?: number;
+  readonly lastInsertRowid?: number;
+  readonly error?: { readonly message: string; readonly code?: string | undefined };
+}

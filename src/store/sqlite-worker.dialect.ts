@@ -1,0 +1,142 @@
+import type { Worker } from 'node:worker_threads';
+import {
+  CompiledQuery,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  type DatabaseConnection,
+  type DatabaseIntrospector,
+  type Dialect,
+  type DialectAdapter,
+  type Driver,
+  type Kysely,
+  type QueryCompiler,
+  type QueryResult,
+} from 'kysely';
+import { startWorker } from '../shared/worker-thread.js';
+import type { SqliteRequest, SqliteResponse, SqliteWorkerOptions } from './sqlite-protocol.js';
+
+/** Error raised by SQLite in the worker; `code` is SQLite's (e.g. SQLITE_CONSTRAINT_PRIMARYKEY). */
+export class SqliteError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+    this.name = 'SqliteError';
+  }
+}
+
+/**
+ * Kysely dialect running better-sqlite3 in a worker thread: same SQL as Kysely's
+ * SqliteDialect, but no query (and no fsync) ever blocks the caller's event loop.
+ */
+export class SqliteWorkerDialect implements Dialect {
+  constructor(private readonly options: SqliteWorkerOptions) {}
+
+  createAdapter(): DialectAdapter {
+    return new SqliteAdapter();
+  }
+  createDriver(): Driver {
+    return new SqliteWorkerDriver(this.options);
+  }
+  createQueryCompiler(): QueryCompiler {
+    return new SqliteQueryCompiler();
+  }
+  createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    return new SqliteIntrospector(db);
+  }
+}
+
+class SqliteWorkerDriver implements Driver {
+  private worker: Worker | undefined;
+  private connection: WorkerConnection | undefined;
+  /** SQLite has one connection: callers queue for it (transactions hold it). */
+  private lock: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: SqliteWorkerOptions) {}
+
+  async init(): Promise<void> {
+    this.worker = startWorker(new URL('./sqlite-worker', import.meta.url), { workerData: this.options });
+    this.connection = new WorkerConnection(this.worker);
+    await this.connection.executeQuery(CompiledQuery.raw('select 1'));
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    const previous = this.lock;
+    let release!: () => void;
+    this.lock = new Promise((resolve) => (release = resolve));
+    await previous;
+    const connection = this.connection as WorkerConnection;
+    connection.release = release;
+    return connection;
+  }
+
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin'));
+  }
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('commit'));
+  }
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('rollback'));
+  }
+  releaseConnection(connection: DatabaseConnection): Promise<void> {
+    (connection as WorkerConnection).release();
+    return Promise.resolve();
+  }
+
+  async destroy(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    this.worker = undefined;
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    worker.postMessage('close');
+    await exited;
+  }
+}
+
+class WorkerConnection implements DatabaseConnection {
+  release: () => void = () => undefined;
+  private nextId = 0;
+  private readonly pending = new Map<number, (response: SqliteResponse) => void>();
+
+  constructor(private readonly worker: Worker) {
+    worker.on('message', (response: SqliteResponse) => {
+      this.pending.get(response.id)?.(response);
+      this.pending.delete(response.id);
+    });
+    worker.on('error', (error) => this.failAll(error));
+    worker.on('exit', () => this.failAll(new SqliteError('The SQLite worker stopped.', 'WORKER_EXITED')));
+  }
+
+  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    const request: SqliteRequest = { id: ++this.nextId, sql: query.sql, parameters: query.parameters };
+    return new Promise((resolve, reject) => {
+      this.pending.set(request.id, (response) => {
+        if (response.error) reject(new SqliteError(response.error.message, response.error.code));
+        else resolve(resultOf<R>(response));
+      });
+      this.worker.postMessage(request);
+    });
+  }
+
+  streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new SqliteError('Streaming is not supported by the SQLite worker dialect.', 'UNSUPPORTED');
+  }
+
+  private failAll(error: Error): void {
+    for (const settle of this.pending.values())
+      settle({ id: -1, error: { message: error.message, code: 'WORKER_FAILED' } });
+    this.pending.clear();
+  }
+}
+
+function resultOf<R>(response: SqliteResponse): QueryResult<R> {
+  if (response.changes === undefined) return { rows: (response.rows ?? []) as R[] };
+  return {
+    rows: [],
+    numAffectedRows: BigInt(response.changes),
+    insertId: response.lastInsertRowid === undefined ? undefined : BigInt(response.lastInsertRowid),
+  };
+}
