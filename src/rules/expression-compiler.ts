@@ -1,0 +1,157 @@
+import { ExpressionSyntaxError, parseExpression, type BinaryOp, type Node } from './expression-parser.js';
+
+/** Values a rule sees: transaction fields and features by name. */
+export type EvalContext = Readonly<Record<string, unknown>>;
+export type Evaluator = (context: EvalContext) => unknown;
+
+/** A condition that was parsed but cannot be evaluated on this input (e.g. `null > 3`). */
+export class EvaluationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EvaluationError';
+  }
+}
+
+export interface CompileOptions {
+  /** Names a condition may read; any other name is a syntax error. */
+  readonly variables: ReadonlySet<string>;
+  /** Named lists usable as `list('name')`. */
+  readonly lists: Readonly<Record<string, readonly unknown[]>>;
+}
+
+/** Parses and compiles `source` into a fast closure; throws {@link ExpressionSyntaxError}. */
+export function compileExpression(source: string, options: CompileOptions): Evaluator {
+  return compileNode(parseExpression(source), options);
+}
+
+function compileNode(node: Node, options: CompileOptions): Evaluator {
+  switch (node.kind) {
+    case 'literal': {
+      const value = node.value;
+      return () => value;
+    }
+    case 'variable':
+      return compileVariable(node.name, options);
+    case 'list':
+      return compileList(node.items, options);
+    case 'call':
+      return compileCall(node.name, node.args, options);
+    case 'unary':
+      return compileUnary(node.op, compileNode(node.operand, options));
+    case 'binary':
+      return compileBinary(node.op, compileNode(node.left, options), compileNode(node.right, options));
+  }
+}
+
+function compileVariable(name: string, options: CompileOptions): Evaluator {
+  if (!options.variables.has(name)) {
+    throw new ExpressionSyntaxError(`Unknown field '${name}'`, 0);
+  }
+  return (context) => context[name] ?? null;
+}
+
+function compileList(items: readonly Node[], options: CompileOptions): Evaluator {
+  if (items.every((item) => item.kind === 'literal')) {
+    const values = new Set(items.map((item) => (item as { value: unknown }).value));
+    return () => values;
+  }
+  const evaluators = items.map((item) => compileNode(item, options));
+  return (context) => new Set(evaluators.map((evaluate) => evaluate(context)));
+}
+
+const FUNCTIONS: Readonly<Record<string, (args: unknown[]) => unknown>> = {
+  abs: ([x]) => Math.abs(numberOf(x, 'abs')),
+  min: (args) => Math.min(...args.map((x) => numberOf(x, 'min'))),
+  max: (args) => Math.max(...args.map((x) => numberOf(x, 'max'))),
+  lower: ([x]) => stringOf(x, 'lower').toLowerCase(),
+  upper: ([x]) => stringOf(x, 'upper').toUpperCase(),
+  coalesce: (args) => args.find((x) => x !== null && x !== undefined) ?? null,
+};
+
+function compileCall(name: string, args: readonly Node[], options: CompileOptions): Evaluator {
+  if (name === 'list') return compileNamedList(args, options);
+  const fn = FUNCTIONS[name];
+  if (!fn) throw new ExpressionSyntaxError(`Unknown function '${name}'`, 0);
+  const evaluators = args.map((arg) => compileNode(arg, options));
+  return (context) => fn(evaluators.map((evaluate) => evaluate(context)));
+}
+
+function compileNamedList(args: readonly Node[], options: CompileOptions): Evaluator {
+  const [arg] = args;
+  if (args.length !== 1 || arg?.kind !== 'literal' || typeof arg.value !== 'string') {
+    throw new ExpressionSyntaxError("list() takes one quoted list name, e.g. list('deny_accounts')", 0);
+  }
+  const values = options.lists[arg.value];
+  if (!values) throw new ExpressionSyntaxError(`Unknown list '${arg.value}'`, 0);
+  const set = new Set(values);
+  return () => set;
+}
+
+function compileUnary(op: '-' | 'not', operand: Evaluator): Evaluator {
+  if (op === '-') return (context) => -numberOf(operand(context), '-');
+  return (context) => !booleanOf(operand(context), 'not');
+}
+
+function compileBinary(op: BinaryOp, left: Evaluator, right: Evaluator): Evaluator {
+  switch (op) {
+    case 'and':
+      return (c) => booleanOf(left(c), 'and') && booleanOf(right(c), 'and');
+    case 'or':
+      return (c) => booleanOf(left(c), 'or') || booleanOf(right(c), 'or');
+    case '==':
+      return (c) => left(c) === right(c);
+    case '!=':
+      return (c) => left(c) !== right(c);
+    case 'in':
+      return (c) => collectionOf(right(c)).has(left(c));
+    case 'not in':
+      return (c) => !collectionOf(right(c)).has(left(c));
+    default:
+      return compileArithmetic(op, left, right);
+  }
+}
+
+const ARITHMETIC: Readonly<Record<string, (a: number, b: number) => unknown>> = {
+  '<': (a, b) => a < b,
+  '<=': (a, b) => a <= b,
+  '>': (a, b) => a > b,
+  '>=': (a, b) => a >= b,
+  '+': (a, b) => a + b,
+  '-': (a, b) => a - b,
+  '*': (a, b) => a * b,
+  '/': (a, b) => (b === 0 ? fail('division by zero') : a / b),
+  '%': (a, b) => (b === 0 ? fail('division by zero') : a % b),
+};
+
+function compileArithmetic(op: BinaryOp, left: Evaluator, right: Evaluator): Evaluator {
+  const apply = ARITHMETIC[op] as (a: number, b: number) => unknown;
+  return (c) => apply(numberOf(left(c), op), numberOf(right(c), op));
+}
+
+function numberOf(value: unknown, op: string): number {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  return fail(`'${op}' needs numbers, got ${describe(value)}`);
+}
+
+function stringOf(value: unknown, op: string): string {
+  if (typeof value === 'string') return value;
+  return fail(`'${op}' needs a string, got ${describe(value)}`);
+}
+
+function booleanOf(value: unknown, op: string): boolean {
+  if (typeof value === 'boolean') return value;
+  return fail(`'${op}' needs true/false, got ${describe(value)}`);
+}
+
+function collectionOf(value: unknown): ReadonlySet<unknown> {
+  if (value instanceof Set) return value;
+  return fail(`'in' needs a list, got ${describe(value)}`);
+}
+
+function describe(value: unknown): string {
+  return value === null || value === undefined ? 'null' : typeof value;
+}
+
+function fail(message: string): never {
+  throw new EvaluationError(message);
+}

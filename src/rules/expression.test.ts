@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { compileExpression, EvaluationError } from './expression-compiler.js';
+import { ExpressionSyntaxError } from './expression-parser.js';
+
+const options = {
+  variables: new Set(['amount', 'balance', 'country', 'count_60s', 'account_id']),
+  lists: { deny: ['a1', 'a2'] },
+};
+const run = (source: string, context: Record<string, unknown> = {}) =>
+  compileExpression(source, options)(context);
+
+describe('rule conditions', () => {
+  it('respects precedence of arithmetic, comparison and logic', () => {
+    expect(run('1 + 2 * 3 == 7')).toBe(true);
+    expect(run('(1 + 2) * 3 == 9')).toBe(true);
+    expect(run('-2 * -3 > 5 and not false or false')).toBe(true);
+    expect(run('10 % 4 == 2 && !(1 > 2) || false')).toBe(true);
+  });
+
+  it('reads fields and compares with null safely', () => {
+    expect(run('balance != null and amount > 0.9 * balance', { amount: 91, balance: 100 })).toBe(true);
+    expect(run('balance != null and amount > 0.9 * balance', { amount: 90, balance: 100 })).toBe(false);
+    expect(run('balance != null and amount > 0.9 * balance', { amount: 90 })).toBe(false);
+  });
+
+  it('supports in with literal lists and named lists', () => {
+    expect(run("country in ['ES', 'FR']", { country: 'FR' })).toBe(true);
+    expect(run("country not in ['ES', 'FR']", { country: 'FR' })).toBe(false);
+    expect(run("account_id in list('deny')", { account_id: 'a2' })).toBe(true);
+    expect(run('max(amount, 5) - abs(-1) == 4', { amount: 1 })).toBe(true);
+  });
+
+  it('throws an evaluation error for arithmetic on a missing value', () => {
+    expect(() => run('amount > 0.9 * balance', { amount: 5 })).toThrow(EvaluationError);
+    expect(() => run('amount / 0 > 1', { amount: 5 })).toThrow(/division by zero/);
+    expect(() => run('amount and true', { amount: 5 })).toThrow(EvaluationError);
+  });
+
+  it.each([
+    ['amount >', /end of condition/],
+    ['amount > 3)', /Unexpected '\)'/],
+    ['amont > 3', /Unknown field 'amont'/],
+    ["account_id in list('nope')", /Unknown list/],
+    ['amount $ 3', /Unexpected character/],
+    ['frobnicate(1)', /Unknown function/],
+  ])('rejects %s', (source, message) => {
+    expect(() => compileExpression(source, options)).toThrow(ExpressionSyntaxError);
+    expect(() => compileExpression(source, options)).toThrow(message);
+  });
+});

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_RULE_SET } from './default-rules.js';
+import { evaluateRules } from './rule-engine.js';
+import { compileRuleSet, validateRuleSet } from './rule-set.js';
+
+const defaults = compileRuleSet(DEFAULT_RULE_SET, 1);
+const base = {
+  account_id: 'a',
+  amount: 10,
+  count_60s: 1,
+  balance: null,
+  origin_country: null,
+  destination_country: null,
+  merchant_id: null,
+};
+const hits = (extra: Record<string, unknown>) =>
+  evaluateRules(defaults, { ...base, ...extra }).hits.map((h) => h.rule_id);
+
+describe('default rule set', () => {
+  it('is valid', () => {
+    expect(validateRuleSet(DEFAULT_RULE_SET)).toEqual([]);
+  });
+
+  it('HIGH_AMOUNT: 10000 does not match, 10000.01 does', () => {
+    expect(hits({ amount: 10000 })).toEqual([]);
+    expect(hits({ amount: 10000.01 })).toEqual(['HIGH_AMOUNT']);
+  });
+
+  it('VELOCITY_1M: 3 in 60 s does not match, 4 does', () => {
+    expect(hits({ count_60s: 3 })).toEqual([]);
+    expect(hits({ count_60s: 4 })).toEqual(['VELOCITY_1M']);
+  });
+
+  it('CROSS_BORDER needs both countries, different', () => {
+    expect(hits({ origin_country: 'ES', destination_country: 'FR' })).toEqual(['CROSS_BORDER']);
+    expect(hits({ origin_country: 'ES', destination_country: 'ES' })).toEqual([]);
+    expect(hits({ origin_country: 'ES' })).toEqual([]);
+  });
+
+  it('LOW_BALANCE: above 0.9 × balance; no balance, no match', () => {
+    expect(hits({ amount: 90, balance: 100 })).toEqual([]);
+    expect(hits({ amount: 90.01, balance: 100 })).toEqual(['LOW_BALANCE']);
+    expect(hits({ amount: 90.01 })).toEqual([]);
+  });
+
+  it('reports every match, most severe first', () => {
+    expect(
+      hits({ amount: 20000, balance: 100, count_60s: 5, origin_country: 'ES', destination_country: 'FR' }),
+    ).toEqual(['HIGH_AMOUNT', 'VELOCITY_1M', 'CROSS_BORDER', 'LOW_BALANCE']);
+  });
+});
+
+describe('rule errors', () => {
+  it('a rule that cannot be evaluated is an error outcome, the others still run', () => {
+    const ruleSet = compileRuleSet(
+      {
+        rules: [
+          {
+            id: 'BROKEN',
+            condition: 'amount > 0.5 * balance',
+            message: 'm',
+            severity: 'low',
+            score: 10,
+            action: 'review',
+          },
+          { id: 'BIG', condition: 'amount > 5', message: 'm', severity: 'low', score: 10, action: 'review' },
+        ],
+      },
+      2,
+    );
+    const result = evaluateRules(ruleSet, { ...base, amount: 10 });
+    expect(result.hits.map((h) => h.rule_id)).toEqual(['BIG']);
+    expect(result.errors).toEqual([
+      { rule_id: 'BROKEN', outcome: 'error', message: expect.stringContaining('null') },
+    ]);
+  });
+
+  it('validation lists every problem with its path', () => {
+    const errors = validateRuleSet({
+      lists: { x: [{}] },
+      rules: [
+        { id: '1bad', condition: 'amount >', message: '', severity: 'huge', score: 101, action: 'ban' },
+        { id: 'DUP', condition: 'true', message: 'm', severity: 'low', score: 1, action: 'review' },
+        { id: 'DUP', condition: 'true', message: 'm', severity: 'low', score: 1, action: 'review' },
+      ],
+    });
+    expect(errors.map((e) => e.field)).toEqual([
+      'lists.x',
+      'rules[0].id',
+      'rules[0].message',
+      'rules[0].severity',
+      'rules[0].action',
+      'rules[0].score',
+      'rules[0].condition',
+      'rules[2].id',
+    ]);
+  });
+});

@@ -1,0 +1,167 @@
+import type { FieldError } from '../errors.js';
+import { FEATURE_NAMES } from '../features/features.js';
+import { compileExpression, type Evaluator } from './expression-compiler.js';
+import { ExpressionSyntaxError } from './expression-parser.js';
+
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+/** `approve` is for allow lists: it wins over `review` and score thresholds, never over `decline`. */
+export const ACTIONS = ['review', 'decline', 'approve'] as const;
+export type RuleAction = (typeof ACTIONS)[number];
+
+/** One rule as stored and edited: data, not code. */
+export interface RuleDefinition {
+  readonly id: string;
+  readonly condition: string;
+  readonly reason_code?: string;
+  readonly message: string;
+  readonly severity: Severity;
+  /** Contribution to the 0–100 risk score when the rule matches. */
+  readonly score: number;
+  readonly action: RuleAction;
+  readonly enabled?: boolean;
+  readonly description?: string;
+}
+
+/** A rule set document: rules plus the named lists they may use. */
+export interface RuleSetDocument {
+  readonly name?: string;
+  readonly description?: string;
+  readonly lists?: Readonly<Record<string, readonly (string | number)[]>>;
+  readonly rules: readonly RuleDefinition[];
+}
+
+export interface CompiledRule extends RuleDefinition {
+  readonly reason_code: string;
+  readonly evaluate: Evaluator;
+}
+
+export interface CompiledRuleSet {
+  readonly version: number;
+  readonly document: RuleSetDocument;
+  readonly rules: readonly CompiledRule[];
+}
+
+/** Transaction fields a condition may read, besides the features. */
+export const TRANSACTION_FIELDS = [
+  'transaction_id',
+  'account_id',
+  'amount',
+  'currency',
+  'merchant_id',
+  'merchant_type',
+  'device_type',
+  'channel',
+  'origin_country',
+  'destination_country',
+  'balance',
+  'location_match',
+  'model_probability',
+] as const;
+
+const VARIABLES: ReadonlySet<string> = new Set([...TRANSACTION_FIELDS, ...FEATURE_NAMES]);
+const RULE_ID = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+
+/** Checks a rule set document; returns every problem with its path (empty when valid). */
+export function validateRuleSet(input: unknown): FieldError[] {
+  if (!isObject(input)) return [problem('', 'type', 'A rule set must be a JSON object.')];
+  const errors: FieldError[] = [];
+  const lists = validateLists(input.lists, errors);
+  if (!Array.isArray(input.rules)) {
+    errors.push(problem('rules', 'required', 'rules must be an array of rules.'));
+    return errors;
+  }
+  const seen = new Set<string>();
+  input.rules.forEach((rule, index) => validateRule(rule, `rules[${index}]`, { lists, seen, errors }));
+  return errors;
+}
+
+function validateLists(lists: unknown, errors: FieldError[]): Record<string, readonly unknown[]> {
+  if (lists === undefined) return {};
+  if (!isObject(lists)) {
+    errors.push(problem('lists', 'type', 'lists must be an object of named arrays.'));
+    return {};
+  }
+  for (const [name, values] of Object.entries(lists)) {
+    const ok = Array.isArray(values) && values.every((v) => typeof v === 'string' || typeof v === 'number');
+    if (!ok) errors.push(problem(`lists.${name}`, 'type', 'A list is an array of strings or numbers.'));
+  }
+  return lists as Record<string, readonly unknown[]>;
+}
+
+interface RuleCheck {
+  readonly lists: Record<string, readonly unknown[]>;
+  readonly seen: Set<string>;
+  readonly errors: FieldError[];
+}
+
+function validateRule(rule: unknown, path: string, check: RuleCheck): void {
+  const { errors } = check;
+  if (!isObject(rule)) {
+    errors.push(problem(path, 'type', 'A rule must be an object.'));
+    return;
+  }
+  validateId(rule.id, path, check);
+  if (typeof rule.message !== 'string' || rule.message === '') {
+    errors.push(problem(`${path}.message`, 'required', 'message must be a non-empty string.'));
+  }
+  if (!(SEVERITIES as readonly unknown[]).includes(rule.severity)) {
+    errors.push(problem(`${path}.severity`, 'enum', `severity must be one of ${SEVERITIES.join(', ')}.`));
+  }
+  if (!(ACTIONS as readonly unknown[]).includes(rule.action)) {
+    errors.push(problem(`${path}.action`, 'enum', `action must be one of ${ACTIONS.join(', ')}.`));
+  }
+  if (typeof rule.score !== 'number' || !(rule.score >= 0 && rule.score <= 100)) {
+    errors.push(problem(`${path}.score`, 'range', 'score must be a number from 0 to 100.'));
+  }
+  if (rule.enabled !== undefined && typeof rule.enabled !== 'boolean') {
+    errors.push(problem(`${path}.enabled`, 'type', 'enabled must be true or false.'));
+  }
+  validateCondition(rule.condition, `${path}.condition`, check);
+}
+
+function validateId(id: unknown, path: string, { seen, errors }: RuleCheck): void {
+  if (typeof id !== 'string' || !RULE_ID.test(id)) {
+    errors.push(
+      problem(`${path}.id`, 'format', 'id must be 1–64 letters, digits, _ . or -, starting with a letter.'),
+    );
+  } else if (seen.has(id)) {
+    errors.push(problem(`${path}.id`, 'duplicate', `Rule id '${id}' is used twice.`));
+  } else {
+    seen.add(id);
+  }
+}
+
+function validateCondition(condition: unknown, path: string, { lists, errors }: RuleCheck): void {
+  if (typeof condition !== 'string' || condition.trim() === '') {
+    errors.push(problem(path, 'required', 'condition must be a non-empty expression.'));
+    return;
+  }
+  try {
+    compileExpression(condition, { variables: VARIABLES, lists });
+  } catch (error) {
+    if (!(error instanceof ExpressionSyntaxError)) throw error;
+    errors.push(problem(path, 'syntax', error.message));
+  }
+}
+
+/** Compiles a document already accepted by {@link validateRuleSet}. */
+export function compileRuleSet(document: RuleSetDocument, version: number): CompiledRuleSet {
+  const lists = document.lists ?? {};
+  const rules = document.rules
+    .filter((rule) => rule.enabled !== false)
+    .map((rule) => ({
+      ...rule,
+      reason_code: rule.reason_code ?? rule.id,
+      evaluate: compileExpression(rule.condition, { variables: VARIABLES, lists }),
+    }));
+  return { version, document, rules };
+}
+
+function problem(field: string, code: string, message: string): FieldError {
+  return { field, code, message };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

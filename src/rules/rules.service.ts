@@ -1,0 +1,114 @@
+import type { Kysely } from 'kysely';
+import { AppError } from '../errors.js';
+import type { Database } from '../store/database.js';
+import { DEFAULT_RULE_SET } from './default-rules.js';
+import {
+  activateRuleSet,
+  findActiveRuleSet,
+  findRuleSet,
+  insertRuleSet,
+  listRuleSets,
+  type RuleSetRow,
+} from './rule-set.repository.js';
+import { compileRuleSet, validateRuleSet, type CompiledRuleSet, type RuleSetDocument } from './rule-set.js';
+
+/** A stored rule set version as the API shows it. */
+export interface RuleSetVersion {
+  readonly version: number;
+  readonly name: string;
+  readonly active: boolean;
+  readonly created_at: string;
+  readonly created_by: string;
+  readonly activated_at: string | null;
+  readonly document: RuleSetDocument;
+}
+
+/**
+ * Owns the active rule set: loads it, keeps a compiled copy for the scoring path and
+ * picks up versions activated by other processes (CLI, other API nodes) by polling.
+ */
+export class RulesService {
+  private active: CompiledRuleSet | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Loads the active rule set, installing the default one on first start. */
+  async init(): Promise<void> {
+    if (!(await findActiveRuleSet(this.db))) {
+      await this.save(DEFAULT_RULE_SET, 'system', true);
+    }
+    await this.refresh();
+  }
+
+  /** The compiled active rule set (synchronous: used on every transaction). */
+  current(): CompiledRuleSet {
+    if (!this.active) throw new AppError('INTERNAL', 'RulesService.init() was not called');
+    return this.active;
+  }
+
+  /** Re-reads the active version if another process changed it. */
+  async refresh(): Promise<void> {
+    const row = await findActiveRuleSet(this.db);
+    if (!row || row.version === this.active?.version) return;
+    this.active = compileRuleSet(JSON.parse(row.document) as RuleSetDocument, row.version);
+  }
+
+  /** Polls for changes every `intervalMs` until {@link stop}. */
+  watch(intervalMs: number, onError: (error: unknown) => void): void {
+    this.timer = setInterval(() => void this.refresh().catch(onError), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Validates and stores `document` as a new version; activates it unless told not to. */
+  async save(document: unknown, actor: string, activate = true): Promise<RuleSetVersion> {
+    const errors = validateRuleSet(document);
+    if (errors.length > 0) {
+      throw new AppError('RULESET_INVALID', 'The rule set is invalid.', { details: errors });
+    }
+    const doc = document as RuleSetDocument;
+    const version = await insertRuleSet(this.db, {
+      name: doc.name ?? 'unnamed',
+      document: JSON.stringify(doc),
+      createdBy: actor,
+      activate,
+      now: Date.now(),
+    });
+    if (activate) await this.refresh();
+    return this.get(version);
+  }
+
+  async activate(version: number): Promise<RuleSetVersion> {
+    if (!(await activateRuleSet(this.db, version, Date.now()))) {
+      throw new AppError('NOT_FOUND', `Rule set version ${version} does not exist.`);
+    }
+    await this.refresh();
+    return this.get(version);
+  }
+
+  async get(version: number): Promise<RuleSetVersion> {
+    const row = await findRuleSet(this.db, version);
+    if (!row) throw new AppError('NOT_FOUND', `Rule set version ${version} does not exist.`);
+    return toVersion(row);
+  }
+
+  async list(): Promise<RuleSetVersion[]> {
+    return (await listRuleSets(this.db)).map(toVersion);
+  }
+}
+
+function toVersion(row: RuleSetRow): RuleSetVersion {
+  return {
+    version: row.version,
+    name: row.name,
+    active: row.active === 1,
+    created_at: new Date(Number(row.created_at)).toISOString(),
+    created_by: row.created_by,
+    activated_at: row.activated_at === null ? null : new Date(Number(row.activated_at)).toISOString(),
+    document: JSON.parse(row.document) as RuleSetDocument,
+  };
+}
