@@ -1,0 +1,199 @@
+import type { Kysely } from 'kysely';
+import { AppError } from '../errors.js';
+import { VelocityState, type VelocityEvent } from '../features/velocity.js';
+import type { ModelRegistry } from '../models/model-registry.service.js';
+import type { RulesService } from '../rules/rules.service.js';
+import { partitionOf } from '../shared/partition.js';
+import type { Database } from '../store/database.js';
+import type { DecisionResult, Thresholds } from './decision.js';
+import { scoreTransaction, velocityEventOf } from './scoring.js';
+import {
+  countsByAccount,
+  findTransactions,
+  maxSeq,
+  retainedVelocityEvents,
+  storeDecisions,
+  type NewTransactionRow,
+} from './transaction.repository.js';
+import type { TransactionInput } from './transaction.js';
+import { decisionOf, rowOf } from './transaction.view.js';
+
+/** One transaction to decide. */
+export interface DecisionRequest {
+  readonly tx: TransactionInput;
+  /** performance.now() at arrival, for latency_ms. */
+  readonly arrivedAt: number;
+  /** Wall-clock arrival time, ms since the epoch. */
+  readonly receivedAt: number;
+  /** Arrival sequence number given by the transport; assigned here when absent. */
+  readonly seq?: number;
+}
+
+export interface DecisionOutcome {
+  readonly result: DecisionResult;
+  /** True when the id was already decided: the stored decision, nothing counted again. */
+  readonly replayed: boolean;
+}
+
+export interface BatchDeciderOptions {
+  readonly db: Kysely<Database>;
+  readonly rules: RulesService;
+  readonly models?: ModelRegistry;
+  readonly thresholds: Thresholds;
+  readonly velocityRetentionMs: number;
+  /** Partitions accounts are spread over (stored with each row). */
+  readonly partitions: number;
+}
+
+/**
+ * Decides batches of transactions against per-account velocity state and stores them in
+ * one database transaction. Shared by the embedded service and the stream workers, so
+ * both compute exactly the same features and decisions for the same input order.
+ */
+export class BatchDecider {
+  private readonly velocity: VelocityState;
+  private seq = 0;
+  private lock: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: BatchDeciderOptions) {
+    this.velocity = new VelocityState(options.velocityRetentionMs);
+  }
+
+  /** Rebuilds the whole velocity state from stored decisions (embedded mode, one process). */
+  async restore(): Promise<void> {
+    await this.exclusive(async () => {
+      this.velocity.clear();
+      await this.loadAccounts(() => true, undefined);
+    });
+  }
+
+  /**
+   * Takes over partitions (a worker's share): loads the state of their accounts from the
+   * store. Runs between batches, never while one is being decided.
+   */
+  async loadPartitions(partitions: readonly number[]): Promise<void> {
+    if (partitions.length === 0) return;
+    const wanted = new Set(partitions);
+    const mine = (accountId: string) => wanted.has(partitionOf(accountId, this.options.partitions));
+    await this.exclusive(async () => {
+      this.velocity.removeAccounts(mine);
+      await this.loadAccounts(mine, partitions);
+    });
+  }
+
+  /** Gives up partitions: forgets their accounts' state. */
+  async dropPartitions(partitions: readonly number[]): Promise<void> {
+    const lost = new Set(partitions);
+    await this.exclusive(() => {
+      this.velocity.removeAccounts((accountId) => lost.has(partitionOf(accountId, this.options.partitions)));
+      return Promise.resolve();
+    });
+  }
+
+  private async loadAccounts(
+    mine: (accountId: string) => boolean,
+    partitions: readonly number[] | undefined,
+  ) {
+    const { db, velocityRetentionMs } = this.options;
+    this.seq = Math.max(this.seq, await maxSeq(db));
+    const retained = new Map<string, number>();
+    for (const e of await retainedVelocityEvents(db, velocityRetentionMs, partitions)) {
+      if (!mine(e.account_id)) continue;
+      this.velocity.record(storedEvent(e));
+      retained.set(e.account_id, (retained.get(e.account_id) ?? 0) + 1);
+    }
+    for (const { account_id, count } of await countsByAccount(db, partitions)) {
+      if (mine(account_id))
+        this.velocity.addReceived(account_id, Number(count) - (retained.get(account_id) ?? 0));
+    }
+  }
+
+  /** Runs `work` after every earlier decide/load/drop has finished (one at a time). */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(work);
+    this.lock = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /**
+   * Decides every request in order and stores the new decisions; resolves once they are
+   * durable. On a store failure the velocity state is rolled back and STORE_UNAVAILABLE thrown.
+   */
+  decide(requests: readonly DecisionRequest[]): Promise<DecisionOutcome[]> {
+    return this.exclusive(() => this.decideNow(requests));
+  }
+
+  private async decideNow(requests: readonly DecisionRequest[]): Promise<DecisionOutcome[]> {
+    const known = await this.storedDecisions(requests);
+    const rows: NewTransactionRow[] = [];
+    const recorded: VelocityEvent[] = [];
+    const outcomes = requests.map((request) => this.decideOne(request, known, rows, recorded));
+    try {
+      await storeDecisions(this.options.db, rows);
+    } catch (error) {
+      recorded.forEach((event) => this.velocity.forget(event));
+      throw new AppError('STORE_UNAVAILABLE', 'The transaction could not be stored; retry.', {
+        cause: error,
+      });
+    }
+    return outcomes;
+  }
+
+  private async storedDecisions(requests: readonly DecisionRequest[]): Promise<Map<string, DecisionResult>> {
+    const ids = [...new Set(requests.map((r) => r.tx.transaction_id))];
+    let rows;
+    try {
+      rows = await findTransactions(this.options.db, ids);
+    } catch (error) {
+      throw new AppError('STORE_UNAVAILABLE', 'The store cannot be read; retry.', { cause: error });
+    }
+    const known = new Map<string, DecisionResult>();
+    for (const row of rows) {
+      const decision = decisionOf(row);
+      if (decision) known.set(row.transaction_id, decision);
+    }
+    return known;
+  }
+
+  private decideOne(
+    { tx, arrivedAt, receivedAt, seq }: DecisionRequest,
+    known: Map<string, DecisionResult>,
+    rows: NewTransactionRow[],
+    recorded: VelocityEvent[],
+  ): DecisionOutcome {
+    const prior = known.get(tx.transaction_id);
+    if (prior) return { result: prior, replayed: true };
+    const event = velocityEventOf(tx);
+    const features = this.velocity.next(event);
+    recorded.push(event);
+    const { rules, models, thresholds, partitions } = this.options;
+    const context = { ruleSet: rules.current(), thresholds, models: models?.serving() };
+    const result = scoreTransaction(tx, features, context, arrivedAt);
+    known.set(tx.transaction_id, result);
+    const rowSeq = seq ?? ++this.seq;
+    this.seq = Math.max(this.seq, rowSeq);
+    rows.push(
+      rowOf(tx, result, { seq: rowSeq, receivedAt, partition: partitionOf(tx.account_id, partitions) }),
+    );
+    return { result, replayed: false };
+  }
+}
+
+function storedEvent(e: {
+  account_id: string;
+  event_time: number;
+  amount: number;
+  destination_country: string | null;
+}): VelocityEvent {
+  return {
+    accountId: e.account_id,
+    time: Number(e.event_time),
+    amount: Number(e.amount),
+    originCountry: null,
+    destinationCountry: e.destination_country,
+    balance: null,
+  };
+}

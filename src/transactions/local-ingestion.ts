@@ -1,0 +1,117 @@
+import { performance } from 'node:perf_hooks';
+import type { Kysely } from 'kysely';
+import { partitionOf } from '../shared/partition.js';
+import type { Database } from '../store/database.js';
+import type { BatchDecider, DecisionOutcome, DecisionRequest } from './batch-decider.js';
+import { notify, type DecisionListener, type Ingestion } from './ingestion.js';
+import { findTransaction, maxSeq, pendingTransactions, storePending } from './transaction.repository.js';
+import { transactionOfRow } from './transaction-row.js';
+import type { TransactionInput } from './transaction.js';
+import { rowOf } from './transaction.view.js';
+
+interface Pending extends DecisionRequest {
+  readonly resolve: (value: DecisionOutcome) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Embedded mode: submissions are queued and handled in arrival order in batches; each
+ * batch is scored against the velocity state, committed in one database transaction
+ * ("group commit"), and only then answered, so every acknowledged decision is durable and
+ * throughput does not pay one fsync per transaction.
+ */
+export class LocalIngestion implements Ingestion {
+  private queue: Pending[] = [];
+  private running: Promise<void> | undefined;
+  private seq = 0;
+  private readonly listeners = new Set<DecisionListener>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly decider: BatchDecider,
+    private readonly options: { readonly partitions: number; readonly maxBatch: number },
+  ) {}
+
+  /** Restores the velocity state, then decides transactions a stop left pending. */
+  async init(): Promise<void> {
+    await this.decider.restore();
+    this.seq = await maxSeq(this.db);
+    for (let rows = await pendingTransactions(this.db, 1000); rows.length > 0;) {
+      await Promise.all(
+        rows.map((row) =>
+          this.enqueue({
+            tx: transactionOfRow(row),
+            arrivedAt: performance.now(),
+            receivedAt: Number(row.received_at),
+            seq: Number(row.seq),
+          }),
+        ),
+      );
+      rows = await pendingTransactions(this.db, 1000);
+    }
+  }
+
+  submit(tx: TransactionInput, arrivedAt: number): Promise<DecisionOutcome> {
+    return this.enqueue({ tx, arrivedAt, receivedAt: Date.now() });
+  }
+
+  async accept(tx: TransactionInput, arrivedAt: number): Promise<{ status: 'pending' | 'decided' }> {
+    const existing = await findTransaction(this.db, tx.transaction_id);
+    if (existing) return { status: existing.status };
+    const arrival = {
+      seq: ++this.seq,
+      receivedAt: Date.now(),
+      partition: partitionOf(tx.account_id, this.options.partitions),
+    };
+    await storePending(this.db, [rowOf(tx, null, arrival)]);
+    this.enqueue({ tx, arrivedAt, receivedAt: arrival.receivedAt, seq: arrival.seq }).catch(
+      (error: unknown) =>
+        console.error('async decision failed; it stays pending and is decided at the next start', error),
+    );
+    return { status: 'pending' };
+  }
+
+  subscribe(listener: DecisionListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  close(): Promise<void> {
+    return this.idle();
+  }
+
+  private enqueue(request: DecisionRequest): Promise<DecisionOutcome> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ ...request, seq: request.seq ?? ++this.seq, resolve, reject });
+      this.running ??= this.drainSoon();
+    });
+  }
+
+  private async drainSoon(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    try {
+      while (this.queue.length > 0) await this.processBatch(this.queue.splice(0, this.options.maxBatch));
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  private async processBatch(batch: readonly Pending[]): Promise<void> {
+    let outcomes: DecisionOutcome[];
+    try {
+      outcomes = await this.decider.decide(batch);
+    } catch (error) {
+      batch.forEach((pending) => pending.reject(error));
+      return;
+    }
+    batch.forEach((pending, i) => pending.resolve(outcomes[i] as DecisionOutcome));
+    notify(
+      this.listeners,
+      outcomes.filter((o) => !o.replayed).map((o) => o.result),
+    );
+  }
+}

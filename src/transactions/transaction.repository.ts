@@ -1,0 +1,207 @@
+import type { Insertable, Kysely, Selectable, SelectQueryBuilder } from 'kysely';
+import type { Database } from '../store/database.js';
+import type { TransactionLabelTable } from './transaction-label.table.js';
+import type { TransactionTable } from './transaction.table.js';
+
+export type TransactionRow = Selectable<TransactionTable>;
+export type NewTransactionRow = Insertable<TransactionTable>;
+
+/**
+ * Rows per INSERT statement, largest first. Fixed sizes let the driver reuse a handful of
+ * prepared statements, and 256 rows keep bound parameters under SQLite's limit.
+ */
+const CHUNK_SIZES = [256, 64, 16, 4, 1];
+
+/** Columns a decision fills in on a row that was stored as pending. */
+export const DECISION_COLUMNS = [
+  'status',
+  'decision',
+  'risk_score',
+  'fraud_probability',
+  'reasons',
+  'rule_errors',
+  'features',
+  'rules_version',
+  'model_version',
+  'shadow_model_version',
+  'shadow_probability',
+  'processed_at',
+  'latency_ms',
+] as const;
+
+/**
+ * Stores decided rows in one database transaction (all or none). A row already stored as
+ * pending (async ingestion) gets its decision; a row already decided is left as it is,
+ * so a redelivered message never yields a second decision.
+ */
+export async function storeDecisions(
+  db: Kysely<Database>,
+  rows: readonly NewTransactionRow[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await db.transaction().execute(async (trx) => {
+    for (const chunk of fixedSizeChunks(rows)) {
+      await trx
+        .insertInto('transactions')
+        .values(chunk)
+        .onConflict((oc) =>
+          oc
+            .column('transaction_id')
+            .doUpdateSet((eb) =>
+              Object.fromEntries(DECISION_COLUMNS.map((c) => [c, eb.ref(`excluded.${c}`)])),
+            )
+            .where('transactions.status', '=', 'pending'),
+        )
+        .execute();
+    }
+  });
+}
+
+/** Stores transactions accepted for later decision; an id already stored is left as it is. */
+export async function storePending(db: Kysely<Database>, rows: readonly NewTransactionRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.transaction().execute(async (trx) => {
+    for (const chunk of fixedSizeChunks(rows)) {
+      await trx
+        .insertInto('transactions')
+        .values(chunk)
+        .onConflict((oc) => oc.column('transaction_id').doNothing())
+        .execute();
+    }
+  });
+}
+
+function* fixedSizeChunks<T>(rows: readonly T[]): Generator<T[]> {
+  let i = 0;
+  while (i < rows.length) {
+    const size = CHUNK_SIZES.find((n) => n <= rows.length - i) ?? 1;
+    yield rows.slice(i, i + size);
+    i += size;
+  }
+}
+
+/** Pending transactions (accepted, not yet decided) in arrival order. */
+export async function pendingTransactions(db: Kysely<Database>, limit: number): Promise<TransactionRow[]> {
+  return db
+    .selectFrom('transactions')
+    .selectAll()
+    .where('status', '=', 'pending')
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+}
+
+/** The stored rows among `ids`. */
+export async function findTransactions(
+  db: Kysely<Database>,
+  ids: readonly string[],
+): Promise<TransactionRow[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('transactions').selectAll().where('transaction_id', 'in', ids).execute();
+}
+
+export async function findTransaction(db: Kysely<Database>, id: string): Promise<TransactionRow | undefined> {
+  return db.selectFrom('transactions').selectAll().where('transaction_id', '=', id).executeTakeFirst();
+}
+
+export interface TransactionFilter {
+  readonly accountId?: string;
+  readonly decision?: 'approve' | 'review' | 'decline';
+  /** Event time bounds, ms, inclusive. */
+  readonly from?: number;
+  readonly to?: number;
+  /** Only rows received before this arrival sequence number (keyset pagination). */
+  readonly beforeSeq?: number;
+  readonly limit: number;
+}
+
+/** Newest first by arrival. */
+export async function listTransactions(
+  db: Kysely<Database>,
+  filter: TransactionFilter,
+): Promise<TransactionRow[]> {
+  let query = db.selectFrom('transactions').selectAll();
+  if (filter.accountId !== undefined) query = query.where('account_id', '=', filter.accountId);
+  if (filter.decision !== undefined) query = query.where('decision', '=', filter.decision);
+  if (filter.from !== undefined) query = query.where('event_time', '>=', filter.from);
+  if (filter.to !== undefined) query = query.where('event_time', '<=', filter.to);
+  if (filter.beforeSeq !== undefined) query = query.where('seq', '<', filter.beforeSeq);
+  return query.orderBy('seq', 'desc').limit(filter.limit).execute();
+}
+
+/** Highest arrival sequence number stored, 0 when empty. */
+export async function maxSeq(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .selectFrom('transactions')
+    .select((eb) => eb.fn.max('seq').as('seq'))
+    .executeTakeFirst();
+  return Number(row?.seq ?? 0);
+}
+
+/**
+ * The velocity inputs that live state still holds: per account, decided events within
+ * `retentionMs` of that account's newest event, in arrival order. With `partitions`, only
+ * rows of those partitions (and rows stored before partitions existed, -1).
+ */
+export async function retainedVelocityEvents(
+  db: Kysely<Database>,
+  retentionMs: number,
+  partitions?: readonly number[],
+) {
+  const newest = db
+    .selectFrom('transactions')
+    .select((e) => ['account_id', e.fn.max('event_time').as('newest')])
+    .where('status', '=', 'decided');
+  return db
+    .selectFrom('transactions as t')
+    .innerJoin(inPartitions(newest, partitions).groupBy('account_id').as('n'), (join) =>
+      join.onRef('n.account_id', '=', 't.account_id'),
+    )
+    .select(['t.account_id', 't.event_time', 't.amount', 't.destination_country'])
+    .where('t.status', '=', 'decided')
+    .whereRef('t.event_time', '>=', (eb) => eb('n.newest', '-', retentionMs))
+    .orderBy('t.seq')
+    .execute();
+}
+
+/** Number of decided transactions per account (of `partitions` when given). */
+export async function countsByAccount(db: Kysely<Database>, partitions?: readonly number[]) {
+  const counts = db
+    .selectFrom('transactions')
+    .select((eb) => ['account_id', eb.fn.countAll<number>().as('count')])
+    .where('status', '=', 'decided');
+  return inPartitions(counts, partitions).groupBy('account_id').execute();
+}
+
+function inPartitions<O>(
+  query: SelectQueryBuilder<Database, 'transactions', O>,
+  partitions: readonly number[] | undefined,
+): SelectQueryBuilder<Database, 'transactions', O> {
+  return partitions === undefined ? query : query.where('partition', 'in', [...partitions, -1]);
+}
+
+export type LabelRow = Selectable<TransactionLabelTable>;
+
+/** Saves an analyst's label, replacing an earlier one. */
+export async function upsertLabel(db: Kysely<Database>, label: LabelRow): Promise<void> {
+  await db
+    .insertInto('transaction_labels')
+    .values(label)
+    .onConflict((oc) =>
+      oc.column('transaction_id').doUpdateSet({
+        label: label.label,
+        labelled_by: label.labelled_by,
+        labelled_at: label.labelled_at,
+      }),
+    )
+    .execute();
+}
+
+export async function findLabel(db: Kysely<Database>, id: string): Promise<LabelRow | undefined> {
+  return db.selectFrom('transaction_labels').selectAll().where('transaction_id', '=', id).executeTakeFirst();
+}
+
+export async function findLabels(db: Kysely<Database>, ids: readonly string[]): Promise<LabelRow[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('transaction_labels').selectAll().where('transaction_id', 'in', ids).execute();
+}

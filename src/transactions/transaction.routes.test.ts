@@ -1,0 +1,313 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { availableDialects, createTestStore, type TestStore } from '../../test/dialects.js';
+import { startTestService, type TestService } from '../../test/helpers.js';
+
+// The storage suite: the whole API against every store dialect.
+describe.each(await availableDialects())('transactions API on %s', (dialect) => {
+  let t: TestService;
+  let store: TestStore;
+  beforeAll(async () => {
+    store = await createTestStore(dialect);
+    t = await startTestService({ databaseUrl: store.url });
+  });
+  afterAll(async () => {
+    await t.destroy();
+    await store.drop();
+  });
+
+  const T0 = Date.UTC(2026, 5, 1, 12);
+  const at = (offsetMs: number) => new Date(T0 + offsetMs).toISOString();
+  let nextAccount = 0;
+  const account = () => `acct-${++nextAccount}`;
+
+  describe('POST /v1/transactions', () => {
+    it('answers a decision with reasons, features and versions', async () => {
+      const res = await t.post({ account_id: account(), amount: 10000.01, timestamp: at(0) });
+      expect(res.statusCode).toBe(200);
+      const body = res.json();
+      expect(body).toMatchObject({
+        decision: 'review',
+        risk_score: 50,
+        fraud_probability: null,
+        rules_version: 1,
+        model_version: null,
+      });
+      expect(body.reasons).toEqual([
+        { code: 'HIGH_AMOUNT', rule_id: 'HIGH_AMOUNT', message: 'Amount above 10,000.', severity: 'high' },
+      ]);
+      expect(body.features).toMatchObject({ count_60s: 1, prior_transactions: 0, hour_of_day: 12 });
+      expect(typeof body.latency_ms).toBe('number');
+    });
+
+    it('approves 10000 exactly', async () => {
+      const res = await t.post({ account_id: account(), amount: 10000, timestamp: at(0) });
+      expect(res.json()).toMatchObject({ decision: 'approve', reasons: [] });
+    });
+
+    it('flags the 4th transaction of an account within 60 s, not the 3rd', async () => {
+      const id = account();
+      const decisions: string[] = [];
+      for (const offset of [0, 20_000, 40_000, 60_000]) {
+        decisions.push((await t.post({ account_id: id, amount: 5, timestamp: at(offset) })).json().decision);
+      }
+      expect(decisions).toEqual(['approve', 'approve', 'approve', 'review']);
+      const fifth = await t.post({ account_id: id, amount: 5, timestamp: at(100_001) });
+      expect(fifth.json().features.count_60s).toBe(2);
+    });
+
+    it('counts an out-of-order arrival only for later decisions and its own past', async () => {
+      const id = account();
+      await t.post({ account_id: id, amount: 5, timestamp: at(50_000) });
+      const late = (await t.post({ account_id: id, amount: 5, timestamp: at(0) })).json();
+      expect(late.features).toMatchObject({ count_60s: 1, prior_transactions: 1 });
+      const after = (await t.post({ account_id: id, amount: 5, timestamp: at(55_000) })).json();
+      expect(after.features).toMatchObject({ count_60s: 3, seconds_since_previous: 5 });
+    });
+
+    it('replays a decided id with the same body and never counts it twice', async () => {
+      const id = account();
+      const body = { transaction_id: `tx-${id}`, account_id: id, amount: 7, timestamp: at(0) };
+      const first = await t.post(body);
+      const again = await t.post(body);
+      expect(again.statusCode).toBe(200);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(first.headers['idempotent-replayed']).toBeUndefined();
+      expect(again.json()).toEqual(first.json());
+      const [x, y] = await Promise.all([t.post(body), t.post(body)]);
+      expect(x?.json()).toEqual(first.json());
+      expect(y?.json()).toEqual(first.json());
+      const next = await t.post({ account_id: id, amount: 7, timestamp: at(1000) });
+      expect(next.json().features).toMatchObject({ count_60s: 2, prior_transactions: 1 });
+    });
+
+    it('does not apply LOW_BALANCE without a balance', async () => {
+      const without = await t.post({ account_id: account(), amount: 9000, timestamp: at(0) });
+      expect(without.json().decision).toBe('approve');
+      const withBalance = await t.post({
+        account_id: account(),
+        amount: 9000,
+        balance: 9000,
+        timestamp: at(0),
+      });
+      expect(withBalance.json().reasons.map((r: { code: string }) => r.code)).toEqual(['LOW_BALANCE']);
+    });
+
+    it('answers 400 listing every invalid field', async () => {
+      const res = await t.post({ user_id: '', amount: -3, currency: 'dollars', origin_country: 'Spain' });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.code).toBe('VALIDATION_FAILED');
+      expect(res.json().error.details.map((d: { field: string }) => d.field)).toEqual([
+        'user_id',
+        'amount',
+        'currency',
+        'origin_country',
+      ]);
+    });
+
+    it('answers 400 for broken JSON, 413 for bodies over 1 MiB, 415 for non-JSON', async () => {
+      const headers = { 'content-type': 'application/json' };
+      const broken = await t.request({
+        method: 'POST',
+        url: '/v1/transactions',
+        payload: '{"amount": ',
+        headers,
+      });
+      expect([broken.statusCode, broken.json().error.code]).toEqual([400, 'INVALID_JSON']);
+      const big = JSON.stringify({ account_id: 'a', amount: 1, pad: 'x'.repeat(1_100_000) });
+      const tooLarge = await t.request({ method: 'POST', url: '/v1/transactions', payload: big, headers });
+      expect([tooLarge.statusCode, tooLarge.json().error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+      const text = await t.request({
+        method: 'POST',
+        url: '/v1/transactions',
+        payload: 'amount=1',
+        headers: { 'content-type': 'text/plain' },
+      });
+      expect([text.statusCode, text.json().error.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    });
+  });
+
+  describe('authentication', () => {
+    it('answers 401 without a key or with an unknown one', async () => {
+      const none = await t.service.app.inject({ method: 'GET', url: '/v1/transactions' });
+      expect([none.statusCode, none.json().error.code]).toEqual([401, 'UNAUTHORIZED']);
+      const wrong = await t.request({
+        method: 'GET',
+        url: '/v1/transactions',
+        headers: { 'x-api-key': 'cnt_nope' },
+      });
+      expect(wrong.statusCode).toBe(401);
+    });
+
+    it('answers 403 without the scope, 200 with it, by header or bearer', async () => {
+      const reader = await t.service.keys.create({ name: 'reader', scopes: ['transactions:read'] });
+      const write = await t.request({
+        method: 'POST',
+        url: '/v1/transactions',
+        payload: { account_id: 'a', amount: 1 },
+        headers: { 'x-api-key': reader.key },
+      });
+      expect([write.statusCode, write.json().error.code]).toEqual([403, 'FORBIDDEN']);
+      const read = await t.service.app.inject({
+        method: 'GET',
+        url: '/v1/transactions',
+        headers: { authorization: `Bearer ${reader.key}` },
+      });
+      expect(read.statusCode).toBe(200);
+    });
+
+    it('stops accepting a revoked key at once', async () => {
+      const key = await t.service.keys.create({ name: 'temp', scopes: ['transactions:read'] });
+      const headers = { 'x-api-key': key.key };
+      expect((await t.request({ method: 'GET', url: '/v1/transactions', headers })).statusCode).toBe(200);
+      const revoke = await t.request({ method: 'DELETE', url: `/v1/keys/${key.id}` });
+      expect(revoke.statusCode).toBe(204);
+      expect((await t.request({ method: 'GET', url: '/v1/transactions', headers })).statusCode).toBe(401);
+    });
+
+    it('keeps health open', async () => {
+      expect((await t.service.app.inject({ url: '/healthz' })).statusCode).toBe(200);
+      expect((await t.service.app.inject({ url: '/readyz' })).json()).toMatchObject({ status: 'ready' });
+    });
+  });
+
+  describe('reading transactions', () => {
+    it('GET by id shows the transaction, its payload and decision; 404 when unknown', async () => {
+      const id = account();
+      await t.post({
+        transaction_id: `get-${id}`,
+        account_id: id,
+        amount: 3,
+        extra_field: 'kept',
+        timestamp: at(0),
+      });
+      const res = await t.request({ method: 'GET', url: `/v1/transactions/get-${id}` });
+      expect(res.json()).toMatchObject({
+        status: 'decided',
+        transaction: { account_id: id, amount: 3, timestamp: at(0) },
+        payload: { extra_field: 'kept' },
+        decision: { decision: 'approve' },
+      });
+      const missing = await t.request({ method: 'GET', url: '/v1/transactions/nope' });
+      expect([missing.statusCode, missing.json().error.code]).toEqual([404, 'NOT_FOUND']);
+    });
+
+    it('lists a filtered page with a cursor', async () => {
+      const id = account();
+      for (let i = 0; i < 5; i++)
+        await t.post({ account_id: id, amount: i === 4 ? 20000 : 1, timestamp: at(i * 120_000) });
+      const page1 = (await t.request({ url: `/v1/transactions?account_id=${id}&limit=3` })).json();
+      expect(page1.items).toHaveLength(3);
+      const page2 = (
+        await t.request({ url: `/v1/transactions?account_id=${id}&limit=3&cursor=${page1.next_cursor}` })
+      ).json();
+      expect(page2.items).toHaveLength(2);
+      expect(page2.next_cursor).toBeNull();
+      const reviews = (await t.request({ url: `/v1/transactions?account_id=${id}&decision=review` })).json();
+      expect(reviews.items.map((i: { transaction: { amount: number } }) => i.transaction.amount)).toEqual([
+        20000,
+      ]);
+      const ranged = (
+        await t.request({ url: `/v1/transactions?account_id=${id}&from=${at(100_000)}&to=${at(250_000)}` })
+      ).json();
+      expect(ranged.items).toHaveLength(2);
+      const bad = await t.request({ url: '/v1/transactions?limit=0&decision=maybe' });
+      expect(bad.statusCode).toBe(400);
+      expect(
+        bad
+          .json()
+          .error.details.map((d: { field: string }) => d.field)
+          .sort(),
+      ).toEqual(['querystring.decision', 'querystring.limit']);
+    });
+  });
+
+  describe('async ingestion', () => {
+    it('answers 202 once stored; the transaction is pending, then decided in order', async () => {
+      const id = account();
+      const body = { transaction_id: `async-${id}`, account_id: id, amount: 10001, timestamp: at(0) };
+      const res = await t.request({ method: 'POST', url: '/v1/transactions?mode=async', payload: body });
+      expect(res.statusCode).toBe(202);
+      expect(res.json()).toEqual({ transaction_id: `async-${id}`, status: 'pending' });
+      await t.service.transactions.idle();
+      const stored = (await t.request({ url: `/v1/transactions/async-${id}` })).json();
+      expect(stored).toMatchObject({
+        status: 'decided',
+        decision: { decision: 'review', features: { count_60s: 1 } },
+      });
+      const again = await t.request({ method: 'POST', url: '/v1/transactions?mode=async', payload: body });
+      expect(again.json()).toEqual({ transaction_id: `async-${id}`, status: 'decided' });
+      const sync = (await t.post({ account_id: id, amount: 1, timestamp: at(1000) })).json();
+      expect(sync.features).toMatchObject({ count_60s: 2, prior_transactions: 1 });
+    });
+
+    it('rejects an unknown mode', async () => {
+      const res = await t.request({
+        method: 'POST',
+        url: '/v1/transactions?mode=later',
+        payload: { account_id: 'a', amount: 1 },
+      });
+      expect([res.statusCode, res.json().error.details[0].field]).toEqual([400, 'querystring.mode']);
+    });
+  });
+
+  describe('prototype-compatible routes', () => {
+    it('POST /transaction answers 202 and GET /transaction/:id the prototype shape', async () => {
+      const res = await t.request({
+        method: 'POST',
+        url: '/transaction',
+        payload: {
+          user_id: 'u-legacy',
+          amount: 15000,
+          merchant: 'm',
+          merchant_type: 'online',
+          device_type: 'mobile',
+          location_match: 1,
+        },
+      });
+      expect(res.statusCode).toBe(202);
+      expect(res.json()).toMatchObject({ status: 'Transaction received' });
+      await t.service.transactions.idle();
+      const got = await t.request({ url: `/transaction/${res.json().transaction_id}` });
+      expect(got.json()).toEqual({
+        transaction_id: res.json().transaction_id,
+        amount: 15000,
+        status: 'decided',
+        is_fraud: true,
+        probability: 0.5,
+        model_version: null,
+      });
+    });
+  });
+
+  describe('rules through the API', () => {
+    it('validates, saves a version and uses it at once', async () => {
+      const current = (await t.request({ url: '/v1/rules' })).json();
+      const stricter = {
+        ...current.document,
+        rules: current.document.rules.map((r: { id: string }) =>
+          r.id === 'HIGH_AMOUNT' ? { ...r, condition: 'amount > 500' } : r,
+        ),
+      };
+      const check = await t.request({
+        method: 'POST',
+        url: '/v1/rules/validate',
+        payload: { rules: [{ id: 'X' }] },
+      });
+      expect(check.json().valid).toBe(false);
+      const invalid = await t.request({
+        method: 'POST',
+        url: '/v1/rules',
+        payload: { rules: [{ id: 'X', condition: 'amount >>' }] },
+      });
+      expect([invalid.statusCode, invalid.json().error.code]).toEqual([400, 'RULESET_INVALID']);
+      const saved = await t.request({ method: 'POST', url: '/v1/rules', payload: stricter });
+      expect(saved.statusCode).toBe(201);
+      const decision = (await t.post({ account_id: account(), amount: 600, timestamp: at(0) })).json();
+      expect(decision).toMatchObject({ decision: 'review', rules_version: saved.json().version });
+      await t.request({ method: 'POST', url: `/v1/rules/versions/${current.version}/activate` });
+      expect((await t.post({ account_id: account(), amount: 600, timestamp: at(0) })).json().decision).toBe(
+        'approve',
+      );
+    });
+  });
+});

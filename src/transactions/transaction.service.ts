@@ -1,0 +1,85 @@
+import { performance } from 'node:perf_hooks';
+import type { Kysely } from 'kysely';
+import { AppError } from '../errors.js';
+import type { Database } from '../store/database.js';
+import type { DecisionOutcome } from './batch-decider.js';
+import type { DecisionListener, Ingestion } from './ingestion.js';
+import { applyDecisionChange, eventsOf, type DecisionChange } from './transaction-event.repository.js';
+import { historyOf } from './transaction-history.js';
+import {
+  findLabel,
+  findLabels,
+  findTransaction,
+  listTransactions,
+  upsertLabel,
+  type TransactionFilter,
+} from './transaction.repository.js';
+import type { TransactionInput } from './transaction.js';
+import { storedTransactionOf, type StoredTransaction } from './transaction.view.js';
+
+export type SubmitResult = DecisionOutcome;
+
+/**
+ * Transactions as the API sees them: submit and accept go through the configured
+ * {@link Ingestion} (embedded or stream); reads and labels go to the store.
+ */
+export class TransactionService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly ingestion: Ingestion,
+  ) {}
+
+  /** Decides `tx` (or returns its stored decision); resolves once the decision is durable. */
+  submit(tx: TransactionInput, arrivedAt = performance.now()): Promise<SubmitResult> {
+    return this.ingestion.submit(tx, arrivedAt);
+  }
+
+  /** Accepts `tx` for a decision later (async mode): resolves once it is durably stored. */
+  accept(tx: TransactionInput, arrivedAt = performance.now()): Promise<{ status: 'pending' | 'decided' }> {
+    return this.ingestion.accept(tx, arrivedAt);
+  }
+
+  /** New durable decisions (replays excluded), for live views and webhooks. */
+  subscribe(listener: DecisionListener): () => void {
+    return this.ingestion.subscribe(listener);
+  }
+
+  /** Waits until every submitted transaction has been handled. */
+  idle(): Promise<void> {
+    return this.ingestion.idle();
+  }
+
+  async get(id: string): Promise<StoredTransaction | undefined> {
+    const row = await findTransaction(this.db, id);
+    if (!row) return undefined;
+    const [label, events] = await Promise.all([findLabel(this.db, id), eventsOf(this.db, id)]);
+    return { ...storedTransactionOf(row, label), history: historyOf(row, events) };
+  }
+
+  /** Changes a stored decision (an identity step-up) and records it; 409 if it is no longer `from`. */
+  async changeDecision(change: DecisionChange): Promise<void> {
+    if (!(await applyDecisionChange(this.db, change))) {
+      throw new AppError('CONFLICT', `Transaction '${change.transactionId}' is no longer in ${change.from}.`);
+    }
+  }
+
+  /** Stores an analyst's label (the latest one wins); 404 for an unknown transaction. */
+  async label(id: string, label: 'fraud' | 'legit', actor: string): Promise<StoredTransaction> {
+    if (!(await findTransaction(this.db, id)))
+      throw new AppError('NOT_FOUND', `Transaction '${id}' is unknown.`);
+    await upsertLabel(this.db, { transaction_id: id, label, labelled_by: actor, labelled_at: Date.now() });
+    return (await this.get(id)) as StoredTransaction;
+  }
+
+  async list(filter: TransactionFilter): Promise<{ items: StoredTransaction[]; nextSeq: number | null }> {
+    const rows = await listTransactions(this.db, filter);
+    const last = rows.length === filter.limit ? rows[rows.length - 1] : undefined;
+    const labelRows = await findLabels(
+      this.db,
+      rows.map((r) => r.transaction_id),
+    );
+    const labels = new Map(labelRows.map((l) => [l.transaction_id, l]));
+    const items = rows.map((row) => storedTransactionOf(row, labels.get(row.transaction_id)));
+    return { items, nextSeq: last ? Number(last.seq) : null };
+  }
+}

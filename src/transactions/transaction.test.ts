@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { parseTransaction } from './transaction.js';
+
+const defaults = { currency: 'EUR', now: Date.UTC(2026, 0, 1) };
+const parse = (body: unknown) => parseTransaction(body, defaults);
+const fieldsOf = (body: unknown) => {
+  const result = parse(body);
+  return result.ok ? [] : result.errors.map((e) => `${e.field}:${e.code}`);
+};
+
+describe('parseTransaction', () => {
+  it('accepts the Kinesis prototype payload', () => {
+    const result = parse({
+      account_id: 'A1',
+      amount: 120.5,
+      timestamp: '2026-03-01T10:00:00Z',
+      origin_country: 'es',
+      destination_country: 'FR',
+      balance: 1000,
+    });
+    expect(result.ok && result.value).toMatchObject({
+      account_id: 'A1',
+      amount: 120.5,
+      currency: 'EUR',
+      time: Date.UTC(2026, 2, 1, 10),
+      origin_country: 'ES',
+      destination_country: 'FR',
+      balance: 1000,
+    });
+  });
+
+  it('accepts the Kafka prototype payload, with aliases and unknown fields kept', () => {
+    const body = {
+      user_id: 42,
+      amount: 99,
+      merchant: 'm-1',
+      merchant_type: 'online',
+      device_type: 'mobile',
+      location_match: 0,
+      user_history: 0.3,
+    };
+    const result = parse(body);
+    expect(result.ok && result.value).toMatchObject({
+      account_id: '42',
+      merchant_id: 'm-1',
+      location_match: 0,
+      time: defaults.now,
+    });
+    expect(result.ok && result.value.raw).toEqual(body);
+    expect(result.ok && result.value.transaction_id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('reads timestamps without offset as UTC, and epoch seconds or milliseconds', () => {
+    const at = (timestamp: unknown) => {
+      const r = parse({ account_id: 'a', amount: 1, timestamp });
+      return r.ok ? r.value.time : undefined;
+    };
+    expect(at('2026-03-01T10:00:00')).toBe(Date.UTC(2026, 2, 1, 10));
+    expect(at('2026-03-01T12:00:00+02:00')).toBe(Date.UTC(2026, 2, 1, 10));
+    expect(at(1_772_359_200)).toBe(1_772_359_200_000);
+    expect(at(1_772_359_200_000)).toBe(1_772_359_200_000);
+    expect(location_match_of(true)).toBe(1);
+  });
+
+  it.each([
+    [{ amount: 1 }, ['account_id:required']],
+    [{ account_id: 'a' }, ['amount:required']],
+    [{ account_id: 'a', amount: 0 }, ['amount:range']],
+    [{ account_id: 'a', amount: '5' }, ['amount:type']],
+    [{ account_id: '', amount: 5 }, ['account_id:type']],
+    [{ account_id: 'x'.repeat(129), amount: 5 }, ['account_id:too_long']],
+    [{ account_id: 'a', user_id: 'b', amount: 5 }, ['user_id:conflict']],
+    [{ account_id: 'a', amount: 5, currency: 'euro' }, ['currency:format']],
+    [{ account_id: 'a', amount: 5, timestamp: '01/02/2026' }, ['timestamp:format']],
+    [{ account_id: 'a', amount: 5, origin_country: 'ESP' }, ['origin_country:format']],
+    [{ account_id: 'a', amount: 5, balance: -1 }, ['balance:range']],
+    [{ account_id: 'a', amount: 5, location_match: 'yes' }, ['location_match:type']],
+    [{ account_id: 'a', amount: 5, transaction_id: 'x'.repeat(129) }, ['transaction_id:too_long']],
+    [{ account_id: 'a', amount: 5, merchant_type: 3 }, ['merchant_type:type']],
+  ])('rejects %j with %j', (body, expected) => {
+    expect(fieldsOf(body)).toEqual(expected);
+  });
+
+  it('lists every invalid field at once', () => {
+    expect(fieldsOf({ amount: -5, currency: 1, destination_country: 'x', balance: 'lots' })).toEqual([
+      'account_id:required',
+      'amount:range',
+      'currency:format',
+      'destination_country:format',
+      'balance:range',
+    ]);
+    expect(fieldsOf([1, 2])).toEqual([':type']);
+  });
+});
+
+function location_match_of(value: unknown) {
+  const r = parse({ account_id: 'a', amount: 1, location_match: value });
+  return r.ok ? r.value.location_match : undefined;
+}

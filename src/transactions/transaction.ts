@@ -1,0 +1,181 @@
+import { randomUUID } from 'node:crypto';
+import type { FieldError } from '../errors.js';
+
+/** A transaction as accepted by the API, normalised (aliases resolved, defaults applied). */
+export interface TransactionInput {
+  readonly transaction_id: string;
+  readonly account_id: string;
+  readonly amount: number;
+  readonly currency: string;
+  /** Event time, ms since the epoch. */
+  readonly time: number;
+  readonly merchant_id: string | null;
+  readonly merchant_type: string | null;
+  readonly device_type: string | null;
+  readonly channel: string | null;
+  readonly origin_country: string | null;
+  readonly destination_country: string | null;
+  readonly balance: number | null;
+  readonly location_match: 0 | 1 | null;
+  /** The payload as received, unknown fields included. */
+  readonly raw: Readonly<Record<string, unknown>>;
+}
+
+export type ParseResult =
+  | { readonly ok: true; readonly value: TransactionInput }
+  | { readonly ok: false; readonly errors: readonly FieldError[] };
+
+export interface ParseDefaults {
+  readonly currency: string;
+  /** Arrival time, used when the payload has no timestamp. */
+  readonly now: number;
+}
+
+const MAX_ID = 128;
+const MAX_LABEL = 64;
+const MAX_AMOUNT = 1e12;
+const ISO_DATE_TIME =
+  /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * Validates and normalises a payload of either prototype (Kinesis: account_id, …,
+ * balance; Kafka: user_id, merchant, …, location_match). Lists every invalid field.
+ */
+export function parseTransaction(body: unknown, defaults: ParseDefaults): ParseResult {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return { ok: false, errors: [{ field: '', code: 'type', message: 'The body must be a JSON object.' }] };
+  }
+  const raw = body as Record<string, unknown>;
+  const read = new FieldReader(raw);
+  const value: TransactionInput = {
+    transaction_id: read.id('transaction_id', false) ?? randomUUID(),
+    account_id: read.aliased('account_id', 'user_id', (f) => read.id(f, true)) ?? '',
+    amount: read.amount('amount'),
+    currency: read.code('currency', /^[A-Z]{3}$/, 'an ISO 4217 code such as USD') ?? defaults.currency,
+    time: read.timestamp('timestamp') ?? defaults.now,
+    merchant_id: read.aliased('merchant_id', 'merchant', (f) => read.id(f, false)) ?? null,
+    merchant_type: read.label('merchant_type'),
+    device_type: read.label('device_type'),
+    channel: read.label('channel'),
+    origin_country: read.code('origin_country', /^[A-Z]{2}$/, 'an ISO 3166 alpha-2 code such as ES') ?? null,
+    destination_country:
+      read.code('destination_country', /^[A-Z]{2}$/, 'an ISO 3166 alpha-2 code such as ES') ?? null,
+    balance: read.balance('balance'),
+    location_match: read.flag('location_match'),
+    raw,
+  };
+  return read.errors.length > 0 ? { ok: false, errors: read.errors } : { ok: true, value };
+}
+
+class FieldReader {
+  readonly errors: FieldError[] = [];
+  constructor(private readonly body: Record<string, unknown>) {}
+
+  private present(field: string): unknown {
+    const value = this.body[field];
+    return value === null ? undefined : value;
+  }
+
+  private fail(field: string, code: string, message: string): undefined {
+    this.errors.push({ field, code, message });
+    return undefined;
+  }
+
+  id(field: string, required: boolean): string | undefined {
+    const value = this.present(field);
+    if (value === undefined)
+      return required ? this.fail(field, 'required', `${field} is required.`) : undefined;
+    const text = typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value;
+    if (typeof text !== 'string' || text.trim() === '') {
+      return this.fail(field, 'type', `${field} must be a non-empty string.`);
+    }
+    if (text.length > MAX_ID)
+      return this.fail(field, 'too_long', `${field} must be at most ${MAX_ID} characters.`);
+    return text;
+  }
+
+  aliased<T>(field: string, alias: string, read: (field: string) => T | undefined): T | undefined {
+    const hasField = this.present(field) !== undefined;
+    const hasAlias = this.present(alias) !== undefined;
+    if (hasField && hasAlias && this.body[field] !== this.body[alias]) {
+      return this.fail(alias, 'conflict', `${alias} is an alias of ${field}; they differ.`);
+    }
+    return read(hasAlias && !hasField ? alias : field);
+  }
+
+  amount(field: string): number {
+    const value = this.present(field);
+    if (value === undefined) return this.fail(field, 'required', `${field} is required.`) ?? 0;
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      return this.fail(field, 'type', `${field} must be a number.`) ?? 0;
+    }
+    if (value <= 0 || value > MAX_AMOUNT) {
+      return this.fail(field, 'range', `${field} must be greater than 0 and at most ${MAX_AMOUNT}.`) ?? 0;
+    }
+    return value;
+  }
+
+  balance(field: string): number | null {
+    const value = this.present(field);
+    if (value === undefined) return null;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      return this.fail(field, 'range', `${field} must be a number of at least 0.`) ?? null;
+    }
+    return value;
+  }
+
+  code(field: string, pattern: RegExp, what: string): string | undefined {
+    const value = this.present(field);
+    if (value === undefined) return undefined;
+    const upper = typeof value === 'string' ? value.trim().toUpperCase() : undefined;
+    if (upper === undefined || !pattern.test(upper))
+      return this.fail(field, 'format', `${field} must be ${what}.`);
+    return upper;
+  }
+
+  label(field: string): string | null {
+    const value = this.present(field);
+    if (value === undefined) return null;
+    if (typeof value !== 'string') return this.fail(field, 'type', `${field} must be a string.`) ?? null;
+    if (value.length > MAX_LABEL) {
+      return this.fail(field, 'too_long', `${field} must be at most ${MAX_LABEL} characters.`) ?? null;
+    }
+    return value;
+  }
+
+  flag(field: string): 0 | 1 | null {
+    const value = this.present(field);
+    if (value === undefined) return null;
+    if (value === true || value === 1) return 1;
+    if (value === false || value === 0) return 0;
+    return this.fail(field, 'type', `${field} must be 0, 1, true or false.`) ?? null;
+  }
+
+  timestamp(field: string): number | undefined {
+    const value = this.present(field);
+    if (value === undefined) return undefined;
+    const time = parseTime(value);
+    if (time === undefined) {
+      return this.fail(
+        field,
+        'format',
+        `${field} must be an ISO-8601 date-time (UTC when no offset is given).`,
+      );
+    }
+    return time;
+  }
+}
+
+/** ISO-8601 text (UTC when it has no offset) or epoch seconds/milliseconds. */
+function parseTime(value: unknown): number | undefined {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < 0) return undefined;
+    return value < 1e11 ? Math.round(value * 1000) : Math.round(value);
+  }
+  if (typeof value !== 'string') return undefined;
+  const match = ISO_DATE_TIME.exec(value.trim());
+  if (!match) return undefined;
+  const text = match[1] || !value.includes(':') ? value.trim() : `${value.trim()}Z`;
+  const time = Date.parse(text.replace(' ', 'T'));
+  return Number.isNaN(time) ? undefined : time;
+}

@@ -1,0 +1,172 @@
+import { performance } from 'node:perf_hooks';
+import { AppError } from '../errors.js';
+import type { ConsumerHandle, Delivery, Transport } from '../transport/transport.js';
+import type { BatchDecider, DecisionRequest } from './batch-decider.js';
+import type { DecisionResult } from './decision.js';
+import { parseTransaction } from './transaction.js';
+
+/** What the API publishes on the `transactions` stream. */
+export interface TransactionMessage {
+  /** The payload as received, with `transaction_id` filled in. */
+  readonly transaction: Readonly<Record<string, unknown>>;
+  /** Wall-clock arrival at the API, ms since the epoch. */
+  readonly received_at: number;
+}
+
+/** What workers publish on the `decisions` stream: the decisions of one batch, durable already. */
+export interface DecisionBatch {
+  readonly decisions: readonly DecisionResult[];
+}
+
+/** What a dead letter holds: enough to understand the failure and replay the message. */
+export interface DeadLetter {
+  readonly payload: string;
+  readonly error: string;
+  readonly stage: 'parse' | 'validate' | 'decide';
+  readonly attempts: number;
+  readonly partition: number;
+  readonly seq: number;
+  readonly failed_at: string;
+}
+
+export interface WorkerOptions {
+  readonly transport: Transport;
+  readonly decider: BatchDecider;
+  readonly defaultCurrency: string;
+  /** Most messages of one partition decided and committed together. Default 500. */
+  readonly maxBatch?: number;
+  /** Deliveries of one message before it goes to the dead-letter stream. Default 5. */
+  readonly maxDeliver?: number;
+  /** How long a delivered message may stay unacknowledged before redelivery. Default 30 s. */
+  readonly ackWaitMs?: number;
+  readonly log?: (message: string, detail?: unknown) => void;
+}
+
+interface Valid {
+  readonly delivery: Delivery;
+  readonly request: DecisionRequest;
+}
+
+/**
+ * A stream worker: consumes the partitions it owns from `transactions`, decides each batch
+ * with the shared {@link BatchDecider} (exactly the embedded computation), stores it,
+ * publishes the decisions and only then acknowledges. Poison messages go to `dlq`.
+ */
+export class TransactionWorker {
+  private handle: ConsumerHandle | undefined;
+  private readonly maxDeliver: number;
+
+  constructor(private readonly options: WorkerOptions) {
+    this.maxDeliver = options.maxDeliver ?? 5;
+  }
+
+  async start(): Promise<void> {
+    const { transport, decider } = this.options;
+    this.handle = await transport.consume('transactions', {
+      group: 'workers',
+      maxBatch: this.options.maxBatch ?? 500,
+      ackWaitMs: this.options.ackWaitMs ?? 30_000,
+      maxDeliver: this.maxDeliver,
+      handler: (batch) => this.handleBatch(batch),
+      onAssignment: async (owned, gained, lost) => {
+        await decider.dropPartitions(lost);
+        await decider.loadPartitions(gained);
+        this.options.log?.(`owns partitions ${owned.join(',') || '(none)'}`);
+      },
+    });
+  }
+
+  /** Partitions this worker owns now. */
+  owned(): readonly number[] {
+    return this.handle?.owned() ?? [];
+  }
+
+  /** Stops fetching, finishes the batch in flight and releases the partitions. */
+  async stop(): Promise<void> {
+    await this.handle?.stop();
+  }
+
+  private async handleBatch(batch: readonly Delivery[]): Promise<void> {
+    const valid: Valid[] = [];
+    for (const delivery of batch) {
+      const parsed = this.parse(delivery);
+      if ('request' in parsed) valid.push({ delivery, request: parsed.request });
+      else await this.deadLetter(delivery, parsed.stage, parsed.error);
+    }
+    if (valid.length === 0) return;
+    try {
+      await this.decideAndAck(valid);
+    } catch (error) {
+      // A store outage fails every message alike; anything else may be one bad message: isolate it.
+      const isolate = valid.length > 1 && !(error instanceof AppError && error.code === 'STORE_UNAVAILABLE');
+      if (!isolate) return this.retryOrDeadLetter(valid, error);
+      for (const one of valid)
+        await this.decideAndAck([one]).catch((e: unknown) => this.retryOrDeadLetter([one], e));
+    }
+  }
+
+  private async decideAndAck(valid: readonly Valid[]): Promise<void> {
+    const outcomes = await this.options.decider.decide(valid.map((v) => v.request));
+    await this.publishDecisions(outcomes.map((o) => o.result));
+    await Promise.all(valid.map((v) => v.delivery.ack()));
+  }
+
+  private parse(
+    delivery: Delivery,
+  ): { request: DecisionRequest } | { stage: 'parse' | 'validate'; error: string } {
+    let message: TransactionMessage;
+    try {
+      message = delivery.json<TransactionMessage>();
+    } catch (error) {
+      return { stage: 'parse', error: error instanceof Error ? error.message : String(error) };
+    }
+    const parsed = parseTransaction(message?.transaction, {
+      currency: this.options.defaultCurrency,
+      now: Number(message?.received_at) || Date.now(),
+    });
+    if (!parsed.ok) return { stage: 'validate', error: JSON.stringify(parsed.errors) };
+    return {
+      request: {
+        tx: parsed.value,
+        arrivedAt: performance.now(),
+        receivedAt: Number(message.received_at) || Date.now(),
+        seq: delivery.seq,
+      },
+    };
+  }
+
+  /** One message per batch: a JetStream publish is a request, so per-decision messages cost more than deciding. */
+  private async publishDecisions(results: readonly DecisionResult[]): Promise<void> {
+    const first = results[0];
+    if (!first) return;
+    const message: DecisionBatch = { decisions: results };
+    await this.options.transport.publish('decisions', message, { key: first.account_id });
+  }
+
+  /** A failed batch: messages with attempts left are retried; the others go to `dlq`. */
+  private async retryOrDeadLetter(valid: readonly Valid[], error: unknown): Promise<void> {
+    const reason = error instanceof AppError ? `${error.code}: ${error.message}` : String(error);
+    this.options.log?.(`batch failed: ${reason}`, error);
+    for (const { delivery } of valid) {
+      if (delivery.deliveryCount >= this.maxDeliver) await this.deadLetter(delivery, 'decide', reason);
+      else delivery.nak(Math.min(30_000, 500 * 2 ** delivery.deliveryCount));
+    }
+  }
+
+  private async deadLetter(delivery: Delivery, stage: DeadLetter['stage'], error: string): Promise<void> {
+    const letter: DeadLetter = {
+      payload: Buffer.from(delivery.data).toString('utf8'),
+      error,
+      stage,
+      attempts: delivery.deliveryCount,
+      partition: delivery.partition,
+      seq: delivery.seq,
+      failed_at: new Date().toISOString(),
+    };
+    await this.options.transport.publish('dlq', letter, {
+      key: String(delivery.partition),
+      msgId: `dlq-${delivery.seq}`,
+    });
+    delivery.term();
+  }
+}

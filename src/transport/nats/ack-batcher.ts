@@ -1,0 +1,39 @@
+import type { JsMsg } from '@nats-io/jetstream';
+
+interface PendingAck {
+  readonly msg: JsMsg;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+}
+
+/**
+ * Acks of one consumer, confirmed together: acks made in the same tick are sent as plain
+ * acks except the last, which asks the server for a confirmation. The server handles a
+ * consumer's acks in order, so that confirmation covers the earlier ones: one round trip per
+ * batch instead of one per message.
+ */
+export class AckBatcher {
+  private pending: PendingAck[] = [];
+
+  ack(msg: JsMsg): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.length === 0) setImmediate(() => this.flush());
+      this.pending.push({ msg, resolve, reject });
+    });
+  }
+
+  private flush(): void {
+    const acks = this.pending;
+    this.pending = [];
+    const last = acks[acks.length - 1];
+    if (!last) return;
+    for (let i = 0; i < acks.length - 1; i++) acks[i]?.msg.ack();
+    last.msg.ackAck().then(
+      (confirmed) => {
+        const error = new Error(`ack of ${acks.length} message(s) was not confirmed by the server`);
+        acks.forEach((a) => (confirmed ? a.resolve() : a.reject(error)));
+      },
+      (error: Error) => acks.forEach((a) => a.reject(error)),
+    );
+  }
+}

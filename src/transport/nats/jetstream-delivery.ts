@@ -1,0 +1,55 @@
+import type { JsMsg } from '@nats-io/jetstream';
+import type { MsgHdrs } from '@nats-io/transport-node';
+import { createDelivery, NO_SETTLE } from '../delivery.js';
+import type { AckBatcher } from './ack-batcher.js';
+import type { Delivery, StreamName } from '../transport.js';
+
+/** Header holding the partition key of a message. */
+export const KEY_HEADER = 'Centinela-Key';
+
+/** The user headers of a message (NATS's own `Nats-*` headers and the key header left out). */
+export function headersOf(hdrs: MsgHdrs | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!hdrs) return out;
+  for (const [name, values] of hdrs) {
+    if (name.startsWith('Nats-') || name === KEY_HEADER) continue;
+    out[name] = values.join(',');
+  }
+  return out;
+}
+
+/** The partition of a subject `<prefix>.<stream>.<partition>`. */
+export function partitionOfSubject(subject: string): number {
+  return Number(subject.slice(subject.lastIndexOf('.') + 1));
+}
+
+/** A consumer delivery: settles the message on the server. */
+export function consumerDelivery(
+  stream: StreamName,
+  msg: JsMsg,
+  deliveryCount: number,
+  acks: AckBatcher,
+): Delivery {
+  return createDelivery(fieldsOf(stream, msg, deliveryCount), {
+    ack: () => acks.ack(msg),
+    nak: (delayMs) => msg.nak(delayMs),
+    term: () => msg.term(),
+  });
+}
+
+/** A browse or live delivery: nothing to settle. */
+export function browsedDelivery(stream: StreamName, msg: JsMsg): Delivery {
+  return createDelivery(fieldsOf(stream, msg, 1), NO_SETTLE);
+}
+
+function fieldsOf(stream: StreamName, msg: JsMsg, deliveryCount: number) {
+  return {
+    stream,
+    partition: partitionOfSubject(msg.subject),
+    seq: msg.seq,
+    deliveryCount,
+    key: msg.headers?.get(KEY_HEADER) ?? '',
+    data: msg.data,
+    headers: headersOf(msg.headers),
+  };
+}

@@ -1,0 +1,167 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+  type ConsumerInfo,
+  type JsMsg,
+} from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
+import type { PartitionFeed } from '../partition-session.js';
+import type { ConsumeOptions, Delivery, StreamName } from '../transport.js';
+import { AckBatcher } from './ack-batcher.js';
+import { consumerDelivery } from './jetstream-delivery.js';
+import type { JetStreamNames } from './jetstream-names.js';
+
+export interface FeedContext {
+  readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
+  readonly names: JetStreamNames;
+  readonly stream: StreamName;
+  readonly options: ConsumeOptions;
+}
+
+/**
+ * Creates (or updates) the durable pull consumer of one (group, partition): explicit acks,
+ * and at most `maxBatch` unacked messages, so a partition's messages are handed out in order.
+ */
+export async function ensureConsumer(context: FeedContext, partition: number): Promise<ConsumerInfo> {
+  const { jsm, names, stream, options } = context;
+  const durable = names.durable(options.group, partition);
+  const limits = {
+    ack_wait: nanos(options.ackWaitMs),
+    max_deliver: options.maxDeliver,
+    max_ack_pending: options.maxBatch,
+  };
+  const existing = await jsm.consumers.info(names.stream(stream), durable).catch(() => undefined);
+  if (!existing) {
+    return jsm.consumers.add(names.stream(stream), {
+      durable_name: durable,
+      filter_subject: names.subject(stream, partition),
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ...limits,
+    });
+  }
+  if (Object.entries(limits).some(([k, v]) => existing.config[k as keyof typeof limits] !== v))
+    return jsm.consumers.update(names.stream(stream), durable, limits);
+  return existing;
+}
+
+/**
+ * Messages a previous owner left unacked: `count` of them, all at or below `upToSeq`. They
+ * come back one by one as their ack waits expire, in expiry order, so the feed holds them
+ * (and anything newer) until all are back or `deadline` passes, then hands them out sorted.
+ */
+interface Backlog {
+  readonly count: number;
+  readonly upToSeq: number;
+  readonly deadline: number;
+}
+
+/** A fetched message; `count` is the highest delivery count seen for it (the server may send it twice). */
+interface Buffered {
+  readonly msg: JsMsg;
+  readonly count: number;
+}
+
+/**
+ * One partition's durable consumer, pulled continuously into a local buffer; `next()` hands
+ * out everything buffered (up to `maxBatch`) as one batch. The client library re-issues pulls
+ * after a reconnect; closing returns buffered messages that were never handed out.
+ */
+export class JetStreamFeed implements PartitionFeed {
+  private buffer: Buffered[] = [];
+  private readonly acks = new AckBatcher();
+  private wake: (() => void) | undefined;
+  private closed = false;
+  private ended = false;
+  private messages: ConsumerMessages | undefined;
+  private backlogTimer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    private readonly context: FeedContext,
+    private backlog: Backlog | undefined,
+  ) {
+    if (backlog) this.backlogTimer = setInterval(() => this.holdBacklog(), context.options.ackWaitMs / 3);
+  }
+
+  static async open(context: FeedContext, partition: number): Promise<JetStreamFeed> {
+    const info = await ensureConsumer(context, partition);
+    const consumer = await context.js.consumers.get(context.names.stream(context.stream), info.name);
+    const backlog = info.num_ack_pending > 0 && {
+      count: info.num_ack_pending,
+      upToSeq: info.delivered.stream_seq,
+      deadline: Date.now() + context.options.ackWaitMs + 1_000,
+    };
+    const feed = new JetStreamFeed(context, backlog || undefined);
+    feed.messages = await consumer.consume({
+      max_messages: context.options.maxBatch,
+      expires: 5_000,
+      callback: (msg) => feed.push(msg),
+    });
+    const end = () => {
+      feed.ended = true;
+      feed.signal();
+    };
+    feed.messages.closed().then(end, end);
+    return feed;
+  }
+
+  async next(): Promise<readonly Delivery[] | undefined> {
+    while (!this.ready()) {
+      if (this.closed || this.ended) return undefined;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+    const batch = this.buffer.splice(0, this.context.options.maxBatch);
+    return batch.map(({ msg, count }) => consumerDelivery(this.context.stream, msg, count, this.acks));
+  }
+
+  requeue(): void {
+    this.buffer.splice(0).forEach(({ msg }) => msg.nak());
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.backlogTimer);
+    this.signal();
+    await this.messages?.close().catch(() => undefined);
+    this.requeue();
+  }
+
+  private ready(): boolean {
+    if (this.buffer.length === 0) return false;
+    const backlog = this.backlog;
+    if (!backlog) return true;
+    const back = this.buffer.filter(({ msg }) => msg.seq <= backlog.upToSeq).length;
+    if (back < backlog.count && Date.now() < backlog.deadline) return false;
+    this.backlog = undefined;
+    clearInterval(this.backlogTimer);
+    this.buffer.sort((a, b) => a.msg.seq - b.msg.seq);
+    return true;
+  }
+
+  /** Keeps held messages from expiring again, and wakes `next()` for the deadline. */
+  private holdBacklog(): void {
+    this.buffer.forEach(({ msg }) => msg.working());
+    this.signal();
+  }
+
+  /** Buffers `msg`; a second delivery of a buffered message replaces it (one ack settles both). */
+  private push(msg: JsMsg): void {
+    if (this.closed) return msg.nak();
+    const same = this.buffer.findIndex((m) => m.msg.seq === msg.seq);
+    const count = Math.max(msg.info.deliveryCount, this.buffer[same]?.count ?? 0);
+    if (same >= 0) this.buffer[same] = { msg, count };
+    else this.buffer.push({ msg, count });
+    this.signal();
+  }
+
+  private signal(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+}

@@ -1,0 +1,70 @@
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { headers as natsHeaders, nuid } from '@nats-io/transport-node';
+import { AppError } from '../../errors.js';
+import { encodePayload, sleep } from '../delivery.js';
+import type { PublishOptions, PublishResult, StreamName, TransportLogger } from '../transport.js';
+import { KEY_HEADER } from './jetstream-delivery.js';
+import type { JetStreamNames } from './jetstream-names.js';
+
+export interface PublisherSettings {
+  /** How long a publish keeps retrying (server restarting, no JetStream yet) before it fails. Default 30 s. */
+  readonly publishRetryMs: number;
+  /** Timeout of one publish attempt. Default 5 s. */
+  readonly publishAttemptMs: number;
+}
+
+export const DEFAULT_PUBLISHER_SETTINGS = {
+  publishRetryMs: 30_000,
+  publishAttemptMs: 5_000,
+} as const satisfies PublisherSettings;
+
+/**
+ * Publishes with retries and backoff until the server stores the message. Every attempt
+ * carries a msgId (a generated one when the caller gives none), so a retry of an attempt
+ * whose ack was lost is deduplicated by the server instead of stored twice.
+ */
+export class JetStreamPublisher {
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly names: JetStreamNames,
+    private readonly partitionOf: (key: string) => number,
+    private readonly settings: PublisherSettings,
+    private readonly logger: TransportLogger,
+  ) {}
+
+  async publish(
+    stream: StreamName,
+    payload: Uint8Array | object,
+    options: PublishOptions,
+  ): Promise<PublishResult> {
+    const subject = this.names.subject(stream, this.partitionOf(options.key));
+    const data = encodePayload(payload);
+    const msgID = options.msgId ?? nuid.next();
+    const deadline = Date.now() + this.settings.publishRetryMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const ack = await this.js.publish(subject, data, {
+          msgID,
+          headers: this.headersOf(options),
+          timeout: this.settings.publishAttemptMs,
+        });
+        // A duplicate of our own generated id is an earlier attempt of this call that was stored.
+        return { seq: ack.seq, duplicate: ack.duplicate && options.msgId !== undefined };
+      } catch (error) {
+        if (Date.now() >= deadline)
+          throw new AppError('STORE_UNAVAILABLE', `Could not store the message in '${stream}'.`, {
+            cause: error,
+          });
+        if (attempt === 0) this.logger.warn(`publish to ${subject} failed; retrying`, error);
+        await sleep(Math.min(1000, 25 * 2 ** attempt));
+      }
+    }
+  }
+
+  private headersOf(options: PublishOptions) {
+    const h = natsHeaders();
+    h.set(KEY_HEADER, options.key);
+    for (const [name, value] of Object.entries(options.headers ?? {})) h.set(name, value);
+    return h;
+  }
+}

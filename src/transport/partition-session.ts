@@ -1,0 +1,147 @@
+import { isSettled, sleep } from './delivery.js';
+import type { ConsumeOptions, Delivery, TransportLogger } from './transport.js';
+
+/** The ordered source of one owned partition, opened when the partition is gained. */
+export interface PartitionFeed {
+  /** The next ordered batch (at most `maxBatch`); `undefined` once the feed is closed or broken. */
+  next(): Promise<readonly Delivery[] | undefined>;
+  /** Stops fetching; a waiting `next()` resolves `undefined`; messages fetched but not handed out are returned. */
+  close(): Promise<void>;
+  /** Returns messages fetched but not handed out (in order), so they come back after a failed batch. */
+  requeue(): void;
+}
+
+export interface PartitionSessionOptions {
+  readonly consume: ConsumeOptions;
+  readonly openFeed: (partition: number) => Promise<PartitionFeed>;
+  readonly logger: TransportLogger;
+}
+
+const ascending = (a: number, b: number) => a - b;
+
+/** Pause of a partition after its handler threw. */
+const RETRY_PAUSE_MS = 1000;
+
+/** Delivers one partition's batches to the handler, one batch at a time, until stopped. */
+class PartitionRunner {
+  private feed: PartitionFeed | undefined;
+  private stopped = false;
+  private readonly done: Promise<void>;
+
+  constructor(
+    private readonly partition: number,
+    private readonly options: PartitionSessionOptions,
+  ) {
+    this.done = this.run();
+  }
+
+  /** Stops fetching and waits for the in-flight batch. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.feed?.close();
+    await this.done;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      this.feed = await this.open();
+      if (!this.feed) return;
+      await this.pump(this.feed);
+      if (!this.stopped) await sleep(200); // the feed broke (e.g. consumer deleted): reopen
+    }
+  }
+
+  private async open(): Promise<PartitionFeed | undefined> {
+    for (let attempt = 0; !this.stopped; attempt++) {
+      try {
+        const feed = await this.options.openFeed(this.partition);
+        if (!this.stopped) return feed;
+        await feed.close();
+      } catch (error) {
+        if (attempt % 20 === 0) this.options.logger.warn(`partition ${this.partition}: open failed`, error);
+        await sleep(Math.min(1000, 50 * 2 ** attempt));
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * After a failed batch: its unsettled messages and the ones fetched after it go back, in
+   * order (so order holds), and the partition pauses before they are delivered again.
+   */
+  private async retryLater(batch: readonly Delivery[], feed: PartitionFeed): Promise<void> {
+    batch.filter((d) => !isSettled(d)).forEach((d) => d.nak());
+    feed.requeue();
+    await sleep(Math.min(RETRY_PAUSE_MS, this.options.consume.ackWaitMs));
+  }
+
+  private async pump(feed: PartitionFeed): Promise<void> {
+    for (let batch = await feed.next(); batch; batch = await feed.next()) {
+      if (this.stopped) {
+        batch.forEach((d) => d.nak());
+        return;
+      }
+      try {
+        await this.options.consume.handler(batch, this.partition);
+      } catch (error) {
+        this.options.logger.error(`partition ${this.partition}: handler failed`, error);
+        await this.retryLater(batch, feed);
+      }
+    }
+  }
+}
+
+/**
+ * The partitions one consumer-group member owns and their runners. Gains and losses are
+ * applied one at a time, in call order: `onAssignment` is awaited before the first batch of
+ * gained partitions and after the in-flight batches of lost partitions have finished.
+ */
+export class PartitionSession {
+  private readonly runners = new Map<number, PartitionRunner>();
+  private chain: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(private readonly options: PartitionSessionOptions) {}
+
+  owned(): number[] {
+    return [...this.runners.keys()].sort(ascending);
+  }
+
+  /** Starts delivering `partitions`; rejects (starting none) when `onAssignment` throws. */
+  gain(partitions: readonly number[]): Promise<void> {
+    return this.serially(async () => {
+      const gained = partitions.filter((p) => !this.runners.has(p)).sort(ascending);
+      if (gained.length === 0 || this.closed) return;
+      const owned = [...this.runners.keys(), ...gained].sort(ascending);
+      await this.options.consume.onAssignment?.(owned, gained, []);
+      for (const p of gained) this.runners.set(p, new PartitionRunner(p, this.options));
+    });
+  }
+
+  /** Stops delivering `partitions` once their in-flight batches are done, then reports the loss. */
+  lose(partitions: readonly number[]): Promise<void> {
+    return this.serially(async () => {
+      const lost = partitions.filter((p) => this.runners.has(p)).sort(ascending);
+      if (lost.length === 0) return;
+      await Promise.all(lost.map((p) => this.runners.get(p)?.stop() ?? Promise.resolve()));
+      lost.forEach((p) => this.runners.delete(p));
+      try {
+        await this.options.consume.onAssignment?.(this.owned(), [], lost);
+      } catch (error) {
+        this.options.logger.error('onAssignment failed for lost partitions', error);
+      }
+    });
+  }
+
+  /** Loses every partition and refuses later gains. */
+  stop(): Promise<void> {
+    this.closed = true;
+    return this.serially(() => Promise.resolve()).then(() => this.lose(this.owned()));
+  }
+
+  private serially<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.chain.then(operation);
+    this.chain = result.catch(() => undefined);
+    return result;
+  }
+}

@@ -1,0 +1,301 @@
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { partitionOf } from '../shared/partition.js';
+import { canRestartNats, ensureNatsRunning, restartNats } from './conformance/nats-server.fixture.js';
+import {
+  availableTransports,
+  createTestTransport,
+  TEST_NATS_URL,
+  TEST_PARTITIONS,
+  waitFor,
+  type TestTransport,
+} from './conformance/transport.fixture.js';
+import { sleep } from './delivery.js';
+import type { ConsumeOptions, ConsumerHandle, Delivery, Transport } from './transport.js';
+
+const kinds = await availableTransports();
+const restartable = kinds.includes('jetstream') && canRestartNats(TEST_NATS_URL);
+
+interface Seen {
+  readonly seq: number;
+  readonly partition: number;
+  readonly deliveryCount: number;
+  readonly consumer: string;
+}
+
+/** Joins `group` with a handler that records every delivery and acks unless `settle` says otherwise. */
+async function recorder(
+  transport: Transport,
+  name: string,
+  seen: Seen[],
+  options: Partial<ConsumeOptions> & { settle?: (d: Delivery) => void | Promise<void> } = {},
+): Promise<ConsumerHandle> {
+  return transport.consume('transactions', {
+    group: 'workers',
+    maxBatch: 10,
+    ackWaitMs: 1000,
+    maxDeliver: 5,
+    handler: async (batch) => {
+      for (const d of batch)
+        seen.push({ seq: d.seq, partition: d.partition, deliveryCount: d.deliveryCount, consumer: name });
+      await Promise.all(batch.map(async (d) => (options.settle ? options.settle(d) : d.ack())));
+    },
+    ...options,
+  });
+}
+
+async function publishMany(transport: Transport, count: number, keys = 30): Promise<number[]> {
+  const seqs: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const { seq } = await transport.publish(
+      'transactions',
+      { i },
+      { key: `acc-${i % keys}`, msgId: `m-${i}` },
+    );
+    seqs.push(seq);
+  }
+  return seqs;
+}
+
+const distinctSeqs = (seen: readonly Seen[]) => new Set(seen.map((s) => s.seq));
+
+/** Each partition's messages first arrived in stream order (redeliveries of the same message aside). */
+function expectOrderPerPartition(seen: readonly Seen[]): void {
+  for (let p = 0; p < TEST_PARTITIONS; p++) {
+    const order = [...distinctSeqs(seen.filter((s) => s.partition === p))];
+    expect(order).toEqual([...order].sort((x, y) => x - y));
+  }
+}
+
+afterAll(async () => {
+  if (restartable) await ensureNatsRunning();
+});
+
+describe.each(kinds)('%s transport', (kind) => {
+  let t: TestTransport;
+  beforeEach(async () => {
+    t = await createTestTransport(kind);
+  });
+  afterEach(async () => {
+    await t.destroy();
+  });
+
+  it('stores what it publishes, readable by another client, with key, partition and headers', async () => {
+    const a = await t.transport.publish('transactions', { n: 1 }, { key: 'acc-1', headers: { trace: 'x' } });
+    const b = await t.transport.publish('transactions', new TextEncoder().encode('raw'), { key: 'acc-2' });
+    expect(b.seq).toBeGreaterThan(a.seq);
+    const read = await (await t.peer()).read('transactions', { limit: 10 });
+    expect(read.map((d) => d.seq)).toEqual([a.seq, b.seq]);
+    expect(read[0]).toMatchObject({ key: 'acc-1', partition: t.transport.partitionOf('acc-1') });
+    expect(read[0]?.headers).toEqual({ trace: 'x' });
+    expect(read[0]?.json()).toEqual({ n: 1 });
+    expect(() => read[1]?.json()).toThrow();
+  });
+
+  it('dedupes a msgId published twice within the window', async () => {
+    const first = await t.transport.publish('transactions', { n: 1 }, { key: 'k', msgId: 'tx-1' });
+    const again = await t.transport.publish('transactions', { n: 1 }, { key: 'k', msgId: 'tx-1' });
+    expect(first.duplicate).toBe(false);
+    expect(again).toEqual({ seq: first.seq, duplicate: true });
+    expect(await t.transport.read('transactions', { limit: 10 })).toHaveLength(1);
+  });
+
+  it('delivers each acked message once, in order per partition, one batch of a partition at a time', async () => {
+    const active = new Map<number, number>();
+    const batches: Delivery[][] = [];
+    const seqs = await publishMany(t.transport, 200);
+    const handle = await t.transport.consume('transactions', {
+      group: 'workers',
+      maxBatch: 10,
+      ackWaitMs: 1000,
+      maxDeliver: 5,
+      handler: async (batch, partition) => {
+        active.set(partition, (active.get(partition) ?? 0) + 1);
+        expect(active.get(partition)).toBe(1);
+        batches.push([...batch]);
+        await sleep(Math.random() * 5);
+        await Promise.all(batch.map((d) => d.ack()));
+        active.set(partition, (active.get(partition) ?? 1) - 1);
+      },
+    });
+    const delivered = () => batches.flat();
+    await waitFor(() => delivered().length >= 200, 15_000, 'every message');
+    await sleep(1500); // past ackWaitMs: acked messages must not come back
+    expect(
+      delivered()
+        .map((d) => d.seq)
+        .sort((x, y) => x - y),
+    ).toEqual(seqs);
+    expect(delivered().every((d) => d.deliveryCount === 1)).toBe(true);
+    for (const batch of batches) {
+      expect(batch.length).toBeLessThanOrEqual(10);
+      expect(new Set(batch.map((d) => d.partition)).size).toBe(1);
+    }
+    for (let p = 0; p < TEST_PARTITIONS; p++) {
+      const order = delivered()
+        .filter((d) => d.partition === p)
+        .map((d) => d.seq);
+      expect(order).toEqual([...order].sort((x, y) => x - y));
+    }
+    await handle.stop();
+  });
+
+  it('redelivers an unacked message after ackWaitMs with deliveryCount + 1, at most maxDeliver times', async () => {
+    const seen: Seen[] = [];
+    await t.transport.publish('transactions', { n: 1 }, { key: 'acc-1' });
+    await recorder(t.transport, 'a', seen, { ackWaitMs: 400, maxDeliver: 3, settle: () => undefined });
+    await waitFor(() => seen.length >= 3, 10_000, 'three deliveries');
+    await sleep(1200);
+    expect(seen.map((s) => s.deliveryCount)).toEqual([1, 2, 3]);
+  });
+
+  it('redelivers a nak at once and never a term', async () => {
+    const seen: Seen[] = [];
+    const [naked, termed] = await publishMany(t.transport, 2, 1);
+    await recorder(t.transport, 'a', seen, {
+      ackWaitMs: 5000,
+      settle: (d) => (d.deliveryCount > 1 ? d.ack() : d.seq === naked ? d.nak() : d.term()),
+    });
+    await waitFor(() => seen.length >= 3, 3000, 'the nak redelivered before ackWaitMs');
+    await sleep(500);
+    expect(seen.map((s) => [s.seq, s.deliveryCount])).toEqual([
+      [naked, 1],
+      [termed, 1],
+      [naked, 2],
+    ]);
+  });
+
+  it('delivers a batch whose handler threw again, before anything after it', async () => {
+    const seen: Seen[] = [];
+    const batches: Seen[][] = [];
+    await publishMany(t.transport, 30, 1);
+    await recorder(t.transport, 'a', seen, {
+      handler: async (batch, partition) => {
+        const got = batch.map((d) => ({
+          seq: d.seq,
+          partition,
+          deliveryCount: d.deliveryCount,
+          consumer: 'a',
+        }));
+        seen.push(...got);
+        batches.push(got);
+        if (batches.length > 1) return void (await Promise.all(batch.map((d) => d.ack())));
+        await batch[0]?.ack();
+        throw new Error('store down');
+      },
+    });
+    await waitFor(() => distinctSeqs(seen).size === 30, 10_000, 'every message');
+    const [failed, retried] = batches as [Seen[], Seen[]];
+    const unacked = failed.slice(1).map((s) => s.seq);
+    expect(retried.slice(0, unacked.length).map((s) => s.seq)).toEqual(unacked);
+    expect(retried.slice(0, unacked.length).every((s) => s.deliveryCount === 2)).toBe(true);
+    expectOrderPerPartition(seen);
+  });
+
+  it('spreads partitions over the live consumers of a group and hands them over on stop', async () => {
+    const seen: Seen[] = [];
+    const events: string[] = [];
+    const a = await recorder(t.transport, 'a', seen);
+    await waitFor(() => a.owned().length === TEST_PARTITIONS, 10_000, 'a to own every partition');
+    const b = await recorder(await t.peer(), 'b', seen, {
+      handler: async (batch, partition) => {
+        events.push(`batch ${partition}`);
+        for (const d of batch)
+          seen.push({ seq: d.seq, partition, deliveryCount: d.deliveryCount, consumer: 'b' });
+        await Promise.all(batch.map((d) => d.ack()));
+      },
+      onAssignment: async (_owned, gained) => {
+        await sleep(50);
+        events.push(...gained.map((p) => `gained ${p}`));
+      },
+    });
+    const half = TEST_PARTITIONS / 2;
+    await waitFor(() => a.owned().length === half && b.owned().length === half, 10_000, 'an even split');
+    expect(new Set([...a.owned(), ...b.owned()]).size).toBe(TEST_PARTITIONS);
+    await publishMany(t.transport, 60);
+    await waitFor(() => distinctSeqs(seen).size === 60, 10_000, 'every message');
+    for (const s of seen) expect((s.consumer === 'a' ? a : b).owned()).toContain(s.partition);
+    for (const p of b.owned())
+      expect(events.indexOf(`gained ${p}`)).toBeLessThan(events.indexOf(`batch ${p}`));
+    await b.stop();
+    await waitFor(() => a.owned().length === TEST_PARTITIONS, 8_000, 'a to take every partition back');
+    expect(b.owned()).toEqual([]);
+  }, 40_000);
+
+  it('takes over the partitions and unacked messages of a consumer that dies', async () => {
+    const doomed = await t.doomedConsumer({ group: 'workers', ackWaitMs: 1500, maxDeliver: 5 });
+    await waitFor(() => doomed.owned().length === TEST_PARTITIONS, 10_000, 'the doomed consumer to own all');
+    const seen: Seen[] = [];
+    const survivor = await recorder(await t.peer(), 'survivor', seen, { ackWaitMs: 1500 });
+    const half = TEST_PARTITIONS / 2;
+    await waitFor(
+      () => survivor.owned().length === half && doomed.owned().length === half,
+      10_000,
+      'a split',
+    );
+    const seqs = await publishMany(t.transport, 80);
+    await waitFor(() => doomed.received.length > 0 && seen.length > 0, 10_000, 'both to receive');
+    await doomed.kill();
+    const killedAt = Date.now();
+    await waitFor(() => survivor.owned().length === TEST_PARTITIONS, 10_000, 'the takeover');
+    const takeoverMs = Date.now() - killedAt;
+    await waitFor(
+      () => distinctSeqs(seen).size === seqs.length,
+      15_000,
+      'every message acked by the survivor',
+    );
+    const redelivered = seen.filter((s) => doomed.received.includes(s.seq));
+    expect(distinctSeqs(redelivered)).toEqual(new Set(doomed.received));
+    expect(redelivered.every((s) => s.deliveryCount >= 2)).toBe(true);
+    expectOrderPerPartition(seen);
+    expect(takeoverMs).toBeLessThan(8_000);
+  }, 60_000);
+
+  it('subscribe hands new messages to live listeners until unsubscribed', async () => {
+    await t.transport.publish('decisions', { old: true }, { key: 'k' });
+    const got: Delivery[] = [];
+    const unsubscribe = await t.transport.subscribe('decisions', (d) => got.push(d));
+    const { seq } = await t.transport.publish('decisions', { n: 1 }, { key: 'k' });
+    const second = await t.transport.publish('decisions', { n: 2 }, { key: 'j' });
+    await waitFor(() => got.length === 2, 5_000, 'two live messages');
+    expect(got.map((d) => d.seq)).toEqual([seq, second.seq]);
+    unsubscribe();
+    await t.transport.publish('decisions', { n: 3 }, { key: 'k' });
+    await sleep(300);
+    expect(got).toHaveLength(2);
+  });
+
+  it('reads from a sequence with a limit and deletes single messages', async () => {
+    const seqs = await publishMany(t.transport, 5);
+    const page = await t.transport.read('transactions', { fromSeq: seqs[1], limit: 2 });
+    expect(page.map((d) => d.seq)).toEqual(seqs.slice(1, 3));
+    await t.transport.delete('transactions', seqs[2]!);
+    const rest = await t.transport.read('transactions', { limit: 10 });
+    expect(rest.map((d) => d.seq)).toEqual(seqs.filter((s) => s !== seqs[2]));
+    await expect(t.transport.delete('transactions', seqs[2]!)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await t.transport.read('dlq', { limit: 10 })).toEqual([]);
+  });
+
+  it('partitions keys with FNV-1a modulo the partition count', () => {
+    for (const key of ['acc-1', 'acc-2', '', 'ñandú'])
+      expect(t.transport.partitionOf(key)).toBe(partitionOf(key, TEST_PARTITIONS));
+  });
+
+  it.runIf(kind === 'jetstream' && restartable)(
+    'resumes publishing and consuming when the NATS server restarts mid-stream',
+    async () => {
+      const seen: Seen[] = [];
+      await recorder(t.transport, 'a', seen);
+      const publishing = publishMany(t.transport, 300);
+      await waitFor(() => seen.length >= 100, 10_000, 'a third of the stream');
+      try {
+        await restartNats(500);
+      } finally {
+        await ensureNatsRunning();
+      }
+      const seqs = await publishing;
+      expect(new Set(seqs).size).toBe(300);
+      await waitFor(() => distinctSeqs(seen).size === 300, 30_000, 'every message after the restart');
+    },
+    60_000,
+  );
+});
