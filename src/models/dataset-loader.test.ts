@@ -1,0 +1,95 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../errors.js';
+import { loadDataset, parseMappings } from './dataset-loader.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'centinela-dataset-'));
+const csv = join(dir, 'history.csv');
+const parquet = join(dir, 'history.parquet');
+
+beforeAll(async () => {
+  writeFileSync(
+    csv,
+    [
+      'tx,amt,merchant_type,hour,fraud,seen_at',
+      't1,120.5,online,3,1,2026-01-01 03:00:00',
+      't2,15,retail,,0,2026-01-01 12:00:00',
+      't3,990,,23,0,2026-01-02 23:10:00',
+    ].join('\n'),
+  );
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  await connection.run(`COPY (SELECT * FROM (VALUES
+      ('p1', 10.0, 'travel', true, 7::BIGINT),
+      ('p2', 2500.0, NULL, false, 8::BIGINT)
+    ) AS t(tx, amount, merchant_type, is_fraud, n)) TO '${parquet}' (FORMAT parquet)`);
+  connection.closeSync();
+  instance.closeSync();
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function failureOf(promise: Promise<unknown>): Promise<AppError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AppError);
+  return error as AppError;
+}
+
+describe('loadDataset', () => {
+  it('reads a CSV with renames and a named label: numbers as numbers, text as text, null when missing', async () => {
+    const data = await loadDataset({ inputs: [csv], map: { amt: 'amount' }, label: 'fraud' });
+    expect(data.labelField).toBe('fraud');
+    expect(data.fields).toEqual(['tx', 'amount', 'merchant_type', 'hour', 'fraud', 'seen_at']);
+    expect(data.records).toEqual([
+      { tx: 't1', amount: 120.5, merchant_type: 'online', hour: 3, fraud: 1, seen_at: '2026-01-01 03:00:00' },
+      { tx: 't2', amount: 15, merchant_type: 'retail', hour: null, fraud: 0, seen_at: '2026-01-01 12:00:00' },
+      { tx: 't3', amount: 990, merchant_type: null, hour: 23, fraud: 0, seen_at: '2026-01-02 23:10:00' },
+    ]);
+  });
+
+  it('accepts the label by its mapped name', async () => {
+    const data = await loadDataset({ inputs: [csv], map: { fraud: 'is_fraud' } });
+    expect(data.labelField).toBe('is_fraud');
+    expect(data.records.map((r) => r.is_fraud)).toEqual([1, 0, 0]);
+  });
+
+  it('reads Parquet (booleans as 0/1, BIGINT as numbers) and globs over several files', async () => {
+    const data = await loadDataset({ inputs: [parquet] });
+    expect(data.records).toEqual([
+      { tx: 'p1', amount: 10, merchant_type: 'travel', is_fraud: 1, n: 7 },
+      { tx: 'p2', amount: 2500, merchant_type: null, is_fraud: 0, n: 8 },
+    ]);
+    const both = await loadDataset({ inputs: [join(dir, '*.parquet'), csv], map: { fraud: 'is_fraud' } });
+    expect(both.records).toHaveLength(5);
+  });
+
+  it('fails with INPUT_NOT_FOUND for a file or glob that matches nothing', async () => {
+    const error = await failureOf(loadDataset({ inputs: [join(dir, 'nope.csv')] }));
+    expect(error.code).toBe('INPUT_NOT_FOUND');
+    expect(error.message).toContain('nope.csv');
+  });
+
+  it('fails with INPUT_INVALID, naming the columns, when the label or a renamed column is absent', async () => {
+    const label = await failureOf(loadDataset({ inputs: [csv] }));
+    expect(label.code).toBe('INPUT_INVALID');
+    expect(label.message).toContain("no label column 'is_fraud'");
+    expect(label.details).toMatchObject({ columns: expect.arrayContaining(['fraud', 'amt']) });
+    const mapped = await failureOf(
+      loadDataset({ inputs: [csv], map: { amount_x: 'amount' }, label: 'fraud' }),
+    );
+    expect(mapped.code).toBe('INPUT_INVALID');
+    expect(mapped.message).toContain('amount_x');
+  });
+});
+
+describe('parseMappings', () => {
+  it('reads column=field pairs and rejects anything else', () => {
+    expect(parseMappings(['amt=amount', ' fraud = is_fraud '])).toEqual({ amt: 'amount', fraud: 'is_fraud' });
+    expect(() => parseMappings(['amount'])).toThrow(/column=field/);
+  });
+});

@@ -1,0 +1,130 @@
+/**
+ * Labelled training and evaluation data from CSV or Parquet files, read with DuckDB:
+ * paths or globs, column renames (`--map amt=amount`) and a label column (`--label`).
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { AppError } from '../errors.js';
+import { ident, openEngine } from '../structuring/duckdb.js';
+import { checkInputExists, readerOf } from '../structuring/source.js';
+import type { DataRecord } from './dataset.js';
+
+/** The label column when none is named. */
+export const DEFAULT_LABEL = 'is_fraud';
+
+/** Options of {@link loadDataset}. */
+export interface DatasetLoadOptions {
+  /** Paths or globs; `.parquet`/`.pq` files are read as Parquet, anything else as CSV. */
+  readonly inputs: readonly string[];
+  /** Renames, input column → field (e.g. `{ amt: 'amount' }`). Default none. */
+  readonly map?: Readonly<Record<string, string>>;
+  /** Label column, by its input or its mapped name. Default {@link DEFAULT_LABEL}. */
+  readonly label?: string;
+}
+
+/** Records read by {@link loadDataset}. */
+export interface LoadedDataset {
+  /** Rows by field name: numbers (and booleans as 0/1) as numbers, the rest as strings, null when missing. */
+  readonly records: DataRecord[];
+  /** The label's field name in `records` (after renames). */
+  readonly labelField: string;
+  /** Field names of the records, in input order. */
+  readonly fields: readonly string[];
+}
+
+const NUMERIC_TYPE =
+  /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL.*|BOOLEAN)$/;
+
+/**
+ * Reads every file matching `inputs` into records (rows of all files, matched by column
+ * name). Fails with INPUT_NOT_FOUND when an input matches no file and with INPUT_INVALID
+ * when a renamed column or the label column is not in the data.
+ *
+ * @example await loadDataset({ inputs: ['history/*.parquet'], map: { amt: 'amount' }, label: 'fraud' })
+ */
+export async function loadDataset(options: DatasetLoadOptions): Promise<LoadedDataset> {
+  if (options.inputs.length === 0) throw new AppError('INPUT_INVALID', 'No data file given.');
+  const engine = await openEngine();
+  const connection = engine.connection;
+  try {
+    for (const input of options.inputs) await checkInputExists(connection, input);
+    const source = `(${options.inputs.map((input) => `SELECT * FROM ${readerOf(input)}`).join(' UNION ALL BY NAME ')})`;
+    const columns = await describe(connection, source);
+    const map = options.map ?? {};
+    checkMapped(map, columns);
+    const fields = columns.map(([name]) => map[name] ?? name);
+    const labelField = map[options.label ?? DEFAULT_LABEL] ?? options.label ?? DEFAULT_LABEL;
+    if (!fields.includes(labelField)) throw missingLabel(labelField, fields);
+    const select = columns.map(
+      ([name, type], i) => `${castSql(name, type)} AS ${ident(fields[i] as string)}`,
+    );
+    const records = await readRows(connection, `SELECT ${select.join(', ')} FROM ${source}`);
+    return { records, labelField, fields };
+  } finally {
+    engine.close();
+  }
+}
+
+/** Runs the read; a file DuckDB cannot decode (corrupt, truncated) is INPUT_INVALID, not a crash. */
+async function readRows(connection: DuckDBConnection, query: string): Promise<DataRecord[]> {
+  try {
+    return (await connection.runAndReadAll(query)).getRowObjects() as DataRecord[];
+  } catch (error) {
+    throw new AppError('INPUT_INVALID', `Cannot read the data: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Parses `column=field` pairs (the `--map` flag) into renames.
+ *
+ * @example parseMappings(['amt=amount', 'fraud=is_fraud']) // { amt: 'amount', fraud: 'is_fraud' }
+ */
+export function parseMappings(pairs: readonly string[]): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const pair of pairs) {
+    const match = /^([^=]+)=([^=]+)$/.exec(pair);
+    if (!match) throw new AppError('INPUT_INVALID', `--map expects column=field, not '${pair}'.`);
+    map[(match[1] as string).trim()] = (match[2] as string).trim();
+  }
+  return map;
+}
+
+/** Column names and DuckDB types of the source. */
+async function describe(connection: DuckDBConnection, source: string): Promise<[string, string][]> {
+  try {
+    const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
+    return reader.getRows().map((row) => [String(row[0]), String(row[1])]);
+  } catch (error) {
+    throw new AppError('INPUT_INVALID', `Cannot read the data: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+function checkMapped(map: Readonly<Record<string, string>>, columns: readonly [string, string][]): void {
+  const names = new Set(columns.map(([name]) => name));
+  const unknown = Object.keys(map).filter((column) => !names.has(column));
+  if (unknown.length > 0) {
+    throw new AppError(
+      'INPUT_INVALID',
+      `--map names columns that are not in the data: ${unknown.join(', ')}.`,
+      {
+        details: { unknown, columns: [...names] },
+      },
+    );
+  }
+}
+
+function missingLabel(labelField: string, fields: readonly string[]): AppError {
+  return new AppError(
+    'INPUT_INVALID',
+    `The data has no label column '${labelField}' (name it with --label COLUMN or --map column=${labelField}).`,
+    { details: { label: labelField, columns: fields } },
+  );
+}
+
+/** Numbers (and booleans) as DOUBLE, everything else as text, so rows hold plain JS values. */
+function castSql(name: string, type: string): string {
+  return `CAST(${ident(name)} AS ${NUMERIC_TYPE.test(type) ? 'DOUBLE' : 'VARCHAR'})`;
+}

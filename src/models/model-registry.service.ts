@@ -1,0 +1,167 @@
+import type { Kysely } from 'kysely';
+import { AppError } from '../errors.js';
+import type { Database } from '../store/database.js';
+import type { EvaluationReport } from './metrics.js';
+import { modelFromArtefact, type TrainedModel } from './model.js';
+import {
+  assignModelRole,
+  findModelsWithRoles,
+  findModelVersion,
+  insertModelVersion,
+  listModelVersions,
+  previousActiveVersion,
+  type ModelVersionSummaryRow,
+} from './model-version.repository.js';
+import type { TrainResult } from './train.js';
+
+/** A model loaded for scoring, with its version. */
+export interface LoadedModel {
+  readonly version: string;
+  readonly model: TrainedModel;
+}
+
+/** The live model and the challenger scored beside it (never used for decisions). */
+export interface ServingModels {
+  readonly active: LoadedModel | null;
+  readonly shadow: LoadedModel | null;
+}
+
+/** A registry entry as the API and CLI show it. */
+export interface ModelVersionInfo {
+  readonly version: string;
+  readonly algorithm: string;
+  readonly role: 'none' | 'active' | 'shadow';
+  readonly source: string;
+  readonly data_hash: string;
+  readonly created_at: string;
+  readonly activated_at: string | null;
+  readonly metrics: EvaluationReport;
+  readonly feature_schema: unknown;
+  readonly params: unknown;
+}
+
+/**
+ * The model registry: immutable versions (artefact, metrics, schema, data hash,
+ * parameters), which one is active and which runs in shadow. The scorer reads
+ * {@link serving} on every transaction; changes made by other processes are picked up by
+ * polling, so activation never needs a restart.
+ */
+export class ModelRegistry {
+  private models: ServingModels = { active: null, shadow: null };
+  private loadedKey = '';
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** The models to score with now (synchronous: used on every transaction). */
+  serving(): ServingModels {
+    return this.models;
+  }
+
+  /** Reloads the active and shadow models if their versions changed. */
+  async refresh(): Promise<void> {
+    const rows = await findModelsWithRoles(this.db);
+    const key = rows
+      .map((r) => `${r.role}:${r.version}`)
+      .sort()
+      .join(',');
+    if (key === this.loadedKey) return;
+    const load = (role: string): LoadedModel | null => {
+      const row = rows.find((r) => r.role === role);
+      return row ? { version: row.version, model: modelFromArtefact(JSON.parse(row.artefact)) } : null;
+    };
+    this.models = { active: load('active'), shadow: load('shadow') };
+    this.loadedKey = key;
+  }
+
+  /** Polls for changes every `intervalMs` until {@link stop}. */
+  watch(intervalMs: number, onError: (error: unknown) => void): void {
+    this.timer = setInterval(() => void this.refresh().catch(onError), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Stores a training run as a new immutable version. */
+  async register(result: TrainResult, source: string): Promise<ModelVersionInfo> {
+    const version = await insertModelVersion(this.db, {
+      algorithm: result.params.algorithm,
+      artefact: JSON.stringify(result.model.toArtefact()),
+      metrics: JSON.stringify(result.metrics),
+      feature_schema: JSON.stringify(result.params.schema),
+      params: JSON.stringify({
+        ...result.params,
+        sizes: result.sizes,
+        training_ms: Math.round(result.trainingMs),
+      }),
+      data_hash: result.dataHash,
+      source,
+      created_at: Date.now(),
+      role: 'none',
+      activated_at: null,
+    });
+    return this.info(version);
+  }
+
+  async list(): Promise<ModelVersionInfo[]> {
+    return (await listModelVersions(this.db)).map(infoOf);
+  }
+
+  async info(version: string): Promise<ModelVersionInfo> {
+    const row = await findModelVersion(this.db, version);
+    if (!row) throw new AppError('NOT_FOUND', `Model version '${version}' does not exist.`);
+    return infoOf(row);
+  }
+
+  /** The trained model of any version (e.g. to evaluate it on new data). */
+  async load(version: string): Promise<LoadedModel> {
+    const row = await findModelVersion(this.db, version);
+    if (!row) throw new AppError('NOT_FOUND', `Model version '${version}' does not exist.`);
+    return { version, model: modelFromArtefact(JSON.parse(row.artefact)) };
+  }
+
+  /** Makes `version` the live model (it stops being the shadow if it was). */
+  async activate(version: string): Promise<ModelVersionInfo> {
+    await this.info(version);
+    if (this.models.shadow?.version === version) await assignModelRole(this.db, 'shadow', null, Date.now());
+    await assignModelRole(this.db, 'active', version, Date.now());
+    await this.refresh();
+    return this.info(version);
+  }
+
+  /** Re-activates the version that was active before the current one. */
+  async rollback(): Promise<ModelVersionInfo> {
+    const previous = await previousActiveVersion(this.db);
+    if (!previous) throw new AppError('CONFLICT', 'No earlier active model version to roll back to.');
+    return this.activate(previous);
+  }
+
+  /** Runs `version` in shadow (null: no shadow). */
+  async shadow(version: string | null): Promise<ModelVersionInfo | null> {
+    if (version !== null) {
+      const target = await this.info(version);
+      if (target.role === 'active')
+        throw new AppError('CONFLICT', `Version '${version}' is the active model.`);
+    }
+    await assignModelRole(this.db, 'shadow', version, Date.now());
+    await this.refresh();
+    return version === null ? null : this.info(version);
+  }
+}
+
+function infoOf(row: ModelVersionSummaryRow): ModelVersionInfo {
+  return {
+    version: row.version,
+    algorithm: row.algorithm,
+    role: row.role,
+    source: row.source,
+    data_hash: row.data_hash,
+    created_at: new Date(Number(row.created_at)).toISOString(),
+    activated_at: row.activated_at === null ? null : new Date(Number(row.activated_at)).toISOString(),
+    metrics: JSON.parse(row.metrics) as EvaluationReport,
+    feature_schema: JSON.parse(row.feature_schema),
+    params: JSON.parse(row.params),
+  };
+}

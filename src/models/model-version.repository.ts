@@ -1,0 +1,86 @@
+import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { Database } from '../store/database.js';
+import type { ModelVersionTable } from './model-version.table.js';
+
+export type ModelVersionRow = Selectable<ModelVersionTable>;
+export type ModelVersionSummaryRow = Omit<ModelVersionRow, 'artefact'>;
+
+const SUMMARY_COLUMNS = [
+  'version',
+  'algorithm',
+  'metrics',
+  'feature_schema',
+  'params',
+  'data_hash',
+  'source',
+  'created_at',
+  'role',
+  'activated_at',
+] as const;
+
+/** Saves a new version with the next number (`v1`, `v2`, …) and returns it. */
+export async function insertModelVersion(
+  db: Kysely<Database>,
+  row: Omit<Insertable<ModelVersionTable>, 'version'>,
+): Promise<string> {
+  return db.transaction().execute(async (trx) => {
+    const count = await trx
+      .selectFrom('model_versions')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirst();
+    const version = `v${Number(count?.n ?? 0) + 1}`;
+    await trx
+      .insertInto('model_versions')
+      .values({ ...row, version })
+      .execute();
+    return version;
+  });
+}
+
+/** Every version without its artefact, newest first. */
+export async function listModelVersions(db: Kysely<Database>): Promise<ModelVersionSummaryRow[]> {
+  return db.selectFrom('model_versions').select(SUMMARY_COLUMNS).orderBy('created_at', 'desc').execute();
+}
+
+export async function findModelVersion(
+  db: Kysely<Database>,
+  version: string,
+): Promise<ModelVersionRow | undefined> {
+  return db.selectFrom('model_versions').selectAll().where('version', '=', version).executeTakeFirst();
+}
+
+/** The versions holding a role (`active`, `shadow`), with their artefacts. */
+export async function findModelsWithRoles(db: Kysely<Database>): Promise<ModelVersionRow[]> {
+  return db.selectFrom('model_versions').selectAll().where('role', '!=', 'none').execute();
+}
+
+/** Gives `version` the `role` (taking it from whichever version held it); null version clears it. */
+export async function assignModelRole(
+  db: Kysely<Database>,
+  role: 'active' | 'shadow',
+  version: string | null,
+  now: number,
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('model_versions').set({ role: 'none' }).where('role', '=', role).execute();
+    if (version === null) return;
+    const activatedAt = role === 'active' ? { activated_at: now } : {};
+    await trx
+      .updateTable('model_versions')
+      .set({ role, ...activatedAt })
+      .where('version', '=', version)
+      .execute();
+  });
+}
+
+/** The version that was active before the current one (latest activation among the others). */
+export async function previousActiveVersion(db: Kysely<Database>): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('model_versions')
+    .select('version')
+    .where('role', '!=', 'active')
+    .where('activated_at', 'is not', null)
+    .orderBy('activated_at', 'desc')
+    .executeTakeFirst();
+  return row?.version;
+}
