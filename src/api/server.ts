@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { AuditLog } from '../audit/audit-log.service.js';
+import { auditRoutes } from '../audit/audit.routes.js';
+import type { ApiKeyService } from '../auth/api-key.service.js';
+import { keysRoutes } from '../auth/keys.routes.js';
+import { SCOPES } from '../auth/scopes.js';
+import type { Config } from '../config.js';
+import { dashboardRoutes } from '../dashboard/dashboard.routes.js';
+import { AppError } from '../errors.js';
+import { identityRoutes, type IdentityRoutesOptions } from '../identity/identity.routes.js';
+import type { ModelRegistry } from '../models/model-registry.service.js';
+import { modelsRoutes } from '../models/models.routes.js';
+import type { Metrics } from '../observability/metrics.js';
+import { metricsRoutes } from '../observability/metrics.routes.js';
+import { backtestRoutes } from '../rules/backtest.routes.js';
+import { structuringRoutes } from '../structuring/structuring.routes.js';
+import { rulesRoutes } from '../rules/rules.routes.js';
+import type { RulesService } from '../rules/rules.service.js';
+import type { Database } from '../store/database.js';
+import { legacyRoutes } from '../transactions/legacy.routes.js';
+import { transactionRoutes } from '../transactions/transaction.routes.js';
+import type { TransactionService } from '../transactions/transaction.service.js';
+import type { WebhookService } from '../webhooks/webhook.service.js';
+import { webhooksRoutes } from '../webhooks/webhooks.routes.js';
+import { registerAuth } from './auth.js';
+import { handleError } from './error-handler.js';
+import { healthRoutes, type ReadinessProbe } from './health.routes.js';
+import { RateLimiter } from './rate-limiter.js';
+
+/** Everything the HTTP API needs, wired in `main.ts`. */
+export interface ServerDeps {
+  readonly config: Config;
+  readonly db: Kysely<Database>;
+  readonly keys: ApiKeyService;
+  readonly rules: RulesService;
+  readonly models: ModelRegistry;
+  readonly transactions: TransactionService;
+  readonly audit: AuditLog;
+  readonly metrics: Metrics;
+  readonly webhooks: WebhookService;
+  /** Identity verification routes (enroll, verify, compare, erase, step-up); absent = not served. */
+  readonly identity?: Omit<IdentityRoutesOptions, 'imageBodyLimit'>;
+  /** Extra `/readyz` checks, e.g. `transport` in distributed mode. */
+  readonly probes?: Readonly<Record<string, ReadinessProbe>>;
+}
+
+/** Builds the Fastify app (not listening): tests call `app.inject()` on it. */
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: deps.config.logLevel },
+    // One log line per request would cost more than scoring; failures are still logged.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    bodyLimit: deps.config.bodyLimitBytes,
+    requestTimeout: deps.config.requestTimeoutMs,
+    // Node looks for requests past requestTimeout every 30 s by default; every second here.
+    http: { connectionsCheckingInterval: 1000 },
+    connectionTimeout: deps.config.connectionTimeoutMs,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    ajv: { customOptions: { allErrors: true, coerceTypes: true, removeAdditional: false } },
+  });
+  app.removeContentTypeParser(['text/plain']);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request) => {
+    throw new AppError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`);
+  });
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  await registerDocs(app);
+  registerAuth(app, deps.keys, new RateLimiter(deps.config.rateLimitPerMinute));
+  metricsRoutes(app, deps);
+  healthRoutes(app, deps);
+  transactionRoutes(app, { transactions: deps.transactions, defaultCurrency: deps.config.defaultCurrency });
+  legacyRoutes(app, { transactions: deps.transactions, defaultCurrency: deps.config.defaultCurrency });
+  rulesRoutes(app, deps);
+  backtestRoutes(app, deps);
+  modelsRoutes(app, deps);
+  structuringRoutes(app, deps);
+  keysRoutes(app, deps);
+  auditRoutes(app, deps);
+  webhooksRoutes(app, deps);
+  dashboardRoutes(app, deps);
+  if (deps.identity)
+    await identityRoutes(app, { ...deps.identity, imageBodyLimit: deps.config.imageBodyLimitBytes });
+  return app;
+}
+
+async function registerDocs(app: FastifyInstance): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Centinela API',
+        version: '0.1.0',
+        description: `Fraud prevention API. Authenticate with \`x-api-key\` or \`Authorization: Bearer\`. Scopes: ${SCOPES.join(', ')}.`,
+      },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+          bearer: { type: 'http', scheme: 'bearer' },
+        },
+      },
+      security: [{ apiKey: [] }, { bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+}

@@ -1,0 +1,91 @@
+import type { FastifyInstance } from 'fastify';
+import { authErrors, errorSchema } from '../api/schemas.js';
+import { ValidationError } from '../errors.js';
+import type { AuditLog } from './audit-log.service.js';
+
+interface AuditQuery {
+  action?: string;
+  actor?: string;
+  from?: string;
+  to?: string;
+  limit: number;
+  cursor?: string;
+}
+
+const querySchema = {
+  type: 'object',
+  properties: {
+    action: { type: 'string', maxLength: 100 },
+    actor: { type: 'string', maxLength: 100 },
+    from: { type: 'string', format: 'date-time' },
+    to: { type: 'string', format: 'date-time' },
+    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+    cursor: { type: 'string', pattern: '^[0-9]{1,16}:[0-9a-z-]{1,80}$' },
+  },
+  additionalProperties: false,
+} as const;
+
+const entrySchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    at: { type: 'string' },
+    actor: { type: 'string' },
+    action: { type: 'string' },
+    target: { type: 'string' },
+    details: {},
+  },
+} as const;
+
+/** `GET /v1/audit`: the admin audit log, newest first (admin only). */
+export function auditRoutes(app: FastifyInstance, { audit }: { audit: AuditLog }): void {
+  app.get<{ Querystring: AuditQuery }>(
+    '/v1/audit',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['audit'],
+        summary: 'Admin actions (rules, models, keys, webhooks, identity erasure), newest first',
+        querystring: querySchema,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              items: { type: 'array', items: entrySchema },
+              next_cursor: { type: ['string', 'null'] },
+            },
+          },
+          400: errorSchema,
+          ...authErrors,
+        },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const page = await audit.list({
+        action: q.action,
+        actor: q.actor,
+        from: q.from === undefined ? undefined : timeOf(q.from, 'from'),
+        to: q.to === undefined ? undefined : timeOf(q.to, 'to'),
+        before: q.cursor === undefined ? undefined : cursorOf(q.cursor),
+        limit: q.limit,
+      });
+      return { items: page.items, next_cursor: page.nextCursor };
+    },
+  );
+}
+
+function timeOf(value: string, field: string): number {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) {
+    throw new ValidationError([
+      { field: `querystring.${field}`, code: 'format', message: `${field} must be an ISO 8601 time.` },
+    ]);
+  }
+  return ms;
+}
+
+function cursorOf(cursor: string): { at: number; id: string } {
+  const split = cursor.indexOf(':');
+  return { at: Number(cursor.slice(0, split)), id: cursor.slice(split + 1) };
+}

@@ -1,0 +1,174 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { AppError } from '../errors.js';
+import type { Database } from '../store/database.js';
+import {
+  countApiKeys,
+  findApiKey,
+  insertApiKey,
+  listApiKeys,
+  revokeApiKey,
+  type ApiKeyRow,
+} from './api-key.repository.js';
+import { RevocationCheck } from './revocation-check.js';
+import { isScope, type Scope } from './scopes.js';
+
+/** Who is calling: the key id (or `env-admin`) and what it may do. */
+export interface Principal {
+  readonly keyId: string;
+  readonly scopes: readonly Scope[];
+  /** The key's own requests-per-minute limit; null = the configured default. */
+  readonly rateLimitPerMinute?: number | null;
+}
+
+/** A key as listed: never the secret. */
+export interface ApiKeyInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly scopes: readonly Scope[];
+  readonly created_at: string;
+  readonly expires_at: string | null;
+  readonly revoked_at: string | null;
+  readonly rate_limit_per_minute: number | null;
+}
+
+/** Key format: `cnt_<id>_<secret>`; the id is public, only sha256(key) is stored. */
+const KEY_FORMAT = /^cnt_([a-z0-9]{12})_[A-Za-z0-9_-]{32,}$/;
+/**
+ * How long a verified key (hash, scopes, expiry) is remembered (ms). Revocation is not
+ * cached: {@link RevocationCheck} reads it from the store on every request.
+ */
+const CACHE_MS = 60_000;
+
+interface CacheEntry {
+  readonly principal: Principal | null;
+  readonly until: number;
+  readonly expiresAt: number | null;
+}
+
+export class ApiKeyService {
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly adminKeyHash: Buffer | undefined;
+  private readonly revocation: RevocationCheck;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    adminKey?: string,
+  ) {
+    this.adminKeyHash = adminKey ? sha256(adminKey) : undefined;
+    this.revocation = new RevocationCheck(db);
+  }
+
+  /** Creates a key and returns it with its secret; the secret is shown only this once. */
+  async create(options: {
+    name: string;
+    scopes: readonly string[];
+    expiresAt?: number | null;
+    rateLimitPerMinute?: number | null;
+  }): Promise<ApiKeyInfo & { key: string }> {
+    const scopes = checkScopes(options.scopes);
+    const id = randomBytes(9)
+      .toString('base64url')
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, '0')
+      .slice(0, 12);
+    const key = `cnt_${id}_${randomBytes(24).toString('base64url')}`;
+    const now = Date.now();
+    const row = {
+      id,
+      name: options.name,
+      secret_hash: sha256(key).toString('hex'),
+      scopes: JSON.stringify(scopes),
+      created_at: now,
+      expires_at: options.expiresAt ?? null,
+      revoked_at: null,
+      rate_limit_per_minute: options.rateLimitPerMinute ?? null,
+    };
+    await insertApiKey(this.db, row);
+    return { ...infoOf(row), key };
+  }
+
+  async list(): Promise<ApiKeyInfo[]> {
+    return (await listApiKeys(this.db)).map(infoOf);
+  }
+
+  async revoke(id: string): Promise<void> {
+    if (!(await revokeApiKey(this.db, id, Date.now()))) {
+      throw new AppError('NOT_FOUND', `No active key with id '${id}'.`);
+    }
+    this.cache.clear();
+  }
+
+  /** True when no key has been created yet (first start). */
+  async isEmpty(): Promise<boolean> {
+    return (await countApiKeys(this.db)) === 0;
+  }
+
+  /**
+   * The principal for a presented key, or null when it is unknown, revoked or expired.
+   * Revocation by any process is seen at once (one coalesced indexed read per round trip).
+   */
+  async authenticate(presented: string): Promise<Principal | null> {
+    const now = Date.now();
+    let entry = this.cache.get(presented);
+    if (!entry || entry.until <= now) {
+      entry = await this.lookup(presented, now);
+      if (this.cache.size > 10_000) this.cache.clear();
+      this.cache.set(presented, entry);
+    }
+    const { principal, expiresAt } = entry;
+    if (!principal || (expiresAt !== null && expiresAt <= now)) return null;
+    if (principal.keyId === ENV_ADMIN) return principal;
+    return (await this.revocation.isRevoked(principal.keyId)) ? null : principal;
+  }
+
+  private async lookup(presented: string, now: number): Promise<CacheEntry> {
+    const until = now + CACHE_MS;
+    const hash = sha256(presented);
+    if (this.adminKeyHash && timingSafeEqual(hash, this.adminKeyHash)) {
+      return { principal: { keyId: ENV_ADMIN, scopes: ['admin'] }, until, expiresAt: null };
+    }
+    const id = KEY_FORMAT.exec(presented)?.[1];
+    const row = id ? await findApiKey(this.db, id) : undefined;
+    if (!row || !timingSafeEqual(hash, Buffer.from(row.secret_hash, 'hex')) || row.revoked_at !== null) {
+      return { principal: null, until, expiresAt: null };
+    }
+    const principal = {
+      keyId: row.id,
+      scopes: JSON.parse(row.scopes) as Scope[],
+      rateLimitPerMinute: row.rate_limit_per_minute,
+    };
+    return { principal, until, expiresAt: row.expires_at === null ? null : Number(row.expires_at) };
+  }
+}
+
+const ENV_ADMIN = 'env-admin';
+
+function checkScopes(scopes: readonly string[]): Scope[] {
+  const unknown = scopes.filter((s) => !isScope(s));
+  if (scopes.length === 0 || unknown.length > 0) {
+    throw new AppError('VALIDATION_FAILED', 'Unknown or missing scopes.', {
+      details: [
+        { field: 'scopes', code: 'enum', message: `Unknown scopes: ${unknown.join(', ') || '(none given)'}` },
+      ],
+    });
+  }
+  return [...new Set(scopes)] as Scope[];
+}
+
+function infoOf(row: Omit<ApiKeyRow, 'secret_hash'> & { secret_hash?: string }): ApiKeyInfo {
+  const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
+  return {
+    id: row.id,
+    name: row.name,
+    scopes: JSON.parse(row.scopes) as Scope[],
+    created_at: new Date(Number(row.created_at)).toISOString(),
+    expires_at: iso(row.expires_at),
+    revoked_at: iso(row.revoked_at),
+    rate_limit_per_minute: row.rate_limit_per_minute ?? null,
+  };
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}

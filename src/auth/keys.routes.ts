@@ -1,0 +1,70 @@
+import type { FastifyInstance } from 'fastify';
+import { actorOf } from '../api/auth.js';
+import { authErrors, errorSchema } from '../api/schemas.js';
+import type { AuditLog } from '../audit/audit-log.service.js';
+import type { ApiKeyService } from './api-key.service.js';
+import { SCOPES } from './scopes.js';
+
+const tags = ['keys'];
+
+/** API keys: list, create (the secret is returned once), revoke. */
+export function keysRoutes(
+  app: FastifyInstance,
+  { keys, audit }: { keys: ApiKeyService; audit: AuditLog },
+): void {
+  app.get(
+    '/v1/keys',
+    { config: { access: 'keys:admin' }, schema: { tags, summary: 'Every key (never the secrets)' } },
+    async () => ({ items: await keys.list() }),
+  );
+
+  app.post<{
+    Body: { name: string; scopes: string[]; expires_at?: string; rate_limit_per_minute?: number };
+  }>(
+    '/v1/keys',
+    {
+      config: { access: 'keys:admin' },
+      schema: {
+        tags,
+        summary: 'Create a key; its secret is in this answer only',
+        body: {
+          type: 'object',
+          properties: {
+            name: { type: 'string', minLength: 1, maxLength: 100 },
+            scopes: { type: 'array', items: { type: 'string', enum: [...SCOPES] }, minItems: 1 },
+            expires_at: { type: 'string', format: 'date-time' },
+            rate_limit_per_minute: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
+          },
+          required: ['name', 'scopes'],
+          additionalProperties: false,
+        },
+        response: { 400: errorSchema, ...authErrors },
+      },
+    },
+    async (request, reply) => {
+      const { name, scopes, expires_at, rate_limit_per_minute } = request.body;
+      const created = await keys.create({
+        name,
+        scopes,
+        expiresAt: expires_at ? Date.parse(expires_at) : null,
+        rateLimitPerMinute: rate_limit_per_minute ?? null,
+      });
+      const { key: _secret, ...info } = created;
+      await audit.record(actorOf(request), 'keys.create', created.id, info);
+      return reply.status(201).send(created);
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/v1/keys/:id',
+    {
+      config: { access: 'keys:admin' },
+      schema: { tags, summary: 'Revoke a key at once', response: { 404: errorSchema } },
+    },
+    async (request, reply) => {
+      await keys.revoke(request.params.id);
+      await audit.record(actorOf(request), 'keys.revoke', request.params.id);
+      return reply.status(204).send();
+    },
+  );
+}
