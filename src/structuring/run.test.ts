@@ -1,0 +1,145 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../test/helpers.js';
+import { migrate, openStore, type Store } from '../store/database.js';
+import { literal, openEngine } from './duckdb.js';
+import { generateLedger, type LedgerSummary } from './ledger.generator.js';
+import { runStructuring, type RunSummary } from './run.js';
+import { consensusWindows, findRun, listAlerts } from './structuring.repository.js';
+import { runParamsOf } from './structuring.js';
+
+describe('a structuring run over a generated ledger', () => {
+  let store: Store;
+  let dir: string;
+  let ledger: LedgerSummary;
+  let summary: RunSummary;
+  beforeAll(async () => {
+    dir = tempDir('centinela-structuring-run-');
+    store = openStore({ url: join(dir, 'c.db') });
+    await migrate(store.db);
+    ledger = await generateLedger({ users: 250, days: 21, out: join(dir, 'ledger.parquet'), seed: 3 });
+    summary = await runStructuring({
+      db: store.db,
+      source: { kind: 'files', input: join(dir, 'ledger.parquet') },
+      params: runParamsOf({}),
+      exportTo: join(dir, 'windows.parquet'),
+    });
+  });
+  afterAll(() => store.close());
+
+  it('generates labelled episodes and both kinds of look-alike', async () => {
+    expect(ledger.rows).toBeGreaterThan(5_000);
+    expect(ledger.episodes).toBeGreaterThan(3);
+    const engine = await openEngine({ threads: 1 });
+    const rows = await engine.connection.runAndReadAll(`SELECT
+        count(*) FILTER (merchant_id LIKE 'M08%' AND merchant_id < 'M085000') AS fares,
+        count(*) FILTER (merchant_id >= 'M085000' AND merchant_id < 'M090000') AS supplier,
+        count(*) FILTER (is_structuring = 1 AND transaction_amount < 7000) AS small_parts
+      FROM read_parquet(${literal(join(dir, 'ledger.parquet'))})`);
+    engine.close();
+    const [fares, supplier, parts] = (rows.getRows()[0] ?? []).map(Number);
+    expect(fares).toBeGreaterThan(100);
+    expect(supplier).toBeGreaterThan(50);
+    expect(parts).toBe(ledger.structuring_rows);
+  });
+
+  it('stores a succeeded run with row, window and per-method counts', async () => {
+    const run = await findRun(store.db, summary.id);
+    expect(run).toMatchObject({
+      status: 'succeeded',
+      row_count: ledger.rows,
+      window_count: summary.windows,
+      error: null,
+    });
+    const counts = JSON.parse(run!.method_counts!) as Record<string, number>;
+    expect(Object.keys(counts).sort()).toEqual([
+      'consensus',
+      'dbscan',
+      'ecod',
+      'gmm',
+      'iforest',
+      'lof',
+      'rules',
+      'zscore',
+    ]);
+    expect(summary.windows).toBeGreaterThan(ledger.rows); // user and user-merchant windows
+    const stored = await listAlerts(store.db, { runId: summary.id, method: 'iforest', limit: 1_000_000 });
+    expect(stored).toHaveLength(counts.iforest!);
+    expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(summary.stored_alerts);
+  });
+
+  it('stores consensus alerts exactly for windows flagged by at least 3 methods', async () => {
+    const consensus = await listAlerts(store.db, {
+      runId: summary.id,
+      method: 'consensus',
+      limit: 1_000_000,
+    });
+    expect(consensus.length).toBeGreaterThan(0);
+    expect(consensus.every((a) => a.votes >= 3 && a.score === a.votes)).toBe(true);
+    const fromQuery = await consensusWindows(store.db, summary.id, 3);
+    expect(fromQuery).toHaveLength(consensus.length);
+  });
+
+  it('finds most generated episodes: consensus recall on structuring windows', async () => {
+    const consensus = await listAlerts(store.db, {
+      runId: summary.id,
+      method: 'consensus',
+      limit: 1_000_000,
+    });
+    const engine = await openEngine({ threads: 1 });
+    const all = await engine.connection.runAndReadAll(
+      `SELECT count(*) FILTER (label = 1) FROM read_parquet(${literal(join(dir, 'windows.parquet'))})`,
+    );
+    engine.close();
+    const positives = Number(all.getRows()[0]?.[0]);
+    const found = consensus.filter((a) => a.label === 1).length;
+    expect(found / positives).toBeGreaterThan(0.5);
+    // Look-alikes are mostly not consensus alerts: precision is far above the base rate.
+    const precision = found / consensus.length;
+    expect(precision).toBeGreaterThan((3 * positives) / summary.windows);
+  });
+
+  it('exports every window with keys, bounds, features, scores and flags', async () => {
+    const engine = await openEngine({ threads: 1 });
+    const reader = await engine.connection.runAndReadAll(
+      `SELECT * FROM read_parquet(${literal(join(dir, 'windows.parquet'))})`,
+    );
+    engine.close();
+    expect(reader.currentRowCount).toBe(summary.windows);
+    const columns = reader.columnNames();
+    for (const c of [
+      'scope',
+      'window_length',
+      'user_id',
+      'merchant_id',
+      'window_start',
+      'window_end',
+      'count_amt',
+      'std_delta',
+      'lof_score',
+      'lof_flag',
+      'votes',
+    ])
+      expect(columns).toContain(c);
+  });
+
+  it('renders a self-contained report with every section', () => {
+    expect(summary.report).toMatch(/^<!doctype html>/);
+    for (const id of [
+      'alerts-per-method',
+      'top-users',
+      'top-merchants',
+      'hour-heatmap',
+      'feature-distributions',
+      'precision-recall',
+    ])
+      expect(summary.report).toContain(`id="${id}"`);
+    expect(summary.report).toContain('<svg');
+    expect(summary.report).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
+    expect(summary.report).toMatch(/precision<\/th>/);
+    expect(
+      existsSync(join(dir, 'windows.parquet')) && readFileSync(join(dir, 'windows.parquet')).length,
+    ).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,210 @@
+/**
+ * A structuring run end to end: load transactions into DuckDB, build the rolling
+ * windows, score every window with each detector, store alerts and the consensus, and
+ * render the report. The run's row in `structuring_runs` follows it from `running` to
+ * `succeeded` or `failed`.
+ */
+import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/database.js';
+import { storeGroupAlerts, topConsensusKeys } from './alerts.js';
+import { detectGroup } from './detect.js';
+import { DetectorPool } from './detector-pool.js';
+import { openEngine, queryNumber, type Engine } from './duckdb.js';
+import { keepScores, writeExport } from './export.js';
+import { renderReport } from './report.html.js';
+import { addGroup, emptyStats } from './report-stats.js';
+import { loadFiles, loadStored } from './source.js';
+import { insertRun, updateRun } from './structuring.repository.js';
+import type { RunParams, RunSource } from './structuring.js';
+import { buildWindows, readGroup, type WindowGroup } from './windows.js';
+
+/** Stages reported to `onProgress`. */
+export type RunStage = 'load' | 'windows' | 'detect' | 'alerts' | 'export';
+export type RunProgress = (stage: RunStage, done: number, total: number, detail?: string) => void;
+
+export interface RunOptions {
+  readonly db: Kysely<Database>;
+  readonly source: RunSource;
+  readonly params: RunParams;
+  /** Alert key namespace; default the run id (`store` makes micro-batches skip known windows). */
+  readonly namespace?: string;
+  /** Write every window with its scores to this `.csv` or `.parquet` file. */
+  readonly exportTo?: string;
+  /** Worker threads for large groups. Default: the available cores, at most 2 below 4 cores. */
+  readonly workers?: number;
+  /** DuckDB's memory limit; its tables live in a scratch file and spill beyond it. Default `2GB`. */
+  readonly memoryLimit?: string;
+  /** Groups of at least this many windows go to worker threads. Default 200,000. */
+  readonly parallelFrom?: number;
+  readonly onProgress?: RunProgress;
+}
+
+/** What a finished run reports (also stored in its row). */
+export interface RunSummary {
+  readonly id: string;
+  readonly rows: number;
+  readonly windows: number;
+  readonly method_counts: Record<string, number>;
+  readonly stored_alerts: number;
+  readonly durations_ms: Record<string, number>;
+  readonly covered_to: number | null;
+  readonly report: string;
+}
+
+/** Stores a new `running` run and returns its id. */
+export async function createRun(db: Kysely<Database>, source: RunSource, params: RunParams): Promise<string> {
+  const id = randomUUID();
+  await insertRun(db, {
+    id,
+    status: 'running',
+    source: JSON.stringify(source),
+    params: JSON.stringify(params),
+    started_at: Date.now(),
+    finished_at: null,
+    row_count: null,
+    window_count: null,
+    method_counts: null,
+    durations: null,
+    error: null,
+    report: null,
+    covered_to: null,
+  });
+  return id;
+}
+
+async function load(engine: Engine, o: RunOptions): Promise<{ rows: number; coveredTo: number | null }> {
+  if (o.source.kind === 'files') await loadFiles(engine.connection, o.source.input, o.params.columns);
+  else await loadStored(engine.connection, o.db, o.source);
+  const rows = await queryNumber(engine.connection, 'SELECT count(*) FROM tx');
+  const newest = await queryNumber(engine.connection, 'SELECT coalesce(epoch_ms(max(ts)), -1) FROM tx');
+  return { rows, coveredTo: newest < 0 ? null : newest };
+}
+
+function defaultWorkers(): number {
+  return Math.max(1, Math.min(availableParallelism(), 2));
+}
+
+/** Detectors, alerts and statistics for each group in turn. */
+async function scoreGroups(engine: Engine, id: string, groups: readonly WindowGroup[], o: RunOptions) {
+  const stats = emptyStats(o.params.methods);
+  const counts: Record<string, number> = {};
+  const durations: Record<string, number> = {};
+  const parallelFrom = o.parallelFrom ?? 200_000;
+  const workers = o.workers ?? defaultWorkers();
+  const pool = workers > 0 && groups.some((g) => g.n >= parallelFrom) ? new DetectorPool(workers) : undefined;
+  let stored = 0;
+  const time = (key: string, since: number) =>
+    (durations[key] = (durations[key] ?? 0) + performance.now() - since);
+  try {
+    for (const group of groups) {
+      let t = performance.now();
+      const features = await readGroup(engine.connection, group);
+      time('read', t);
+      const detections = await detectGroup(features.features, {
+        ...o.params,
+        windowHours: group.window.hours,
+        pool,
+        parallelFrom,
+        onMethod: (m, done, total) =>
+          o.onProgress?.('detect', done, total, `${group.scope} ${group.window.label} ${m}`),
+      });
+      for (const [m, ms] of Object.entries(detections.durations))
+        durations[`method_${m}`] = (durations[`method_${m}`] ?? 0) + ms;
+      addGroup(stats, group, features, detections, o.params.minMethods);
+      t = performance.now();
+      const context = {
+        db: o.db,
+        runId: id,
+        namespace: o.namespace ?? id,
+        minMethods: o.params.minMethods,
+        scoreAfter: o.params.scoreAfter,
+      };
+      const result = await storeGroupAlerts(engine.connection, group, features.endMs, detections, context);
+      for (const [m, c] of Object.entries(result.counts)) counts[m] = (counts[m] ?? 0) + c;
+      stored += result.stored;
+      if (o.exportTo) await keepScores(engine.connection, group, detections);
+      time('alerts', t);
+      o.onProgress?.('alerts', group.index + 1, groups.length);
+    }
+  } finally {
+    await pool?.close();
+  }
+  return { stats, counts, durations, stored };
+}
+
+/** Runs the run `id` (created by {@link createRun}); marks it failed and rethrows on error. */
+export async function executeRun(id: string, o: RunOptions): Promise<RunSummary> {
+  const engine = await openEngine({ scratchFile: true, memoryLimit: o.memoryLimit ?? '2GB' });
+  const started = performance.now();
+  try {
+    let t = performance.now();
+    o.onProgress?.('load', 0, 1);
+    const { rows, coveredTo } = await load(engine, o);
+    const durations: Record<string, number> = { load: performance.now() - t };
+    o.onProgress?.('load', 1, 1, `${rows} transactions`);
+    t = performance.now();
+    const groups = await buildWindows(engine.connection, o.params.windows, (done, total) =>
+      o.onProgress?.('windows', done, total),
+    );
+    durations.windows = performance.now() - t;
+    const scored = await scoreGroups(engine, id, groups, o);
+    Object.assign(durations, scored.durations);
+    if (o.exportTo) {
+      t = performance.now();
+      await writeExport(engine.connection, groups, o.params.methods, o.exportTo);
+      durations.export = performance.now() - t;
+      o.onProgress?.('export', 1, 1);
+    }
+    const windows = groups.reduce((sum, g) => sum + g.n, 0);
+    const top = await topConsensusKeys(engine.connection);
+    durations.total = performance.now() - started;
+    const report = renderReport({
+      id,
+      rows,
+      windows,
+      source: o.source,
+      params: o.params,
+      stats: scored.stats,
+      top,
+      durations,
+    });
+    await updateRun(o.db, id, {
+      status: 'succeeded',
+      finished_at: Date.now(),
+      row_count: rows,
+      window_count: windows,
+      method_counts: JSON.stringify(scored.counts),
+      durations: JSON.stringify(roundAll(durations)),
+      report,
+      covered_to: coveredTo,
+    });
+    return {
+      id,
+      rows,
+      windows,
+      method_counts: scored.counts,
+      stored_alerts: scored.stored,
+      durations_ms: roundAll(durations),
+      covered_to: coveredTo,
+      report,
+    };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    await updateRun(o.db, id, { status: 'failed', finished_at: Date.now(), error: message });
+    throw error;
+  } finally {
+    engine.close();
+  }
+}
+
+/** Creates and executes a run. */
+export async function runStructuring(o: RunOptions): Promise<RunSummary> {
+  return executeRun(await createRun(o.db, o.source, o.params), o);
+}
+
+function roundAll(values: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Math.round(v)]));
+}

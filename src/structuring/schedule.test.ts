@@ -1,0 +1,109 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../test/helpers.js';
+import { migrate, openStore, type Store } from '../store/database.js';
+import { parseEvery, runMicroBatch } from './schedule.js';
+import { insertAlerts, listAlerts } from './structuring.repository.js';
+import { runParamsOf } from './structuring.js';
+
+const T0 = Date.UTC(2025, 2, 1);
+const HOUR = 3_600_000;
+let seq = 0;
+
+/** Stores transactions directly: a steady background plus one burst of split payments. */
+async function storeHours(store: Store, fromHour: number, toHour: number): Promise<void> {
+  const rows = [];
+  for (let h = fromHour; h < toHour; h++) {
+    for (let u = 0; u < 12; u++) {
+      if ((h + u) % 5 !== 0) continue;
+      rows.push({
+        account: `u${u}`,
+        merchant: `m${u % 3}`,
+        ms: T0 + h * HOUR + u * 60_000,
+        amount: 20 + ((h * 7 + u) % 50),
+      });
+    }
+    if (h % 24 === 20)
+      for (let k = 0; k < 8; k++)
+        rows.push({ account: 'smurf', merchant: 'm9', ms: T0 + h * HOUR + k * 300_000, amount: 1900 + k });
+  }
+  await store.db
+    .insertInto('transactions')
+    .values(
+      rows.map((r) => ({
+        transaction_id: `tx-${++seq}`,
+        seq,
+        account_id: r.account,
+        amount: r.amount,
+        currency: 'USD',
+        event_time: r.ms,
+        merchant_id: r.merchant,
+        merchant_type: null,
+        device_type: null,
+        channel: null,
+        origin_country: null,
+        destination_country: null,
+        balance: null,
+        location_match: null,
+        raw: '{}',
+        status: 'decided' as const,
+        decision: 'approve' as const,
+        risk_score: 0,
+        fraud_probability: null,
+        reasons: '[]',
+        rule_errors: '[]',
+        features: '{}',
+        rules_version: 1,
+        model_version: null,
+        shadow_model_version: null,
+        shadow_probability: null,
+        received_at: r.ms,
+        processed_at: r.ms,
+        latency_ms: 0,
+      })),
+    )
+    .execute();
+}
+
+describe('micro-batches over stored transactions', () => {
+  let store: Store;
+  const params = runParamsOf({ methods: 'rules,zscore,iforest,ecod', minMethods: 2 });
+  beforeAll(async () => {
+    store = openStore({ url: join(tempDir('centinela-schedule-'), 'c.db') });
+    await migrate(store.db);
+  });
+  afterAll(() => store.close());
+
+  it('adds each batch’s alerts once, never re-storing windows of earlier batches', async () => {
+    await storeHours(store, 0, 72);
+    const first = await runMicroBatch({ db: store.db, params, workers: 0 });
+    expect(first?.stored_alerts).toBeGreaterThan(0);
+    expect(first?.covered_to).toBeGreaterThan(T0 + 71 * HOUR);
+    expect(await runMicroBatch({ db: store.db, params, workers: 0 })).toBeNull();
+
+    await storeHours(store, 72, 96);
+    const second = await runMicroBatch({ db: store.db, params, workers: 0, lookbackHours: 24 });
+    expect(second?.rows).toBeLessThan(seq); // only the new hours plus the lookback
+    const secondAlerts = await listAlerts(store.db, { runId: second!.id, limit: 100_000 });
+    expect(secondAlerts.length).toBe(second!.stored_alerts);
+    expect(secondAlerts.every((a) => a.window_end > first!.covered_to!)).toBe(true);
+    expect(secondAlerts.some((a) => a.user_id === 'smurf' && a.method === 'consensus')).toBe(true);
+
+    const all = await listAlerts(store.db, { limit: 1_000_000 });
+    const windows = all.map(
+      (a) => `${a.method}|${a.scope}|${a.window_length}|${a.user_id}|${a.merchant_id}|${a.window_end}`,
+    );
+    expect(new Set(windows).size).toBe(all.length);
+  });
+
+  it('skips an alert whose window and method are already stored', async () => {
+    const [one] = await listAlerts(store.db, { limit: 1 });
+    expect(await insertAlerts(store.db, [{ ...one!, run_id: 'again' }])).toBe(0);
+  });
+
+  it('parses intervals', () => {
+    expect(parseEvery('1h')).toBe(HOUR);
+    expect(parseEvery('15m')).toBe(15 * 60_000);
+    expect(() => parseEvery('hourly')).toThrow(/interval/);
+  });
+});

@@ -1,0 +1,138 @@
+/**
+ * Loads a run's transactions into DuckDB as the table `tx(tx_id, user_id, merchant_id,
+ * ts, amount, label)`: from CSV or Parquet files (a path or a glob), or from the service's
+ * stored transactions, read a page at a time. Rows never become JS objects all at once.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Kysely } from 'kysely';
+import { AppError } from '../errors.js';
+import type { Database } from '../store/database.js';
+import { ident, literal, queryNumber } from './duckdb.js';
+import type { Field } from './structuring.js';
+
+/** True for inputs whose name says Parquet (`.parquet`, `.pq`, also as a glob). */
+export function isParquet(path: string): boolean {
+  return /\.(parquet|pq)$/i.test(path);
+}
+
+/** `read_parquet(…)` or `read_csv(…)` over every file matching `input`. */
+export function readerOf(input: string): string {
+  return isParquet(input)
+    ? `read_parquet(${literal(input)}, union_by_name = true)`
+    : `read_csv(${literal(input)}, union_by_name = true, header = true, auto_detect = true)`;
+}
+
+/** Fails with INPUT_NOT_FOUND when no file matches `input`. */
+export async function checkInputExists(connection: DuckDBConnection, input: string): Promise<number> {
+  const files = await queryNumber(connection, `SELECT count(*) FROM glob(${literal(input)})`);
+  if (files === 0) {
+    throw new AppError('INPUT_NOT_FOUND', `No file matches '${input}'.`, { details: { input } });
+  }
+  return files;
+}
+
+/** Column names and DuckDB types of the input. */
+async function describeInput(connection: DuckDBConnection, input: string): Promise<Map<string, string>> {
+  const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${readerOf(input)}`);
+  return new Map(reader.getRows().map((row) => [String(row[0]), String(row[1])]));
+}
+
+/** SQL turning the timestamp column into a TIMESTAMP: text, dates, or epoch seconds / ms. */
+function timestampSql(column: string, type: string): string {
+  if (/INT|DOUBLE|FLOAT|DECIMAL|NUMERIC/i.test(type)) {
+    return `CASE WHEN ${column} > 1e11 THEN epoch_ms(${column}::BIGINT) ELSE epoch_ms((${column} * 1000)::BIGINT) END`;
+  }
+  return `CAST(${column} AS TIMESTAMP)`;
+}
+
+/**
+ * Creates `tx` from files. `columns` names the input column of each field; a missing
+ * required column is a VALIDATION_FAILED error naming it; the label column is optional.
+ */
+export async function loadFiles(
+  connection: DuckDBConnection,
+  input: string,
+  columns: Readonly<Record<Field, string>>,
+): Promise<void> {
+  await checkInputExists(connection, input);
+  const types = await describeInput(connection, input);
+  const required: Field[] = ['user_id', 'timestamp', 'amount'];
+  const missing = required.filter((f) => !types.has(columns[f]));
+  if (missing.length > 0) {
+    const details = missing.map((f) => ({
+      field: f,
+      code: 'missing_column',
+      message: `column '${columns[f]}' for ${f} is not in the input (use --map column=${f})`,
+    }));
+    throw new AppError(
+      'INPUT_INVALID',
+      `The input lacks columns: ${missing.map((f) => columns[f]).join(', ')}.`,
+      {
+        details,
+      },
+    );
+  }
+  const col = (f: Field, cast: string, fallback = 'NULL') =>
+    types.has(columns[f]) ? `CAST(${ident(columns[f])} AS ${cast})` : fallback;
+  await connection.run(`CREATE OR REPLACE TABLE tx AS SELECT
+      ${col('id', 'VARCHAR', 'CAST(row_number() OVER () AS VARCHAR)')} AS tx_id,
+      ${col('user_id', 'VARCHAR')} AS user_id,
+      ${col('merchant_id', 'VARCHAR')} AS merchant_id,
+      ${timestampSql(ident(columns.timestamp), types.get(columns.timestamp) ?? '')} AS ts,
+      ${col('amount', 'DOUBLE')} AS amount,
+      ${col('label', 'INTEGER')} AS label
+    FROM ${readerOf(input)}
+    WHERE ${ident(columns.user_id)} IS NOT NULL AND ${ident(columns.amount)} IS NOT NULL
+      AND ${ident(columns.timestamp)} IS NOT NULL`);
+}
+
+/** Event-time bounds (ms, inclusive) of stored transactions to load. */
+export interface StoredRange {
+  readonly from?: number;
+  readonly to?: number;
+}
+
+const PAGE = 10_000;
+
+/**
+ * Creates `tx` from the service's decided and pending transactions with event time in
+ * `range` (account_id is the user), appended a page of {@link PAGE} rows at a time.
+ */
+export async function loadStored(
+  connection: DuckDBConnection,
+  db: Kysely<Database>,
+  range: StoredRange,
+): Promise<number> {
+  await connection.run(
+    `CREATE OR REPLACE TABLE tx_raw (tx_id VARCHAR, user_id VARCHAR, merchant_id VARCHAR, event_ms DOUBLE, amount DOUBLE)`,
+  );
+  const appender = await connection.createAppender('tx_raw');
+  let after = -1;
+  let total = 0;
+  for (;;) {
+    let query = db
+      .selectFrom('transactions')
+      .select(['seq', 'transaction_id', 'account_id', 'merchant_id', 'event_time', 'amount'])
+      .where('seq', '>', after);
+    if (range.from !== undefined) query = query.where('event_time', '>=', range.from);
+    if (range.to !== undefined) query = query.where('event_time', '<=', range.to);
+    const page = await query.orderBy('seq').limit(PAGE).execute();
+    for (const row of page) {
+      appender.appendVarchar(row.transaction_id);
+      appender.appendVarchar(row.account_id);
+      if (row.merchant_id === null) appender.appendNull();
+      else appender.appendVarchar(row.merchant_id);
+      appender.appendDouble(Number(row.event_time));
+      appender.appendDouble(row.amount);
+      appender.endRow();
+    }
+    total += page.length;
+    if (page.length < PAGE) break;
+    after = Number(page[page.length - 1]?.seq);
+  }
+  appender.closeSync();
+  await connection.run(`CREATE OR REPLACE TABLE tx AS SELECT tx_id, user_id, merchant_id,
+      epoch_ms(event_ms::BIGINT) AS ts, amount, CAST(NULL AS INTEGER) AS label FROM tx_raw`);
+  await connection.run('DROP TABLE tx_raw');
+  return total;
+}

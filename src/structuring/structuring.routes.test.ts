@@ -1,0 +1,112 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestService, type TestService } from '../../test/helpers.js';
+import { generateLedger } from './ledger.generator.js';
+
+describe('structuring API', () => {
+  let t: TestService;
+  let ledger: string;
+  beforeAll(async () => {
+    t = await startTestService();
+    ledger = join(t.dir, 'ledger.csv');
+    await generateLedger({ users: 80, days: 10, out: ledger, seed: 5 });
+  });
+  afterAll(() => t.destroy());
+
+  async function waitForRun(id: string) {
+    for (let i = 0; i < 200; i++) {
+      const res = await t.request({ method: 'GET', url: `/v1/structuring/runs/${id}` });
+      if (res.json().status !== 'running') return res;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`run ${id} did not finish`);
+  }
+
+  it('runs a file in the background: 202, then the run, its report and its alerts', async () => {
+    const res = await t.request({
+      method: 'POST',
+      url: '/v1/structuring/runs',
+      payload: { input: ledger, methods: ['rules', 'zscore', 'iforest', 'ecod'], min_methods: 2 },
+    });
+    expect(res.statusCode).toBe(202);
+    const { run_id: id } = res.json();
+    const run = (await waitForRun(id)).json();
+    expect(run).toMatchObject({
+      id,
+      status: 'succeeded',
+      error: null,
+      report_url: `/v1/structuring/runs/${id}/report`,
+    });
+    expect(run.row_count).toBeGreaterThan(1000);
+    expect(run.params.methods).toEqual(['rules', 'zscore', 'iforest', 'ecod']);
+
+    const report = await t.request({ method: 'GET', url: run.report_url });
+    expect(report.headers['content-type']).toMatch(/text\/html/);
+    expect(report.body).toContain('id="precision-recall"');
+
+    const alerts = (
+      await t.request({ method: 'GET', url: `/v1/structuring/alerts?run_id=${id}&method=consensus&limit=5` })
+    ).json();
+    expect(alerts.items).toHaveLength(Math.min(5, run.method_counts.consensus));
+    const first = alerts.items[0];
+    expect(first).toMatchObject({ run_id: id, method: 'consensus' });
+    expect(first.votes).toBeGreaterThanOrEqual(2);
+    expect(Object.keys(first.features)).toContain('count_amt');
+    const byUser = (
+      await t.request({
+        method: 'GET',
+        url: `/v1/structuring/alerts?run_id=${id}&user_id=${first.user_id}&to=${first.window_end}`,
+      })
+    ).json();
+    expect(
+      byUser.items.every(
+        (a: { user_id: string; window_end: string }) =>
+          a.user_id === first.user_id && a.window_end <= first.window_end,
+      ),
+    ).toBe(true);
+  });
+
+  it('runs over stored transactions in a time range', async () => {
+    const at = (m: number) => new Date(Date.UTC(2026, 0, 5, 10, m)).toISOString();
+    for (let m = 0; m < 12; m++)
+      await t.post({ account_id: 'acct-s', merchant_id: 'shop', amount: 900 + m, timestamp: at(m) });
+    const res = await t.request({
+      method: 'POST',
+      url: '/v1/structuring/runs',
+      payload: { from: at(0), to: at(59), methods: ['rules'] },
+    });
+    const run = (await waitForRun(res.json().run_id)).json();
+    expect(run).toMatchObject({ status: 'succeeded', row_count: 12, window_count: 24 });
+    expect(run.method_counts.rules).toBeGreaterThan(0);
+  });
+
+  it('answers 400 INPUT_NOT_FOUND for a missing file, 400 for an unknown method, 404 for an unknown run', async () => {
+    const missing = await t.request({
+      method: 'POST',
+      url: '/v1/structuring/runs',
+      payload: { input: join(t.dir, 'nope.parquet') },
+    });
+    expect([missing.statusCode, missing.json().error.code]).toEqual([400, 'INPUT_NOT_FOUND']);
+    const method = await t.request({
+      method: 'POST',
+      url: '/v1/structuring/runs',
+      payload: { input: ledger, methods: ['magic'] },
+    });
+    expect([method.statusCode, method.json().error.code]).toEqual([400, 'VALIDATION_FAILED']);
+    const unknown = await t.request({ method: 'GET', url: '/v1/structuring/runs/nope' });
+    expect([unknown.statusCode, unknown.json().error.code]).toEqual([404, 'NOT_FOUND']);
+  });
+
+  it('needs structuring:run to start a run and structuring:read to read', async () => {
+    const reader = await t.service.keys.create({ name: 'reader', scopes: ['structuring:read'] });
+    const headers = { 'x-api-key': reader.key };
+    const start = await t.request({
+      method: 'POST',
+      url: '/v1/structuring/runs',
+      payload: { input: ledger },
+      headers,
+    });
+    expect([start.statusCode, start.json().error.code]).toEqual([403, 'FORBIDDEN']);
+    expect((await t.request({ method: 'GET', url: '/v1/structuring/alerts', headers })).statusCode).toBe(200);
+  });
+});

@@ -1,0 +1,211 @@
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import { authErrors, errorSchema } from '../api/schemas.js';
+import { AppError } from '../errors.js';
+import type { Database } from '../store/database.js';
+import { openEngine } from './duckdb.js';
+import { createRun, executeRun } from './run.js';
+import { checkInputExists } from './source.js';
+import { findRun, listAlerts, type AlertRow, type RunRow } from './structuring.repository.js';
+import {
+  acceptedRunSchema,
+  alertSchema,
+  alertsQuerySchema,
+  runBodySchema,
+  runSchema,
+} from './structuring.schema.js';
+import { runParamsOf, type RunSource } from './structuring.js';
+
+export interface StructuringRoutesOptions {
+  readonly db: Kysely<Database>;
+}
+
+interface RunBody {
+  input?: string;
+  from?: string;
+  to?: string;
+  methods?: string[];
+  windows?: string[];
+  map?: Record<string, string>;
+  min_methods?: number;
+  seed?: number;
+}
+
+interface AlertsQuery {
+  run_id?: string;
+  method?: string;
+  user_id?: string;
+  merchant_id?: string;
+  from?: string;
+  to?: string;
+  limit: number;
+  offset: number;
+}
+
+const tags = ['structuring'];
+const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
+const json = (text: string | null) => (text === null ? null : (JSON.parse(text) as unknown));
+
+async function sourceOf(body: RunBody): Promise<RunSource> {
+  if (body.input === undefined) {
+    const ms = (s?: string) => (s === undefined ? undefined : Date.parse(s));
+    return { kind: 'store', from: ms(body.from), to: ms(body.to) };
+  }
+  if (body.from !== undefined || body.to !== undefined) {
+    throw new AppError('VALIDATION_FAILED', 'Give either input or a from/to range, not both.');
+  }
+  const engine = await openEngine({ threads: 1 });
+  try {
+    await checkInputExists(engine.connection, body.input);
+  } finally {
+    engine.close();
+  }
+  return { kind: 'files', input: body.input };
+}
+
+function runView(run: RunRow) {
+  return {
+    id: run.id,
+    status: run.status,
+    source: json(run.source),
+    params: json(run.params),
+    started_at: iso(run.started_at),
+    finished_at: iso(run.finished_at),
+    row_count: run.row_count === null ? null : Number(run.row_count),
+    window_count: run.window_count === null ? null : Number(run.window_count),
+    method_counts: json(run.method_counts),
+    durations_ms: json(run.durations),
+    error: run.error,
+    report_url: run.status === 'succeeded' ? `/v1/structuring/runs/${run.id}/report` : null,
+  };
+}
+
+function alertView(a: AlertRow) {
+  const { alert_key: _key, features, window_start, window_end, ...rest } = a;
+  return { ...rest, window_start: iso(window_start), window_end: iso(window_end), features: json(features) };
+}
+
+async function requireRun(db: Kysely<Database>, id: string): Promise<RunRow> {
+  const run = await findRun(db, id);
+  if (!run) throw new AppError('NOT_FOUND', `Structuring run '${id}' is unknown.`);
+  return run;
+}
+
+/**
+ * `POST /v1/structuring/runs` (202, runs in the background), `GET /v1/structuring/runs/:id`,
+ * `GET /v1/structuring/runs/:id/report`, `GET /v1/structuring/alerts`. Closing the app
+ * waits for runs in flight.
+ */
+export function structuringRoutes(app: FastifyInstance, options: StructuringRoutesOptions): void {
+  const { db } = options;
+  const inFlight = new Set<Promise<unknown>>();
+  app.addHook('onClose', async () => {
+    await Promise.allSettled(inFlight);
+  });
+
+  app.post<{ Body: RunBody }>(
+    '/v1/structuring/runs',
+    {
+      config: { access: 'structuring:run' },
+      schema: {
+        tags,
+        summary: 'Start a structuring run over a server-side file (or glob) or stored transactions',
+        description:
+          'Answers 202 with the run id; poll GET /v1/structuring/runs/:id. A file that does not exist is 400 INPUT_NOT_FOUND.',
+        body: runBodySchema,
+        response: { 202: acceptedRunSchema, 400: errorSchema, ...authErrors },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const params = runParamsOf({
+        methods: body.methods,
+        windows: body.windows,
+        map: body.map,
+        minMethods: body.min_methods,
+        seed: body.seed,
+      });
+      const source = await sourceOf(body);
+      const id = await createRun(db, source, params);
+      const running = executeRun(id, { db, source, params })
+        .catch((error: unknown) => request.log.warn({ err: error, run: id }, 'structuring run failed'))
+        .finally(() => inFlight.delete(running));
+      inFlight.add(running);
+      return reply.status(202).send({
+        run_id: id,
+        status: 'running',
+        run_url: `/v1/structuring/runs/${id}`,
+        report_url: `/v1/structuring/runs/${id}/report`,
+      });
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/structuring/runs/:id',
+    {
+      config: { access: 'structuring:read' },
+      schema: {
+        tags,
+        summary: 'A structuring run: status, counts per method, durations',
+        params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } } },
+        response: { 200: runSchema, 404: errorSchema, ...authErrors },
+      },
+    },
+    async (request) => runView(await requireRun(db, request.params.id)),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/structuring/runs/:id/report',
+    {
+      config: { access: 'structuring:read' },
+      schema: {
+        tags,
+        summary: 'The run report: one self-contained HTML page',
+        params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } } },
+        response: {
+          200: { type: 'string', description: 'text/html' },
+          404: errorSchema,
+          409: errorSchema,
+          ...authErrors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const run = await requireRun(db, request.params.id);
+      if (run.report === null) throw new AppError('CONFLICT', `Run '${run.id}' is ${run.status}: no report.`);
+      return reply.type('text/html; charset=utf-8').send(run.report);
+    },
+  );
+
+  app.get<{ Querystring: AlertsQuery }>(
+    '/v1/structuring/alerts',
+    {
+      config: { access: 'structuring:read' },
+      schema: {
+        tags,
+        summary:
+          'Structuring alerts, newest window first (method=consensus for windows flagged by ≥ m methods)',
+        querystring: alertsQuerySchema,
+        response: {
+          200: { type: 'object', properties: { items: { type: 'array', items: alertSchema } } },
+          400: errorSchema,
+          ...authErrors,
+        },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const items = await listAlerts(db, {
+        runId: q.run_id,
+        method: q.method,
+        userId: q.user_id,
+        merchantId: q.merchant_id,
+        from: q.from === undefined ? undefined : Date.parse(q.from),
+        to: q.to === undefined ? undefined : Date.parse(q.to),
+        limit: q.limit,
+        offset: q.offset,
+      });
+      return { items: items.map(alertView) };
+    },
+  );
+}

@@ -1,0 +1,88 @@
+/** JSON schemas of the structuring routes (validation and OpenAPI). */
+import { nullable } from '../api/schemas.js';
+import { FIELDS } from './structuring.js';
+
+export const runBodySchema = {
+  type: 'object',
+  description:
+    'Either `input` (a CSV/Parquet path or glob on the server) or a stored event-time range (`from`/`to`, both optional: all stored transactions).',
+  properties: {
+    input: { type: 'string', minLength: 1, maxLength: 4096 },
+    from: { type: 'string', format: 'date-time' },
+    to: { type: 'string', format: 'date-time' },
+    methods: { type: 'array', items: { type: 'string' }, minItems: 1 },
+    windows: { type: 'array', items: { type: 'string' }, minItems: 1, examples: [['24h', '7d']] },
+    map: {
+      type: 'object',
+      description: `Input column name → field (${FIELDS.join(', ')}).`,
+      additionalProperties: { type: 'string' },
+    },
+    min_methods: { type: 'integer', minimum: 1, default: 3 },
+    seed: { type: 'integer', default: 0 },
+  },
+  additionalProperties: false,
+} as const;
+
+export const acceptedRunSchema = {
+  type: 'object',
+  properties: {
+    run_id: { type: 'string' },
+    status: { type: 'string', enum: ['running'] },
+    run_url: { type: 'string' },
+    report_url: { type: 'string' },
+  },
+} as const;
+
+const countsSchema = nullable({ type: 'object', additionalProperties: { type: 'number' } });
+
+export const runSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    status: { type: 'string', enum: ['running', 'succeeded', 'failed'] },
+    source: { type: 'object', additionalProperties: true },
+    params: { type: 'object', additionalProperties: true },
+    started_at: { type: 'string', format: 'date-time' },
+    finished_at: nullable({ type: 'string', format: 'date-time' }),
+    row_count: nullable({ type: 'integer' }),
+    window_count: nullable({ type: 'integer' }),
+    method_counts: countsSchema,
+    durations_ms: countsSchema,
+    error: nullable({ type: 'string' }),
+    report_url: nullable({ type: 'string' }),
+  },
+} as const;
+
+export const alertSchema = {
+  type: 'object',
+  properties: {
+    run_id: { type: 'string' },
+    method: { type: 'string' },
+    scope: { type: 'string', enum: ['user', 'user_merchant'] },
+    window_length: { type: 'string' },
+    user_id: { type: 'string' },
+    merchant_id: nullable({ type: 'string' }),
+    transaction_id: nullable({ type: 'string' }),
+    score: { type: 'number' },
+    votes: { type: 'integer' },
+    window_start: { type: 'string', format: 'date-time' },
+    window_end: { type: 'string', format: 'date-time' },
+    features: { type: 'object', additionalProperties: nullable({ type: 'number' }) },
+    label: nullable({ type: 'integer' }),
+  },
+} as const;
+
+export const alertsQuerySchema = {
+  type: 'object',
+  properties: {
+    run_id: { type: 'string' },
+    method: { type: 'string' },
+    user_id: { type: 'string' },
+    merchant_id: { type: 'string' },
+    from: { type: 'string', format: 'date-time', description: 'window end at or after' },
+    to: { type: 'string', format: 'date-time', description: 'window end at or before' },
+    limit: { type: 'integer', minimum: 1, maximum: 10000, default: 100 },
+    offset: { type: 'integer', minimum: 0, default: 0 },
+  },
+  additionalProperties: false,
+} as const;

@@ -1,0 +1,150 @@
+/**
+ * Parameters of a structuring run: where the transactions come from, which rolling
+ * windows and detectors, and how many methods must agree for a consensus alert.
+ */
+import { AppError } from '../errors.js';
+import { isMethodName, METHOD_NAMES, type MethodName } from './detectors/index.js';
+
+/** The window features, in the order of every feature matrix. */
+export const FEATURES = [
+  'count_amt',
+  'sum_amt',
+  'mean_amt',
+  'std_amt',
+  'delta',
+  'mean_delta',
+  'std_delta',
+] as const;
+export type FeatureName = (typeof FEATURES)[number];
+
+/** Keys a window is computed over: the user alone, or the user with one merchant. */
+export const SCOPES = ['user', 'user_merchant'] as const;
+export type WindowScope = (typeof SCOPES)[number];
+
+/** Fields a transaction needs; `label` (1 = structuring) is optional. */
+export const FIELDS = ['id', 'user_id', 'merchant_id', 'timestamp', 'amount', 'label'] as const;
+export type Field = (typeof FIELDS)[number];
+
+/** Column of the payments team's logs for each field (`--map column=field` changes them). */
+export const DEFAULT_COLUMNS: Readonly<Record<Field, string>> = {
+  id: '_id',
+  user_id: 'user_id',
+  merchant_id: 'merchant_id',
+  timestamp: 'transaction_date',
+  amount: 'transaction_amount',
+  label: 'is_structuring',
+};
+
+/** A rolling window length: its label as given (`24h`) and its length in hours. */
+export interface WindowLength {
+  readonly label: string;
+  readonly hours: number;
+}
+
+/** Where the transactions of a run come from. */
+export type RunSource =
+  | { readonly kind: 'files'; readonly input: string }
+  | { readonly kind: 'store'; readonly from?: number; readonly to?: number };
+
+/** Everything a run needs besides its source. Defaults in {@link RUN_DEFAULTS}. */
+export interface RunParams {
+  readonly methods: readonly MethodName[];
+  readonly windows: readonly WindowLength[];
+  /** Column name of each field in the input files. */
+  readonly columns: Readonly<Record<Field, string>>;
+  /** A consensus alert needs at least this many methods flagging the window. */
+  readonly minMethods: number;
+  readonly seed: number;
+  /** Only windows ending after this time (ms) are scored and stored (micro-batches). */
+  readonly scoreAfter?: number;
+}
+
+/** Defaults: every method, 24 h windows, the team's column names, consensus of 3, seed 0. */
+export const RUN_DEFAULTS = {
+  methods: METHOD_NAMES,
+  windows: [{ label: '24h', hours: 24 }],
+  columns: DEFAULT_COLUMNS,
+  minMethods: 3,
+  seed: 0,
+} as const satisfies RunParams;
+
+const UNIT_HOURS: Readonly<Record<string, number>> = { m: 1 / 60, h: 1, d: 24, w: 168 };
+
+/**
+ * Parses `24h,72h,7d` (units m, h, d, w) into window lengths, longest last.
+ *
+ * @example parseWindows('24h,7d') // [{label:'24h',hours:24},{label:'7d',hours:168}]
+ */
+export function parseWindows(spec: string | readonly string[]): WindowLength[] {
+  const parts = (typeof spec === 'string' ? spec.split(',') : spec).map((s) => s.trim()).filter(Boolean);
+  const windows = parts.map((label) => {
+    const match = /^(\d+(?:\.\d+)?)([mhdw])$/.exec(label);
+    const hours = match ? Number(match[1]) * (UNIT_HOURS[match[2] ?? 'h'] ?? 1) : NaN;
+    if (!(hours > 0)) invalid('window', `'${label}' is not a window length such as 24h, 90m or 7d.`);
+    return { label, hours };
+  });
+  if (windows.length === 0) invalid('window', 'At least one window length is needed.');
+  return [...new Map(windows.map((w) => [w.label, w])).values()].sort((a, b) => a.hours - b.hours);
+}
+
+/** Parses methods (`rules,lof`) and checks each name. */
+export function parseMethods(spec: string | readonly string[]): MethodName[] {
+  const names = (typeof spec === 'string' ? spec.split(',') : spec).map((s) => s.trim()).filter(Boolean);
+  for (const name of names) {
+    if (!isMethodName(name))
+      invalid('methods', `Unknown method '${name}'; known: ${METHOD_NAMES.join(', ')}.`);
+  }
+  if (names.length === 0) invalid('methods', 'At least one method is needed.');
+  return [...new Set(names)] as MethodName[];
+}
+
+/**
+ * Column names from `column=field` pairs over the defaults.
+ *
+ * @example parseColumnMap(['uid=user_id', 'ts=timestamp']).user_id // 'uid'
+ */
+export function parseColumnMap(
+  pairs: readonly string[] | Readonly<Record<string, string>>,
+): Record<Field, string> {
+  const entries = Array.isArray(pairs)
+    ? (pairs as readonly string[]).flatMap((p) => p.split(',')).map((p) => p.split('='))
+    : Object.entries(pairs);
+  const columns: Record<Field, string> = { ...DEFAULT_COLUMNS };
+  for (const [column, field] of entries) {
+    const name = fieldOf(field?.trim() ?? '');
+    if (!column?.trim() || !name)
+      invalid('map', `'${column}=${field}' must be column=field, field one of ${FIELDS.join(', ')}.`);
+    columns[name] = column.trim();
+  }
+  return columns;
+}
+
+/** Field names, with the team's column names accepted as aliases (`transaction_amount`). */
+function fieldOf(name: string): Field | undefined {
+  if ((FIELDS as readonly string[]).includes(name)) return name as Field;
+  return FIELDS.find((f) => DEFAULT_COLUMNS[f] === name);
+}
+
+/** Builds run parameters from loose options (CLI flags or an API body). */
+export function runParamsOf(options: {
+  methods?: string | readonly string[];
+  windows?: string | readonly string[];
+  map?: readonly string[] | Readonly<Record<string, string>>;
+  minMethods?: number;
+  seed?: number;
+}): RunParams {
+  const minMethods = options.minMethods ?? RUN_DEFAULTS.minMethods;
+  if (!Number.isInteger(minMethods) || minMethods < 1)
+    invalid('min_methods', 'min_methods must be an integer ≥ 1.');
+  return {
+    methods: options.methods === undefined ? RUN_DEFAULTS.methods : parseMethods(options.methods),
+    windows: options.windows === undefined ? RUN_DEFAULTS.windows : parseWindows(options.windows),
+    columns: options.map === undefined ? DEFAULT_COLUMNS : parseColumnMap(options.map),
+    minMethods,
+    seed: options.seed ?? RUN_DEFAULTS.seed,
+  };
+}
+
+function invalid(field: string, message: string): never {
+  throw new AppError('VALIDATION_FAILED', message, { details: [{ field, code: 'invalid', message }] });
+}

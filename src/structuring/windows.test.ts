@@ -1,0 +1,183 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../test/helpers.js';
+import { literal, openEngine, queryNumber, type Engine } from './duckdb.js';
+import { mulberry32 } from './detectors/index.js';
+import { loadFiles } from './source.js';
+import { DEFAULT_COLUMNS, FEATURES, parseColumnMap, parseWindows } from './structuring.js';
+import { buildWindows, readGroup } from './windows.js';
+
+interface Tx {
+  id: string;
+  user: string;
+  merchant: string;
+  ms: number;
+  amount: number;
+}
+
+const T0 = Date.UTC(2025, 0, 1);
+const HOUR = 3_600_000;
+
+/** 300 transactions of 6 users at 4 merchants over 5 days, with same-instant ties. */
+function makeTransactions(): Tx[] {
+  const gen = mulberry32(42);
+  const rng = () => gen.nextUint32() / 2 ** 32;
+  const txs: Tx[] = [];
+  for (let i = 0; i < 300; i++) {
+    const ms = T0 + Math.floor(rng() * 5 * 24) * HOUR + (rng() < 0.1 ? 0 : Math.floor(rng() * 60) * 60_000);
+    txs.push({
+      id: `t${i}`,
+      user: `u${Math.floor(rng() * 6)}`,
+      merchant: `m${Math.floor(rng() * 4)}`,
+      ms,
+      amount: Math.round(rng() * 100000) / 100,
+    });
+  }
+  return txs;
+}
+
+function csvOf(txs: readonly Tx[], header = DEFAULT_COLUMNS): string {
+  const lines = txs.map((t) =>
+    [
+      t.id,
+      `A${t.user}`,
+      t.user,
+      t.merchant,
+      'S1',
+      new Date(t.ms).toISOString().replace('T', ' ').replace('Z', ''),
+      'purchase',
+      t.amount,
+    ].join(','),
+  );
+  const names = [
+    header.id,
+    'account_number',
+    header.user_id,
+    header.merchant_id,
+    'subsidiary',
+    header.timestamp,
+    'transaction_type',
+    header.amount,
+  ];
+  return [names.join(','), ...lines].join('\n');
+}
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+const sampleStd = (xs: number[]) => {
+  if (xs.length < 2) return NaN;
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
+};
+
+/** Brute force: the window of t holds same-key transactions in [t − L, t]; delta to the previous (ts, id order). */
+function bruteForce(txs: readonly Tx[], key: (t: Tx) => string, hours: number) {
+  const byKey = new Map<string, Tx[]>();
+  for (const t of txs) byKey.set(key(t), [...(byKey.get(key(t)) ?? []), t]);
+  const out = new Map<string, number[]>();
+  for (const list of byKey.values()) {
+    list.sort((a, b) => a.ms - b.ms || (a.id < b.id ? -1 : 1));
+    const delta = list.map((t, i) => (i === 0 ? NaN : (t.ms - (list[i - 1]?.ms ?? 0)) / HOUR));
+    list.forEach((t) => {
+      const inWindow = list
+        .map((u, j) => ({ u, d: delta[j] ?? NaN }))
+        .filter(({ u }) => u.ms >= t.ms - hours * HOUR && u.ms <= t.ms);
+      const amounts = inWindow.map(({ u }) => u.amount);
+      const deltas = inWindow.map(({ d }) => d).filter((d) => !Number.isNaN(d));
+      const own = delta[list.indexOf(t)] ?? NaN;
+      out.set(t.id, [
+        amounts.length,
+        amounts.reduce((a, b) => a + b, 0),
+        mean(amounts),
+        sampleStd(amounts),
+        own,
+        mean(deltas),
+        sampleStd(deltas),
+      ]);
+    });
+  }
+  return out;
+}
+
+describe('window features', () => {
+  let engine: Engine;
+  let dir: string;
+  const txs = makeTransactions();
+  beforeAll(async () => {
+    engine = await openEngine({ threads: 1 });
+    dir = tempDir('centinela-structuring-');
+    writeFileSync(join(dir, 'log.csv'), csvOf(txs));
+  });
+  afterAll(() => engine.close());
+
+  it.each([
+    ['user', 0, 24],
+    ['user', 1, 72],
+    ['user_merchant', 2, 24],
+    ['user_merchant', 3, 72],
+  ] as const)('%s windows (group %i, %i h) equal a brute-force computation', async (scope, index, hours) => {
+    await loadFiles(engine.connection, join(dir, 'log.csv'), DEFAULT_COLUMNS);
+    const groups = await buildWindows(engine.connection, parseWindows('24h,72h'));
+    const group = groups[index];
+    expect(group).toMatchObject({ scope, window: { hours } });
+    const f = await readGroup(engine.connection, group!);
+    expect(f.n).toBe(txs.length);
+    const ids = (
+      await engine.connection.runAndReadAll(`SELECT tx_id FROM ${group!.table} ORDER BY rowid`)
+    ).getRows();
+    const expected = bruteForce(
+      txs,
+      scope === 'user' ? (t) => t.user : (t) => `${t.user}|${t.merchant}`,
+      hours,
+    );
+    ids.forEach(([id], row) => {
+      const want = expected.get(String(id))!;
+      FEATURES.forEach((_, j) => {
+        const got = f.features[row * FEATURES.length + j]!;
+        if (Number.isNaN(want[j]!)) expect(got).toBeNaN();
+        else expect(got).toBeCloseTo(want[j]!, 6);
+      });
+    });
+  });
+
+  it('reads Parquet files and globs of many files', async () => {
+    writeFileSync(join(dir, 'part-1.csv'), csvOf(txs.slice(0, 100)));
+    writeFileSync(join(dir, 'part-2.csv'), csvOf(txs.slice(100)));
+    await loadFiles(engine.connection, join(dir, 'part-*.csv'), DEFAULT_COLUMNS);
+    expect(await queryNumber(engine.connection, 'SELECT count(*) FROM tx')).toBe(300);
+    const parquet = join(dir, 'log.parquet');
+    await engine.connection.run(
+      `COPY (SELECT * FROM read_csv(${literal(join(dir, 'log.csv'))})) TO ${literal(parquet)} (FORMAT PARQUET)`,
+    );
+    await loadFiles(engine.connection, parquet, DEFAULT_COLUMNS);
+    expect(await queryNumber(engine.connection, 'SELECT count(*) FROM tx')).toBe(300);
+    expect(await queryNumber(engine.connection, 'SELECT round(sum(amount), 2) FROM tx')).toBeCloseTo(
+      txs.reduce((a, t) => a + t.amount, 0),
+      2,
+    );
+  });
+
+  it('maps other column names with --map column=field', async () => {
+    const renamed = { ...DEFAULT_COLUMNS, user_id: 'customer', timestamp: 'ts', amount: 'value' };
+    writeFileSync(join(dir, 'renamed.csv'), csvOf(txs, renamed));
+    const path = join(dir, 'renamed.csv');
+    await expect(loadFiles(engine.connection, path, DEFAULT_COLUMNS)).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+    });
+    await loadFiles(
+      engine.connection,
+      path,
+      parseColumnMap(['customer=user_id', 'ts=timestamp', 'value=transaction_amount']),
+    );
+    const users = await queryNumber(engine.connection, 'SELECT count(DISTINCT user_id) FROM tx');
+    expect(users).toBe(new Set(txs.map((t) => t.user)).size);
+  });
+
+  it('rejects a path that matches no file with INPUT_NOT_FOUND', async () => {
+    await expect(
+      loadFiles(engine.connection, join(dir, 'nope-*.parquet'), DEFAULT_COLUMNS),
+    ).rejects.toMatchObject({
+      code: 'INPUT_NOT_FOUND',
+    });
+  });
+});

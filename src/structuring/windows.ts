@@ -1,0 +1,90 @@
+/**
+ * Rolling-window features in DuckDB SQL. For every transaction, one window per key
+ * (the user; the user with the merchant) and per length, ending at the transaction:
+ * the key's transactions with timestamps in [t − L, t] (RANGE … PRECEDING AND CURRENT ROW,
+ * so transactions at the same instant share their windows).
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { queryNumber, streamNumbers } from './duckdb.js';
+import { FEATURES, SCOPES, type WindowLength, type WindowScope } from './structuring.js';
+
+/** One population of windows: a scope and a length, stored in DuckDB table `table`. */
+export interface WindowGroup {
+  readonly index: number;
+  readonly scope: WindowScope;
+  readonly window: WindowLength;
+  readonly table: string;
+  readonly n: number;
+}
+
+/** The window features of a group as typed arrays, row i = rowid i of the group's table. */
+export interface GroupFeatures {
+  /** n × 7 row-major, in {@link FEATURES} order; NULL (no previous, one transaction) is NaN. */
+  readonly features: Float64Array;
+  /** Window end (the transaction's time), ms. */
+  readonly endMs: Float64Array;
+  /** 1 structuring, 0 not, −1 unlabelled. */
+  readonly labels: Int8Array;
+  readonly n: number;
+}
+
+const KEYS: Readonly<Record<WindowScope, string>> = {
+  user: 'user_id',
+  user_merchant: 'user_id, merchant_id',
+};
+
+/** The window query of one scope and length over the table `tx`. */
+export function windowSql(scope: WindowScope, window: WindowLength): string {
+  const keys = KEYS[scope];
+  const ms = Math.round(window.hours * 3_600_000);
+  const w = `PARTITION BY ${keys} ORDER BY ts RANGE BETWEEN INTERVAL '${ms} milliseconds' PRECEDING AND CURRENT ROW`;
+  return `SELECT tx_id, user_id, ${scope === 'user' ? 'CAST(NULL AS VARCHAR)' : 'merchant_id'} AS merchant_id,
+      epoch_ms(min(ts) OVER w) AS start_ms, epoch_ms(ts) AS end_ms,
+      count(amount) OVER w AS count_amt, sum(amount) OVER w AS sum_amt,
+      avg(amount) OVER w AS mean_amt, stddev_samp(amount) OVER w AS std_amt,
+      delta, avg(delta) OVER w AS mean_delta, stddev_samp(delta) OVER w AS std_delta, label
+    FROM (
+      SELECT *, date_diff('millisecond', lag(ts) OVER (PARTITION BY ${keys} ORDER BY ts, tx_id), ts) / 3600000.0 AS delta
+      FROM tx ${scope === 'user_merchant' ? 'WHERE merchant_id IS NOT NULL' : ''}
+    )
+    WINDOW w AS (${w})`;
+}
+
+/** Materialises every (scope, length) group as table `w_<index>`. */
+export async function buildWindows(
+  connection: DuckDBConnection,
+  windows: readonly WindowLength[],
+  onGroup?: (done: number, total: number) => void,
+): Promise<WindowGroup[]> {
+  const groups: WindowGroup[] = [];
+  const plan = SCOPES.flatMap((scope) => windows.map((window) => ({ scope, window })));
+  for (const [index, { scope, window }] of plan.entries()) {
+    const table = `w_${index}`;
+    await connection.run(`CREATE OR REPLACE TABLE ${table} AS ${windowSql(scope, window)}`);
+    const n = await queryNumber(connection, `SELECT count(*) FROM ${table}`);
+    groups.push({ index, scope, window, table, n });
+    onGroup?.(index + 1, plan.length);
+  }
+  return groups;
+}
+
+/** Allocates a Float64Array, on shared memory so worker threads can read it without a copy. */
+export function sharedFloat64(length: number): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT));
+}
+
+/** Reads a group's features, window ends and labels in typed-array chunks. */
+export async function readGroup(connection: DuckDBConnection, group: WindowGroup): Promise<GroupFeatures> {
+  const d = FEATURES.length;
+  const features = sharedFloat64(group.n * d);
+  const endMs = new Float64Array(group.n);
+  const labels = new Int8Array(group.n);
+  const columns = FEATURES.map((f) => `CAST(${f} AS DOUBLE)`).join(', ');
+  const sql = `SELECT rowid, ${columns}, CAST(end_ms AS DOUBLE), CAST(coalesce(label, -1) AS DOUBLE) FROM ${group.table}`;
+  await streamNumbers(connection, sql, (row, j, value) => {
+    if (j < d) features[row * d + j] = value;
+    else if (j === d) endMs[row] = value;
+    else labels[row] = value;
+  });
+  return { features, endMs, labels, n: group.n };
+}
