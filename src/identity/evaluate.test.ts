@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import type { ScoredPair } from './evaluate.js';
+import { bestAccuracy, parsePairs, ratesAt } from './evaluate.js';
+
+const pair = (same: boolean, similarity: number): ScoredPair => ({
+  imageA: 'a',
+  imageB: 'b',
+  same,
+  similarity,
+  distance: 0,
+});
+
+describe('evaluate helpers', () => {
+  it('parses the faces-dev pairs format', () => {
+    const text =
+      'person_a\timage_a\tperson_b\timage_b\tsame\nAl\tAl_0001.jpg\tAl\tAl_0002.jpg\t1\nAl\tAl_0001.jpg\tBo\tBo_0001.jpg\t0\n';
+    expect(parsePairs(text)).toEqual([
+      { imageA: 'Al/Al_0001.jpg', imageB: 'Al/Al_0002.jpg', same: true },
+      { imageA: 'Al/Al_0001.jpg', imageB: 'Bo/Bo_0001.jpg', same: false },
+    ]);
+  });
+
+  it('computes false-match and false-non-match rates at a threshold', () => {
+    const scored = [
+      pair(true, 95),
+      pair(true, 75),
+      pair(false, 85),
+      pair(false, 10),
+      pair(false, 20),
+      pair(false, 30),
+    ];
+    expect(ratesAt(scored, 80)).toEqual({
+      threshold: 80,
+      falseMatchRate: 0.25,
+      falseNonMatchRate: 0.5,
+      n_same: 2,
+      n_diff: 4,
+    });
+  });
+
+  it('finds the best-accuracy threshold', () => {
+    const scored = [pair(true, 95), pair(true, 75), pair(false, 60), pair(false, 10)];
+    expect(bestAccuracy(scored)).toEqual({ accuracy: 1, threshold: 75 });
+  });
+});

@@ -1,0 +1,63 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { FaceEngineError } from './face-engine.js';
+import { decodeImage } from './image-decoder.js';
+
+async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+    return undefined;
+  } catch (error) {
+    return error instanceof FaceEngineError ? error.code : 'not a FaceEngineError';
+  }
+}
+
+describe('decodeImage', () => {
+  it('decodes a PNG to packed RGB', async () => {
+    const png = await sharp({ create: { width: 4, height: 3, channels: 4, background: '#ff000080' } })
+      .png()
+      .toBuffer();
+    const image = await decodeImage(png);
+    expect(image).toMatchObject({ width: 4, height: 3 });
+    expect(image.data.length).toBe(4 * 3 * 3);
+  });
+
+  it('applies EXIF orientation', async () => {
+    const jpeg = await sharp({ create: { width: 40, height: 20, channels: 3, background: '#123456' } })
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    expect(await decodeImage(jpeg)).toMatchObject({ width: 20, height: 40 });
+  });
+
+  it('refuses a non-image as INVALID_IMAGE', async () => {
+    expect(await codeOf(decodeImage(Buffer.from('this is not an image')))).toBe('INVALID_IMAGE');
+  });
+
+  it('refuses a corrupt JPEG as INVALID_IMAGE', async () => {
+    const jpeg = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#888' } })
+      .jpeg()
+      .toBuffer();
+    const corrupt = Buffer.concat([jpeg.subarray(0, 200), Buffer.alloc(50, 0xff)]);
+    expect(await codeOf(decodeImage(corrupt))).toBe('INVALID_IMAGE');
+  });
+
+  it('refuses formats other than JPEG, PNG and WebP', async () => {
+    const gif = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#888' } })
+      .gif()
+      .toBuffer();
+    expect(await codeOf(decodeImage(gif))).toBe('INVALID_IMAGE');
+  });
+
+  it('refuses more than 25 megapixels from the header, before decoding', async () => {
+    const big = await sharp({ create: { width: 6000, height: 5000, channels: 3, background: '#000' } })
+      .png({ compressionLevel: 9 })
+      .toBuffer();
+    expect(big.byteLength).toBeLessThan(5 * 1024 * 1024);
+    expect(await codeOf(decodeImage(big))).toBe('IMAGE_TOO_LARGE');
+  });
+
+  it('refuses files over 5 MB', async () => {
+    expect(await codeOf(decodeImage(Buffer.alloc(5 * 1024 * 1024 + 1)))).toBe('IMAGE_TOO_LARGE');
+  });
+});

@@ -1,0 +1,52 @@
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+
+/**
+ * The faces-dev folder: `CENTINELA_FACES_DEV`, else `shared/data/faces-dev` beside the repo.
+ * Tests that need it are skipped when it is missing.
+ */
+export function facesDevDir(): string | undefined {
+  const fromEnv = process.env['CENTINELA_FACES_DEV'];
+  const dir =
+    fromEnv ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/data/faces-dev');
+  return existsSync(resolve(dir, 'pairs.tsv')) ? dir : undefined;
+}
+
+/** A plain left-to-right gradient: an image with no face. */
+export function gradientJpeg(width = 640, height = 480): Promise<Buffer> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
+    <defs><linearGradient id="g"><stop offset="0" stop-color="#203040"/><stop offset="1" stop-color="#f0e0c0"/></linearGradient></defs>
+    <rect width="${width}" height="${height}" fill="url(#g)"/></svg>`;
+  return sharp(Buffer.from(svg)).jpeg().toBuffer();
+}
+
+/** Two photos side by side on one canvas. */
+export async function sideBySide(left: Buffer, right: Buffer): Promise<Buffer> {
+  const [a, b] = await Promise.all([sharp(left).metadata(), sharp(right).metadata()]);
+  const width = (a.width ?? 0) + (b.width ?? 0);
+  const height = Math.max(a.height ?? 0, b.height ?? 0);
+  return sharp({ create: { width, height, channels: 3, background: '#808080' } })
+    .composite([
+      { input: left, left: 0, top: 0 },
+      { input: right, left: a.width ?? 0, top: 0 },
+    ])
+    .jpeg({ quality: 92 })
+    .toBuffer();
+}
+
+/** A photo resized to fit, centred on a grey `width`×`height` canvas (a webcam-like frame). */
+export function onCanvas(photo: Buffer, width = 640, height = 480, faceHeight = 400): Promise<Buffer> {
+  return sharp(photo)
+    .resize({ height: faceHeight })
+    .extend({
+      top: Math.floor((height - faceHeight) / 2),
+      bottom: Math.ceil((height - faceHeight) / 2),
+      left: Math.floor((width - faceHeight) / 2),
+      right: Math.ceil((width - faceHeight) / 2),
+      background: '#808080',
+    })
+    .jpeg({ quality: 90 })
+    .toBuffer();
+}

@@ -1,0 +1,216 @@
+import multipart from '@fastify/multipart';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { actorOf } from '../api/auth.js';
+import { handleError } from '../api/error-handler.js';
+import { authErrors, errorSchema } from '../api/schemas.js';
+import { AppError } from '../errors.js';
+import type { IdentityService } from './identity.service.js';
+import {
+  compareBodySchema,
+  compareResultSchema,
+  enrollBodySchema,
+  enrollResultSchema,
+  userParamsSchema,
+  verificationQuerySchema,
+  verificationSchema,
+  verifyBodySchema,
+  verifyResultSchema,
+} from './identity.schema.js';
+import { MULTIPART_LIMITS, numberField, readImageInput, textField } from './image-input.js';
+import type { StepUpService } from './step-up.service.js';
+import { stepUpRoute } from './step-up.routes.js';
+import type { VerificationService } from './verification.service.js';
+
+/** What the identity routes need, wired in `main.ts`. */
+export interface IdentityRoutesOptions {
+  readonly identity: IdentityService;
+  readonly verifications: VerificationService;
+  readonly stepUp: StepUpService;
+  /** Route body limit of image uploads (JSON base64 or multipart). */
+  readonly imageBodyLimit: number;
+}
+
+interface VerificationQuery {
+  user_id?: string;
+  result?: 'match' | 'no_match' | 'rejected';
+  from?: string;
+  to?: string;
+  limit: number;
+  cursor?: string;
+}
+
+const tags = ['identity'];
+const imageErrors = {
+  400: errorSchema,
+  404: errorSchema,
+  413: errorSchema,
+  422: errorSchema,
+  503: errorSchema,
+};
+
+/** `ENGINE_BUSY` answers carry `Retry-After`; everything else goes to the common handler. */
+function identityErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  if (error instanceof AppError && error.code === 'ENGINE_BUSY') void reply.header('retry-after', '1');
+  handleError(error, request, reply);
+}
+
+/**
+ * Enrollment, verification, the verification log, erasure, compare and the transaction
+ * step-up, in one plugin scope that accepts multipart uploads.
+ */
+export async function identityRoutes(app: FastifyInstance, options: IdentityRoutesOptions): Promise<void> {
+  await app.register(async (scope) => {
+    await scope.register(multipart, { limits: MULTIPART_LIMITS });
+    scope.setErrorHandler(identityErrors);
+    enrollmentRoutes(scope, options);
+    verificationRoutes(scope, options);
+    compareRoute(scope, options);
+    stepUpRoute(scope, options);
+  });
+}
+
+function enrollmentRoutes(app: FastifyInstance, { identity, imageBodyLimit }: IdentityRoutesOptions): void {
+  app.post<{ Params: { userId: string } }>(
+    '/v1/identities/:userId/faces',
+    {
+      bodyLimit: imageBodyLimit,
+      config: { access: 'identity:enroll' },
+      schema: {
+        tags,
+        summary: 'Enroll a reference face for a user (a user may have several)',
+        params: userParamsSchema,
+        body: enrollBodySchema,
+        response: { 201: enrollResultSchema, ...imageErrors, ...authErrors },
+      },
+    },
+    async (request, reply) => {
+      const input = await readImageInput(request, ['image']);
+      const result = await identity.enroll(
+        request.params.userId,
+        input.images['image'] as Buffer,
+        actorOf(request),
+      );
+      return reply.status(201).send(result);
+    },
+  );
+
+  app.delete<{ Params: { userId: string } }>(
+    '/v1/identities/:userId',
+    {
+      config: { access: 'identity:admin' },
+      schema: {
+        tags,
+        summary: "Erase a user's templates and photos (the verification log keeps no biometric data)",
+        params: userParamsSchema,
+        response: {
+          200: {
+            type: 'object',
+            properties: { user_id: { type: 'string' }, templates_deleted: { type: 'integer' } },
+          },
+          ...authErrors,
+        },
+      },
+    },
+    async (request) => identity.erase(request.params.userId, actorOf(request)),
+  );
+}
+
+function verificationRoutes(
+  app: FastifyInstance,
+  { verifications, imageBodyLimit }: IdentityRoutesOptions,
+): void {
+  app.post<{ Params: { userId: string } }>(
+    '/v1/identities/:userId/verify',
+    {
+      bodyLimit: imageBodyLimit,
+      config: { access: 'identity:verify' },
+      schema: {
+        tags,
+        summary: "Verify a photo against a user's enrolled faces (every attempt is logged)",
+        params: userParamsSchema,
+        body: verifyBodySchema,
+        response: { 200: verifyResultSchema, ...imageErrors, ...authErrors },
+      },
+    },
+    async (request) => {
+      const input = await readImageInput(request, ['image']);
+      return verifications.verify(request.params.userId, input.images['image'] as Buffer, {
+        movement: textField(input, 'movement'),
+        transactionId: textField(input, 'transaction_id'),
+        threshold: numberField(input, 'similarity_threshold'),
+        requestId: request.id,
+        actor: actorOf(request),
+      });
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/verifications/:id',
+    {
+      config: { access: 'identity:verify' },
+      schema: {
+        tags,
+        summary: 'One verification attempt',
+        params: { type: 'object', properties: { id: { type: 'string', maxLength: 128 } } },
+        response: { 200: verificationSchema, 404: errorSchema, ...authErrors },
+      },
+    },
+    async (request) => verifications.get(request.params.id),
+  );
+
+  app.get<{ Querystring: VerificationQuery }>(
+    '/v1/verifications',
+    {
+      config: { access: 'identity:verify' },
+      schema: {
+        tags,
+        summary: 'Verification attempts, newest first, a page at a time',
+        querystring: verificationQuerySchema,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              items: { type: 'array', items: verificationSchema },
+              next_cursor: { type: ['string', 'null'] },
+            },
+          },
+          400: errorSchema,
+          ...authErrors,
+        },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const [at, id] = q.cursor?.split(/:(.*)/s) ?? [];
+      return verifications.list({
+        userId: q.user_id,
+        result: q.result,
+        from: q.from === undefined ? undefined : Date.parse(q.from),
+        to: q.to === undefined ? undefined : Date.parse(q.to),
+        before: at !== undefined && id !== undefined ? { at: Number(at), id } : undefined,
+        limit: q.limit,
+      });
+    },
+  );
+}
+
+function compareRoute(app: FastifyInstance, { identity, imageBodyLimit }: IdentityRoutesOptions): void {
+  app.post(
+    '/v1/faces/compare',
+    {
+      bodyLimit: 2 * imageBodyLimit,
+      config: { access: 'identity:verify' },
+      schema: {
+        tags,
+        summary: 'Compare the largest face of source with every face of target (CompareFaces)',
+        body: compareBodySchema,
+        response: { 200: compareResultSchema, ...imageErrors, ...authErrors },
+      },
+    },
+    async (request) => {
+      const input = await readImageInput(request, ['source', 'target']);
+      const { source, target } = input.images as { source: Buffer; target: Buffer };
+      return identity.compare(source, target, numberField(input, 'similarity_threshold'));
+    },
+  );
+}

@@ -1,0 +1,180 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { AuditLog } from '../audit/audit-log.service.js';
+import { AppError } from '../errors.js';
+import type { Database } from '../store/database.js';
+import type { BlobStore } from './blob-store.js';
+import { checkFace, type LivenessMode } from './face-check.js';
+import type { FaceEngine, LivenessResult } from './face-engine/face-engine.js';
+import { deleteTemplates, insertTemplate, templatesOf } from './identity.repository.js';
+import {
+  appErrorOf,
+  faceView,
+  livenessView,
+  qualifiedFaceView,
+  roundSimilarity,
+  type FaceView,
+  type QualifiedFaceView,
+} from './identity.view.js';
+import type { TemplateCipher } from './template-cipher.js';
+
+/** Match thresholds on the calibrated 0..100 scale. */
+export interface ThresholdBounds {
+  readonly default: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** What {@link IdentityService} needs, wired in `identity.factory.ts`. */
+export interface IdentityDeps {
+  readonly db: Kysely<Database>;
+  readonly engine: FaceEngine;
+  /** The template cipher (resolved on first use); undefined without a key: `IDENTITY_UNAVAILABLE`. */
+  readonly cipher: () => TemplateCipher | undefined;
+  /** Why there is no cipher, for the error message. */
+  readonly unavailable?: string;
+  readonly blobs: BlobStore;
+  readonly keepPhotos: boolean;
+  readonly audit: AuditLog;
+  readonly thresholds: ThresholdBounds;
+  readonly liveness: LivenessMode;
+}
+
+/** What `POST /v1/identities/:userId/faces` answers. */
+export interface EnrollResult {
+  readonly template_id: string;
+  readonly user_id: string;
+  readonly templates: number;
+  readonly face: QualifiedFaceView;
+  readonly liveness: LivenessResult | null;
+  readonly photo_kept: boolean;
+  readonly created_at: string;
+}
+
+/** What `POST /v1/faces/compare` answers (CompareFaces' shape). */
+export interface CompareResult {
+  readonly source_face: FaceView;
+  readonly face_matches: readonly { readonly similarity: number; readonly face: FaceView }[];
+  readonly unmatched_faces: readonly FaceView[];
+  readonly similarity_threshold: number;
+}
+
+/** The largest face of `source` against every face of `target`, CompareFaces-style. */
+export async function compareFaces(
+  engine: FaceEngine,
+  source: Buffer,
+  target: Buffer,
+  threshold: number,
+): Promise<CompareResult> {
+  const [a, b] = await Promise.all([engine.describe(source), engine.describe(target)]).catch(
+    (error: unknown) => {
+      throw appErrorOf(error);
+    },
+  );
+  const main = a.faces[0];
+  if (!main) throw new AppError('NO_FACE', 'No face was found in the source image.');
+  const scored = b.faces
+    .map((face) => ({
+      similarity: roundSimilarity(engine.similarity(main.descriptor, face.descriptor)),
+      face,
+    }))
+    .sort((x, y) => y.similarity - x.similarity);
+  return {
+    source_face: faceView(main),
+    face_matches: scored
+      .filter((s) => s.similarity >= threshold)
+      .map((s) => ({ similarity: s.similarity, face: faceView(s.face) })),
+    unmatched_faces: scored.filter((s) => s.similarity < threshold).map((s) => faceView(s.face)),
+    similarity_threshold: threshold,
+  };
+}
+
+/** Blob-store folder of a user's photos; hashed so any user id makes a safe key. */
+export function photoPrefix(userId: string): string {
+  return `faces/${createHash('sha256').update(userId).digest('hex').slice(0, 32)}`;
+}
+
+/** Associated data binding a sealed template or photo to its row. */
+export const sealContext = (userId: string, templateId: string): string => `${userId}/${templateId}`;
+
+/**
+ * Enrollment, erasure and comparison of faces. Templates are sealed with AES-256-GCM before
+ * they reach the store; photos reach the blob store (sealed too) only when configured.
+ */
+export class IdentityService {
+  constructor(readonly deps: IdentityDeps) {}
+
+  /** The cipher, or a 503 saying why identity is unavailable. */
+  cipher(): TemplateCipher {
+    const cipher = this.deps.cipher();
+    if (cipher) return cipher;
+    throw new AppError('IDENTITY_UNAVAILABLE', this.deps.unavailable ?? 'No encryption key is configured.');
+  }
+
+  /** A request's threshold within the configured bounds, or the default. */
+  threshold(requested: number | undefined): number {
+    const { default: fallback, min, max } = this.deps.thresholds;
+    if (requested === undefined) return fallback;
+    if (requested >= min && requested <= max) return requested;
+    throw new AppError('VALIDATION_FAILED', `similarity_threshold must be from ${min} to ${max}.`, {
+      details: [{ field: 'similarity_threshold', code: 'range', message: `from ${min} to ${max}` }],
+    });
+  }
+
+  /** Adds a reference template for `userId` from a photo with one usable, live face. */
+  async enroll(userId: string, image: Buffer, actor: string): Promise<EnrollResult> {
+    const cipher = this.cipher();
+    const { face, liveness } = await checkFace(this.deps.engine, image, this.deps.liveness).catch(
+      (error: unknown) => {
+        throw appErrorOf(error);
+      },
+    );
+    const id = `tpl_${randomUUID()}`;
+    const context = sealContext(userId, id);
+    const photoKey = this.deps.keepPhotos ? `${photoPrefix(userId)}/${id}.bin` : null;
+    if (photoKey) await this.deps.blobs.put(photoKey, cipher.seal(image, context));
+    const createdAt = Date.now();
+    const view = qualifiedFaceView(face);
+    await insertTemplate(this.deps.db, {
+      id,
+      user_id: userId,
+      model: this.deps.engine.model,
+      template: cipher.sealDescriptor(face.descriptor, context),
+      photo_key: photoKey,
+      face: JSON.stringify(view),
+      created_at: createdAt,
+      created_by: actor,
+    });
+    return {
+      template_id: id,
+      user_id: userId,
+      templates: (await templatesOf(this.deps.db, userId)).length,
+      face: view,
+      liveness: livenessView(liveness),
+      photo_kept: photoKey !== null,
+      created_at: new Date(createdAt).toISOString(),
+    };
+  }
+
+  /** The user's descriptors, decrypted; empty when not enrolled. */
+  async descriptorsOf(userId: string): Promise<Float32Array[]> {
+    const cipher = this.cipher();
+    const rows = await templatesOf(this.deps.db, userId);
+    return rows
+      .filter((row) => row.model === this.deps.engine.model)
+      .map((row) => cipher.openDescriptor(row.template, sealContext(userId, row.id)));
+  }
+
+  /** Removes every template and photo of a user and records it in the audit log. */
+  async erase(userId: string, actor: string): Promise<{ user_id: string; templates_deleted: number }> {
+    const deleted = await deleteTemplates(this.deps.db, userId);
+    await this.deps.blobs.deletePrefix(photoPrefix(userId));
+    await this.deps.audit.record(actor, 'identity.erase', userId, { templates: deleted });
+    return { user_id: userId, templates_deleted: deleted };
+  }
+
+  /** The largest face of `source` against every face of `target`. */
+  async compare(source: Buffer, target: Buffer, requested?: number): Promise<CompareResult> {
+    return compareFaces(this.deps.engine, source, target, this.threshold(requested));
+  }
+}

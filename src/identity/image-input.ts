@@ -1,0 +1,106 @@
+import type { FastifyRequest } from 'fastify';
+import { AppError, ValidationError } from '../errors.js';
+import { DEFAULT_IMAGE_LIMITS } from './face-engine/image-decoder.js';
+
+/** Images and text fields of a request, from JSON (base64) or multipart/form-data. */
+export interface ImageInput {
+  readonly images: Readonly<Record<string, Buffer>>;
+  readonly fields: Readonly<Record<string, string | number>>;
+}
+
+/** Multipart limits: a file part one byte over the image limit is refused as IMAGE_TOO_LARGE. */
+export const MULTIPART_LIMITS = {
+  fileSize: DEFAULT_IMAGE_LIMITS.maxBytes,
+  files: 2,
+  fields: 8,
+  fieldSize: 4096,
+  parts: 10,
+} as const;
+
+function decodeBase64(text: string): Buffer {
+  const comma = text.startsWith('data:') ? text.indexOf(',') : -1;
+  return Buffer.from(comma >= 0 ? text.slice(comma + 1) : text, 'base64');
+}
+
+async function fromMultipart(request: FastifyRequest, imageNames: readonly string[]): Promise<ImageInput> {
+  const images: Record<string, Buffer> = {};
+  const fields: Record<string, string> = {};
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        const data = await part.toBuffer();
+        if (imageNames.includes(part.fieldname)) images[part.fieldname] = data;
+      } else if (typeof part.value === 'string') {
+        fields[part.fieldname] = part.value;
+      }
+    }
+  } catch (error) {
+    if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
+      throw new AppError('IMAGE_TOO_LARGE', `An image is over ${MULTIPART_LIMITS.fileSize} bytes.`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  return { images, fields };
+}
+
+function fromJson(body: unknown, imageNames: readonly string[]): ImageInput {
+  const record = (body ?? {}) as Record<string, unknown>;
+  const images: Record<string, Buffer> = {};
+  for (const name of imageNames) {
+    const text = record[name] ?? record[`${name}_base64`];
+    if (typeof text === 'string') images[name] = decodeBase64(text);
+  }
+  const fields = Object.fromEntries(
+    Object.entries(record).filter(
+      (entry): entry is [string, string | number] =>
+        typeof entry[1] === 'string' || typeof entry[1] === 'number',
+    ),
+  );
+  return { images, fields };
+}
+
+/**
+ * Reads the named images (`image` reads `image` or `image_base64`) and the text fields of a
+ * JSON or multipart request; a missing image is a 400.
+ */
+export async function readImageInput(
+  request: FastifyRequest,
+  imageNames: readonly string[],
+): Promise<ImageInput> {
+  const input = request.isMultipart()
+    ? await fromMultipart(request, imageNames)
+    : fromJson(request.body, imageNames);
+  const missing = imageNames.filter((name) => !input.images[name] || input.images[name].length === 0);
+  if (missing.length > 0) {
+    throw new ValidationError(
+      missing.map((name) => ({ field: name, code: 'required', message: `${name} (an image) is required.` })),
+    );
+  }
+  return input;
+}
+
+/** A text field as a number, or undefined; a non-number is a 400. */
+export function numberField(input: ImageInput, name: string): number | undefined {
+  const raw = input.fields[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value)) {
+    throw new ValidationError([{ field: name, code: 'type', message: `${name} must be a number.` }]);
+  }
+  return value;
+}
+
+/** A text field as a string of at most 128 characters, or undefined. */
+export function textField(input: ImageInput, name: string): string | undefined {
+  const raw = input.fields[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = String(raw);
+  if (value.length > 128) {
+    throw new ValidationError([
+      { field: name, code: 'maxLength', message: `${name} must be at most 128 characters.` },
+    ]);
+  }
+  return value;
+}

@@ -1,0 +1,97 @@
+import { AppError } from '../errors.js';
+import type { HistoryEntry } from '../transactions/transaction-history.js';
+import type { TransactionService } from '../transactions/transaction.service.js';
+import type { VerificationService, VerifyResult } from './verification.service.js';
+
+/** What a failed step-up does to the transaction: decline it, or keep it in review. */
+export type StepUpFailure = 'decline' | 'review';
+
+/** What `POST /v1/transactions/:id/verify-identity` answers. */
+export interface StepUpResult {
+  readonly transaction_id: string;
+  readonly decision: 'approve' | 'review' | 'decline';
+  readonly verification: {
+    readonly verification_id: string;
+    readonly match: boolean;
+    readonly similarity: number | null;
+    readonly threshold: number | null;
+    readonly reason: string | null;
+  };
+  readonly history: readonly HistoryEntry[];
+}
+
+/** Codes that count as a failed step-up; any other rejection (a bad photo) changes nothing. */
+const FAILING_CODES = new Set(['SPOOF_SUSPECTED']);
+
+function verificationOf(result: VerifyResult): StepUpResult['verification'] {
+  return {
+    verification_id: result.verification_id,
+    match: result.match,
+    similarity: result.similarity,
+    threshold: result.threshold,
+    reason: null,
+  };
+}
+
+/**
+ * Resolves a transaction held for review with the account holder's face: a match approves
+ * it; no match (or a suspected spoof) declines it or keeps it in review, as configured. A
+ * photo that cannot be checked (no face, blurred, …) answers its error and changes nothing.
+ */
+export class StepUpService {
+  constructor(
+    private readonly transactions: TransactionService,
+    private readonly verifications: VerificationService,
+    private readonly onFailure: StepUpFailure,
+  ) {}
+
+  async stepUp(
+    id: string,
+    image: Buffer,
+    context: { threshold?: number; requestId?: string; actor: string },
+  ): Promise<StepUpResult> {
+    const tx = await this.transactions.get(id);
+    if (!tx) throw new AppError('NOT_FOUND', `Transaction '${id}' is unknown.`);
+    const current = tx.decision?.decision;
+    if (current !== 'review') {
+      throw new AppError('CONFLICT', `Transaction '${id}' is not in review (${current ?? tx.status}).`, {
+        details: { decision: current ?? null },
+      });
+    }
+    const verification = await this.verify(tx.transaction.account_id, id, image, context);
+    const to = verification.match ? 'approve' : this.onFailure;
+    await this.transactions.changeDecision({
+      transactionId: id,
+      type: 'step_up',
+      from: 'review',
+      to,
+      verificationId: verification.verification_id,
+      actor: context.actor,
+    });
+    const history = (await this.transactions.get(id))?.history ?? [];
+    return { transaction_id: id, decision: to, verification, history };
+  }
+
+  private async verify(
+    userId: string,
+    transactionId: string,
+    image: Buffer,
+    context: { threshold?: number; requestId?: string; actor: string },
+  ): Promise<StepUpResult['verification']> {
+    try {
+      return verificationOf(
+        await this.verifications.verify(userId, image, { ...context, movement: 'step_up', transactionId }),
+      );
+    } catch (error) {
+      if (!(error instanceof AppError) || !FAILING_CODES.has(error.code)) throw error;
+      const details = (error.details ?? {}) as { verification_id?: string };
+      return {
+        verification_id: details.verification_id ?? '',
+        match: false,
+        similarity: null,
+        threshold: null,
+        reason: error.code,
+      };
+    }
+  }
+}
