@@ -1,0 +1,225 @@
+import { useCallback } from 'react';
+import { Card, EmptyState, ErrorNotice, Guard } from '../components/ui';
+import { useAction, useApi } from '../hooks/use-api';
+import { apiRequest } from '../lib/api';
+import { formatCount, formatDateTime, formatPrecise, formatRelative } from '../lib/format';
+import type { ModelVersion, Page, RuleSetVersion } from '../lib/types';
+import { RuleEditor } from './rule-editor';
+
+/** The active rule set, its editor, every version; the model registry. */
+export function RulesPage() {
+  const active = useApi<RuleSetVersion>('/v1/rules');
+  const versions = useApi<Page<RuleSetVersion>>('/v1/rules/versions');
+  const reload = useCallback(() => {
+    active.reload();
+    versions.reload();
+  }, [active, versions]);
+  return (
+    <>
+      <div className="page-head">
+        <h1>Rules &amp; models</h1>
+      </div>
+      <div className="grid">
+        <Guard state={active}>
+          {(rules) => (
+            <>
+              <ActiveRules rules={rules} />
+              <RuleEditor active={rules} onSaved={reload} />
+            </>
+          )}
+        </Guard>
+        <Card title="Rule set versions" wide>
+          <Guard state={versions}>{(page) => <VersionTable items={page.items} onActivated={reload} />}</Guard>
+        </Card>
+        <ModelsCard />
+      </div>
+    </>
+  );
+}
+
+function ActiveRules({ rules }: { rules: RuleSetVersion }) {
+  const doc = rules.document as {
+    rules?: { id: string; condition: string; action: string; score: number; enabled?: boolean }[];
+  };
+  return (
+    <Card title={`Active: v${rules.version} “${rules.name}”`} wide>
+      <p className="muted">
+        Activated {rules.activated_at ? formatRelative(rules.activated_at) : '—'} · created by{' '}
+        {rules.created_by}
+      </p>
+      <div className="table-scroll">
+        <table className="data compact">
+          <thead>
+            <tr>
+              <th scope="col">rule</th>
+              <th scope="col">condition</th>
+              <th scope="col">action</th>
+              <th scope="col" className="num">
+                score
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {(doc.rules ?? []).map((r) => (
+              <tr key={r.id} className={r.enabled === false ? 'disabled' : undefined}>
+                <td className="mono">{r.id}</td>
+                <td className="mono">{r.condition}</td>
+                <td>{r.action}</td>
+                <td className="num">{r.score}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </Card>
+  );
+}
+
+function VersionTable({ items, onActivated }: { items: readonly RuleSetVersion[]; onActivated: () => void }) {
+  const activate = useCallback(
+    (key: string, version: number) => apiRequest(key, 'POST', `/v1/rules/versions/${version}/activate`),
+    [],
+  );
+  const { run, busy, error } = useAction(activate);
+  return (
+    <>
+      <ErrorNotice error={error} />
+      <div className="table-scroll">
+        <table className="data compact">
+          <thead>
+            <tr>
+              <th scope="col">version</th>
+              <th scope="col">name</th>
+              <th scope="col">created</th>
+              <th scope="col">by</th>
+              <th scope="col">
+                <span className="sr-only">action</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((v) => (
+              <tr key={v.version}>
+                <td>v{v.version}</td>
+                <td>{v.name}</td>
+                <td title={formatDateTime(v.created_at)}>{formatRelative(v.created_at)}</td>
+                <td>{v.created_by}</td>
+                <td>
+                  {v.active ? (
+                    <span className="badge badge-approve">active</span>
+                  ) : (
+                    <button
+                      type="button"
+                      className="secondary small"
+                      disabled={busy}
+                      onClick={() => void run(v.version).then(onActivated)}
+                    >
+                      Activate v{v.version}
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
+
+function ModelsCard() {
+  const models = useApi<Page<ModelVersion>>('/v1/models');
+  const post = useCallback((key: string, path: string) => apiRequest(key, 'POST', path), []);
+  const { run, busy, error } = useAction(post);
+  const act = (path: string) => void run(path).then(models.reload);
+  return (
+    <Card title="Models" wide>
+      <ErrorNotice error={error} />
+      <Guard state={models}>
+        {(page) =>
+          page.items.length === 0 ? (
+            <EmptyState title="No model trained yet: decisions use the rules only.">
+              Train one on labelled data with <code>centinela train</code>, then activate it here.
+            </EmptyState>
+          ) : (
+            <>
+              <ModelTable
+                items={page.items}
+                busy={busy}
+                onActivate={(v) => act(`/v1/models/${encodeURIComponent(v)}/activate`)}
+              />
+              <button
+                type="button"
+                className="secondary"
+                disabled={busy}
+                onClick={() => act('/v1/models/rollback')}
+              >
+                Roll back to the previous model
+              </button>
+            </>
+          )
+        }
+      </Guard>
+    </Card>
+  );
+}
+
+function ModelTable(props: {
+  items: readonly ModelVersion[];
+  busy: boolean;
+  onActivate: (version: string) => void;
+}) {
+  return (
+    <div className="table-scroll">
+      <table className="data compact">
+        <thead>
+          <tr>
+            <th scope="col">version</th>
+            <th scope="col">algorithm</th>
+            <th scope="col">role</th>
+            <th scope="col" className="num">
+              samples
+            </th>
+            <th scope="col" className="num">
+              ROC AUC
+            </th>
+            <th scope="col" className="num">
+              PR AUC
+            </th>
+            <th scope="col" className="num">
+              F1
+            </th>
+            <th scope="col">
+              <span className="sr-only">action</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.items.map((m) => (
+            <tr key={m.version}>
+              <td className="mono">{m.version}</td>
+              <td>{m.algorithm}</td>
+              <td>{m.role}</td>
+              <td className="num">{formatCount(m.metrics.samples)}</td>
+              <td className="num">{formatPrecise(m.metrics.rocAuc)}</td>
+              <td className="num">{formatPrecise(m.metrics.prAuc)}</td>
+              <td className="num">{formatPrecise(m.metrics.f1)}</td>
+              <td>
+                {m.role !== 'active' && (
+                  <button
+                    type="button"
+                    className="secondary small"
+                    disabled={props.busy}
+                    onClick={() => props.onActivate(m.version)}
+                  >
+                    Activate
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,189 @@
+import { useState, type FormEvent } from 'react';
+import { Command, DecisionBadge, EmptyState, Guard } from '../components/ui';
+import { useApi } from '../hooks/use-api';
+import { queryOf } from '../lib/api';
+import { formatDateTime, formatMoney, formatRelative } from '../lib/format';
+import type { Page, StoredTransaction } from '../lib/types';
+
+interface Filters {
+  readonly account_id: string;
+  readonly decision: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+const NO_FILTERS: Filters = { account_id: '', decision: '', from: '', to: '' };
+const PAGE_SIZE = 25;
+
+/** Newest transactions first, filtered by account, decision and time, a page at a time. */
+export function TransactionsPage() {
+  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
+  const [cursors, setCursors] = useState<string[]>([]);
+  const cursor = cursors.at(-1);
+  const path = `/v1/transactions${queryOf({ ...apiFilters(filters), limit: PAGE_SIZE, cursor })}`;
+  const state = useApi<Page<StoredTransaction>>(path);
+  const apply = (next: Filters) => {
+    setFilters(next);
+    setCursors([]);
+  };
+  return (
+    <>
+      <div className="page-head">
+        <h1>Transactions</h1>
+        <button type="button" className="secondary" onClick={state.reload}>
+          Refresh
+        </button>
+      </div>
+      <FilterForm initial={filters} onApply={apply} />
+      <Guard state={state}>
+        {(page) =>
+          page.items.length === 0 ? (
+            <NoTransactions filtered={filters !== NO_FILTERS} />
+          ) : (
+            <>
+              <TransactionTable items={page.items} />
+              <nav className="pager" aria-label="Pages of transactions">
+                <button
+                  type="button"
+                  className="secondary"
+                  disabled={cursors.length === 0}
+                  onClick={() => setCursors(cursors.slice(0, -1))}
+                >
+                  Newer
+                </button>
+                <button
+                  type="button"
+                  className="secondary"
+                  disabled={!page.next_cursor}
+                  onClick={() => page.next_cursor && setCursors([...cursors, page.next_cursor])}
+                >
+                  Older
+                </button>
+              </nav>
+            </>
+          )
+        }
+      </Guard>
+    </>
+  );
+}
+
+function apiFilters(f: Filters) {
+  const iso = (local: string) => (local === '' ? undefined : new Date(local).toISOString());
+  return { account_id: f.account_id.trim(), decision: f.decision, from: iso(f.from), to: iso(f.to) };
+}
+
+function FilterForm({ initial, onApply }: { initial: Filters; onApply: (f: Filters) => void }) {
+  const [draft, setDraft] = useState(initial);
+  const set = (key: keyof Filters) => (e: { target: { value: string } }) =>
+    setDraft({ ...draft, [key]: e.target.value });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    onApply(draft);
+  };
+  return (
+    <form className="filters" onSubmit={submit} aria-label="Filter transactions">
+      <label>
+        Account
+        <input value={draft.account_id} onChange={set('account_id')} placeholder="acc-1" />
+      </label>
+      <label>
+        Decision
+        <select value={draft.decision} onChange={set('decision')}>
+          <option value="">any</option>
+          <option value="approve">approve</option>
+          <option value="review">review</option>
+          <option value="decline">decline</option>
+        </select>
+      </label>
+      <label>
+        From
+        <input type="datetime-local" value={draft.from} onChange={set('from')} />
+      </label>
+      <label>
+        To
+        <input type="datetime-local" value={draft.to} onChange={set('to')} />
+      </label>
+      <div className="filter-actions">
+        <button type="submit">Apply</button>
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => {
+            setDraft(NO_FILTERS);
+            onApply(NO_FILTERS);
+          }}
+        >
+          Clear
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function TransactionTable({ items }: { items: readonly StoredTransaction[] }) {
+  return (
+    <div className="table-scroll">
+      <table className="data">
+        <thead>
+          <tr>
+            <th scope="col">Time</th>
+            <th scope="col">Account</th>
+            <th scope="col">Decision</th>
+            <th scope="col" className="hide-narrow">
+              Reasons
+            </th>
+            <th scope="col" className="num">
+              Amount
+            </th>
+            <th scope="col" className="num hide-narrow">
+              Risk
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((tx) => (
+            <tr key={tx.transaction_id}>
+              <td className="nowrap">
+                <a
+                  href={`#/transactions/${encodeURIComponent(tx.transaction_id)}`}
+                  title={formatDateTime(tx.transaction.timestamp)}
+                >
+                  {formatRelative(tx.transaction.timestamp)}
+                </a>
+              </td>
+              <td>{tx.transaction.account_id}</td>
+              <td>
+                <DecisionBadge decision={tx.decision?.decision ?? null} />
+                {tx.label && <span className={`badge badge-label-${tx.label.label}`}>{tx.label.label}</span>}
+              </td>
+              <td className="reasons hide-narrow">
+                {tx.decision?.reasons.map((r) => r.code).join(', ') || '—'}
+              </td>
+              <td className="num">{formatMoney(tx.transaction.amount, tx.transaction.currency)}</td>
+              <td className="num hide-narrow">{tx.decision ? tx.decision.risk_score : '—'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function NoTransactions({ filtered }: { filtered: boolean }) {
+  if (filtered)
+    return (
+      <EmptyState title="No transaction matches these filters.">
+        Clear the filters or widen the time range.
+      </EmptyState>
+    );
+  return (
+    <EmptyState title="No transactions yet.">
+      <p>
+        Send one with curl, or run <code>npm run demo</code> for simulated traffic:
+      </p>
+      <Command>{`curl -H "x-api-key: $KEY" -H 'content-type: application/json' \\
+  -d '{"account_id":"acc-1","amount":42.5}' ${globalThis.location.origin}/v1/transactions`}</Command>
+    </EmptyState>
+  );
+}
