@@ -1,0 +1,53 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { loadConfig, type Config } from '../config.js';
+import { AppError } from '../errors.js';
+import { openServices } from '../main.js';
+
+export interface StoreFlags {
+  readonly db?: string;
+  readonly json?: boolean;
+}
+
+/** Adds `--db PATH` and `--json` to a command. */
+export function withStoreFlags(command: Command): Command {
+  return command
+    .option(
+      '--db <path>',
+      'SQLite file or postgres:// URL (default: CENTINELA_DATABASE_URL or ./data/centinela.db)',
+    )
+    .option('--json', 'print one JSON document');
+}
+
+/** Configuration from the environment with the command's flags on top. */
+export function configFrom(flags: StoreFlags & { port?: string; host?: string }): Config {
+  return loadConfig(process.env, {
+    ...(flags.db === undefined ? {} : { databaseUrl: flags.db }),
+    ...(flags.port === undefined ? {} : { port: Number(flags.port) }),
+    ...(flags.host === undefined ? {} : { host: flags.host }),
+  });
+}
+
+export type Services = Awaited<ReturnType<typeof openServices>>;
+
+/** Opens the store (migrating it), runs `run`, and always closes the store. */
+export async function withServices(
+  flags: StoreFlags,
+  run: (services: Services) => Promise<void>,
+): Promise<void> {
+  const services = await openServices(configFrom(flags));
+  try {
+    await run(services);
+  } finally {
+    await services.store.close();
+  }
+}
+
+/** Reads a rule set JSON file; a missing or malformed file is a RULESET_INVALID error. */
+export async function readRuleSetFile(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as unknown;
+  } catch (error) {
+    throw new AppError('RULESET_INVALID', `Cannot read ${file} as JSON: ${(error as Error).message}`);
+  }
+}

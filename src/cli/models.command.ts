@@ -1,0 +1,90 @@
+import type { Command } from 'commander';
+import { AppError } from '../errors.js';
+import type { ModelVersionInfo } from '../models/model-registry.service.js';
+import { withServices, withStoreFlags, type StoreFlags } from './common.js';
+import { formatTable, printResult } from './output.js';
+
+/**
+ * `centinela models list|activate|rollback|shadow`. A running service picks a change up
+ * without a restart (it polls the registry).
+ */
+export function modelsCommand(program: Command): void {
+  const models = program.command('models').description('model versions: list, activate, roll back, shadow');
+
+  withStoreFlags(models.command('list'))
+    .description('list model versions with their held-out metrics, newest first')
+    .action(async (flags: StoreFlags) => {
+      await withServices(flags, async ({ models: registry }) => {
+        const items = await registry.list();
+        printResult(Boolean(flags.json), items, () => describeList(items));
+      });
+    });
+
+  withStoreFlags(models.command('activate'))
+    .description('make a version the live model')
+    .argument('<version>', 'model version, e.g. v3')
+    .action(async (version: string, flags: StoreFlags) => {
+      await withServices(flags, async ({ models: registry, audit }) => {
+        const active = await registry.activate(version);
+        await audit.record('cli', 'models.activate', active.version);
+        printResult(Boolean(flags.json), active, () => `Model ${active.version} is active.`);
+      });
+    });
+
+  withStoreFlags(models.command('rollback'))
+    .description('re-activate the version that was active before the current one')
+    .action(async (flags: StoreFlags) => {
+      await withServices(flags, async ({ models: registry, audit }) => {
+        const active = await registry.rollback();
+        await audit.record('cli', 'models.rollback', active.version);
+        printResult(Boolean(flags.json), active, () => `Rolled back: model ${active.version} is active.`);
+      });
+    });
+
+  withStoreFlags(models.command('shadow'))
+    .description('score a version in shadow beside the live model (never used for decisions)')
+    .argument('[version]', 'model version, e.g. v4')
+    .option('--off', 'stop shadow scoring')
+    .action(async (version: string | undefined, flags: StoreFlags & { off?: boolean }) => {
+      if ((version === undefined) === !flags.off) {
+        throw new AppError('INPUT_INVALID', 'Give a VERSION to shadow or --off (not both).');
+      }
+      await withServices(flags, async ({ models: registry, audit }) => {
+        const shadow = await registry.shadow(flags.off ? null : (version ?? null));
+        await audit.record(
+          'cli',
+          shadow ? 'models.shadow' : 'models.shadow_stop',
+          shadow?.version ?? 'shadow',
+        );
+        printResult(Boolean(flags.json), { shadow }, () =>
+          shadow === null ? 'No model runs in shadow.' : `Model ${shadow.version} runs in shadow.`,
+        );
+      });
+    });
+}
+
+function describeList(items: readonly ModelVersionInfo[]): string {
+  const fixed = (value: number) => (Number.isFinite(value) ? value.toFixed(4) : '-');
+  const rows = items.map((m) => ({
+    version: m.version,
+    role: m.role === 'none' ? '' : m.role,
+    algorithm: m.algorithm,
+    'ROC-AUC': fixed(m.metrics.rocAuc),
+    'PR-AUC': fixed(m.metrics.prAuc),
+    F1: fixed(m.metrics.f1),
+    'recall@1%FPR': fixed(m.metrics.recallAt1PctFpr),
+    source: m.source,
+    created_at: m.created_at,
+  }));
+  return formatTable(rows, [
+    'version',
+    'role',
+    'algorithm',
+    'ROC-AUC',
+    'PR-AUC',
+    'F1',
+    'recall@1%FPR',
+    'source',
+    'created_at',
+  ]);
+}

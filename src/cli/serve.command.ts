@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import { stopAccepting } from '../api/drain.js';
+import { createService } from '../main.js';
+import { configFrom, type StoreFlags } from './common.js';
+import { stopOnSignals } from './signals.js';
+
+interface ServeFlags extends StoreFlags {
+  port?: string;
+  host?: string;
+}
+
+/** `centinela serve`: the API on the embedded store. */
+export function serveCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('start the API (SQLite by default) and print its URL and how to authenticate')
+    .option('--port <port>', 'port (default: PORT or 3000)')
+    .option('--host <host>', 'interface (default: 127.0.0.1)')
+    .option('--db <path>', 'SQLite file (default: ./data/centinela.db)')
+    .action(async (flags: ServeFlags) => {
+      const config = configFrom(flags);
+      const service = await createService(config);
+      const firstKey =
+        !config.adminKey && (await service.keys.isEmpty())
+          ? await service.keys.create({ name: 'first-admin', scopes: ['admin'] })
+          : undefined;
+      const address = await service.app.listen({ port: config.port, host: config.host });
+      printBanner(address, service.store.location, firstKey?.key, Boolean(config.adminKey));
+      stopOnSignals(async () => {
+        await stopAccepting(service.app);
+        await service.close();
+      });
+    });
+}
+
+function printBanner(address: string, location: string, firstKey: string | undefined, envKey: boolean): void {
+  const lines = [`Centinela is listening on ${address}  (API docs: ${address}/docs)`, `Store: ${location}`];
+  if (firstKey) {
+    lines.push(
+      '',
+      'First start: an admin API key was created. It is shown only this once; keep it:',
+      `  ${firstKey}`,
+      '',
+      `Try: curl -H 'x-api-key: ${firstKey}' -H 'content-type: application/json' \\`,
+      `       -d '{"account_id":"acc-1","amount":42.5}' ${address}/v1/transactions`,
+    );
+  } else if (envKey) {
+    lines.push('Authenticate with the key in CENTINELA_ADMIN_KEY (header x-api-key).');
+  } else {
+    lines.push(
+      'Authenticate with an API key in the x-api-key header (create one: centinela keys create --scopes admin).',
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { AppError } from '../errors.js';
+import { deciderOptions, openServices } from '../main.js';
+import { BatchDecider } from '../transactions/batch-decider.js';
+import { TransactionWorker } from '../transactions/transaction.worker.js';
+import { createTransport } from '../transport/index.js';
+import { configFrom, type StoreFlags } from './common.js';
+import { stopOnSignals } from './signals.js';
+
+/** `centinela worker`: decides the transactions of the partitions it owns, from NATS JetStream. */
+export function workerCommand(program: Command): void {
+  program
+    .command('worker')
+    .description('consume the transactions stream (distributed mode); run as many as needed')
+    .option('--db <url>', 'postgres:// URL (default: CENTINELA_DATABASE_URL)')
+    .option('--nats <url>', 'NATS server (default: CENTINELA_NATS_URL)')
+    .action(async (flags: StoreFlags & { nats?: string }) => {
+      const config = configFrom(flags);
+      const natsUrl = flags.nats ?? config.natsUrl;
+      if (!natsUrl)
+        throw new AppError(
+          'CONFIG_INVALID',
+          'centinela worker needs a NATS server: --nats or CENTINELA_NATS_URL.',
+        );
+      const services = await openServices(config);
+      services.rules.watch(config.rulesRefreshMs, (error) => console.error('rules refresh failed', error));
+      services.models.watch(config.rulesRefreshMs, (error) => console.error('model refresh failed', error));
+      const transport = await createTransport({
+        natsUrl,
+        partitions: config.partitions,
+        prefix: config.natsPrefix,
+      });
+      const worker = new TransactionWorker({
+        transport,
+        decider: new BatchDecider(deciderOptions(config, services.store, services.rules, services.models)),
+        defaultCurrency: config.defaultCurrency,
+        maxBatch: config.workerBatch,
+        ackWaitMs: config.workerAckWaitMs,
+        log: (message) => process.stdout.write(`worker ${process.pid}: ${message}\n`),
+      });
+      await worker.start();
+      process.stdout.write(`worker ${process.pid}: consuming ${natsUrl}, store ${services.store.location}\n`);
+      stopOnSignals(async () => {
+        await worker.stop();
+        services.rules.stop();
+        services.models.stop();
+        await transport.close();
+        await services.store.close();
+      });
+    });
+}

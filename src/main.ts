@@ -1,0 +1,137 @@
+import type { FastifyInstance } from 'fastify';
+import { ApiKeyService } from './auth/api-key.service.js';
+import { buildServer } from './api/server.js';
+import { AuditLog } from './audit/audit-log.service.js';
+import type { Config } from './config.js';
+import { createIdentity, engineProbe, type Identity } from './identity/identity.factory.js';
+import { StepUpService } from './identity/step-up.service.js';
+import { ModelRegistry } from './models/model-registry.service.js';
+import { Metrics } from './observability/metrics.js';
+import { RulesService } from './rules/rules.service.js';
+import { migrate, openStore, type Store } from './store/database.js';
+import { BatchDecider, type BatchDeciderOptions } from './transactions/batch-decider.js';
+import { LocalIngestion } from './transactions/local-ingestion.js';
+import { StreamIngestion } from './transactions/stream-ingestion.js';
+import { createTransport } from './transport/index.js';
+import { TransactionService } from './transactions/transaction.service.js';
+import { publishDecisionWebhooks } from './webhooks/decision-webhooks.js';
+import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
+import { WebhookService } from './webhooks/webhook.service.js';
+
+/** The running pieces of Centinela, wired once. */
+export interface Service {
+  readonly app: FastifyInstance;
+  readonly store: Store;
+  readonly keys: ApiKeyService;
+  readonly rules: RulesService;
+  readonly models: ModelRegistry;
+  readonly transactions: TransactionService;
+  readonly audit: AuditLog;
+  readonly metrics: Metrics;
+  /** Subscriptions and `emit(event, payload)` for features that publish webhook events. */
+  readonly webhooks: WebhookService;
+  /** Face enrollment, verification and compare; the face engine starts on first use. */
+  readonly identity: Identity;
+  /** Stops accepting work, finishes what is queued and closes the store. */
+  close(): Promise<void>;
+}
+
+/** Opens the store named in `config`, migrates it and returns its services. */
+export async function openServices(config: Config) {
+  const store = openStore({ url: config.databaseUrl, sqliteSynchronous: config.sqliteSynchronous });
+  await migrate(store.db);
+  const keys = new ApiKeyService(store.db, config.adminKey);
+  const rules = new RulesService(store.db);
+  await rules.init();
+  const models = new ModelRegistry(store.db);
+  await models.refresh();
+  const audit = new AuditLog(store.db);
+  return { store, keys, rules, models, audit };
+}
+
+/** How transactions are decided, the same in the embedded service and in stream workers. */
+export function deciderOptions(
+  config: Config,
+  store: Store,
+  rules: RulesService,
+  models: ModelRegistry,
+): BatchDeciderOptions {
+  return {
+    db: store.db,
+    rules,
+    models,
+    thresholds: { review: config.reviewThreshold, decline: config.declineThreshold },
+    velocityRetentionMs: config.velocityRetentionHours * 3_600_000,
+    partitions: config.partitions,
+  };
+}
+
+/**
+ * Embedded mode decides in this process; with CENTINELA_NATS_URL transactions go through
+ * JetStream to `centinela worker` processes.
+ */
+async function createIngestion(config: Config, store: Store, rules: RulesService, models: ModelRegistry) {
+  if (config.natsUrl) {
+    const transport = await createTransport({
+      natsUrl: config.natsUrl,
+      partitions: config.partitions,
+      prefix: config.natsPrefix,
+    });
+    const ingestion = new StreamIngestion(store.db, transport, {
+      decisionTimeoutMs: config.decisionTimeoutMs,
+    });
+    await ingestion.init();
+    return { ingestion, transport };
+  }
+  const decider = new BatchDecider(deciderOptions(config, store, rules, models));
+  const ingestion = new LocalIngestion(store.db, decider, { partitions: config.partitions, maxBatch: 1000 });
+  await ingestion.init();
+  return { ingestion, transport: undefined };
+}
+
+/** Wiring: config → store → services → API. Does not listen; `serve` does. */
+export async function createService(config: Config): Promise<Service> {
+  const { store, keys, rules, models, audit } = await openServices(config);
+  const { ingestion, transport } = await createIngestion(config, store, rules, models);
+  const transactions = new TransactionService(store.db, ingestion);
+  rules.watch(config.rulesRefreshMs, (error) => console.error('rules refresh failed', error));
+  models.watch(config.rulesRefreshMs, (error) => console.error('model refresh failed', error));
+  const metrics = new Metrics();
+  transactions.subscribe((results) => metrics.observeDecisions(results));
+  const dispatcher = new WebhookDispatcher(store.db, webhookOptions(config), metrics);
+  const webhooks = new WebhookService(store.db, () => dispatcher.kick());
+  const decisionWebhooks = publishDecisionWebhooks(transactions, webhooks);
+  dispatcher.start();
+  const identity = createIdentity(config, store, {
+    audit,
+    emit: (event, data) => webhooks.emit(event, data),
+    observe: (operation, seconds) => metrics.faceInferenceSeconds.observe({ operation }, seconds),
+  });
+  const stepUp = new StepUpService(transactions, identity.verifications, config.stepUpFailure);
+  const app = await buildServer({
+    ...{ config, db: store.db, keys, rules, models, transactions },
+    ...{ audit, metrics, webhooks },
+    identity: { identity: identity.identity, verifications: identity.verifications, stepUp },
+    probes: { face_engine: engineProbe(identity.engine) },
+  });
+  const close = async () => {
+    rules.stop();
+    models.stop();
+    await app.close();
+    await identity.close();
+    await ingestion.close();
+    await transport?.close();
+    await decisionWebhooks.stop();
+    await dispatcher.stop();
+    await store.close();
+  };
+  return { app, store, keys, rules, models, transactions, audit, metrics, webhooks, identity, close };
+}
+
+function webhookOptions(config: Config) {
+  return {
+    maxAttempts: config.webhookMaxAttempts,
+    backoffMs: config.webhookBackoffMs,
+    timeoutMs: config.webhookTimeoutMs,
+  };
+}

@@ -1,0 +1,114 @@
+import { spawn } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_RULE_SET } from '../src/rules/default-rules.js';
+import { cli, CLI_ENV, tempDir } from './helpers.js';
+
+const dir = tempDir('centinela-cli-');
+const db = join(dir, 'cli.db');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('centinela keys', () => {
+  it('creates, lists and revokes keys, printing JSON for scripts', () => {
+    const created = cli(
+      'keys',
+      'create',
+      '--scopes',
+      'transactions:read,rules:read',
+      '--name',
+      'ops',
+      '--db',
+      db,
+      '--json',
+    );
+    expect(created.status).toBe(0);
+    const key = created.json();
+    expect(key.key).toMatch(/^cnt_[a-z0-9]{12}_/);
+    expect(key.scopes).toEqual(['transactions:read', 'rules:read']);
+    const listed = cli('keys', 'list', '--db', db, '--json').json();
+    expect(listed.find((k: { id: string }) => k.id === key.id)).toMatchObject({
+      name: 'ops',
+      revoked_at: null,
+    });
+    expect(JSON.stringify(listed)).not.toContain(key.key);
+    expect(cli('keys', 'revoke', key.id, '--db', db).status).toBe(0);
+    expect(cli('keys', 'list', '--db', db, '--json').json()[0].revoked_at).not.toBeNull();
+  });
+
+  it('refuses unknown scopes with a clear error', () => {
+    const bad = cli('keys', 'create', '--scopes', 'everything', '--db', db);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('VALIDATION_FAILED');
+  });
+});
+
+describe('centinela rules', () => {
+  it('lists, applies and shows rule sets', () => {
+    expect(cli('rules', 'list', '--db', db, '--json').json()).toHaveLength(1);
+    const file = join(dir, 'rules.json');
+    writeFileSync(file, JSON.stringify({ ...DEFAULT_RULE_SET, name: 'stricter' }));
+    const applied = cli('rules', 'apply', file, '--db', db, '--json');
+    expect(applied.json()).toMatchObject({ version: 2, active: true, name: 'stricter' });
+    expect(cli('rules', 'show', '--db', db, '--json').json()).toMatchObject({ version: 2 });
+    expect(cli('rules', 'show', '1', '--db', db).stdout).toContain('HIGH_AMOUNT');
+  });
+
+  it('rejects an invalid rule set and names the field', () => {
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ rules: [{ id: 'X', condition: 'amount >' }] }));
+    const result = cli('rules', 'apply', file, '--db', db);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('RULESET_INVALID');
+    expect(result.stderr).toContain('rules[0].condition');
+  });
+});
+
+describe('centinela serve and simulate', () => {
+  it('prints the URL and a first admin key, scores traffic from the simulator, stops on SIGTERM', async () => {
+    const serveDb = join(dir, 'serve.db');
+    const server = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--db', serveDb],
+      {
+        env: { ...CLI_ENV, CENTINELA_LOG_LEVEL: 'warn' },
+      },
+    );
+    let output = '';
+    server.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    for (let i = 0; i < 200 && !output.includes('cnt_'); i++) await new Promise((r) => setTimeout(r, 100));
+    const url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
+    const key = /(cnt_[A-Za-z0-9_-]+)/.exec(output)?.[1];
+    expect(url).toBeDefined();
+    expect(key).toBeDefined();
+
+    const sim = spawn(process.execPath, [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'simulate',
+      '--rate',
+      '100',
+      '--duration',
+      '2',
+      '--target',
+      url!,
+      '--api-key',
+      key!,
+      '--json',
+    ]);
+    let simOut = '';
+    sim.stdout.on('data', (chunk: Buffer) => (simOut += chunk.toString()));
+    const simCode = await new Promise((resolve) => sim.on('exit', resolve));
+    expect(simCode).toBe(0);
+    const summary = JSON.parse(simOut);
+    expect(summary.sent).toBe(200);
+    expect(summary.errors).toBe(0);
+    const decided = summary.patterns.reduce((n: number, p: { sent: number }) => n + p.sent, 0);
+    expect(decided).toBe(200);
+
+    server.kill('SIGTERM');
+    const code = await new Promise((resolve) => server.on('exit', resolve));
+    expect(code).toBe(0);
+  }, 60_000);
+});

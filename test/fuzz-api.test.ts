@@ -1,0 +1,214 @@
+import fc from 'fast-check';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { statusOf, type ErrorCode } from '../src/errors.js';
+import { ADMIN_KEY, startTestService, type TestService } from './helpers.js';
+
+interface Parameter {
+  readonly name: string;
+  readonly in: string;
+}
+interface OpenApiOperation {
+  readonly parameters?: readonly Parameter[];
+  readonly requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> };
+}
+interface Operation {
+  readonly method: string;
+  readonly path: string;
+  readonly query: readonly string[];
+  readonly fields: readonly string[] | null;
+}
+
+let t: TestService;
+let base: string;
+let operations: Operation[];
+let tables: string[];
+
+beforeAll(async () => {
+  t = await startTestService();
+  base = await t.service.app.listen({ port: 0, host: '127.0.0.1' });
+  const doc = (await (await fetch(`${base}/docs/json`)).json()) as {
+    paths: Record<string, Record<string, OpenApiOperation>>;
+  };
+  operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, op]) => ({
+      method: method.toUpperCase(),
+      path,
+      query: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
+      fields: jsonFields(op),
+    })),
+  );
+  const rows = await sql<{
+    name: string;
+  }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%'`.execute(
+    t.service.store.db,
+  );
+  tables = rows.rows.map((r) => r.name).filter((name) => !ATTEMPT_LOGS.has(name));
+});
+afterAll(() => t.destroy());
+
+/** Property names of a JSON body, [] for a free-form body, null when the route takes no JSON body. */
+function jsonFields(op: OpenApiOperation): string[] | null {
+  const json = op.requestBody?.content?.['application/json'];
+  if (!json) return null;
+  return Object.keys(json.schema?.properties ?? {});
+}
+
+/**
+ * Append-only logs that record refused attempts on purpose (a failed face verification is
+ * itself a fraud signal, and may publish `verification.failed`): not "half-written" state.
+ */
+const ATTEMPT_LOGS = new Set(['audit_log', 'verifications', 'webhook_deliveries']);
+
+/** Rows in every table but the attempt logs, in one query. */
+async function rowCounts(): Promise<string> {
+  const union = tables
+    .map((name) => `select '${name}' as t, count(*) as n from "${name}"`)
+    .join(' union all ');
+  const result = await sql.raw<{ t: string; n: number }>(union).execute(t.service.store.db);
+  return result.rows.map((r) => `${r.t}=${r.n}`).join(',');
+}
+
+const value = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constantFrom(
+    '',
+    '2026-01-01T00:00:00Z',
+    'not-a-date',
+    '-1',
+    '1e309',
+    'NaN',
+    '__proto__',
+    '../../etc/passwd',
+    '%00',
+  ),
+  fc.jsonValue({ maxDepth: 2 }),
+);
+
+/** A body: arbitrary JSON, an object over the route's own fields, or text that is not JSON. */
+function bodyFor(op: Operation) {
+  const fields = op.fields ?? [];
+  const shaped =
+    fields.length > 0
+      ? fc.dictionary(fc.constantFrom(...fields), value, { maxKeys: fields.length })
+      : fc.object({ maxDepth: 2 });
+  const transactionLike = fc.record(
+    {
+      transaction_id: fc.string({ maxLength: 10 }),
+      account_id: fc.string({ maxLength: 10 }),
+      amount: value,
+      timestamp: value,
+      currency: value,
+      balance: value,
+    },
+    { requiredKeys: ['account_id', 'amount'] },
+  );
+  return fc.oneof(
+    transactionLike.map((v) => ({ text: JSON.stringify(v) })),
+    fc.jsonValue({ maxDepth: 3 }).map((v) => ({ text: JSON.stringify(v) ?? 'null' })),
+    shaped.map((v) => ({ text: JSON.stringify(v) })),
+    fc.string({ maxLength: 30 }).map((text) => ({ text })),
+  );
+}
+
+function queryFor(op: Operation) {
+  const names = [...op.query, 'unexpected'];
+  return fc.dictionary(fc.constantFrom(...names), fc.oneof(fc.string({ maxLength: 10 }), value.map(String)), {
+    maxKeys: 4,
+  });
+}
+
+const segment = fc.oneof(
+  fc.string({ minLength: 1, maxLength: 20 }),
+  fc.integer().map(String),
+  fc.constantFrom('0', '-1', '1.5', '%2F', 'null'),
+);
+
+async function send(
+  op: Operation,
+  params: string[],
+  query: Record<string, string>,
+  body: { text: string } | null,
+) {
+  let i = 0;
+  const path = op.path.replace(/\{[^}]+\}/g, () => encodeURIComponent(params[i++] ?? 'x'));
+  const qs = new URLSearchParams(query).toString();
+  const abort = new AbortController();
+  const response = await fetch(`${base}${path}${qs ? `?${qs}` : ''}`, {
+    method: op.method,
+    signal: abort.signal,
+    headers: { 'x-api-key': ADMIN_KEY, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: body.text } : {}),
+  });
+  const isJson = response.headers.get('content-type')?.includes('application/json') === true;
+  const payload =
+    response.status >= 400 && isJson ? ((await response.json()) as { error?: { code?: string } }) : null;
+  abort.abort();
+  return { status: response.status, code: payload?.error?.code };
+}
+
+/** The property of one route: never 5xx; a rejection has a known code that matches its status, and writes nothing. */
+async function checkRoute(op: Operation, numRuns: number): Promise<void> {
+  const withBody = op.method !== 'GET' && op.method !== 'DELETE';
+  const arbitrary = fc.tuple(
+    fc.array(segment, { minLength: 3, maxLength: 3 }),
+    queryFor(op),
+    withBody ? bodyFor(op) : fc.constant(null),
+  );
+  await fc.assert(
+    fc.asyncProperty(arbitrary, async ([params, query, body]) => {
+      const before = await rowCounts();
+      const answer = await send(op, params, query, body);
+      const where = `${op.method} ${op.path} ${JSON.stringify({ params, query, body })}`;
+      expect(answer.status, where).toBeLessThan(500);
+      if (answer.status < 400) return;
+      expect(answer.code, where).toBeDefined();
+      expect(statusOf(answer.code as ErrorCode), where).toBe(answer.status);
+      expect(await rowCounts(), `nothing written by a rejected ${where}`).toBe(before);
+      const again = await send(op, params, query, body);
+      expect(again, `same answer again for ${where}`).toEqual(answer);
+    }),
+    { numRuns },
+  );
+}
+
+describe('every JSON endpoint, fuzzed', () => {
+  it('never answers 5xx; every rejection has a stable code and leaves the store unchanged', async () => {
+    expect(operations.length).toBeGreaterThan(20);
+    for (const op of operations) await checkRoute(op, op.fields !== null || op.query.length > 0 ? 25 : 8);
+  }, 120_000);
+
+  it('answers INVALID_JSON to malformed JSON and UNSUPPORTED_MEDIA_TYPE to other types', async () => {
+    const post = (body: string, type: string) =>
+      fetch(`${base}/v1/transactions`, {
+        method: 'POST',
+        headers: { 'x-api-key': ADMIN_KEY, 'content-type': type },
+        body,
+      });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ minLength: 1, maxLength: 20 }).filter((s) => {
+          try {
+            JSON.parse(s);
+            return false;
+          } catch {
+            return true;
+          }
+        }),
+        async (text) => {
+          const res = await post(text, 'application/json');
+          expect(res.status).toBe(400);
+          expect(((await res.json()) as { error: { code: string } }).error.code).toBe('INVALID_JSON');
+        },
+      ),
+      { numRuns: 30 },
+    );
+    const xml = await post('<tx/>', 'application/xml');
+    expect(xml.status).toBe(415);
+    expect(((await xml.json()) as { error: { code: string } }).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+});

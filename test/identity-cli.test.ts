@@ -1,0 +1,83 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { formatEvaluation } from '../src/cli/face.command.js';
+import { cli, tempDir } from './helpers.js';
+import { PHOTOS, requireFacesDev } from './identity-fixtures.js';
+
+const dataDir = requireFacesDev();
+const dir = tempDir('centinela-face-cli-');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe.skipIf(!dataDir)('centinela face', () => {
+  const images = join(dataDir ?? '', 'images');
+  const file = (name: keyof typeof PHOTOS) => join(images, PHOTOS[name]);
+  const db = join(dir, 'cli.db');
+
+  it('enrolls, verifies (exit code 1 unless it matches) and compares', () => {
+    const enrolled = cli(
+      'face',
+      'enroll',
+      '--db',
+      db,
+      '--user',
+      'u1',
+      file('alice1'),
+      join(dir, 'missing.jpg'),
+      '--json',
+    );
+    expect(enrolled.stderr).toMatch(/identity\.key/);
+    expect(enrolled.status).toBe(1);
+    const rows = enrolled.json();
+    expect(rows[0].template_id).toMatch(/^tpl_/);
+    expect(rows[1]).toMatchObject({ error: 'INPUT_NOT_FOUND' });
+    const match = cli('face', 'verify', '--db', db, '--user', 'u1', file('alice2'), '--json');
+    expect(match.status).toBe(0);
+    expect(match.json()).toMatchObject({ user_id: 'u1', match: true, threshold: 80 });
+    const other = cli(
+      'face',
+      'verify',
+      '--db',
+      db,
+      '--user',
+      'u1',
+      '--threshold',
+      '85',
+      file('bob2'),
+      '--json',
+    );
+    expect(other.status).toBe(1);
+    expect(other.json()).toMatchObject({ match: false, threshold: 85 });
+    const compared = cli('face', 'compare', file('alice1'), file('alice2'), '--json');
+    expect(compared.json().face_matches).toHaveLength(1);
+  }, 120_000); // four processes, each loading the models
+
+  it('prints the evaluation table for a pairs file in the faces-dev format', () => {
+    const pairs = join(dir, 'pairs.tsv');
+    const [a1, a2, b1, b2] = [PHOTOS.alice1, PHOTOS.alice2, PHOTOS.bob1, PHOTOS.bob2].map((p) =>
+      p.split('/'),
+    );
+    const line = (x: string[], y: string[], same: number) => [x[0], x[1], y[0], y[1], same].join('\t');
+    writeFileSync(
+      pairs,
+      [
+        'person_a\timage_a\tperson_b\timage_b\tsame',
+        line(a1!, a2!, 1),
+        line(b1!, b2!, 1),
+        line(a1!, b1!, 0),
+        line(a2!, b2!, 0),
+      ].join('\n'),
+    );
+    const json = cli('face', 'evaluate', '--pairs', pairs, '--images', images, '--workers', '1', '--json');
+    expect(json.status).toBe(0);
+    const result = json.json();
+    expect(result).toMatchObject({ pairs: 4, noFace: 0, accuracyAtBest: 1 });
+    expect(result.rates.map((r: { threshold: number }) => r.threshold)).toEqual([70, 80, 90, 99]);
+    expect(result.rates[1]).toMatchObject({ falseMatchRate: 0, falseNonMatchRate: 0, n_same: 2, n_diff: 2 });
+    const table = formatEvaluation(result);
+    expect(table).toMatch(/threshold\s+false_match_rate\s+false_non_match_rate/);
+    expect(table).toContain('0.00 % (0 / 2)');
+    expect(table).toContain('best-threshold accuracy: 100.00 %');
+    expect(table).toContain('photos with no face: 0');
+  }, 60_000);
+});

@@ -1,0 +1,313 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gradientJpeg, sideBySide } from '../src/identity/face-engine/test-images.js';
+import { photoPrefix } from '../src/identity/identity.service.js';
+import { availableDialects, createTestStore, type TestStore } from './dialects.js';
+import { startTestService, tempDir, type TestService } from './helpers.js';
+import { multipart, photo, requireFacesDev } from './identity-fixtures.js';
+
+const dataDir = requireFacesDev();
+const KEY = randomBytes(32).toString('hex');
+
+// The identity API against every store dialect; one face engine (1 worker) per dialect.
+describe.skipIf(!dataDir).each(await availableDialects())('identity API on %s', (dialect) => {
+  const dir = dataDir ?? '';
+  let t: TestService;
+  let store: TestStore;
+  const img = {} as Record<'alice1' | 'alice2' | 'bob1' | 'bob2' | 'spoofScored', Buffer>;
+  const b64 = (image: Buffer) => image.toString('base64');
+  const enroll = (user: string, image: Buffer, headers = {}) =>
+    t.request({
+      method: 'POST',
+      url: `/v1/identities/${user}/faces`,
+      payload: { image_base64: b64(image) },
+      headers,
+    });
+  const verify = (user: string, image: Buffer, extra: Record<string, unknown> = {}) =>
+    t.request({
+      method: 'POST',
+      url: `/v1/identities/${user}/verify`,
+      payload: { image_base64: b64(image), ...extra },
+    });
+
+  beforeAll(async () => {
+    store = await createTestStore(dialect);
+    // SQLite: no key configured, so one is generated beside the database. PostgreSQL: configured.
+    const folder = tempDir();
+    t = await startTestService(
+      {
+        databaseUrl: store.url,
+        faceWorkers: 1,
+        keepReferencePhotos: true,
+        blobDir: join(folder, 'blobs'),
+        ...(dialect === 'postgres' ? { encryptionKey: KEY } : {}),
+      },
+      folder,
+    );
+    for (const name of ['alice1', 'alice2', 'bob1', 'bob2', 'spoofScored'] as const)
+      img[name] = await photo(dir, name);
+  });
+  afterAll(async () => {
+    await t.destroy();
+    await store.drop();
+  });
+
+  it('reports the face engine idle until the first identity request', async () => {
+    const res = await t.request({ method: 'GET', url: '/readyz' });
+    expect(res.json().checks.face_engine).toBe('ok');
+    expect(t.service.identity.engine.state).toBe('idle');
+  });
+
+  it('enrolls reference faces from JSON and multipart uploads', async () => {
+    const first = await enroll('alice', img.alice1);
+    expect(first.statusCode).toBe(201);
+    const body = first.json();
+    expect(body).toMatchObject({ user_id: 'alice', templates: 1, photo_kept: true });
+    expect(body.template_id).toMatch(/^tpl_/);
+    expect(body.liveness.passed).toBe(true);
+    const box = body.face.bounding_box;
+    for (const v of [box.left, box.top, box.width, box.height]) expect(v).toBeGreaterThanOrEqual(0);
+    expect(box.left + box.width).toBeLessThanOrEqual(1.01);
+    expect(body.face.quality.size_px).toBeGreaterThanOrEqual(80);
+    const form = await multipart({ image: img.bob1 });
+    const second = await t.request({ method: 'POST', url: '/v1/identities/bob/faces', ...form });
+    expect(second.statusCode).toBe(201);
+    expect(second.json()).toMatchObject({ user_id: 'bob', templates: 1 });
+    expect(t.service.identity.engine.state).toBe('ready');
+  });
+
+  it('matches the same person and not a different one, logging both', async () => {
+    const same = await verify('alice', img.alice2, { movement: 'login', transaction_id: 'tx-1' });
+    expect(same.statusCode).toBe(200);
+    const match = same.json();
+    expect(match).toMatchObject({
+      user_id: 'alice',
+      match: true,
+      threshold: 80,
+      movement: 'login',
+      transaction_id: 'tx-1',
+    });
+    expect(match.similarity).toBeGreaterThanOrEqual(80);
+    expect(match.similarity).toBeLessThanOrEqual(100);
+    expect(match.face.bounding_box.width).toBeGreaterThan(0);
+    expect(typeof match.latency_ms).toBe('number');
+    expect(Date.parse(match.processed_at)).not.toBeNaN();
+    const other = await verify('alice', img.bob2);
+    expect(other.json()).toMatchObject({ match: false, threshold: 80 });
+    expect(other.json().similarity).toBeLessThan(80);
+    const form = await multipart({ image: img.bob2 }, { movement: 'payment', similarity_threshold: '75' });
+    const multi = await t.request({ method: 'POST', url: '/v1/identities/bob/verify', ...form });
+    expect(multi.json()).toMatchObject({ match: true, threshold: 75, movement: 'payment' });
+    const logged = await t.request({ method: 'GET', url: `/v1/verifications/${match.verification_id}` });
+    expect(logged.json()).toMatchObject({
+      verification_id: match.verification_id,
+      user_id: 'alice',
+      result: 'match',
+      similarity: match.similarity,
+      movement: 'login',
+      transaction_id: 'tx-1',
+      reason: null,
+      actor: 'env-admin',
+    });
+    expect(logged.json().request_id).toBe(same.headers['x-request-id']);
+  });
+
+  it('refuses thresholds outside the configured bounds', async () => {
+    const res = await verify('alice', img.alice2, { similarity_threshold: 50 });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('VALIDATION_FAILED');
+  });
+
+  it('rejects bad photos with the engine codes, and logs rejected verifications', async () => {
+    const jpeg = await gradientJpeg(320, 240);
+    const huge = await sharp({ create: { width: 5100, height: 5100, channels: 3, background: '#777' } })
+      .png()
+      .toBuffer();
+    const two = await sideBySide(img.alice1, img.bob1);
+    const cases: [Buffer, number, string][] = [
+      [jpeg.subarray(0, jpeg.length / 2), 400, 'INVALID_IMAGE'],
+      [Buffer.from('%PDF-1.4 this is not an image'), 400, 'INVALID_IMAGE'],
+      [huge, 413, 'IMAGE_TOO_LARGE'],
+      [randomBytes(5 * 1024 * 1024 + 10), 413, 'IMAGE_TOO_LARGE'],
+      [jpeg, 422, 'NO_FACE'],
+      [two, 422, 'MULTIPLE_FACES'],
+      [img.spoofScored, 422, 'SPOOF_SUSPECTED'],
+    ];
+    for (const [image, status, code] of cases) {
+      const res = await enroll('carol', image);
+      expect([res.statusCode, res.json().error.code], code).toEqual([status, code]);
+    }
+    const rejected = await verify('alice', jpeg);
+    expect(rejected.statusCode).toBe(422);
+    const id = rejected.json().error.details.verification_id;
+    const logged = await t.request({ method: 'GET', url: `/v1/verifications/${id}` });
+    expect(logged.json()).toMatchObject({
+      result: 'rejected',
+      reason: 'NO_FACE',
+      similarity: null,
+      match: false,
+    });
+    const unknown = await verify('nobody', img.alice2);
+    expect([unknown.statusCode, unknown.json().error.code]).toEqual([404, 'NOT_ENROLLED']);
+  });
+
+  it('refuses a multipart file over 5 MB and a JSON body over the route limit with 413', async () => {
+    const form = await multipart({ image: randomBytes(5 * 1024 * 1024 + 10) });
+    const res = await t.request({ method: 'POST', url: '/v1/identities/alice/verify', ...form });
+    expect([res.statusCode, res.json().error.code]).toEqual([413, 'IMAGE_TOO_LARGE']);
+    const tooBig = await enroll('alice', randomBytes(6 * 1024 * 1024));
+    expect([tooBig.statusCode, tooBig.json().error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+  });
+
+  it('filters and pages the verification log', async () => {
+    const list = async (query: string) =>
+      (await t.request({ method: 'GET', url: `/v1/verifications?${query}` })).json();
+    const all = await list('limit=500');
+    expect(all.items.length).toBeGreaterThanOrEqual(5);
+    const alice = await list('user_id=alice');
+    expect(alice.items.every((v: { user_id: string }) => v.user_id === 'alice')).toBe(true);
+    expect((await list('result=match')).items.map((v: { result: string }) => v.result)).not.toContain(
+      'no_match',
+    );
+    const rejected = await list('result=rejected');
+    expect(rejected.items.map((v: { reason: string }) => v.reason)).toEqual(
+      expect.arrayContaining(['NO_FACE', 'NOT_ENROLLED']),
+    );
+    const future = new Date(Date.now() + 60_000).toISOString();
+    expect((await list(`from=${future}`)).items).toEqual([]);
+    expect((await list(`to=${future}`)).items.length).toBe(all.items.length);
+    const page1 = await list('limit=2');
+    const page2 = await list(`limit=2&cursor=${encodeURIComponent(page1.next_cursor)}`);
+    expect(page1.items.map((v: { verification_id: string }) => v.verification_id)).toEqual(
+      all.items.slice(0, 2).map((v: { verification_id: string }) => v.verification_id),
+    );
+    expect(page2.items[0].verification_id).toBe(all.items[2].verification_id);
+    for (const item of all.items) {
+      expect(Object.keys(item).sort()).toEqual([
+        'actor',
+        'at',
+        'latency_ms',
+        'match',
+        'movement',
+        'reason',
+        'request_id',
+        'result',
+        'similarity',
+        'threshold',
+        'transaction_id',
+        'user_id',
+        'verification_id',
+      ]);
+    }
+  });
+
+  it('compares the largest source face with every target face (CompareFaces shape)', async () => {
+    const target = await sideBySide(img.bob2, img.alice2);
+    const res = await t.request({
+      method: 'POST',
+      url: '/v1/faces/compare',
+      payload: { source: b64(img.alice1), target: b64(target) },
+    });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(Object.keys(body).sort()).toEqual([
+      'face_matches',
+      'similarity_threshold',
+      'source_face',
+      'unmatched_faces',
+    ]);
+    expect(body.source_face.confidence).toBeGreaterThan(0.5);
+    expect(body.face_matches).toHaveLength(1);
+    expect(body.face_matches[0].similarity).toBeGreaterThanOrEqual(80);
+    expect(body.face_matches[0].face.bounding_box.left).toBeGreaterThan(0.5); // alice is on the right
+    expect(body.unmatched_faces).toHaveLength(1);
+    expect(body.unmatched_faces[0].bounding_box.left).toBeLessThan(0.5);
+    const lenient = await t.request({
+      method: 'POST',
+      url: '/v1/faces/compare',
+      ...(await multipart({ source: img.alice1, target }, { similarity_threshold: '70' })),
+    });
+    expect(lenient.json().similarity_threshold).toBe(70);
+    const sims = lenient.json().face_matches.map((m: { similarity: number }) => m.similarity);
+    expect(sims).toEqual([...sims].sort((a, b) => b - a));
+    const noFace = await t.request({
+      method: 'POST',
+      url: '/v1/faces/compare',
+      payload: { source: b64(await gradientJpeg()), target: b64(img.alice2) },
+    });
+    expect([noFace.statusCode, noFace.json().error.code]).toEqual([422, 'NO_FACE']);
+  });
+
+  it('stores templates encrypted and photos sealed', async () => {
+    const rows = await t.service.store.db
+      .selectFrom('face_templates')
+      .selectAll()
+      .where('user_id', '=', 'alice')
+      .execute();
+    expect(rows).toHaveLength(1);
+    const [descriptor] = await t.service.identity.identity.descriptorsOf('alice');
+    const plain = Buffer.from(descriptor!.buffer, descriptor!.byteOffset, descriptor!.byteLength);
+    const row = rows[0]!;
+    expect(row.template.startsWith('v1.')).toBe(true);
+    const stored = Buffer.from(row.template.slice(3), 'base64');
+    expect(stored.includes(plain.subarray(0, 16))).toBe(false);
+    expect(row.template.includes(plain.toString('base64').slice(0, 24))).toBe(false);
+    expect(JSON.stringify(row)).not.toContain(String(descriptor![0]));
+    const cipher = t.service.identity.identity.cipher();
+    expect(() => cipher.openDescriptor(row.template, `bob/${row.id}`)).toThrow();
+    const sealed = readFileSync(join(t.dir, 'blobs', `${photoPrefix('alice')}/${row.id}.bin`));
+    expect(sealed.subarray(0, 3).equals(Buffer.from([0xff, 0xd8, 0xff]))).toBe(false);
+    expect(cipher.open(sealed, `alice/${row.id}`).equals(img.alice1)).toBe(true);
+    if (dialect === 'sqlite') expect(existsSync(join(dirname(store.url), 'identity.key'))).toBe(true);
+  });
+
+  it('erases templates and photos, keeps the logs, and audits it', async () => {
+    const photos = join(t.dir, 'blobs', photoPrefix('alice'));
+    expect(existsSync(photos) && readdirSync(photos).length).toBe(1);
+    const res = await t.request({ method: 'DELETE', url: '/v1/identities/alice' });
+    expect(res.json()).toEqual({ user_id: 'alice', templates_deleted: 1 });
+    expect(existsSync(photos)).toBe(false);
+    const after = await verify('alice', img.alice2);
+    expect([after.statusCode, after.json().error.code]).toEqual([404, 'NOT_ENROLLED']);
+    const logs = (await t.request({ method: 'GET', url: '/v1/verifications?user_id=alice' })).json();
+    expect(logs.items.length).toBeGreaterThanOrEqual(4);
+    const audit = (await t.request({ method: 'GET', url: '/v1/audit?action=identity.erase' })).json();
+    expect(audit.items[0]).toMatchObject({
+      action: 'identity.erase',
+      target: 'alice',
+      details: { templates: 1 },
+    });
+  });
+
+  it('exports face inference times by operation', async () => {
+    const text = (await t.request({ method: 'GET', url: '/metrics' })).body;
+    for (const operation of ['embed', 'liveness', 'describe']) {
+      expect(text).toMatch(
+        new RegExp(`centinela_face_inference_seconds_count\\{operation="${operation}"\\} [1-9]`),
+      );
+    }
+  });
+
+  it('needs the identity scopes', async () => {
+    const keyFor = async (scope: string) =>
+      (await t.service.keys.create({ name: scope, scopes: [scope] })).key;
+    const verifyOnly = await keyFor('identity:verify');
+    const enrollOnly = await keyFor('identity:enroll');
+    const headers = (key: string) => ({ 'x-api-key': key });
+    expect((await enroll('dave', img.bob1, headers(verifyOnly))).statusCode).toBe(403);
+    expect(
+      (await t.request({ method: 'DELETE', url: '/v1/identities/bob', headers: headers(enrollOnly) }))
+        .statusCode,
+    ).toBe(403);
+    const asVerifier = await t.request({
+      method: 'GET',
+      url: '/v1/verifications',
+      headers: headers(enrollOnly),
+    });
+    expect([asVerifier.statusCode, asVerifier.json().error.code]).toEqual([403, 'FORBIDDEN']);
+    expect((await enroll('dave', img.bob1, headers(enrollOnly))).statusCode).toBe(201);
+  });
+});

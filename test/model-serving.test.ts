@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BEHAVIOURAL_SCHEMA, generateBehavioural } from '../src/models/generators/behavioural.generator.js';
+import { trainModel } from '../src/models/train.js';
+import { startTestService, type TestService } from './helpers.js';
+
+let t: TestService;
+beforeAll(async () => {
+  t = await startTestService();
+  const records = generateBehavioural({ accounts: 300, days: 10, seed: 5 });
+  for (const seed of [1, 2]) {
+    const result = await trainModel({
+      records,
+      algorithm: 'gbdt',
+      seed,
+      schema: BEHAVIOURAL_SCHEMA,
+      gbdt: { nEstimators: 60 },
+    });
+    await t.service.models.register(result, 'generator:behavioural');
+  }
+}, 120_000);
+afterAll(async () => t.destroy());
+
+const T0 = Date.UTC(2026, 5, 1, 3);
+const burst = (account: string) =>
+  Array.from({ length: 6 }, (_, i) => ({
+    account_id: account,
+    amount: 1 + i,
+    merchant_type: 'online',
+    timestamp: new Date(T0 + i * 5000).toISOString(),
+  }));
+
+describe('model registry over HTTP', () => {
+  it('lists versions with their metrics, data hash and parameters', async () => {
+    const res = await t.request({ url: '/v1/models' });
+    expect(res.statusCode).toBe(200);
+    const items = res.json().items;
+    expect(items.map((m: { version: string }) => m.version).sort()).toEqual(['v1', 'v2']);
+    expect(items[0]).toMatchObject({ algorithm: 'gbdt', role: 'none', source: 'generator:behavioural' });
+    expect(items[0].metrics.rocAuc).toBeGreaterThan(0.5);
+    expect(items[0].data_hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('scores with the active model after activation, without a restart, and explains flagged scores', async () => {
+    const before = (
+      await t.post({ account_id: 'm-0', amount: 10, timestamp: new Date(T0).toISOString() })
+    ).json();
+    expect(before).toMatchObject({ fraud_probability: null, model_version: null });
+    expect((await t.request({ method: 'POST', url: '/v1/models/v1/activate' })).statusCode).toBe(200);
+    let last = { model_version: null, fraud_probability: 0, decision: '', reasons: [] } as {
+      model_version: string | null;
+      fraud_probability: number;
+      decision: string;
+      reasons: { rule_id: string; code: string; contribution: number }[];
+    };
+    for (const body of burst('m-1')) last = (await t.post(body)).json();
+    expect(last.model_version).toBe('v1');
+    expect(last.fraud_probability).toBeGreaterThan(0);
+    const modelReasons = last.reasons.filter((r: { rule_id: string }) => r.rule_id === 'model:v1');
+    expect(last.fraud_probability).toBeGreaterThanOrEqual(0.7); // the model's threshold
+    expect(last.decision).not.toBe('approve');
+    expect(modelReasons.map((r: { code: string }) => r.code)).toContain('MODEL_COUNT_60S');
+    const calm = (
+      await t.post({
+        account_id: 'm-calm',
+        amount: 20,
+        timestamp: new Date(T0 + 10 * 3_600_000).toISOString(),
+      })
+    ).json();
+    expect(calm.fraud_probability).toBeLessThan(last.fraud_probability);
+    for (const reason of modelReasons) expect(reason.contribution).toBeGreaterThan(0);
+  });
+
+  it('stores the shadow score beside the live one without changing the decision', async () => {
+    const shadowed = await t.request({ method: 'POST', url: '/v1/models/v2/shadow' });
+    expect(shadowed.json()).toMatchObject({ version: 'v2', role: 'shadow' });
+    const decided = (
+      await t.post({
+        transaction_id: 'shadow-1',
+        account_id: 'm-2',
+        amount: 50,
+        timestamp: new Date(T0).toISOString(),
+      })
+    ).json();
+    expect(decided.model_version).toBe('v1');
+    expect(decided.shadow).toMatchObject({ model_version: 'v2' });
+    expect(typeof decided.shadow.fraud_probability).toBe('number');
+    const stored = (await t.request({ url: '/v1/transactions/shadow-1' })).json();
+    expect(stored.decision.shadow).toEqual(decided.shadow);
+    expect((await t.request({ method: 'DELETE', url: '/v1/models/shadow' })).statusCode).toBe(204);
+    const after = (
+      await t.post({ account_id: 'm-3', amount: 50, timestamp: new Date(T0).toISOString() })
+    ).json();
+    expect(after.shadow).toBeNull();
+  });
+
+  it('rolls back to the previously active version', async () => {
+    await t.request({ method: 'POST', url: '/v1/models/v2/activate' });
+    expect((await t.post({ account_id: 'm-4', amount: 5 })).json().model_version).toBe('v2');
+    const rolled = await t.request({ method: 'POST', url: '/v1/models/rollback' });
+    expect(rolled.json()).toMatchObject({ version: 'v1', role: 'active' });
+    expect((await t.post({ account_id: 'm-5', amount: 5 })).json().model_version).toBe('v1');
+    expect((await t.request({ method: 'POST', url: '/v1/models/v9/activate' })).statusCode).toBe(404);
+  });
+});
+
+describe('analyst labels', () => {
+  it('stores a label with who and when, shown with the transaction', async () => {
+    await t.post({ transaction_id: 'lab-1', account_id: 'l-1', amount: 5 });
+    const res = await t.request({
+      method: 'POST',
+      url: '/v1/transactions/lab-1/label',
+      payload: { label: 'fraud' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().label).toMatchObject({ label: 'fraud', labelled_by: 'env-admin' });
+    await t.request({ method: 'POST', url: '/v1/transactions/lab-1/label', payload: { label: 'legit' } });
+    expect((await t.request({ url: '/v1/transactions?account_id=l-1' })).json().items[0].label.label).toBe(
+      'legit',
+    );
+    const unknown = await t.request({
+      method: 'POST',
+      url: '/v1/transactions/nope/label',
+      payload: { label: 'fraud' },
+    });
+    expect(unknown.statusCode).toBe(404);
+    const bad = await t.request({
+      method: 'POST',
+      url: '/v1/transactions/lab-1/label',
+      payload: { label: 'maybe' },
+    });
+    expect([bad.statusCode, bad.json().error.details[0].field]).toEqual([400, 'label']);
+  });
+});

@@ -1,0 +1,177 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deciderOptions, openServices } from '../../src/main.js';
+import { BatchDecider } from '../../src/transactions/batch-decider.js';
+import { TransactionWorker } from '../../src/transactions/transaction.worker.js';
+import { createTransport } from '../../src/transport/index.js';
+import type { Transport } from '../../src/transport/transport.js';
+import { availableTransports, TEST_NATS_URL } from '../../src/transport/conformance/transport.fixture.js';
+import { createTestStore, type TestStore } from '../dialects.js';
+import { startTestService } from '../helpers.js';
+import {
+  duplicateIds,
+  makeStream,
+  pipelineConfig,
+  publishStream,
+  referenceVerdicts,
+  storedVerdicts,
+  waitForDecided,
+  type Verdict,
+} from './stream.fixture.js';
+
+const STREAM = makeStream(2000, 7);
+const hasNats = (await availableTransports()).includes('jetstream');
+let reference: Map<string, Verdict>;
+let referenceStore: TestStore;
+
+beforeAll(async () => {
+  referenceStore = await createTestStore('sqlite');
+  reference = await referenceVerdicts(STREAM, referenceStore.url);
+}, 120_000);
+afterAll(() => referenceStore.drop());
+
+/** Starts `count` workers in this process, each with its own NATS connection and state. */
+async function startWorkers(count: number, databaseUrl: string, prefix: string) {
+  const config = pipelineConfig(databaseUrl);
+  const services = await openServices(config);
+  const transports: Transport[] = [];
+  const workers: TransactionWorker[] = [];
+  for (let i = 0; i < count; i++) {
+    const transport = await createTransport({
+      natsUrl: TEST_NATS_URL,
+      partitions: config.partitions,
+      prefix,
+    });
+    const decider = new BatchDecider(deciderOptions(config, services.store, services.rules, services.models));
+    const worker = new TransactionWorker({ transport, decider, defaultCurrency: 'USD', maxBatch: 200 });
+    await worker.start();
+    transports.push(transport);
+    workers.push(worker);
+  }
+  const stop = async () => {
+    await Promise.all(workers.map((w) => w.stop()));
+    await Promise.all(transports.map((t) => t.close()));
+    await services.store.close();
+  };
+  return { services, transports, workers, stop };
+}
+
+async function eventually(check: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  return check();
+}
+
+describe.skipIf(!hasNats)('distributed pipeline on JetStream and PostgreSQL', () => {
+  it.each([1, 3])(
+    'decides the stream exactly as one process does, with %i worker(s)',
+    async (count) => {
+      const store = await createTestStore('postgres');
+      const prefix = `p${randomBytes(4).toString('hex')}`;
+      const pipeline = await startWorkers(count, store.url, prefix);
+      try {
+        const shared = await eventually(() => pipeline.workers.every((w) => w.owned().length > 0), 20_000);
+        expect(shared).toBe(true);
+        await publishStream(pipeline.transports[0]!, STREAM);
+        expect(await waitForDecided(pipeline.services.store.db, STREAM.length, 90_000)).toBe(STREAM.length);
+        const verdicts = await storedVerdicts(pipeline.services.store.db);
+        const mismatches = [...reference].filter(
+          ([id, v]) => JSON.stringify(verdicts.get(id)) !== JSON.stringify(v),
+        );
+        expect(mismatches.slice(0, 3)).toEqual([]);
+        expect(await duplicateIds(pipeline.services.store.db)).toBe(0);
+      } finally {
+        await pipeline.stop();
+        await store.drop();
+      }
+    },
+    180_000,
+  );
+
+  it('sends 1% poison messages to the dead-letter stream and decides every other one', async () => {
+    const store = await createTestStore('postgres');
+    const prefix = `p${randomBytes(4).toString('hex')}`;
+    const pipeline = await startWorkers(2, store.url, prefix);
+    const publisher = pipeline.transports[0]!;
+    try {
+      const stream = STREAM.slice(0, 1000);
+      for (const [i, body] of stream.entries()) {
+        if (i % 100 === 50) {
+          const poison =
+            i % 200 === 50
+              ? Buffer.from('{not json')
+              : { transaction: { account_id: 'x', amount: -1 }, received_at: 0 };
+          await publisher.publish('transactions', poison, { key: `poison-${i}` });
+        }
+        await publisher.publish(
+          'transactions',
+          { transaction: body, received_at: 0 },
+          { key: String(body.account_id) },
+        );
+      }
+      expect(await waitForDecided(pipeline.services.store.db, stream.length, 90_000)).toBe(stream.length);
+      const deadline = Date.now() + 20_000;
+      let letters = await publisher.read('dlq', { limit: 100 });
+      while (letters.length < 10 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        letters = await publisher.read('dlq', { limit: 100 });
+      }
+      const parsed = letters.map((d) =>
+        d.json<{ stage: string; attempts: number; payload: string; error: string }>(),
+      );
+      expect(parsed).toHaveLength(10);
+      expect(parsed.filter((l) => l.stage === 'parse')).toHaveLength(5);
+      expect(parsed.filter((l) => l.stage === 'validate')).toHaveLength(5);
+      expect(parsed.every((l) => l.attempts >= 1 && l.payload.length > 0 && l.error.length > 0)).toBe(true);
+    } finally {
+      await pipeline.stop();
+      await store.drop();
+    }
+  }, 180_000);
+
+  it("serves the HTTP API on the stream: sync answers the worker's decision, async answers 202 then decides", async () => {
+    const store = await createTestStore('postgres');
+    const prefix = `a${randomBytes(4).toString('hex')}`;
+    const pipeline = await startWorkers(1, store.url, prefix);
+    const api = await startTestService({
+      databaseUrl: store.url,
+      natsUrl: TEST_NATS_URL,
+      natsPrefix: prefix,
+      partitions: 8,
+    });
+    try {
+      const body = {
+        transaction_id: 'api-1',
+        account_id: 'acc-api',
+        amount: 12000,
+        timestamp: '2026-05-01T10:00:00Z',
+      };
+      const sync = await api.post(body);
+      expect(sync.statusCode).toBe(200);
+      expect(sync.json()).toMatchObject({
+        transaction_id: 'api-1',
+        decision: 'review',
+        features: { count_60s: 1 },
+      });
+      const replay = await api.post(body);
+      expect(replay.headers['idempotent-replayed']).toBe('true');
+      expect(replay.json()).toEqual(sync.json());
+      const accepted = await api.request({
+        method: 'POST',
+        url: '/v1/transactions?mode=async',
+        payload: { ...body, transaction_id: 'api-2', timestamp: '2026-05-01T10:00:10Z' },
+      });
+      expect(accepted.statusCode).toBe(202);
+      expect(await waitForDecided(pipeline.services.store.db, 2, 20_000)).toBe(2);
+      const stored = (await api.request({ url: '/v1/transactions/api-2' })).json();
+      expect(stored).toMatchObject({
+        status: 'decided',
+        decision: { features: { count_60s: 2, prior_transactions: 1 } },
+      });
+    } finally {
+      await api.close();
+      await pipeline.stop();
+      await store.drop();
+    }
+  }, 120_000);
+});

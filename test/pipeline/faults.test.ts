@@ -1,0 +1,125 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate, openStore } from '../../src/store/database.js';
+import { createTransport } from '../../src/transport/index.js';
+import {
+  canRestartNats,
+  ensureNatsRunning,
+  restartNats,
+} from '../../src/transport/conformance/nats-server.fixture.js';
+import { availableTransports, TEST_NATS_URL } from '../../src/transport/conformance/transport.fixture.js';
+import { createTestStore, type TestStore } from '../dialects.js';
+import {
+  duplicateIds,
+  makeStream,
+  publishStream,
+  referenceVerdicts,
+  storedVerdicts,
+  waitForDecided,
+  type Verdict,
+} from './stream.fixture.js';
+
+const STREAM = makeStream(2000, 11);
+const hasNats = (await availableTransports()).includes('jetstream');
+let reference: Map<string, Verdict>;
+let referenceStore: TestStore;
+
+beforeAll(async () => {
+  referenceStore = await createTestStore('sqlite');
+  reference = await referenceVerdicts(STREAM, referenceStore.url);
+}, 120_000);
+afterAll(async () => {
+  await referenceStore.drop();
+  await ensureNatsRunning();
+});
+
+/** A `centinela worker` process. */
+function spawnWorker(databaseUrl: string, prefix: string): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker'], {
+    env: {
+      ...process.env,
+      CENTINELA_DATABASE_URL: databaseUrl,
+      CENTINELA_NATS_URL: TEST_NATS_URL,
+      CENTINELA_NATS_PREFIX: prefix,
+      CENTINELA_PARTITIONS: '8',
+      CENTINELA_WORKER_ACK_WAIT_MS: '3000',
+      CENTINELA_WORKER_BATCH: '100',
+      CENTINELA_LOG_LEVEL: 'warn',
+    },
+    // Workers log reconnects and retries while NATS is down; the assertions say what matters.
+    stdio: 'ignore',
+  });
+}
+
+async function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise((resolve) => child.once('exit', resolve));
+}
+
+/** Checks that every transaction was decided once, exactly as one process decides it. */
+async function expectExactlyOnce(databaseUrl: string): Promise<void> {
+  const store = openStore({ url: databaseUrl });
+  try {
+    expect(await waitForDecided(store.db, STREAM.length, 120_000)).toBe(STREAM.length);
+    expect(await duplicateIds(store.db)).toBe(0);
+    const verdicts = await storedVerdicts(store.db);
+    const mismatches = [...reference].filter(
+      ([id, v]) => JSON.stringify(verdicts.get(id)) !== JSON.stringify(v),
+    );
+    expect(mismatches.slice(0, 3)).toEqual([]);
+  } finally {
+    await store.close();
+  }
+}
+
+describe.skipIf(!hasNats)('pipeline faults (real NATS, PostgreSQL, worker processes)', () => {
+  it('a worker SIGKILLed mid-stream: the other takes over, every transaction decided exactly once', async () => {
+    const store = await createTestStore('postgres');
+    const prefix = `f${randomBytes(4).toString('hex')}`;
+    const workers = [spawnWorker(store.url, prefix), spawnWorker(store.url, prefix)];
+    const publisher = await createTransport({ natsUrl: TEST_NATS_URL, partitions: 8, prefix });
+    const watcher = openStore({ url: store.url });
+    await migrate(watcher.db);
+    try {
+      const publishing = publishStream(publisher, STREAM, 50);
+      await waitForDecided(watcher.db, 400, 60_000);
+      workers[0]!.kill('SIGKILL');
+      await publishing;
+      await expectExactlyOnce(store.url);
+    } finally {
+      workers.forEach((w) => w.kill('SIGKILL'));
+      await Promise.all(workers.map(exited));
+      await publisher.close();
+      await watcher.close();
+      await store.drop();
+    }
+  }, 240_000);
+
+  it.skipIf(!canRestartNats(TEST_NATS_URL))(
+    'NATS restarted mid-stream: the pipeline resumes and nothing is lost',
+    async () => {
+      const store = await createTestStore('postgres');
+      const prefix = `r${randomBytes(4).toString('hex')}`;
+      const workers = [spawnWorker(store.url, prefix)];
+      const publisher = await createTransport({ natsUrl: TEST_NATS_URL, partitions: 8, prefix });
+      const watcher = openStore({ url: store.url });
+      await migrate(watcher.db);
+      try {
+        const publishing = publishStream(publisher, STREAM, 50);
+        await waitForDecided(watcher.db, 400, 60_000);
+        await restartNats(1500);
+        await publishing;
+        await expectExactlyOnce(store.url);
+      } finally {
+        await ensureNatsRunning();
+        workers.forEach((w) => w.kill('SIGKILL'));
+        await Promise.all(workers.map(exited));
+        await publisher.close();
+        await watcher.close();
+        await store.drop();
+      }
+    },
+    240_000,
+  );
+});

@@ -1,0 +1,155 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyWebhook } from '../src/webhooks/webhook-signature.js';
+import { startTestService, tempDir, type TestService } from './helpers.js';
+
+interface Received {
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/** A local receiver answering `statusFor(n)` to its n-th request (1-based). */
+async function receiver(statusFor: (n: number) => number) {
+  const received: Received[] = [];
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      received.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
+      response.writeHead(statusFor(received.length)).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  return { url, received, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const FAST = { webhookBackoffMs: 50, webhookMaxAttempts: 4 } as const;
+const DECLINE_ALL = {
+  name: 'decline-everything',
+  rules: [
+    {
+      id: 'ALL',
+      condition: 'amount > 0',
+      message: 'test rule',
+      severity: 'critical',
+      score: 100,
+      action: 'decline',
+    },
+  ],
+};
+
+let t: TestService;
+beforeAll(async () => {
+  t = await startTestService(FAST);
+});
+afterAll(() => t.destroy());
+
+async function subscribe(service: TestService, url: string, events: string[]) {
+  const res = await service.request({ method: 'POST', url: '/v1/webhooks', payload: { url, events } });
+  expect(res.statusCode).toBe(201);
+  return res.json<{ id: string; secret: string }>();
+}
+
+const deliveries = async (service: TestService, id: string) =>
+  (await service.request({ method: 'GET', url: `/v1/webhooks/${id}/deliveries` })).json().items;
+
+describe('webhooks', () => {
+  it('signs each delivery, retries after 500s with backoff and logs every attempt', async () => {
+    const hook = await receiver((n) => (n <= 2 ? 500 : 200));
+    try {
+      const { id, secret } = await subscribe(t, hook.url, ['transaction.decline', 'transaction.review']);
+      expect((await t.request({ method: 'GET', url: '/v1/webhooks' })).json().items[0]).not.toHaveProperty(
+        'secret',
+      );
+      expect((await t.request({ method: 'POST', url: '/v1/rules', payload: DECLINE_ALL })).statusCode).toBe(
+        201,
+      );
+      const decided = await t.post({ transaction_id: 'wh-1', account_id: 'acc-wh', amount: 10 });
+      expect(decided.json().decision).toBe('decline');
+
+      await until(() => hook.received.length >= 3);
+      const last = hook.received[2]!;
+      const headers = {
+        timestamp: last.headers['x-centinela-timestamp'] as string,
+        signature: last.headers['x-centinela-signature'] as string,
+      };
+      expect(verifyWebhook(secret, headers, last.body)).toBe(true);
+      expect(verifyWebhook('whsec_wrong', headers, last.body)).toBe(false);
+      expect(verifyWebhook(secret, headers, `${last.body} `)).toBe(false);
+      const event = JSON.parse(last.body);
+      expect(event).toMatchObject({ event: 'transaction.decline', data: { transaction_id: 'wh-1' } });
+      expect(last.headers['x-centinela-event']).toBe('transaction.decline');
+      // The same event (same id) each attempt, so receivers can de-duplicate.
+      expect(new Set(hook.received.map((r) => JSON.parse(r.body).id)).size).toBe(1);
+
+      await until(async () => (await deliveries(t, id))[0]?.status === 'delivered');
+      const [delivery] = await deliveries(t, id);
+      expect(delivery).toMatchObject({ status: 'delivered', attempts: 3, last_status_code: 200 });
+      expect(delivery.payload.data.transaction_id).toBe('wh-1');
+      const metrics = await t.request({ method: 'GET', url: '/metrics' });
+      expect(metrics.body).toMatch(
+        /centinela_webhook_deliveries_total\{event="transaction.decline",outcome="retry"\} 2/,
+      );
+      expect((await t.request({ method: 'DELETE', url: `/v1/webhooks/${id}` })).statusCode).toBe(204);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('marks a delivery failed after the last attempt; emit() is there for other features', async () => {
+    const hook = await receiver(() => 500);
+    try {
+      const { id } = await subscribe(t, hook.url, ['structuring.alert']);
+      expect(await t.service.webhooks.emit('structuring.alert', { run_id: 'r1', account_id: 'a' })).toBe(1);
+      expect(await t.service.webhooks.emit('verification.failed', { user_id: 'u' })).toBe(0);
+      await until(async () => (await deliveries(t, id))[0]?.status === 'failed');
+      expect((await deliveries(t, id))[0]).toMatchObject({ attempts: 4, last_status_code: 500 });
+      expect(hook.received).toHaveLength(4);
+      await t.request({ method: 'DELETE', url: `/v1/webhooks/${id}` });
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('keeps pending deliveries across a restart and sends them after it', async () => {
+    let up = false;
+    const hook = await receiver(() => (up ? 200 : 503));
+    const dir = tempDir();
+    const first = await startTestService({ ...FAST, webhookBackoffMs: 300 }, dir);
+    const { id } = await subscribe(first, hook.url, ['verification.failed']);
+    await first.service.webhooks.emit('verification.failed', { user_id: 'u-1' });
+    await until(() => hook.received.length >= 1);
+    await first.close();
+    up = true;
+    const second = await startTestService(FAST, dir);
+    try {
+      await until(async () => (await deliveries(second, id))[0]?.status === 'delivered');
+      expect((await deliveries(second, id))[0].attempts).toBeGreaterThanOrEqual(2);
+    } finally {
+      await second.destroy();
+      await hook.close();
+    }
+  });
+
+  it('refuses bad subscriptions with a stable code', async () => {
+    const bad = async (payload: object) =>
+      (await t.request({ method: 'POST', url: '/v1/webhooks', payload })).json().error.code;
+    expect(await bad({ url: 'ftp://example.com/x', events: ['transaction.review'] })).toBe(
+      'VALIDATION_FAILED',
+    );
+    expect(await bad({ url: 'http://127.0.0.1/x', events: ['nope'] })).toBe('VALIDATION_FAILED');
+    expect(await bad({ url: 'http://127.0.0.1/x', events: [] })).toBe('VALIDATION_FAILED');
+    const missing = await t.request({ method: 'GET', url: '/v1/webhooks/wh_nope/deliveries' });
+    expect(missing.statusCode).toBe(404);
+  });
+});
