@@ -1,0 +1,105 @@
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { TrafficGenerator } from '../src/simulate/traffic.generator.js';
+import { median, printTable, startProcess, stopProcess, writeResult } from './lib.js';
+
+const KEY = 'bench-admin-key-0123456789abcdef';
+const DURATION_S = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
+const RUNS = Number(process.env.BENCH_HTTP_RUNS ?? 3);
+
+interface Load {
+  readonly name: string;
+  readonly connections: number;
+  /** Offered requests per second; undefined = as fast as the server answers. */
+  readonly rate?: number;
+}
+
+const LOADS: readonly Load[] = [
+  { name: 'max', connections: 64 },
+  { name: 'offered 5000/s', connections: 64, rate: 5000 },
+  { name: 'offered 15000/s', connections: 64, rate: 15000 },
+];
+
+/** HTTP scoring throughput and latency (every transaction persisted), next to a bare Fastify route. */
+export async function runHttpBench() {
+  const rows = [
+    ...(await measure(
+      'bare fastify (ceiling)',
+      ['--import', 'tsx', 'bench/bare-server.ts'],
+      LOADS.slice(0, 1),
+    )),
+    ...(await measure(
+      'centinela (SQLite, synchronous=full)',
+      ['--import', 'tsx', 'src/cli/main.ts', 'serve'],
+      LOADS,
+    )),
+  ];
+  printTable(`HTTP, ${DURATION_S} s per run, median of ${RUNS} runs`, rows);
+  writeResult('http-scoring', { duration_s: DURATION_S, runs: RUNS, rows });
+  return rows;
+}
+
+async function measure(target: string, args: string[], loads: readonly Load[]) {
+  const rows: Record<string, string | number>[] = [];
+  for (const load of loads) {
+    const runs = [];
+    for (let run = 0; run < RUNS; run++) runs.push(await withServer(args, run, (url) => fire(url, load)));
+    rows.push({
+      target,
+      load: load.name,
+      'req/s': Math.round(median(runs.map((r) => r.rps))),
+      'p50 ms': median(runs.map((r) => r.p50)),
+      'p99 ms': median(runs.map((r) => r.p99)),
+      errors: runs.reduce((n, r) => n + r.errors, 0),
+    });
+  }
+  return rows;
+}
+
+async function withServer<T>(args: string[], run: number, work: (url: string) => Promise<T>): Promise<T> {
+  const port = 3900 + run;
+  const dir = join(tmpdir(), `centinela-bench-${process.pid}-${run}`);
+  const env = {
+    PORT: String(port),
+    CENTINELA_DATABASE_URL: join(dir, 'bench.db'),
+    CENTINELA_ADMIN_KEY: KEY,
+    CENTINELA_LOG_LEVEL: 'warn',
+  };
+  const child = await startProcess('node', args, env, `http://127.0.0.1:${port}/healthz`);
+  try {
+    return await work(`http://127.0.0.1:${port}`);
+  } finally {
+    await stopProcess(child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function fire(url: string, load: Load) {
+  const generator = new TrafficGenerator(11, 20_000);
+  const backlog: string[] = [];
+  const result = await autocannon({
+    url: `${url}/v1/transactions`,
+    method: 'POST',
+    connections: load.connections,
+    duration: DURATION_S,
+    ...(load.rate ? { overallRate: load.rate } : {}),
+    headers: { 'content-type': 'application/json', 'x-api-key': KEY },
+    requests: [
+      {
+        setupRequest: (request) => {
+          if (backlog.length === 0)
+            backlog.push(...generator.nextEpisode().map((tx) => JSON.stringify(tx.body)));
+          return { ...request, body: backlog.shift() };
+        },
+      },
+    ],
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx + result.timeouts,
+  };
+}

@@ -1,0 +1,140 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { migrate, openStore } from '../src/store/database.js';
+import { TrafficGenerator } from '../src/simulate/traffic.generator.js';
+import { createTransport } from '../src/transport/index.js';
+import type { DecisionBatch } from '../src/transactions/transaction.worker.js';
+import type { Transport } from '../src/transport/transport.js';
+import { median, printTable, writeResult } from './lib.js';
+
+const NATS_URL = process.env.CENTINELA_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+const PG_URL = process.env.CENTINELA_TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
+const PARTITIONS = 16;
+const SECONDS = Number(process.env.BENCH_PIPELINE_SECONDS ?? 10);
+const IN_FLIGHT = 512;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Run {
+  readonly workers: number;
+  /** Offered publishes per second; undefined = as fast as possible. */
+  readonly rate?: number;
+}
+
+const RUNS: readonly Run[] = [
+  { workers: 1 },
+  { workers: 2 },
+  { workers: 1, rate: 5000 },
+  { workers: 2, rate: 5000 },
+];
+
+/** End-to-end: publish to JetStream → worker decides → stored in PostgreSQL → decision published. */
+export async function runPipelineBench() {
+  const rows = [];
+  for (const run of RUNS) rows.push(await measure(run));
+  printTable(`Pipeline (JetStream + PostgreSQL, worker processes), ${SECONDS} s per run`, rows);
+  writeResult('pipeline', { seconds: SECONDS, partitions: PARTITIONS, rows });
+  return rows;
+}
+
+async function measure(run: Run) {
+  const database = `centinela_bench_${randomBytes(4).toString('hex')}`;
+  const prefix = `bench${randomBytes(3).toString('hex')}`;
+  await admin(`create database ${database}`);
+  const url = Object.assign(new URL(PG_URL), { pathname: `/${database}` }).toString();
+  const store = openStore({ url });
+  await migrate(store.db);
+  await store.close();
+  const workers = Array.from({ length: run.workers }, () => spawnWorker(url, prefix));
+  const transport = await createTransport({ natsUrl: NATS_URL, partitions: PARTITIONS, prefix });
+  try {
+    await new Promise((r) => setTimeout(r, 8000)); // workers start and share the partitions
+    return {
+      workers: run.workers,
+      load: run.rate ? `offered ${run.rate}/s` : 'max',
+      ...(await drive(transport, run.rate)),
+    };
+  } finally {
+    workers.forEach((w) => w.kill('SIGKILL'));
+    await transport.close();
+    await admin(`drop database if exists ${database} with (force)`);
+  }
+}
+
+/** Publishes for SECONDS at `rate` (or flat out) and times each decision's arrival. */
+async function drive(transport: Transport, rate: number | undefined) {
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  const unsubscribe = await transport.subscribe('decisions', (delivery) => {
+    const now = performance.now();
+    for (const { transaction_id } of delivery.json<DecisionBatch>().decisions) {
+      const start = sentAt.get(transaction_id);
+      if (start !== undefined) latencies.push(now - start);
+    }
+  });
+  const generator = new TrafficGenerator(3, 50_000);
+  const inFlight = new Set<Promise<unknown>>();
+  const started = performance.now();
+  let sent = 0;
+  while (performance.now() - started < SECONDS * 1000) {
+    const due = rate ? Math.floor(((performance.now() - started) / 1000) * rate) : sent + IN_FLIGHT;
+    while (sent < due && inFlight.size < IN_FLIGHT) {
+      for (const tx of generator.nextEpisode()) {
+        const id = `b-${sent++}`;
+        sentAt.set(id, performance.now());
+        const body = { ...tx.body, transaction_id: id };
+        const publish = transport.publish(
+          'transactions',
+          { transaction: body, received_at: Date.now() },
+          { key: String(tx.body.account_id), msgId: id },
+        );
+        inFlight.add(publish);
+        void publish.finally(() => inFlight.delete(publish));
+      }
+    }
+    // Wait for a publish to finish when the window is full, else for the next due time.
+    if (inFlight.size >= IN_FLIGHT || !rate) await Promise.race([...inFlight, sleep(1)]);
+    else await sleep(1);
+  }
+  await Promise.all(inFlight);
+  const deadline = performance.now() + 60_000;
+  while (latencies.length < sent && performance.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
+  const elapsed = (performance.now() - started) / 1000;
+  unsubscribe();
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => Math.round((latencies[Math.floor(q * (latencies.length - 1))] ?? NaN) * 10) / 10;
+  return {
+    sent,
+    decided: latencies.length,
+    'decided/s': Math.round(latencies.length / elapsed),
+    'p50 ms': at(0.5),
+    'p99 ms': at(0.99),
+    'median ms': Math.round(median(latencies)),
+  };
+}
+
+function spawnWorker(url: string, prefix: string): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker'], {
+    env: {
+      ...process.env,
+      CENTINELA_DATABASE_URL: url,
+      CENTINELA_NATS_URL: NATS_URL,
+      CENTINELA_NATS_PREFIX: prefix,
+      CENTINELA_PARTITIONS: String(PARTITIONS),
+      CENTINELA_LOG_LEVEL: 'warn',
+    },
+    stdio: 'ignore',
+  });
+}
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}

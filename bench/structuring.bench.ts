@@ -1,0 +1,164 @@
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { migrate, openStore } from '../src/store/database.js';
+import { openEngine, queryNumber } from '../src/structuring/duckdb.js';
+import { generateLedger } from '../src/structuring/ledger.generator.js';
+import { progressPrinter } from '../src/structuring/progress.js';
+import { runStructuring } from '../src/structuring/run.js';
+import { loadFiles, readerOf } from '../src/structuring/source.js';
+import { DEFAULT_COLUMNS, RUN_DEFAULTS, SCOPES, runParamsOf } from '../src/structuring/structuring.js';
+import { buildWindows, readGroup, windowSql } from '../src/structuring/windows.js';
+import { printTable, writeResult } from './lib.js';
+
+const SIZES = (process.env.BENCH_STRUCTURING_SIZES ?? '1000000,10000000').split(',').map(Number);
+const DIR = join(tmpdir(), 'centinela-bench-structuring');
+/** The generator yields about 1.84 transactions per user and day. */
+const DAYS = 100;
+const GiB = 2 ** 30;
+/** The run's DuckDB settings, used for the bare query and the features too. */
+const ENGINE = { scratchFile: true, memoryLimit: '2GB' } as const;
+
+/** Samples the resident set size every 50 ms; `stop()` returns the peak in bytes. */
+function peakRss() {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  return { stop: () => (clearInterval(timer), Math.max(peak, process.memoryUsage().rss)) };
+}
+
+async function ledgerOf(size: number): Promise<{ file: string; rows: number }> {
+  mkdirSync(DIR, { recursive: true });
+  const file = join(DIR, `ledger-${size}.parquet`);
+  const users = Math.round(size / (1.84 * DAYS));
+  if (!existsSync(file)) await generateLedger({ users, days: DAYS, out: file, seed: 11 });
+  const engine = await openEngine();
+  const rows = await queryNumber(engine.connection, `SELECT count(*) FROM ${readerOf(file)}`);
+  engine.close();
+  return { file, rows };
+}
+
+/** The bare DuckDB window query: every scope's windows straight from the file into a table. */
+async function bareQuery(file: string): Promise<number> {
+  const engine = await openEngine(ENGINE);
+  const started = performance.now();
+  const tx = `(SELECT CAST(_id AS VARCHAR) AS tx_id, user_id, merchant_id, CAST(transaction_date AS TIMESTAMP) AS ts,
+      transaction_amount AS amount, is_structuring AS label FROM ${readerOf(file)})`;
+  for (const scope of SCOPES) {
+    const sql = windowSql(scope, RUN_DEFAULTS.windows[0]).replace(/FROM tx\b/, `FROM ${tx}`);
+    await engine.connection.run(`CREATE TABLE bare_${scope} AS ${sql}`);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  engine.close();
+  return seconds;
+}
+
+/** Our features: load into DuckDB, build the windows, read them as typed arrays. */
+async function features(file: string): Promise<{ seconds: number; windows: number }> {
+  const engine = await openEngine(ENGINE);
+  const started = performance.now();
+  await loadFiles(engine.connection, file, DEFAULT_COLUMNS);
+  const groups = await buildWindows(engine.connection, RUN_DEFAULTS.windows);
+  let windows = 0;
+  for (const g of groups) windows += (await readGroup(engine.connection, g)).n;
+  const seconds = (performance.now() - started) / 1000;
+  engine.close();
+  return { seconds, windows };
+}
+
+async function wholeRun(file: string) {
+  const dbFile = join(DIR, `bench-${process.pid}.db`);
+  const store = openStore({ url: dbFile, sqliteSynchronous: 'normal' });
+  await migrate(store.db);
+  const rss = peakRss();
+  const started = performance.now();
+  const progress = progressPrinter();
+  const summary = await runStructuring({
+    db: store.db,
+    source: { kind: 'files', input: file },
+    params: runParamsOf({}),
+    memoryLimit: ENGINE.memoryLimit,
+    onProgress: progress,
+  });
+  progress.end();
+  const seconds = (performance.now() - started) / 1000;
+  const peak = rss.stop();
+  await store.close();
+  rmSync(dbFile, { force: true });
+  rmSync(`${dbFile}-wal`, { force: true });
+  rmSync(`${dbFile}-shm`, { force: true });
+  return { summary, seconds, peak };
+}
+
+async function benchSize(size: number) {
+  const { file, rows } = await ledgerOf(size);
+  const bare = await bareQuery(file);
+  console.log(`  bare window query: ${bare.toFixed(1)} s`);
+  const feat = await features(file);
+  console.log(`  features: ${feat.seconds.toFixed(1)} s, ${feat.windows} windows`);
+  const run = await wholeRun(file);
+  console.log(
+    `  whole run: ${run.seconds.toFixed(1)} s, peak ${(run.peak / GiB).toFixed(2)} GiB`,
+    run.summary.durations_ms,
+  );
+  const d = run.summary.durations_ms;
+  const detectorMs = Object.entries(d).filter(([k]) => k.startsWith('method_'));
+  const detectors = Object.fromEntries(
+    detectorMs.map(([k, ms]) => [
+      k.replace('method_', ''),
+      { seconds: ms / 1000, windows_per_s: Math.round(run.summary.windows / (ms / 1000)) },
+    ]),
+  );
+  const featuresAndDetectors =
+    ((d.load ?? 0) + (d.windows ?? 0) + (d.read ?? 0) + detectorMs.reduce((a, [, ms]) => a + ms, 0)) / 1000;
+  return {
+    rows,
+    windows: feat.windows,
+    bare_query_s: bare,
+    features_s: feat.seconds,
+    features_rows_per_s: Math.round(rows / feat.seconds),
+    features_vs_bare: feat.seconds / bare,
+    detectors,
+    features_and_detectors_s: featuresAndDetectors,
+    alerts_stored: run.summary.stored_alerts,
+    alerts_store_s: (d.alerts ?? 0) / 1000,
+    whole_run_s: run.seconds,
+    peak_rss_gib: run.peak / GiB,
+    run_durations_ms: d,
+  };
+}
+
+/** Structuring: features vs the bare DuckDB window query, each detector, whole run, peak memory. */
+export async function runStructuringBench() {
+  const results = [];
+  for (const size of SIZES) {
+    console.log(`structuring: ${size} rows…`);
+    results.push(await benchSize(size));
+  }
+  printTable(
+    'Structuring (24 h windows per user and per user+merchant, all 7 detectors)',
+    results.map((r) => ({
+      rows: r.rows,
+      windows: r.windows,
+      'bare query s': r.bare_query_s.toFixed(1),
+      'features s': r.features_s.toFixed(1),
+      'features/bare': r.features_vs_bare.toFixed(2),
+      'features+detectors s': r.features_and_detectors_s.toFixed(1),
+      'whole run s': r.whole_run_s.toFixed(1),
+      'peak GiB': r.peak_rss_gib.toFixed(2),
+    })),
+  );
+  printTable(
+    'Detectors (windows/s, fit on a sample, scored in chunks on worker threads)',
+    results.flatMap((r) =>
+      Object.entries(r.detectors).map(([method, v]) => ({
+        rows: r.rows,
+        method,
+        seconds: v.seconds.toFixed(1),
+        'windows/s': v.windows_per_s,
+      })),
+    ),
+  );
+  writeResult('structuring', { sizes: SIZES, results });
+  return results;
+}
