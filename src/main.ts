@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ApiKeyService } from './auth/api-key.service.js';
 import { buildServer } from './api/server.js';
+import type { ReadinessProbe } from './api/health.routes.js';
 import { AuditLog } from './audit/audit-log.service.js';
 import type { Config } from './config.js';
 import { createIdentity, engineProbe, type Identity } from './identity/identity.factory.js';
@@ -13,6 +14,7 @@ import { BatchDecider, type BatchDeciderOptions } from './transactions/batch-dec
 import { LocalIngestion } from './transactions/local-ingestion.js';
 import { StreamIngestion } from './transactions/stream-ingestion.js';
 import { createTransport } from './transport/index.js';
+import type { Transport } from './transport/transport.js';
 import { TransactionService } from './transactions/transaction.service.js';
 import { publishDecisionWebhooks } from './webhooks/decision-webhooks.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
@@ -70,7 +72,13 @@ export function deciderOptions(
  * Embedded mode decides in this process; with CENTINELA_NATS_URL transactions go through
  * JetStream to `centinela worker` processes.
  */
-async function createIngestion(config: Config, store: Store, rules: RulesService, models: ModelRegistry) {
+async function createIngestion(
+  config: Config,
+  store: Store,
+  rules: RulesService,
+  models: ModelRegistry,
+  metrics: Metrics,
+) {
   if (config.natsUrl) {
     const transport = await createTransport({
       natsUrl: config.natsUrl,
@@ -83,7 +91,10 @@ async function createIngestion(config: Config, store: Store, rules: RulesService
     await ingestion.init();
     return { ingestion, transport };
   }
-  const decider = new BatchDecider(deciderOptions(config, store, rules, models));
+  const decider = new BatchDecider({
+    ...deciderOptions(config, store, rules, models),
+    observeModel: (role, seconds) => metrics.modelLatency.observe({ role }, seconds),
+  });
   const ingestion = new LocalIngestion(store.db, decider, { partitions: config.partitions, maxBatch: 1000 });
   await ingestion.init();
   return { ingestion, transport: undefined };
@@ -92,11 +103,12 @@ async function createIngestion(config: Config, store: Store, rules: RulesService
 /** Wiring: config → store → services → API. Does not listen; `serve` does. */
 export async function createService(config: Config): Promise<Service> {
   const { store, keys, rules, models, audit } = await openServices(config);
-  const { ingestion, transport } = await createIngestion(config, store, rules, models);
+  const metrics = new Metrics();
+  const { ingestion, transport } = await createIngestion(config, store, rules, models, metrics);
   const transactions = new TransactionService(store.db, ingestion);
   rules.watch(config.rulesRefreshMs, (error) => console.error('rules refresh failed', error));
   models.watch(config.rulesRefreshMs, (error) => console.error('model refresh failed', error));
-  const metrics = new Metrics();
+  metrics.addCollector(async () => metrics.observeBacklog(await ingestion.backlog()));
   transactions.subscribe((results) => metrics.observeDecisions(results));
   const dispatcher = new WebhookDispatcher(store.db, webhookOptions(config), metrics);
   const webhooks = new WebhookService(store.db, () => dispatcher.kick());
@@ -112,7 +124,7 @@ export async function createService(config: Config): Promise<Service> {
     ...{ config, db: store.db, keys, rules, models, transactions },
     ...{ audit, metrics, webhooks },
     identity: { identity: identity.identity, verifications: identity.verifications, stepUp },
-    probes: { face_engine: engineProbe(identity.engine) },
+    probes: { face_engine: engineProbe(identity.engine), ...transportProbe(transport) },
   });
   const close = async () => {
     rules.stop();
@@ -126,6 +138,12 @@ export async function createService(config: Config): Promise<Service> {
     await store.close();
   };
   return { app, store, keys, rules, models, transactions, audit, metrics, webhooks, identity, close };
+}
+
+/** Distributed mode: ready only while the stream server answers. */
+function transportProbe(transport: Transport | undefined): Record<string, ReadinessProbe> {
+  if (!transport) return {};
+  return { transport: () => transport.stats('dlq') };
 }
 
 function webhookOptions(config: Config) {

@@ -54,6 +54,9 @@ describe('model registry over HTTP', () => {
     };
     for (const body of burst('m-1')) last = (await t.post(body)).json();
     expect(last.model_version).toBe('v1');
+    const { body: metrics } = await t.service.metrics.scrape();
+    expect(metrics).toContain('centinela_model_latency_seconds_count{role="active"} 6');
+    expect(metrics).not.toContain('centinela_model_latency_seconds_count{role="shadow"}');
     expect(last.fraud_probability).toBeGreaterThan(0);
     const modelReasons = last.reasons.filter((r: { rule_id: string }) => r.rule_id === 'model:v1');
     expect(last.fraud_probability).toBeGreaterThanOrEqual(0.7); // the model's threshold

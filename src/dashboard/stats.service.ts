@@ -139,6 +139,7 @@ function ruleIdOf(ruleId: string): string {
 }
 
 async function deadLetterCount(metrics: Metrics): Promise<number | null> {
+  await metrics.refresh();
   const { values } = await metrics.deadLetters.get();
   return values.length === 0 ? null : values.reduce((sum, v) => sum + v.value, 0);
 }

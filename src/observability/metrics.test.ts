@@ -44,18 +44,15 @@ describe('GET /metrics', () => {
     expect(text).toContain('centinela_process_cpu_seconds_total');
   });
 
-  it('exposes gauges and histograms other features set', async () => {
-    t.service.metrics.consumerLag.set({ consumer: 'workers' }, 7);
-    t.service.metrics.deadLetters.set({ queue: 'dlq' }, 2);
-    t.service.metrics.faceInferenceSeconds.observe({ operation: 'verify' }, 0.12);
-    t.service.metrics.structuringRunSeconds.observe({ detector: 'all' }, 3);
-    t.service.metrics.modelLatency.observe({ role: 'active' }, 0.0002);
+  it('reports the embedded queue as consumer lag, and no dead-letter stream (embedded has none)', async () => {
+    const posting = Promise.all(
+      Array.from({ length: 200 }, (_, i) => t.post({ account_id: `acc-lag-${i % 7}`, amount: 10 + i })),
+    );
+    await posting;
+    await t.service.transactions.idle();
     const text = (await scrape({ 'x-api-key': scraper })).body;
-    expect(text).toContain('centinela_consumer_lag{consumer="workers"} 7');
-    expect(text).toContain('centinela_dead_letters{queue="dlq"} 2');
-    expect(text).toContain('centinela_face_inference_seconds_count{operation="verify"} 1');
-    expect(text).toContain('centinela_structuring_run_seconds_count{detector="all"} 1');
-    expect(text).toContain('centinela_model_latency_seconds_count{role="active"} 1');
+    expect(text).toContain('centinela_consumer_lag{consumer="workers"} 0');
+    expect(text).not.toContain('centinela_dead_letters{');
   });
 });
 

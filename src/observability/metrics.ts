@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DecisionResult } from '../transactions/decision.js';
+import type { Backlog } from '../transactions/ingestion.js';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const RUN_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
@@ -31,6 +32,7 @@ function histogram<L extends string>(
  */
 export class Metrics {
   readonly registry = new Registry();
+  private readonly collectors: (() => Promise<void>)[] = [];
   /** HTTP requests by method, route pattern and status. */
   readonly httpRequests = counter(
     this.registry,
@@ -133,8 +135,25 @@ export class Metrics {
     }
   }
 
+  /** Sets the consumer lag and dead-letter gauges from an ingestion's backlog. */
+  observeBacklog(backlog: Backlog): void {
+    this.consumerLag.set({ consumer: 'workers' }, backlog.lag);
+    if (backlog.deadLetters !== undefined) this.deadLetters.set({ queue: 'dlq' }, backlog.deadLetters);
+  }
+
+  /** Runs `collect` before every scrape and `refresh()`, e.g. to read a queue's depth. */
+  addCollector(collect: () => Promise<void>): void {
+    this.collectors.push(collect);
+  }
+
+  /** Brings collected gauges up to date; a failing collector leaves its last values. */
+  async refresh(): Promise<void> {
+    await Promise.all(this.collectors.map((collect) => collect().catch(() => undefined)));
+  }
+
   /** The exposition text and its content type. */
   async scrape(): Promise<{ contentType: string; body: string }> {
+    await this.refresh();
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }

@@ -6,7 +6,7 @@ import type { RulesService } from '../rules/rules.service.js';
 import { partitionOf } from '../shared/partition.js';
 import type { Database } from '../store/database.js';
 import type { DecisionResult, Thresholds } from './decision.js';
-import { scoreTransaction, velocityEventOf } from './scoring.js';
+import { scoreTransaction, velocityEventOf, type ModelObserver } from './scoring.js';
 import {
   countsByAccount,
   findTransactions,
@@ -43,6 +43,8 @@ export interface BatchDeciderOptions {
   readonly velocityRetentionMs: number;
   /** Partitions accounts are spread over (stored with each row). */
   readonly partitions: number;
+  /** Told each model's scoring time (the service's latency histogram). */
+  readonly observeModel?: ModelObserver;
 }
 
 /**
@@ -169,8 +171,8 @@ export class BatchDecider {
     const event = velocityEventOf(tx);
     const features = this.velocity.next(event);
     recorded.push(event);
-    const { rules, models, thresholds, partitions } = this.options;
-    const context = { ruleSet: rules.current(), thresholds, models: models?.serving() };
+    const { rules, models, thresholds, partitions, observeModel } = this.options;
+    const context = { ruleSet: rules.current(), thresholds, models: models?.serving(), observeModel };
     const result = scoreTransaction(tx, features, context, arrivedAt);
     known.set(tx.transaction_id, result);
     const rowSeq = seq ?? ++this.seq;

@@ -9,6 +9,13 @@ export type DecisionListener = (results: readonly DecisionResult[]) => void;
  * How accepted transactions reach a decision: in this process (embedded mode) or through
  * the `transactions` stream to workers (distributed mode). Same contract for both.
  */
+/** What the metrics report as consumer lag and dead letters. */
+export interface Backlog {
+  readonly lag: number;
+  /** Absent in embedded mode, which has no dead-letter stream. */
+  readonly deadLetters?: number;
+}
+
 export interface Ingestion {
   /** Decides `tx` (or returns its stored decision); resolves once the decision is durable. */
   submit(tx: TransactionInput, arrivedAt: number): Promise<DecisionOutcome>;
@@ -16,6 +23,8 @@ export interface Ingestion {
   accept(tx: TransactionInput, arrivedAt: number): Promise<{ status: 'pending' | 'decided' }>;
   /** Calls `listener` with new decisions; returns the function that unsubscribes. */
   subscribe(listener: DecisionListener): () => void;
+  /** Work accepted and not yet decided, and (distributed) messages parked in the dead-letter stream. */
+  backlog(): Promise<Backlog>;
   /** Waits for the work in flight (embedded: the queue; distributed: nothing to wait for). */
   idle(): Promise<void>;
   close(): Promise<void>;

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { partitionOf } from '../shared/partition.js';
 import type { Database } from '../store/database.js';
 import type { BatchDecider, DecisionOutcome, DecisionRequest } from './batch-decider.js';
-import { notify, type DecisionListener, type Ingestion } from './ingestion.js';
+import { notify, type Backlog, type DecisionListener, type Ingestion } from './ingestion.js';
 import { findTransaction, maxSeq, pendingTransactions, storePending } from './transaction.repository.js';
 import { transactionOfRow } from './transaction-row.js';
 import type { TransactionInput } from './transaction.js';
@@ -24,6 +24,7 @@ export class LocalIngestion implements Ingestion {
   private queue: Pending[] = [];
   private running: Promise<void> | undefined;
   private seq = 0;
+  private inFlight = 0;
   private readonly listeners = new Set<DecisionListener>();
 
   constructor(
@@ -91,11 +92,20 @@ export class LocalIngestion implements Ingestion {
     });
   }
 
+  backlog(): Promise<Backlog> {
+    return Promise.resolve({ lag: this.queue.length + this.inFlight });
+  }
+
   private async drainSoon(): Promise<void> {
     await new Promise<void>((resolve) => setImmediate(resolve));
     try {
-      while (this.queue.length > 0) await this.processBatch(this.queue.splice(0, this.options.maxBatch));
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.options.maxBatch);
+        this.inFlight = batch.length;
+        await this.processBatch(batch);
+      }
     } finally {
+      this.inFlight = 0;
       this.running = undefined;
     }
   }

@@ -25,7 +25,11 @@ export interface ScoringContext {
   readonly thresholds: Thresholds;
   /** The live model and the shadow challenger, when there are any. */
   readonly models?: ServingModels;
+  /** Told how long each model took to score, e.g. for a latency histogram. */
+  readonly observeModel?: ModelObserver;
 }
+
+export type ModelObserver = (role: 'active' | 'shadow', seconds: number) => void;
 
 /**
  * Scores one transaction whose features are known: rules, then the decision. No I/O; it
@@ -39,7 +43,7 @@ export function scoreTransaction(
 ): DecisionResult {
   const record = ruleContextOf(tx, features, null);
   const { active, shadow } = context.models ?? { active: null, shadow: null };
-  const probability = active ? roundProbability(active.model.predictOne(record)) : null;
+  const probability = active ? predict(active, record, 'active', context.observeModel) : null;
   record.model_probability = probability;
   const evaluation = evaluateRules(context.ruleSet, record);
   const flagged = active !== null && probability !== null && probability >= active.model.threshold;
@@ -58,12 +62,26 @@ export function scoreTransaction(
     model_version: active?.version ?? null,
     shadow: shadow && {
       model_version: shadow.version,
-      fraud_probability: roundProbability(shadow.model.predictOne(record)),
+      fraud_probability: predict(shadow, record, 'shadow', context.observeModel),
     },
     features,
     processed_at: new Date().toISOString(),
     latency_ms: Math.round((performance.now() - arrivedAt) * 1000) / 1000,
   };
+}
+
+/** The model's rounded fraud probability for `record`, timed when someone observes. */
+function predict(
+  model: LoadedModel,
+  record: RuleContext,
+  role: 'active' | 'shadow',
+  observe: ModelObserver | undefined,
+): number {
+  if (!observe) return roundProbability(model.model.predictOne(record));
+  const start = performance.now();
+  const probability = model.model.predictOne(record);
+  observe(role, (performance.now() - start) / 1000);
+  return roundProbability(probability);
 }
 
 /**

@@ -4,11 +4,11 @@ import type { Database } from '../store/database.js';
 import type { Transport } from '../transport/transport.js';
 import type { DecisionOutcome } from './batch-decider.js';
 import type { DecisionResult } from './decision.js';
-import { notify, type DecisionListener, type Ingestion } from './ingestion.js';
+import { notify, type Backlog, type DecisionListener, type Ingestion } from './ingestion.js';
 import { findTransaction, storePending } from './transaction.repository.js';
 import type { TransactionInput } from './transaction.js';
 import { decisionOf, rowOf } from './transaction.view.js';
-import type { DecisionBatch, TransactionMessage } from './transaction.worker.js';
+import { WORKER_GROUP, type DecisionBatch, type TransactionMessage } from './transaction.worker.js';
 
 interface Waiter {
   readonly resolve: (result: DecisionResult) => void;
@@ -62,6 +62,15 @@ export class StreamIngestion implements Ingestion {
   subscribe(listener: DecisionListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** The workers' lag on `transactions` and the messages in `dlq`, read from the stream server. */
+  async backlog(): Promise<Backlog> {
+    const [input, deadLetters] = await Promise.all([
+      this.transport.stats('transactions', WORKER_GROUP),
+      this.transport.stats('dlq'),
+    ]);
+    return { lag: input.lag ?? 0, deadLetters: deadLetters.messages };
   }
 
   idle(): Promise<void> {

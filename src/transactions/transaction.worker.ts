@@ -52,6 +52,9 @@ interface Valid {
  * with the shared {@link BatchDecider} (exactly the embedded computation), stores it,
  * publishes the decisions and only then acknowledges. Poison messages go to `dlq`.
  */
+/** The consumer group of `centinela worker` on the `transactions` stream. */
+export const WORKER_GROUP = 'workers';
+
 export class TransactionWorker {
   private handle: ConsumerHandle | undefined;
   private readonly maxDeliver: number;
@@ -63,7 +66,7 @@ export class TransactionWorker {
   async start(): Promise<void> {
     const { transport, decider } = this.options;
     this.handle = await transport.consume('transactions', {
-      group: 'workers',
+      group: WORKER_GROUP,
       maxBatch: this.options.maxBatch ?? 500,
       ackWaitMs: this.options.ackWaitMs ?? 30_000,
       maxDeliver: this.maxDeliver,

@@ -275,6 +275,22 @@ describe.each(kinds)('%s transport', (kind) => {
     expect(await t.transport.read('dlq', { limit: 10 })).toEqual([]);
   });
 
+  it("counts stored messages and a group's lag until it has acked them", async () => {
+    await publishMany(t.transport, 12);
+    expect(await t.transport.stats('transactions')).toEqual({ messages: 12 });
+    expect(await t.transport.stats('transactions', 'workers')).toEqual({ messages: 12, lag: 12 });
+    expect(await t.transport.stats('dlq', 'workers')).toEqual({ messages: 0, lag: 0 });
+    const seen: Seen[] = [];
+    await recorder(t.transport, 'a', seen);
+    await waitFor(() => distinctSeqs(seen).size === 12, 10_000, 'every message');
+    await waitFor(
+      async () => (await t.transport.stats('transactions', 'workers')).lag === 0,
+      10_000,
+      'the acks to land',
+    );
+    expect(await t.transport.stats('transactions', 'workers')).toEqual({ messages: 12, lag: 0 });
+  });
+
   it('partitions keys with FNV-1a modulo the partition count', () => {
     for (const key of ['acc-1', 'acc-2', '', 'ñandú'])
       expect(t.transport.partitionOf(key)).toBe(partitionOf(key, TEST_PARTITIONS));

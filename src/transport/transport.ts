@@ -48,6 +48,14 @@ export interface Delivery {
   term(): void;
 }
 
+/** What a stream holds and, for a consumer group, how far behind that group is. */
+export interface StreamStats {
+  /** Messages stored in the stream now. */
+  readonly messages: number;
+  /** With a group: messages the group has not yet acked (undelivered, in flight or due for redelivery). */
+  readonly lag?: number;
+}
+
 export interface ConsumeOptions {
   /** Consumer group, e.g. 'workers': each partition is owned by one member of the group at a time. */
   readonly group: string;
@@ -87,6 +95,8 @@ export interface Transport {
   subscribe(stream: StreamName, listener: (d: Delivery) => void): Promise<() => void>;
   /** Browse stored messages from `fromSeq` (default: the first), at most `limit`. */
   read(stream: StreamName, options: { fromSeq?: number; limit: number }): Promise<Delivery[]>;
+  /** Counts the stream's messages and, with `group`, that group's lag (for metrics and readiness). */
+  stats(stream: StreamName, group?: string): Promise<StreamStats>;
   /** Removes one message; `NOT_FOUND` if there is none at `seq`. */
   delete(stream: StreamName, seq: number): Promise<void>;
   close(): Promise<void>;

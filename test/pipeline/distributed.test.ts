@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deciderOptions, openServices } from '../../src/main.js';
 import { BatchDecider } from '../../src/transactions/batch-decider.js';
+import { StreamIngestion } from '../../src/transactions/stream-ingestion.js';
 import { TransactionWorker } from '../../src/transactions/transaction.worker.js';
 import { createTransport } from '../../src/transport/index.js';
 import type { Transport } from '../../src/transport/transport.js';
@@ -123,6 +124,12 @@ describe.skipIf(!hasNats)('distributed pipeline on JetStream and PostgreSQL', ()
       expect(parsed.filter((l) => l.stage === 'parse')).toHaveLength(5);
       expect(parsed.filter((l) => l.stage === 'validate')).toHaveLength(5);
       expect(parsed.every((l) => l.attempts >= 1 && l.payload.length > 0 && l.error.length > 0)).toBe(true);
+      const ingestion = new StreamIngestion(pipeline.services.store.db, publisher, {
+        decisionTimeoutMs: 1000,
+      });
+      let backlog = await ingestion.backlog();
+      while (backlog.lag > 0 && Date.now() < deadline) backlog = await ingestion.backlog();
+      expect(backlog).toEqual({ lag: 0, deadLetters: 10 });
     } finally {
       await pipeline.stop();
       await store.drop();
@@ -168,6 +175,11 @@ describe.skipIf(!hasNats)('distributed pipeline on JetStream and PostgreSQL', ()
         status: 'decided',
         decision: { features: { count_60s: 2, prior_transactions: 1 } },
       });
+      const ready = (await api.request({ url: '/readyz' })).json();
+      expect(ready.checks).toMatchObject({ store: 'ok', transport: 'ok' });
+      const { body: metrics } = await api.service.metrics.scrape();
+      expect(metrics).toContain('centinela_dead_letters{queue="dlq"} 0');
+      expect(metrics).toMatch(/centinela_consumer_lag\{consumer="workers"\} [0-2]\n/);
     } finally {
       await api.close();
       await pipeline.stop();

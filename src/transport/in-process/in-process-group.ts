@@ -106,6 +106,11 @@ export class InProcessGroup {
     this.rebalanceSoon();
   }
 
+  /** Messages the group has not finished, over every partition. */
+  lag(): number {
+    return this.queues.reduce((sum, queue) => sum + queue.lag(), 0);
+  }
+
   dispose(): void {
     this.stopAppend();
     this.queues.forEach((q) => q.dispose());

@@ -46,6 +46,11 @@ export class InProcessStream {
     return { seq: stored.seq, duplicate: false };
   }
 
+  /** Messages stored now. */
+  get size(): number {
+    return this.messages.size;
+  }
+
   get(seq: number): StoredMessage | undefined {
     return this.messages.get(seq);
   }

@@ -17,6 +17,7 @@ import {
   type PublishOptions,
   type PublishResult,
   type StreamName,
+  type StreamStats,
   type Transport,
   type TransportLogger,
 } from '../transport.js';
@@ -128,6 +129,13 @@ export class InProcessTransport implements Transport {
   read(stream: StreamName, options: { fromSeq?: number; limit: number }): Promise<Delivery[]> {
     const messages = this.streams[stream].range(options.fromSeq ?? 1, options.limit);
     return Promise.resolve(messages.map((m) => this.browsed(stream, m)));
+  }
+
+  stats(stream: StreamName, group?: string): Promise<StreamStats> {
+    const messages = this.streams[stream].size;
+    if (group === undefined) return Promise.resolve({ messages });
+    const lag = this.groups.get(`${stream}/${group}`)?.lag() ?? messages;
+    return Promise.resolve({ messages, lag });
   }
 
   delete(stream: StreamName, seq: number): Promise<void> {

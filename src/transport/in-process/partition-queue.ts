@@ -58,6 +58,12 @@ export class PartitionQueue {
     return out;
   }
 
+  /** Messages of this partition the group has not finished: not yet delivered, in flight or due again. */
+  lag(): number {
+    const undelivered = this.stream.seqsOf(this.partition).length - this.cursor;
+    return undelivered + this.redeliver.length + this.pending.size;
+  }
+
   /** Messages handed out and not yet acked, termed or due for redelivery. */
   pendingSeqs(): number[] {
     return [...this.pending.keys()];

@@ -12,12 +12,14 @@ import {
   type PublishOptions,
   type PublishResult,
   type StreamName,
+  type StreamStats,
   type Transport,
   type TransportLogger,
 } from '../transport.js';
 import { readStream, subscribeStream, type BrowseContext } from './jetstream-browse.js';
 import { JetStreamFeed } from './jetstream-feed.js';
 import { JetStreamNames } from './jetstream-names.js';
+import { jetStreamStats } from './jetstream-stats.js';
 import {
   DEFAULT_PUBLISHER_SETTINGS,
   JetStreamPublisher,
@@ -135,6 +137,10 @@ export class JetStreamTransport implements Transport {
 
   read(stream: StreamName, options: { fromSeq?: number; limit: number }): Promise<Delivery[]> {
     return readStream(this.browseContext(), stream, options);
+  }
+
+  stats(stream: StreamName, group?: string): Promise<StreamStats> {
+    return jetStreamStats(this.connection.jsm, this.names, this.partitions, stream, group);
   }
 
   async delete(stream: StreamName, seq: number): Promise<void> {
