@@ -115,11 +115,20 @@ function bodyFor(op: Operation) {
   );
 }
 
+/** A query string value: strings as they are, anything else as its JSON (objects may lack a prototype). */
+function queryText(v: unknown): string {
+  return typeof v === 'string' ? v : (JSON.stringify(v) ?? 'null');
+}
+
 function queryFor(op: Operation) {
   const names = [...op.query, 'unexpected'];
-  return fc.dictionary(fc.constantFrom(...names), fc.oneof(fc.string({ maxLength: 10 }), value.map(String)), {
-    maxKeys: 4,
-  });
+  return fc.dictionary(
+    fc.constantFrom(...names),
+    fc.oneof(fc.string({ maxLength: 10 }), value.map(queryText)),
+    {
+      maxKeys: 4,
+    },
+  );
 }
 
 const segment = fc.oneof(
