@@ -34,7 +34,11 @@ export function serveCommand(program: Command): void {
 }
 
 function printBanner(address: string, location: string, firstKey: string | undefined, envKey: boolean): void {
-  const lines = [`Centinela is listening on ${address}  (API docs: ${address}/docs)`, `Store: ${location}`];
+  const lines = [
+    `Centinela is listening on ${address}  (API docs: ${address}/docs)`,
+    `Dashboard: ${address}/  (sign in with an API key that has the dashboard or admin scope)`,
+    `Store: ${location}`,
+  ];
   if (firstKey) {
     lines.push(
       '',
