@@ -15,21 +15,29 @@ import { DetectorPool } from './detector-pool.js';
 import { openEngine, queryNumber, type Engine } from './duckdb.js';
 import { keepScores, writeExport } from './export.js';
 import { renderReport } from './report.html.js';
+import { announceRun, type RunHooks } from './run-events.js';
 import { addGroup, emptyStats } from './report-stats.js';
 import { loadFiles, loadStored } from './source.js';
 import { insertRun, updateRun } from './structuring.repository.js';
 import type { RunParams, RunSource } from './structuring.js';
 import { buildWindows, readGroup, type WindowGroup } from './windows.js';
 
+/** Alert namespace of scheduled micro-batches over the store. */
+export const SCHEDULE_NAMESPACE = 'store';
+
 /** Stages reported to `onProgress`. */
 export type RunStage = 'load' | 'windows' | 'detect' | 'alerts' | 'export';
 export type RunProgress = (stage: RunStage, done: number, total: number, detail?: string) => void;
 
-export interface RunOptions {
+/** A run's inputs and settings; `emit` and `observe` ({@link RunHooks}) announce its end. */
+export interface RunOptions extends RunHooks {
   readonly db: Kysely<Database>;
   readonly source: RunSource;
   readonly params: RunParams;
-  /** Alert key namespace; default the run id (`store` makes micro-batches skip known windows). */
+  /**
+   * Alert key namespace; default the run id. Micro-batches use {@link SCHEDULE_NAMESPACE}:
+   * they skip windows already alerted, and only their `covered_to` is stored.
+   */
   readonly namespace?: string;
   /** Write every window with its scores to this `.csv` or `.parquet` file. */
   readonly exportTo?: string;
@@ -135,8 +143,18 @@ async function scoreGroups(engine: Engine, id: string, groups: readonly WindowGr
   return { stats, counts, durations, stored };
 }
 
-/** Runs the run `id` (created by {@link createRun}); marks it failed and rethrows on error. */
+/**
+ * Runs the run `id` (created by {@link createRun}); marks it failed and rethrows on error.
+ * A succeeded run is then announced ({@link announceRun}): durations observed, and one
+ * `structuring.alert` event queued when it stored new alerts.
+ */
 export async function executeRun(id: string, o: RunOptions): Promise<RunSummary> {
+  const summary = await analyse(id, o);
+  await announceRun(o.db, summary, o.source, o);
+  return summary;
+}
+
+async function analyse(id: string, o: RunOptions): Promise<RunSummary> {
   const engine = await openEngine({ scratchFile: true, memoryLimit: o.memoryLimit ?? '2GB' });
   const started = performance.now();
   try {
@@ -179,7 +197,8 @@ export async function executeRun(id: string, o: RunOptions): Promise<RunSummary>
       method_counts: JSON.stringify(scored.counts),
       durations: JSON.stringify(roundAll(durations)),
       report,
-      covered_to: coveredTo,
+      // Only micro-batches continue from a run: a file or an ad-hoc range must not move them.
+      covered_to: o.namespace === SCHEDULE_NAMESPACE ? coveredTo : null,
     });
     return {
       id,

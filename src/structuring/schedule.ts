@@ -7,14 +7,16 @@
 import type { Kysely } from 'kysely';
 import { AppError } from '../errors.js';
 import type { Database } from '../store/database.js';
-import { runStructuring, type RunOptions, type RunSummary } from './run.js';
+import type { RunHooks } from './run-events.js';
+import { runStructuring, SCHEDULE_NAMESPACE, type RunOptions, type RunSummary } from './run.js';
 import { lastCoveredRun } from './structuring.repository.js';
 import type { RunParams } from './structuring.js';
 
 /** Default history loaded before the new transactions: 7 days (or the longest window). */
 export const DEFAULT_LOOKBACK_HOURS = 168;
 
-export interface MicroBatchOptions {
+/** Options of a micro-batch; `emit` / `observe` announce each batch as any run. */
+export interface MicroBatchOptions extends RunHooks {
   readonly db: Kysely<Database>;
   readonly params: RunParams;
   /** History loaded before the new transactions, hours. Default 168 (7 days). */
@@ -42,9 +44,11 @@ export async function runMicroBatch(o: MicroBatchOptions): Promise<RunSummary | 
     db: o.db,
     source: { kind: 'store', ...(from === undefined ? {} : { from }) },
     params: { ...o.params, ...(previous === null ? {} : { scoreAfter: previous }) },
-    namespace: 'store',
+    namespace: SCHEDULE_NAMESPACE,
     workers: o.workers,
     onProgress: o.onProgress,
+    emit: o.emit,
+    observe: o.observe,
   });
 }
 

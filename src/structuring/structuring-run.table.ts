@@ -18,6 +18,6 @@ export interface StructuringRunTable {
   error: string | null;
   /** The self-contained HTML report. */
   report: string | null;
-  /** Newest transaction time covered (ms); micro-batches continue after it. */
+  /** Micro-batches only: newest transaction time covered (ms); the next batch continues after it. */
   covered_to: number | null;
 }
