@@ -89,25 +89,82 @@ export async function listAlerts(db: Kysely<Database>, filter: AlertFilter): Pro
     .execute();
 }
 
+/** A row of the `structuring_consensus` view (migration 0008). */
+export interface ConsensusRow {
+  run_id: string;
+  scope: string;
+  window_length: string;
+  user_id: string;
+  merchant_id: string | null;
+  transaction_id: string | null;
+  window_start: number;
+  window_end: number;
+  /** Distinct methods that flagged the window. */
+  methods: number;
+  label: number | null;
+}
+
 /**
- * Windows of a run flagged by at least `minMethods` distinct methods (the consensus view
- * for any m, computed from the per-method alerts).
+ * Windows of a run flagged by at least `minMethods` distinct methods, from the
+ * `structuring_consensus` view (any m, not only the run's own), most methods first.
  */
-export async function consensusWindows(db: Kysely<Database>, runId: string, minMethods: number) {
-  return db
-    .selectFrom('structuring_alerts')
-    .select((eb) => [
-      'scope',
-      'window_length',
-      'user_id',
-      'merchant_id',
-      'window_end',
-      eb.fn.count<number>('method').distinct().as('methods'),
-    ])
+export async function consensusWindows(
+  db: Kysely<Database>,
+  runId: string,
+  minMethods: number,
+  page: { readonly limit?: number; readonly offset?: number } = {},
+): Promise<ConsensusRow[]> {
+  const rows = await db
+    .withTables<{ structuring_consensus: ConsensusRow }>()
+    .selectFrom('structuring_consensus')
+    .selectAll()
     .where('run_id', '=', runId)
-    .where('method', '!=', 'consensus')
-    .groupBy(['scope', 'window_length', 'user_id', 'merchant_id', 'window_end'])
-    .having((eb) => eb.fn.count('method').distinct(), '>=', minMethods)
-    .orderBy('window_end')
+    .where('methods', '>=', minMethods)
+    .orderBy('methods', 'desc')
+    .orderBy('window_end', 'desc')
+    .orderBy('scope')
+    .orderBy('window_length')
+    .orderBy('user_id')
+    .orderBy('merchant_id')
+    .limit(page.limit ?? 1_000_000)
+    .offset(page.offset ?? 0)
+    .execute();
+  // PostgreSQL answers count() and bigint columns as strings.
+  return rows.map((r) => ({
+    ...r,
+    methods: Number(r.methods),
+    window_start: Number(r.window_start),
+    window_end: Number(r.window_end),
+    label: r.label === null ? null : Number(r.label),
+  }));
+}
+
+/** Runs, newest first, without their reports. */
+export async function listRuns(
+  db: Kysely<Database>,
+  filter: { readonly status?: string; readonly limit: number; readonly offset?: number },
+): Promise<Omit<RunRow, 'report'>[]> {
+  let query = db
+    .selectFrom('structuring_runs')
+    .select([
+      'id',
+      'status',
+      'source',
+      'params',
+      'started_at',
+      'finished_at',
+      'row_count',
+      'window_count',
+      'method_counts',
+      'durations',
+      'error',
+      'covered_to',
+    ]);
+  if (filter.status !== undefined) query = query.where('status', '=', filter.status as RunRow['status']);
+  return query
+    .orderBy('started_at', 'desc')
+    .orderBy('id')
+    .limit(filter.limit)
+    .offset(filter.offset ?? 0)
     .execute();
 }

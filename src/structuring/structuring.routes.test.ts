@@ -66,6 +66,114 @@ describe('structuring API', () => {
     ).toBe(true);
   });
 
+  it('lists runs for the dashboard and serves the consensus view for any m', async () => {
+    const res = await t.request({
+      method: 'POST',
+      url: '/v1/structuring/runs',
+      payload: {
+        input: ledger,
+        methods: ['rules', 'zscore', 'ecod'],
+        windows: ['24h', '7d'],
+        min_methods: 2,
+      },
+    });
+    const id: string = res.json().run_id;
+    const run = (await waitForRun(id)).json();
+    expect(run.params.windows.map((w: { label: string }) => w.label)).toEqual(['24h', '7d']);
+
+    const listed = (await t.request({ method: 'GET', url: '/v1/structuring/runs?limit=50' })).json();
+    expect(listed.items[0]).toMatchObject({ id, status: 'succeeded', row_count: run.row_count });
+    expect(listed.items[0]).not.toHaveProperty('report');
+    const failed = (await t.request({ method: 'GET', url: '/v1/structuring/runs?status=failed' })).json();
+    expect(failed.items).toEqual([]);
+
+    const consensus = async (m?: number) =>
+      (
+        await t.request({
+          method: 'GET',
+          url: `/v1/structuring/runs/${id}/consensus?limit=10000${m === undefined ? '' : `&min_methods=${m}`}`,
+        })
+      ).json();
+    const own = await consensus();
+    expect(own.min_methods).toBe(2);
+    // The view at the run's own m holds exactly the stored consensus alerts.
+    expect(own.items).toHaveLength(run.method_counts.consensus);
+    const [one, three] = [await consensus(1), await consensus(3)];
+    expect(one.items.length).toBeGreaterThan(own.items.length);
+    expect(three.items.length).toBeLessThanOrEqual(own.items.length);
+    expect(three.items.every((w: { methods: number }) => w.methods === 3)).toBe(true);
+    expect(new Set(own.items.map((w: { window_length: string }) => w.window_length))).toEqual(
+      new Set(['24h', '7d']),
+    );
+    // Each window's method count agrees with the per-method alerts stored for it.
+    const w = own.items[0];
+    const perMethod = (
+      await t.request({
+        method: 'GET',
+        url: `/v1/structuring/alerts?run_id=${id}&user_id=${w.user_id}&from=${w.window_end}&to=${w.window_end}&limit=10000`,
+      })
+    ).json().items as { method: string; scope: string; window_length: string; merchant_id: string | null }[];
+    const same = perMethod.filter(
+      (a) =>
+        a.method !== 'consensus' &&
+        a.scope === w.scope &&
+        a.window_length === w.window_length &&
+        a.merchant_id === w.merchant_id,
+    );
+    expect(same).toHaveLength(w.methods);
+    const missing = await t.request({ method: 'GET', url: '/v1/structuring/runs/nope/consensus' });
+    expect(missing.statusCode).toBe(404);
+  });
+
+  it('queues one structuring.alert webhook per run with new alerts and observes the run time', async () => {
+    const hook = (
+      await t.request({
+        method: 'POST',
+        url: '/v1/webhooks',
+        payload: { url: 'http://127.0.0.1:9/hook', events: ['structuring.alert'] },
+      })
+    ).json();
+    const res = await t.request({
+      method: 'POST',
+      url: '/v1/structuring/runs',
+      payload: { input: ledger, methods: ['rules', 'iforest'], min_methods: 2 },
+    });
+    const id: string = res.json().run_id;
+    const run = (await waitForRun(id)).json();
+    // The event is queued just after the run is marked succeeded.
+    const queued = async () =>
+      (await t.service.webhooks.deliveries(hook.id, { limit: 100 })).filter(
+        (d) => d.event === 'structuring.alert',
+      );
+    for (let i = 0; i < 100 && (await queued()).length === 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    const events = await queued();
+    expect(events).toHaveLength(1);
+    const data = (events[0]!.payload as { data: Record<string, unknown> }).data;
+    expect(data).toMatchObject({
+      run_id: id,
+      flagged_windows: run.method_counts,
+      report_url: `/v1/structuring/runs/${id}/report`,
+    });
+    expect(data.new_alerts).toBeGreaterThan(0);
+    const top = data.top_consensus as { methods: number; user_id: string }[];
+    expect(top.length).toBe(Math.min(20, run.method_counts.consensus));
+    expect(top.every((a) => a.methods >= 2)).toBe(true);
+    await t.request({ method: 'DELETE', url: `/v1/webhooks/${hook.id}` });
+
+    const metrics = (await t.request({ method: 'GET', url: '/metrics' })).body;
+    const count = (detector: string) =>
+      Number(
+        new RegExp(`centinela_structuring_run_seconds_count\\{detector="${detector}"\\} (\\d+)`).exec(
+          metrics,
+        )?.[1] ?? 0,
+      );
+    // Every finished run of this file so far is observed, as a whole and per detector.
+    expect(count('all')).toBeGreaterThanOrEqual(3);
+    expect(count('iforest')).toBeGreaterThanOrEqual(2);
+    expect(count('rules')).toBeGreaterThanOrEqual(3);
+  });
+
   it('runs over stored transactions in a time range', async () => {
     const at = (m: number) => new Date(Date.UTC(2026, 0, 5, 10, m)).toISOString();
     for (let m = 0; m < 12; m++)

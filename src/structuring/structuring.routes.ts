@@ -6,18 +6,36 @@ import type { Database } from '../store/database.js';
 import { openEngine } from './duckdb.js';
 import { createRun, executeRun } from './run.js';
 import { checkInputExists } from './source.js';
-import { findRun, listAlerts, type AlertRow, type RunRow } from './structuring.repository.js';
+import type { RunHooks } from './run-events.js';
+import {
+  consensusWindows,
+  findRun,
+  listAlerts,
+  listRuns,
+  type AlertRow,
+  type ConsensusRow,
+  type RunRow,
+} from './structuring.repository.js';
 import {
   acceptedRunSchema,
   alertSchema,
   alertsQuerySchema,
+  consensusQuerySchema,
+  consensusSchema,
   runBodySchema,
   runSchema,
+  runsQuerySchema,
 } from './structuring.schema.js';
-import { runParamsOf, type RunSource } from './structuring.js';
+import { runParamsOf, type RunParams, type RunSource } from './structuring.js';
 
 export interface StructuringRoutesOptions {
   readonly db: Kysely<Database>;
+  /** Queues `structuring.alert` when a run stores new alerts. */
+  readonly webhooks?: { emit: NonNullable<RunHooks['emit']> };
+  /** Run durations go to `centinela_structuring_run_seconds`. */
+  readonly metrics?: {
+    readonly structuringRunSeconds: { observe(labels: { detector: string }, seconds: number): void };
+  };
 }
 
 interface RunBody {
@@ -63,7 +81,7 @@ async function sourceOf(body: RunBody): Promise<RunSource> {
   return { kind: 'files', input: body.input };
 }
 
-function runView(run: RunRow) {
+function runView(run: Omit<RunRow, 'report'>) {
   return {
     id: run.id,
     status: run.status,
@@ -85,19 +103,33 @@ function alertView(a: AlertRow) {
   return { ...rest, window_start: iso(window_start), window_end: iso(window_end), features: json(features) };
 }
 
+function consensusView(w: ConsensusRow) {
+  return { ...w, window_start: iso(w.window_start), window_end: iso(w.window_end) };
+}
+
 async function requireRun(db: Kysely<Database>, id: string): Promise<RunRow> {
   const run = await findRun(db, id);
   if (!run) throw new AppError('NOT_FOUND', `Structuring run '${id}' is unknown.`);
   return run;
 }
 
+/** Hooks announcing the end of API runs: the webhook outbox and the run-time histogram. */
+function hooksOf(options: StructuringRoutesOptions): RunHooks {
+  const { webhooks, metrics } = options;
+  return {
+    emit: webhooks && ((event, payload) => webhooks.emit(event, payload)),
+    observe: metrics && ((detector, seconds) => metrics.structuringRunSeconds.observe({ detector }, seconds)),
+  };
+}
+
 /**
- * `POST /v1/structuring/runs` (202, runs in the background), `GET /v1/structuring/runs/:id`,
- * `GET /v1/structuring/runs/:id/report`, `GET /v1/structuring/alerts`. Closing the app
- * waits for runs in flight.
+ * `POST /v1/structuring/runs` (202, runs in the background), `GET /v1/structuring/runs`,
+ * `GET /v1/structuring/runs/:id`, `…/:id/report`, `…/:id/consensus`,
+ * `GET /v1/structuring/alerts`. Closing the app waits for runs in flight.
  */
 export function structuringRoutes(app: FastifyInstance, options: StructuringRoutesOptions): void {
   const { db } = options;
+  const hooks = hooksOf(options);
   const inFlight = new Set<Promise<unknown>>();
   app.addHook('onClose', async () => {
     await Promise.allSettled(inFlight);
@@ -127,7 +159,7 @@ export function structuringRoutes(app: FastifyInstance, options: StructuringRout
       });
       const source = await sourceOf(body);
       const id = await createRun(db, source, params);
-      const running = executeRun(id, { db, source, params })
+      const running = executeRun(id, { db, source, params, ...hooks })
         .catch((error: unknown) => request.log.warn({ err: error, run: id }, 'structuring run failed'))
         .finally(() => inFlight.delete(running));
       inFlight.add(running);
@@ -138,6 +170,24 @@ export function structuringRoutes(app: FastifyInstance, options: StructuringRout
         report_url: `/v1/structuring/runs/${id}/report`,
       });
     },
+  );
+
+  app.get<{ Querystring: { status?: string; limit: number; offset: number } }>(
+    '/v1/structuring/runs',
+    {
+      config: { access: 'structuring:read' },
+      schema: {
+        tags,
+        summary: 'Structuring runs, newest first (without their reports)',
+        querystring: runsQuerySchema,
+        response: {
+          200: { type: 'object', properties: { items: { type: 'array', items: runSchema } } },
+          400: errorSchema,
+          ...authErrors,
+        },
+      },
+    },
+    async (request) => ({ items: (await listRuns(db, request.query)).map(runView) }),
   );
 
   app.get<{ Params: { id: string } }>(
@@ -174,6 +224,28 @@ export function structuringRoutes(app: FastifyInstance, options: StructuringRout
       const run = await requireRun(db, request.params.id);
       if (run.report === null) throw new AppError('CONFLICT', `Run '${run.id}' is ${run.status}: no report.`);
       return reply.type('text/html; charset=utf-8').send(run.report);
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { min_methods?: number; limit: number; offset: number } }>(
+    '/v1/structuring/runs/:id/consensus',
+    {
+      config: { access: 'structuring:read' },
+      schema: {
+        tags,
+        summary: 'Consensus view: windows of a run flagged by at least min_methods methods',
+        description: 'min_methods defaults to the run’s own; most methods first, then newest window.',
+        params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } } },
+        querystring: consensusQuerySchema,
+        response: { 200: consensusSchema, 400: errorSchema, 404: errorSchema, ...authErrors },
+      },
+    },
+    async (request) => {
+      const run = await requireRun(db, request.params.id);
+      const { min_methods, limit, offset } = request.query;
+      const m = min_methods ?? (JSON.parse(run.params) as RunParams).minMethods;
+      const items = await consensusWindows(db, run.id, m, { limit, offset });
+      return { run_id: run.id, min_methods: m, items: items.map(consensusView) };
     },
   );
 

@@ -53,24 +53,36 @@ export const runSchema = {
   },
 } as const;
 
+/** What identifies a window and its ending transaction, in alerts and in the consensus view. */
+const windowProperties = {
+  scope: { type: 'string', enum: ['user', 'user_merchant'] },
+  window_length: { type: 'string' },
+  user_id: { type: 'string' },
+  merchant_id: nullable({ type: 'string' }),
+  transaction_id: nullable({ type: 'string' }),
+  window_start: { type: 'string', format: 'date-time' },
+  window_end: { type: 'string', format: 'date-time' },
+  label: nullable({ type: 'integer' }),
+} as const;
+
 export const alertSchema = {
   type: 'object',
   properties: {
     run_id: { type: 'string' },
     method: { type: 'string' },
-    scope: { type: 'string', enum: ['user', 'user_merchant'] },
-    window_length: { type: 'string' },
-    user_id: { type: 'string' },
-    merchant_id: nullable({ type: 'string' }),
-    transaction_id: nullable({ type: 'string' }),
+    ...windowProperties,
     score: { type: 'number' },
     votes: { type: 'integer' },
-    window_start: { type: 'string', format: 'date-time' },
-    window_end: { type: 'string', format: 'date-time' },
     features: { type: 'object', additionalProperties: nullable({ type: 'number' }) },
-    label: nullable({ type: 'integer' }),
   },
 } as const;
+
+/** `limit` (default `size`, at most `max`) and `offset` of a listing. */
+const page = (size: number, max: number) =>
+  ({
+    limit: { type: 'integer', minimum: 1, maximum: max, default: size },
+    offset: { type: 'integer', minimum: 0, default: 0 },
+  }) as const;
 
 export const alertsQuerySchema = {
   type: 'object',
@@ -81,8 +93,43 @@ export const alertsQuerySchema = {
     merchant_id: { type: 'string' },
     from: { type: 'string', format: 'date-time', description: 'window end at or after' },
     to: { type: 'string', format: 'date-time', description: 'window end at or before' },
-    limit: { type: 'integer', minimum: 1, maximum: 10000, default: 100 },
-    offset: { type: 'integer', minimum: 0, default: 0 },
+    ...page(100, 10_000),
   },
   additionalProperties: false,
+} as const;
+
+export const runsQuerySchema = {
+  type: 'object',
+  properties: {
+    status: { type: 'string', enum: ['running', 'succeeded', 'failed'] },
+    ...page(50, 1000),
+  },
+  additionalProperties: false,
+} as const;
+
+export const consensusQuerySchema = {
+  type: 'object',
+  properties: {
+    min_methods: { type: 'integer', minimum: 1, description: 'default: the run’s min_methods' },
+    ...page(100, 10_000),
+  },
+  additionalProperties: false,
+} as const;
+
+export const consensusSchema = {
+  type: 'object',
+  properties: {
+    run_id: { type: 'string' },
+    min_methods: { type: 'integer' },
+    items: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          ...windowProperties,
+          methods: { type: 'integer', description: 'distinct methods that flagged the window' },
+        },
+      },
+    },
+  },
 } as const;

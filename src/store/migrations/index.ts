@@ -7,6 +7,7 @@ import { auditLog } from './0005-audit-log.js';
 import { identity } from './0006-identity.js';
 import { webhooks } from './0006-webhooks.js';
 import { apiKeyRateLimit } from './0007-api-key-rate-limit.js';
+import { structuringConsensus } from './0008-structuring-consensus.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
@@ -17,6 +18,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0006-identity': identity,
   '0006-webhooks': webhooks,
   '0007-api-key-rate-limit': apiKeyRateLimit,
+  '0008-structuring-consensus': structuringConsensus,
 };
 
 /** Migrations are compiled into the program, so they run the same from src/ and dist/. */

@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate, openStore, type Store } from '../src/store/database.js';
+import {
+  consensusWindows,
+  insertAlerts,
+  insertRun,
+  listAlerts,
+  listRuns,
+  type NewAlertRow,
+} from '../src/structuring/structuring.repository.js';
+import { availableDialects, createTestStore, type TestStore } from './dialects.js';
+
+const T = Date.UTC(2025, 0, 2);
+
+/** One alert of `method` for the user window of `user` ending at `end`. */
+function alert(
+  run: string,
+  method: string,
+  user: string,
+  end: number,
+  merchant: string | null = null,
+): NewAlertRow {
+  return {
+    alert_key: [run, method, merchant ? 'user_merchant' : 'user', '24h', user, merchant ?? '', end].join('|'),
+    run_id: run,
+    method,
+    scope: merchant ? 'user_merchant' : 'user',
+    window_length: '24h',
+    user_id: user,
+    merchant_id: merchant,
+    transaction_id: `${user}-${end}`,
+    score: 1,
+    votes: 0,
+    window_start: end - 3_600_000,
+    window_end: end,
+    features: '{}',
+    label: user === 'smurf' ? 1 : 0,
+  };
+}
+
+describe.each(await availableDialects())('structuring results on %s', (dialect) => {
+  let test: TestStore;
+  let store: Store;
+  beforeAll(async () => {
+    test = await createTestStore(dialect);
+    store = openStore({ url: test.url });
+    await migrate(store.db);
+    for (const [i, id] of ['r1', 'r2'].entries())
+      await insertRun(store.db, {
+        id,
+        status: i === 0 ? 'succeeded' : 'failed',
+        source: '{"kind":"files","input":"x.csv"}',
+        params: '{"minMethods":2}',
+        started_at: T + i,
+        finished_at: T + i + 1,
+        row_count: 10,
+        window_count: 20,
+        method_counts: '{}',
+        durations: '{}',
+        error: null,
+        report: '<!doctype html>',
+        covered_to: null,
+      });
+    await insertAlerts(store.db, [
+      ...['rules', 'zscore', 'iforest'].map((m) => alert('r1', m, 'smurf', T)),
+      ...['rules', 'lof'].map((m) => alert('r1', m, 'smurf', T, 'shop')),
+      alert('r1', 'ecod', 'other', T + 1000),
+      alert('r1', 'consensus', 'smurf', T),
+      alert('r2', 'rules', 'smurf', T),
+    ]);
+  });
+  afterAll(async () => {
+    await store.close();
+    await test.drop();
+  });
+
+  it('the structuring_consensus view counts distinct methods per window, for any m', async () => {
+    const all = await consensusWindows(store.db, 'r1', 1);
+    expect(all.map((w) => [w.user_id, w.merchant_id, w.methods])).toEqual([
+      ['smurf', null, 3],
+      ['smurf', 'shop', 2],
+      ['other', null, 1],
+    ]);
+    expect(all[0]).toMatchObject({ scope: 'user', window_start: T - 3_600_000, window_end: T, label: 1 });
+    expect((await consensusWindows(store.db, 'r1', 2)).map((w) => w.methods)).toEqual([3, 2]);
+    expect(await consensusWindows(store.db, 'r1', 4)).toEqual([]);
+    expect(await consensusWindows(store.db, 'r1', 1, { limit: 1, offset: 1 })).toHaveLength(1);
+  });
+
+  it('lists runs newest first without reports, filtered by status', async () => {
+    const runs = await listRuns(store.db, { limit: 10 });
+    expect(runs.map((r) => r.id)).toEqual(['r2', 'r1']);
+    expect(runs[0]).not.toHaveProperty('report');
+    expect((await listRuns(store.db, { status: 'succeeded', limit: 10 })).map((r) => r.id)).toEqual(['r1']);
+    expect(await listAlerts(store.db, { runId: 'r2', limit: 10 })).toHaveLength(1);
+  });
+});
