@@ -1,9 +1,15 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import type { Kysely } from 'kysely';
+import { AppError } from '../errors.js';
+import type { Database } from '../store/database.js';
 import { progressPrinter } from '../structuring/progress.js';
+import type { RunHooks } from '../structuring/run-events.js';
 import { runStructuring, type RunSummary } from '../structuring/run.js';
 import { parseEvery, runMicroBatch, scheduleMicroBatches } from '../structuring/schedule.js';
-import { runParamsOf } from '../structuring/structuring.js';
+import { consensusWindows, findRun } from '../structuring/structuring.repository.js';
+import { runParamsOf, type RunParams, type RunSource } from '../structuring/structuring.js';
+import { WebhookService } from '../webhooks/webhook.service.js';
 import { withServices, withStoreFlags, type StoreFlags } from './common.js';
 import { formatTable, printResult } from './output.js';
 
@@ -40,6 +46,37 @@ function paramsOf(flags: DetectionFlags) {
   });
 }
 
+/**
+ * `structuring.alert` events go to the store's webhook outbox; a running `serve` delivers
+ * them (its dispatcher polls the outbox).
+ */
+function hooksOf(db: Kysely<Database>): RunHooks {
+  const webhooks = new WebhookService(db);
+  return { emit: (event, payload) => webhooks.emit(event, payload) };
+}
+
+interface SourceFlags {
+  input?: string;
+  stored?: boolean;
+  from?: string;
+  to?: string;
+}
+
+/** `--input FILES`, or `--stored` (optionally `--from` / `--to`): exactly one. */
+function sourceOf(flags: SourceFlags): RunSource {
+  const stored = Boolean(flags.stored) || flags.from !== undefined || flags.to !== undefined;
+  if (stored === (flags.input !== undefined))
+    throw new AppError('VALIDATION_FAILED', 'Give --input FILES, or --stored [--from ISO] [--to ISO].');
+  if (flags.input !== undefined) return { kind: 'files', input: flags.input };
+  const ms = (name: string, value?: string) => {
+    if (value === undefined) return undefined;
+    const t = Date.parse(value);
+    if (Number.isNaN(t)) throw new AppError('VALIDATION_FAILED', `--${name} '${value}' is not an ISO time.`);
+    return t;
+  };
+  return { kind: 'store', from: ms('from', flags.from), to: ms('to', flags.to) };
+}
+
 function describe(summary: RunSummary): string {
   const counts = Object.entries(summary.method_counts).map(([method, windows]) => ({ method, windows }));
   return [
@@ -53,20 +90,27 @@ export function structuringCommand(program: Command): void {
   const structuring = program.command('structuring').description('split-payment (structuring) detection');
 
   withDetectionFlags(structuring.command('run'))
-    .description('detect structuring in CSV/Parquet files (a path or a glob); alerts go to the store')
-    .requiredOption('--input <files>', 'CSV or Parquet file, or a glob such as logs/*.parquet')
+    .description(
+      'detect structuring in CSV/Parquet files (a path or a glob) or in stored transactions; alerts go to the store',
+    )
+    .option('--input <files>', 'CSV or Parquet file, or a glob such as logs/*.parquet')
+    .option('--stored', "analyse the service's stored transactions instead of files")
+    .option('--from <iso>', 'with --stored: event time from (inclusive)')
+    .option('--to <iso>', 'with --stored: event time to (inclusive)')
     .option('--out <report.html>', 'write the HTML report')
     .option('--export <windows.csv|.parquet>', 'write every window with its features, scores and flags')
-    .action(async (flags: DetectionFlags & { input: string; out?: string; export?: string }) => {
+    .action(async (flags: DetectionFlags & SourceFlags & { out?: string; export?: string }) => {
       const params = paramsOf(flags);
+      const source = sourceOf(flags);
       await withServices(flags, async ({ store }) => {
         const progress = progressPrinter();
         const summary = await runStructuring({
           db: store.db,
-          source: { kind: 'files', input: flags.input },
+          source,
           params,
           exportTo: flags.export,
           onProgress: progress,
+          ...hooksOf(store.db),
         }).finally(() => progress.end());
         if (flags.out) await writeFile(flags.out, summary.report);
         const { report: _report, ...shown } = summary;
@@ -95,15 +139,52 @@ export function structuringCommand(program: Command): void {
             summary ? describe(summary) : `${new Date().toISOString()}: no new transactions.`,
           );
         };
-        if (flags.once) return report(await runMicroBatch({ db: store.db, params }));
+        const hooks = hooksOf(store.db);
+        if (flags.once) return report(await runMicroBatch({ db: store.db, params, ...hooks }));
         await scheduleMicroBatches({
           db: store.db,
           params,
+          ...hooks,
           everyMs,
           signal: controller.signal,
           onBatch: report,
           onError: (error) => process.stderr.write(`structuring batch failed: ${String(error)}\n`),
         });
+      });
+    });
+
+  withStoreFlags(structuring.command('consensus'))
+    .description('consensus view: windows of a stored run flagged by at least m methods')
+    .argument('<run-id>', 'the run (as printed by structuring run)')
+    .option('--min-methods <m>', "at least this many methods (default: the run's own)")
+    .option('--limit <n>', 'at most this many windows', '100')
+    .action(async (runId: string, flags: StoreFlags & { minMethods?: string; limit: string }) => {
+      await withServices(flags, async ({ store }) => {
+        const run = await findRun(store.db, runId);
+        if (!run) throw new AppError('NOT_FOUND', `Structuring run '${runId}' is unknown.`);
+        const m =
+          flags.minMethods === undefined
+            ? (JSON.parse(run.params) as RunParams).minMethods
+            : Number(flags.minMethods);
+        if (!Number.isInteger(m) || m < 1)
+          throw new AppError('VALIDATION_FAILED', '--min-methods must be an integer ≥ 1.');
+        const rows = await consensusWindows(store.db, run.id, m, { limit: Number(flags.limit) });
+        const items = rows.map((r) => ({
+          ...r,
+          window_start: new Date(r.window_start).toISOString(),
+          window_end: new Date(r.window_end).toISOString(),
+        }));
+        printResult(Boolean(flags.json), { run_id: run.id, min_methods: m, items }, () =>
+          formatTable(items, [
+            'methods',
+            'scope',
+            'window_length',
+            'user_id',
+            'merchant_id',
+            'window_end',
+            'label',
+          ]),
+        );
       });
     });
 }

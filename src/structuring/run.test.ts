@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers.js';
+import { expectFullReport } from '../../test/structuring-fixtures.js';
 import { migrate, openStore, type Store } from '../store/database.js';
 import { literal, openEngine } from './duckdb.js';
 import { generateLedger, type LedgerSummary } from './ledger.generator.js';
@@ -125,21 +126,41 @@ describe('a structuring run over a generated ledger', () => {
   });
 
   it('renders a self-contained report with every section', () => {
-    expect(summary.report).toMatch(/^<!doctype html>/);
-    for (const id of [
-      'alerts-per-method',
-      'top-users',
-      'top-merchants',
-      'hour-heatmap',
-      'feature-distributions',
-      'precision-recall',
-    ])
-      expect(summary.report).toContain(`id="${id}"`);
-    expect(summary.report).toContain('<svg');
-    expect(summary.report).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
-    expect(summary.report).toMatch(/precision<\/th>/);
+    expectFullReport(summary.report);
     expect(
       existsSync(join(dir, 'windows.parquet')) && readFileSync(join(dir, 'windows.parquet')).length,
     ).toBeGreaterThan(0);
   });
+});
+
+describe('--methods: every detector can run alone', () => {
+  let store: Store;
+  let input: string;
+  beforeAll(async () => {
+    const dir = tempDir('centinela-structuring-methods-');
+    store = openStore({ url: join(dir, 'c.db') });
+    await migrate(store.db);
+    input = join(dir, 'ledger.parquet');
+    await generateLedger({ users: 120, days: 14, out: input, seed: 9 });
+  });
+  afterAll(() => store.close());
+
+  it.each(['rules', 'zscore', 'iforest', 'lof', 'dbscan', 'gmm', 'ecod'])(
+    '%s alone flags windows and stores only its own alerts',
+    async (method) => {
+      const summary = await runStructuring({
+        db: store.db,
+        source: { kind: 'files', input },
+        params: runParamsOf({ methods: method, minMethods: 1 }),
+        workers: 0,
+      });
+      expect(Object.keys(summary.method_counts).sort()).toEqual(['consensus', method].sort());
+      expect(summary.method_counts[method]).toBeGreaterThan(0);
+      // With one method and m = 1 the consensus is exactly that method's flags.
+      expect(summary.method_counts.consensus).toBe(summary.method_counts[method]);
+      const alerts = await listAlerts(store.db, { runId: summary.id, limit: 1_000_000 });
+      expect(new Set(alerts.map((a) => a.method))).toEqual(new Set([method, 'consensus']));
+      expect(alerts).toHaveLength(summary.stored_alerts);
+    },
+  );
 });

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers.js';
+import { storeTransactions } from '../../test/structuring-fixtures.js';
 import { migrate, openStore, type Store } from '../store/database.js';
 import { parseEvery, runMicroBatch } from './schedule.js';
 import { insertAlerts, listAlerts } from './structuring.repository.js';
@@ -27,42 +28,12 @@ async function storeHours(store: Store, fromHour: number, toHour: number): Promi
       for (let k = 0; k < 8; k++)
         rows.push({ account: 'smurf', merchant: 'm9', ms: T0 + h * HOUR + k * 300_000, amount: 1900 + k });
   }
-  await store.db
-    .insertInto('transactions')
-    .values(
-      rows.map((r) => ({
-        transaction_id: `tx-${++seq}`,
-        seq,
-        account_id: r.account,
-        amount: r.amount,
-        currency: 'USD',
-        event_time: r.ms,
-        merchant_id: r.merchant,
-        merchant_type: null,
-        device_type: null,
-        channel: null,
-        origin_country: null,
-        destination_country: null,
-        balance: null,
-        location_match: null,
-        raw: '{}',
-        status: 'decided' as const,
-        decision: 'approve' as const,
-        risk_score: 0,
-        fraud_probability: null,
-        reasons: '[]',
-        rule_errors: '[]',
-        features: '{}',
-        rules_version: 1,
-        model_version: null,
-        shadow_model_version: null,
-        shadow_probability: null,
-        received_at: r.ms,
-        processed_at: r.ms,
-        latency_ms: 0,
-      })),
-    )
-    .execute();
+  await storeTransactions(
+    store.db,
+    rows.map((r, i) => ({ ...r, id: `tx-${seq + i + 1}` })),
+    seq + 1,
+  );
+  seq += rows.length;
 }
 
 describe('micro-batches over stored transactions', () => {

@@ -110,14 +110,26 @@ describe('window features', () => {
   });
   afterAll(() => engine.close());
 
+  it('parses --window 24h,72h,7d into lengths in hours, shortest first', () => {
+    expect(parseWindows('7d, 24h,72h')).toEqual([
+      { label: '24h', hours: 24 },
+      { label: '72h', hours: 72 },
+      { label: '7d', hours: 168 },
+    ]);
+    expect(parseWindows('90m,1w').map((w) => w.hours)).toEqual([1.5, 168]);
+    expect(() => parseWindows('24x')).toThrow(/not a window length/);
+  });
+
   it.each([
     ['user', 0, 24],
     ['user', 1, 72],
-    ['user_merchant', 2, 24],
-    ['user_merchant', 3, 72],
+    ['user', 2, 168],
+    ['user_merchant', 3, 24],
+    ['user_merchant', 4, 72],
+    ['user_merchant', 5, 168],
   ] as const)('%s windows (group %i, %i h) equal a brute-force computation', async (scope, index, hours) => {
     await loadFiles(engine.connection, join(dir, 'log.csv'), DEFAULT_COLUMNS);
-    const groups = await buildWindows(engine.connection, parseWindows('24h,72h'));
+    const groups = await buildWindows(engine.connection, parseWindows('24h,72h,7d'));
     const group = groups[index];
     expect(group).toMatchObject({ scope, window: { hours } });
     const f = await readGroup(engine.connection, group!);
