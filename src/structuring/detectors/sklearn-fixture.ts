@@ -1,6 +1,7 @@
 /**
- * Test support: loads the scikit-learn 1.2 reference outputs from
- * shared/data/sklearn-parity/fixtures.json (beside the repository).
+ * Test support: loads the scikit-learn 1.2 reference outputs, a copy of
+ * shared/data/sklearn-parity/fixtures.json kept in test/fixtures/sklearn-parity (with the
+ * script that made it), or the file named by `CENTINELA_SKLEARN_PARITY`.
  */
 import { readFileSync } from 'node:fs';
 import type { ExportedTree } from './iforest-forest.js';
@@ -53,7 +54,9 @@ export interface SklearnFixture {
   readonly gmm_tied: GmmReference;
 }
 
-const FIXTURE_URL = new URL('../../../../shared/data/sklearn-parity/fixtures.json', import.meta.url);
+const FIXTURE_URL =
+  process.env['CENTINELA_SKLEARN_PARITY'] ??
+  new URL('../../../test/fixtures/sklearn-parity/fixtures.json', import.meta.url);
 
 let cached: SklearnFixture | undefined;
 
