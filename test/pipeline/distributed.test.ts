@@ -1,35 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deciderOptions, openServices } from '../../src/main.js';
 import { BatchDecider } from '../../src/transactions/batch-decider.js';
 import { StreamIngestion } from '../../src/transactions/stream-ingestion.js';
 import { TransactionWorker } from '../../src/transactions/transaction.worker.js';
 import { createTransport } from '../../src/transport/index.js';
 import type { Transport } from '../../src/transport/transport.js';
-import { availableTransports, TEST_NATS_URL } from '../../src/transport/conformance/transport.fixture.js';
-import { createTestStore, type TestStore } from '../dialects.js';
+import { TEST_NATS_URL } from '../../src/transport/conformance/transport.fixture.js';
+import { createTestStore } from '../dialects.js';
 import { startTestService } from '../helpers.js';
 import {
   duplicateIds,
-  makeStream,
+  hasJetStream,
+  mismatches,
   pipelineConfig,
   publishStream,
-  referenceVerdicts,
-  storedVerdicts,
+  referenceStream,
   waitForDecided,
-  type Verdict,
 } from './stream.fixture.js';
 
-const STREAM = makeStream(2000, 7);
-const hasNats = (await availableTransports()).includes('jetstream');
-let reference: Map<string, Verdict>;
-let referenceStore: TestStore;
-
-beforeAll(async () => {
-  referenceStore = await createTestStore('sqlite');
-  reference = await referenceVerdicts(STREAM, referenceStore.url);
-}, 120_000);
-afterAll(() => referenceStore.drop());
+const fixture = referenceStream(2000, 7);
+const STREAM = fixture.stream;
 
 /** Starts `count` workers in this process, each with its own NATS connection and state. */
 async function startWorkers(count: number, databaseUrl: string, prefix: string) {
@@ -63,7 +54,7 @@ async function eventually(check: () => boolean, timeoutMs: number): Promise<bool
   return check();
 }
 
-describe.skipIf(!hasNats)('distributed pipeline on JetStream and PostgreSQL', () => {
+describe.skipIf(!hasJetStream)('distributed pipeline on JetStream and PostgreSQL', () => {
   it.each([1, 3])(
     'decides the stream exactly as one process does, with %i worker(s)',
     async (count) => {
@@ -75,11 +66,7 @@ describe.skipIf(!hasNats)('distributed pipeline on JetStream and PostgreSQL', ()
         expect(shared).toBe(true);
         await publishStream(pipeline.transports[0]!, STREAM);
         expect(await waitForDecided(pipeline.services.store.db, STREAM.length, 90_000)).toBe(STREAM.length);
-        const verdicts = await storedVerdicts(pipeline.services.store.db);
-        const mismatches = [...reference].filter(
-          ([id, v]) => JSON.stringify(verdicts.get(id)) !== JSON.stringify(v),
-        );
-        expect(mismatches.slice(0, 3)).toEqual([]);
+        expect(await mismatches(pipeline.services.store.db, fixture.reference)).toEqual([]);
         expect(await duplicateIds(pipeline.services.store.db)).toBe(0);
       } finally {
         await pipeline.stop();

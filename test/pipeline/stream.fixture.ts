@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
+import { afterAll, beforeAll } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { deciderOptions, openServices } from '../../src/main.js';
 import { Random } from '../../src/models/random.js';
@@ -9,7 +10,9 @@ import { BatchDecider } from '../../src/transactions/batch-decider.js';
 import { LocalIngestion } from '../../src/transactions/local-ingestion.js';
 import { parseTransaction } from '../../src/transactions/transaction.js';
 import type { TransactionMessage } from '../../src/transactions/transaction.worker.js';
+import { availableTransports } from '../../src/transport/conformance/transport.fixture.js';
 import type { Transport } from '../../src/transport/transport.js';
+import { createTestStore, type TestStore } from '../dialects.js';
 
 /** What must be identical whoever decides a transaction. */
 export interface Verdict {
@@ -139,4 +142,30 @@ export async function duplicateIds(db: Kysely<Database>): Promise<number> {
     n: number;
   }>`select count(*) - count(distinct transaction_id) as n from transactions`.execute(db);
   return Number(row.rows[0]?.n ?? 0);
+}
+
+/** Whether a JetStream server answers (the pipeline tests skip without one, except under CI). */
+export const hasJetStream = (await availableTransports()).includes('jetstream');
+
+/**
+ * A generated stream and, after this file's `beforeAll`, how one embedded process decides it:
+ * the reference every distributed run must match exactly. Registers its own hooks.
+ */
+export function referenceStream(count: number, seed: number) {
+  const fixture = { stream: makeStream(count, seed), reference: new Map<string, Verdict>() };
+  let store: TestStore | undefined;
+  beforeAll(async () => {
+    store = await createTestStore('sqlite');
+    fixture.reference = await referenceVerdicts(fixture.stream, store.url);
+  }, 120_000);
+  afterAll(() => store?.drop());
+  return fixture;
+}
+
+/** The first few transactions whose stored verdict differs from the reference (none when all agree). */
+export async function mismatches(db: Kysely<Database>, reference: ReadonlyMap<string, Verdict>) {
+  const verdicts = await storedVerdicts(db);
+  return [...reference]
+    .filter(([id, v]) => JSON.stringify(verdicts.get(id)) !== JSON.stringify(v))
+    .slice(0, 3);
 }
