@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gradientJpeg, sideBySide } from '../src/identity/face-engine/test-images.js';
+import { gradientJpeg, pngBomb, sideBySide } from '../src/identity/face-engine/test-images.js';
 import { photoPrefix } from '../src/identity/identity.service.js';
 import { availableDialects, createTestStore, type TestStore } from './dialects.js';
 import { startTestService, tempDir, type TestService } from './helpers.js';
@@ -127,19 +127,37 @@ describe.skipIf(!dataDir).each(await availableDialects())('identity API on %s', 
       .png()
       .toBuffer();
     const two = await sideBySide(img.alice1, img.bob1);
+    // A 250 px photo shrunk to 100 px on a grey canvas: a face of ~55 px.
+    const small = await sharp(img.bob1)
+      .resize(100, 100)
+      .extend({ top: 150, bottom: 150, left: 150, right: 150, background: '#808080' })
+      .jpeg()
+      .toBuffer();
+    // Gaussian blur σ 3: the face is still found, but its chip's sharpness falls under 4.
+    const blurred = await sharp(img.alice1).blur(3).jpeg().toBuffer();
+    const gif = await sharp(jpeg).gif().toBuffer();
     const cases: [Buffer, number, string][] = [
       [jpeg.subarray(0, jpeg.length / 2), 400, 'INVALID_IMAGE'],
       [Buffer.from('%PDF-1.4 this is not an image'), 400, 'INVALID_IMAGE'],
+      [gif, 400, 'INVALID_IMAGE'],
       [huge, 413, 'IMAGE_TOO_LARGE'],
+      [await pngBomb(), 413, 'IMAGE_TOO_LARGE'],
       [randomBytes(5 * 1024 * 1024 + 10), 413, 'IMAGE_TOO_LARGE'],
       [jpeg, 422, 'NO_FACE'],
       [two, 422, 'MULTIPLE_FACES'],
+      [small, 422, 'FACE_TOO_SMALL'],
+      [blurred, 422, 'LOW_QUALITY'],
       [img.spoofScored, 422, 'SPOOF_SUSPECTED'],
     ];
     for (const [image, status, code] of cases) {
       const res = await enroll('carol', image);
       expect([res.statusCode, res.json().error.code], code).toEqual([status, code]);
     }
+    const blurry = await enroll('carol', blurred);
+    expect(blurry.json().error.details.problems).toEqual(['blurred']);
+    expect((await t.request({ method: 'GET', url: '/v1/verifications?user_id=carol' })).json().items).toEqual(
+      [],
+    );
     const rejected = await verify('alice', jpeg);
     expect(rejected.statusCode).toBe(422);
     const id = rejected.json().error.details.verification_id;
@@ -150,16 +168,39 @@ describe.skipIf(!dataDir).each(await availableDialects())('identity API on %s', 
       similarity: null,
       match: false,
     });
+    // Too many pixels: refused by the engine inside the service, logged there once.
+    const before = (await t.request({ method: 'GET', url: '/v1/verifications?user_id=alice' })).json();
+    const hugeVerify = await verify('alice', huge);
+    expect([hugeVerify.statusCode, hugeVerify.json().error.code]).toEqual([413, 'IMAGE_TOO_LARGE']);
+    const after = (await t.request({ method: 'GET', url: '/v1/verifications?user_id=alice' })).json();
+    expect(after.items.length - before.items.length).toBe(1);
+    expect(after.items[0]).toMatchObject({
+      verification_id: hugeVerify.json().error.details.verification_id,
+      reason: 'IMAGE_TOO_LARGE',
+    });
     const unknown = await verify('nobody', img.alice2);
     expect([unknown.statusCode, unknown.json().error.code]).toEqual([404, 'NOT_ENROLLED']);
   });
 
-  it('refuses a multipart file over 5 MB and a JSON body over the route limit with 413', async () => {
+  it('refuses a multipart file over 5 MB and a JSON body over the route limit as IMAGE_TOO_LARGE, logging verifications', async () => {
     const form = await multipart({ image: randomBytes(5 * 1024 * 1024 + 10) });
     const res = await t.request({ method: 'POST', url: '/v1/identities/alice/verify', ...form });
     expect([res.statusCode, res.json().error.code]).toEqual([413, 'IMAGE_TOO_LARGE']);
     const tooBig = await enroll('alice', randomBytes(6 * 1024 * 1024));
-    expect([tooBig.statusCode, tooBig.json().error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    expect([tooBig.statusCode, tooBig.json().error.code]).toEqual([413, 'IMAGE_TOO_LARGE']);
+    const tooBigVerify = await verify('alice', randomBytes(6 * 1024 * 1024));
+    expect([tooBigVerify.statusCode, tooBigVerify.json().error.code]).toEqual([413, 'IMAGE_TOO_LARGE']);
+    for (const answer of [res, tooBigVerify]) {
+      const id = answer.json().error.details.verification_id;
+      const logged = await t.request({ method: 'GET', url: `/v1/verifications/${id}` });
+      expect(logged.json()).toMatchObject({
+        user_id: 'alice',
+        result: 'rejected',
+        reason: 'IMAGE_TOO_LARGE',
+        request_id: answer.headers['x-request-id'],
+        actor: 'env-admin',
+      });
+    }
   });
 
   it('filters and pages the verification log', async () => {

@@ -48,10 +48,54 @@ const imageErrors = {
   503: errorSchema,
 };
 
-/** `ENGINE_BUSY` answers carry `Retry-After`; everything else goes to the common handler. */
-function identityErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  if (error instanceof AppError && error.code === 'ENGINE_BUSY') void reply.header('retry-after', '1');
-  handleError(error, request, reply);
+const VERIFY_URL = '/v1/identities/:userId/verify';
+
+/** A body over the route limit is an image over the limit: one code for every oversized upload. */
+function imageErrorOf(error: FastifyError, imageBodyLimit: number): FastifyError | AppError {
+  if (error.code !== 'FST_ERR_CTP_BODY_TOO_LARGE') return error;
+  return new AppError(
+    'IMAGE_TOO_LARGE',
+    `The request body is over ${imageBodyLimit} bytes; images are limited to ${MULTIPART_LIMITS.fileSize} bytes.`,
+    { cause: error },
+  );
+}
+
+/** Whether the service already logged this failure (its details carry the attempt's id). */
+const alreadyLogged = (error: AppError): boolean =>
+  typeof error.details === 'object' && error.details !== null && 'verification_id' in error.details;
+
+/** An oversized upload to verify never reached the service: log it as a rejected attempt too. */
+async function loggedIfVerify(
+  error: FastifyError | AppError,
+  request: FastifyRequest,
+  verifications: VerificationService,
+): Promise<FastifyError | AppError> {
+  const userId = (request.params as { userId?: unknown } | undefined)?.userId;
+  const isOversizedVerify =
+    request.routeOptions.url === VERIFY_URL &&
+    error instanceof AppError &&
+    error.code === 'IMAGE_TOO_LARGE' &&
+    !alreadyLogged(error) &&
+    typeof userId === 'string';
+  if (!isOversizedVerify) return error;
+  return verifications.reject(userId, error, { requestId: request.id, actor: actorOf(request) });
+}
+
+/**
+ * Oversized bodies answer `IMAGE_TOO_LARGE` (logged when they were verifications);
+ * `ENGINE_BUSY` answers carry `Retry-After`; the rest goes to the common handler.
+ */
+function identityErrors(options: IdentityRoutesOptions) {
+  return async (error: FastifyError, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    const mapped = await loggedIfVerify(
+      imageErrorOf(error, options.imageBodyLimit),
+      request,
+      options.verifications,
+    );
+    if (mapped instanceof AppError && mapped.code === 'ENGINE_BUSY') void reply.header('retry-after', '1');
+    handleError(mapped, request, reply);
+    return reply;
+  };
 }
 
 /**
@@ -61,7 +105,7 @@ function identityErrors(error: FastifyError, request: FastifyRequest, reply: Fas
 export async function identityRoutes(app: FastifyInstance, options: IdentityRoutesOptions): Promise<void> {
   await app.register(async (scope) => {
     await scope.register(multipart, { limits: MULTIPART_LIMITS });
-    scope.setErrorHandler(identityErrors);
+    scope.setErrorHandler(identityErrors(options));
     enrollmentRoutes(scope, options);
     verificationRoutes(scope, options);
     compareRoute(scope, options);

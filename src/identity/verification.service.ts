@@ -102,6 +102,28 @@ export class VerificationService {
     };
   }
 
+  /**
+   * Logs an attempt the route refused before it reached {@link verify} (an upload over the
+   * size limit) and answers the error with its `verification_id`.
+   */
+  async reject(userId: string, error: AppError, context: VerifyContext): Promise<AppError> {
+    const id = `ver_${randomUUID()}`;
+    const threshold = this.identity.deps.thresholds.default;
+    await this.log(
+      id,
+      userId,
+      threshold,
+      context,
+      { result: 'rejected', similarity: null, reason: error.code },
+      performance.now(),
+    );
+    const details = error.details && typeof error.details === 'object' ? error.details : {};
+    return new AppError(error.code, error.message, {
+      details: { ...details, verification_id: id },
+      cause: error,
+    });
+  }
+
   async get(id: string): Promise<VerificationView> {
     const row = await findVerification(this.db, id);
     if (!row) throw new AppError('NOT_FOUND', `No verification with id '${id}'.`);

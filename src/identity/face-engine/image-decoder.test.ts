@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { FaceEngineError } from './face-engine.js';
 import { decodeImage } from './image-decoder.js';
+import { pngBomb } from './test-images.js';
 
 async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
   try {
@@ -55,6 +56,16 @@ describe('decodeImage', () => {
       .toBuffer();
     expect(big.byteLength).toBeLessThan(5 * 1024 * 1024);
     expect(await codeOf(decodeImage(big))).toBe('IMAGE_TOO_LARGE');
+  });
+
+  it('refuses a decompression bomb (90 bytes claiming 60,000 × 60,000 px) before decoding it', async () => {
+    const bomb = await pngBomb(60_000, 60_000);
+    expect(bomb.byteLength).toBeLessThan(200);
+    expect(await codeOf(decodeImage(bomb))).toBe('IMAGE_TOO_LARGE');
+    // Let through to the decoder, the same file fails there (its pixel data is missing), so
+    // the refusal above came from the header check.
+    const unlimited = { maxBytes: 1e9, maxPixels: 1e12 };
+    expect(await codeOf(decodeImage(bomb, unlimited))).toBe('INVALID_IMAGE');
   });
 
   it('refuses files over 5 MB', async () => {

@@ -50,3 +50,30 @@ export function onCanvas(photo: Buffer, width = 640, height = 480, faceHeight = 
     .jpeg({ quality: 90 })
     .toBuffer();
 }
+
+function crc32(bytes: Uint8Array): number {
+  let crc = ~0;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  return ~crc >>> 0;
+}
+
+/**
+ * A decompression bomb: a valid 1×1 PNG of a few dozen bytes whose header claims
+ * `width`×`height` pixels. Decoding it would need width × height × 3 bytes (or fail on the
+ * missing data); a decoder that checks the header first refuses it at once.
+ */
+export async function pngBomb(width = 60_000, height = 60_000): Promise<Buffer> {
+  const png = Buffer.from(
+    await sharp({ create: { width: 1, height: 1, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer(),
+  );
+  // Signature (8), IHDR length (4), "IHDR" (4), width (4), height (4), 5 more bytes, CRC (4).
+  png.writeUInt32BE(width, 16);
+  png.writeUInt32BE(height, 20);
+  png.writeUInt32BE(crc32(png.subarray(12, 29)), 29);
+  return png;
+}
