@@ -24,8 +24,9 @@ export interface DetectionAttempt {
 }
 
 /**
- * Default attempts: SSD MobileNet at 0.5, then at 0.2, then the tiny detector on a padded
- * image. On faces-dev the first attempt finds ~98% of faces; the fallbacks find the rest.
+ * Default attempts: the tiny detector at 416 px, then on an image padded by half its side
+ * (faces cut by the edge), then SSD MobileNet at 0.3 on a padded image (~5× slower in WASM).
+ * See CALIBRATION.md for what each choice is worth on faces-dev.
  */
 export const DEFAULT_ATTEMPTS: readonly DetectionAttempt[] = [
   { detector: 'tiny', minConfidence: 0.5, pad: 0, inputSize: 416 },
@@ -40,21 +41,35 @@ export const SSD_ATTEMPTS: readonly DetectionAttempt[] = [
   { detector: 'tiny', minConfidence: 0.4, pad: 0.5, inputSize: 320 },
 ];
 
-/** Finds faces with landmarks, main face first, trying each attempt in turn until one finds a face. */
+/**
+ * Finds faces with landmarks, main face first, trying each attempt in turn until one finds a
+ * face near the centre. When an attempt finds only faces off-centre (often a bystander at
+ * the edge while the subject was missed), the next attempts run too and all their faces are
+ * pooled before the main face is chosen.
+ */
 export async function detectFaces(
   api: FaceApi,
   image: tf.Tensor3D,
   attempts: readonly DetectionAttempt[] = DEFAULT_ATTEMPTS,
   refine = true,
 ): Promise<RawFace[]> {
+  const [h, w] = image.shape;
+  let pooled: RawFace[] = [];
   for (const attempt of attempts) {
     const found = await runAttempt(api, image, attempt);
     if (found.length === 0) continue;
     const faces = refine ? await Promise.all(found.map((f) => refineLandmarks(api, image, f))) : found;
-    const kept = suppressOverlaps(faces.filter(isPlausible));
-    if (kept.length > 0) return byProminence(kept, image.shape[1], image.shape[0]);
+    pooled = byProminence(suppressOverlaps([...pooled, ...faces.filter(isPlausible)]), w, h);
+    if (pooled[0] && isCentred(pooled[0], w, h)) return pooled;
   }
-  return [];
+  return pooled;
+}
+
+/** Whether a face's centre lies in the middle half of the image, both ways. */
+export function isCentred(face: RawFace, width: number, height: number): boolean {
+  const dx = Math.abs(face.x + face.width / 2 - width / 2) / width;
+  const dy = Math.abs(face.y + face.height / 2 - height / 2) / height;
+  return dx <= 0.25 && dy <= 0.25;
 }
 
 /**
