@@ -151,6 +151,7 @@ export function formatEvaluation(result: PairEvaluation): string {
     '',
     `pairs: ${result.pairs}`,
     `best-threshold accuracy: ${pct(result.accuracyAtBest)} at similarity ${result.bestThreshold.toFixed(1)}`,
+    `balanced accuracy (same and different pairs weighted equally, 10-fold, LFW-style): ${pct(result.balancedAccuracy)}`,
     `photos with no face: ${result.noFace}${result.noFace ? ` (${result.noFaceImages.join(', ')})` : ''}`,
   ].join('\n');
 }

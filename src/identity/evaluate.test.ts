@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ScoredPair } from './evaluate.js';
-import { bestAccuracy, parsePairs, ratesAt } from './evaluate.js';
+import {
+  balancedAccuracyAt,
+  bestAccuracy,
+  crossValidatedBalancedAccuracy,
+  parsePairs,
+  ratesAt,
+} from './evaluate.js';
 
 const pair = (same: boolean, similarity: number): ScoredPair => ({
   imageA: 'a',
@@ -41,5 +47,26 @@ describe('evaluate helpers', () => {
   it('finds the best-accuracy threshold', () => {
     const scored = [pair(true, 95), pair(true, 75), pair(false, 60), pair(false, 10)];
     expect(bestAccuracy(scored)).toEqual({ accuracy: 1, threshold: 75 });
+  });
+
+  it('weighs same and different pairs equally in the balanced accuracy', () => {
+    // 1 of 2 same pairs missed, 0 of 8 different pairs matched: plain accuracy 90 %, balanced 75 %.
+    const scored = [pair(true, 95), pair(true, 5), ...Array.from({ length: 8 }, () => pair(false, 10))];
+    expect(bestAccuracy(scored).accuracy).toBe(0.9);
+    expect(balancedAccuracyAt(scored, 80)).toBe(0.75);
+  });
+
+  it('cross-validates the balanced accuracy with the threshold chosen on the other folds', () => {
+    const separable = [
+      ...Array.from({ length: 20 }, (_, i) => pair(true, 80 + i)),
+      ...Array.from({ length: 50 }, (_, i) => pair(false, i)),
+    ];
+    expect(crossValidatedBalancedAccuracy(separable)).toBe(1);
+    // One same pair scored among the different ones can only be missed when held out.
+    const overlap = [...separable, pair(true, 5)];
+    expect(crossValidatedBalancedAccuracy(overlap)).toBeCloseTo(1 - 1 / 21 / 2, 10);
+    // Fewer pairs than folds: empty folds are skipped.
+    const few = [90, 85, 95].flatMap((s) => [pair(true, s), pair(false, s - 60)]);
+    expect(crossValidatedBalancedAccuracy(few)).toBe(1);
   });
 });
