@@ -4,7 +4,8 @@ import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, startTestService, tempDir, type TestService } from '../helpers.js';
-import { ensureDashboardBuilt, launchBrowser, samplePhoto, screenshot, type Browser } from './browser.js';
+import { PHOTOS, requireFacesDev } from '../identity-fixtures.js';
+import { ensureDashboardBuilt, launchBrowser, screenshot, type Browser } from './browser.js';
 
 // One service and one browser for the whole journey; the steps run in order.
 describe('dashboard in a real browser', () => {
@@ -125,13 +126,29 @@ describe('dashboard in a real browser', () => {
     await screenshot(page, '07-structuring');
   });
 
-  it('uploads a photo to verify on the identity page', async () => {
+  it('enrolls a face, then verifies another photo of the same person, on the identity page', async () => {
+    const photos = await identityPhotos();
     await page.goto(`${base}/#/identity`);
+    await page.getByText('No verification attempt yet.').waitFor();
     await page.getByLabel('User id').fill('user-1');
-    await page.getByLabel(/Photo/).setInputFiles(await photoPath());
+    await page.getByLabel(/Photo/).setInputFiles(photos.enroll);
+    await page.getByRole('button', { name: 'Enroll' }).click();
+    if (!photos.faces) {
+      // Without faces-dev the generated picture has no face: enrollment is refused, visibly.
+      await page.getByRole('alert').getByText('No face was found').waitFor();
+      await screenshot(page, '08-identity');
+      return;
+    }
+    await page.getByTestId('face-result').getByText('Enrolled a reference face for user-1.').waitFor();
+    await page.getByLabel(/Photo/).setInputFiles(photos.verify);
     await page.getByRole('button', { name: 'Verify' }).click();
-    // Until the identity API lands this is its 404 notice; after, a match result or a rejection.
-    await page.locator('[data-testid="face-result"], .notice[role="alert"]').first().waitFor();
+    const result = page.getByTestId('face-result').getByText(/^Match \(similarity/);
+    await result.waitFor({ timeout: 30_000 });
+    const row = page.locator('table.data tbody tr').first();
+    await row.getByText('match', { exact: true }).waitFor();
+    expect(await row.textContent()).toContain('user-1');
+    const log = (await t.request({ method: 'GET', url: '/v1/verifications?user_id=user-1' })).json();
+    expect(log.items).toMatchObject([{ user_id: 'user-1', result: 'match', match: true }]);
     await screenshot(page, '08-identity');
   });
 
@@ -184,14 +201,20 @@ describe('dashboard in a real browser', () => {
   });
 });
 
-/** A faces-dev photo when the shared data is there; else a generated picture (no face). */
-async function photoPath(): Promise<string> {
-  const shared = samplePhoto();
-  if (shared) return shared;
+/**
+ * Two photos of one person from faces-dev (the identity tests' pair, known to pass the
+ * liveness check); without faces-dev, a generated picture with no face.
+ */
+async function identityPhotos(): Promise<{ faces: boolean; enroll: string; verify: string }> {
+  const faces = requireFacesDev();
+  if (faces) {
+    const file = (name: keyof typeof PHOTOS) => join(faces, 'images', PHOTOS[name]);
+    return { faces: true, enroll: file('alice1'), verify: file('alice2') };
+  }
   const path = join(tempDir('centinela-photo-'), 'plain.jpg');
   const image = await sharp({ create: { width: 320, height: 240, channels: 3, background: '#c8a080' } })
     .jpeg()
     .toBuffer();
   writeFileSync(path, image);
-  return path;
+  return { faces: false, enroll: path, verify: path };
 }

@@ -156,13 +156,18 @@ export interface StructuringAlert {
   readonly window_end: string | number;
 }
 
+/** One attempt of `GET /v1/verifications` (the verification log). */
 export interface Verification {
   readonly verification_id: string;
   readonly user_id: string;
-  readonly result?: string;
-  readonly match?: boolean | null;
-  readonly similarity?: number | null;
-  readonly reason?: string | null;
-  readonly processed_at?: string;
-  readonly created_at?: string;
+  readonly result: 'match' | 'no_match' | 'rejected';
+  readonly match: boolean;
+  readonly similarity: number | null;
+  readonly threshold: number;
+  readonly reason: string | null;
+  readonly movement: string | null;
+  readonly transaction_id: string | null;
+  /** When the attempt was logged (ISO 8601). */
+  readonly at: string;
+  readonly latency_ms: number;
 }

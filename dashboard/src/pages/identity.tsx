@@ -29,14 +29,8 @@ export function IdentityPage() {
   );
 }
 
-function outcomeOf(v: Verification): string {
-  if (v.result) return v.result;
-  if (v.match === true) return 'match';
-  return v.reason ? 'rejected' : 'no_match';
-}
-
 function Attempts({ items }: { items: readonly Verification[] }) {
-  const matches = items.filter((v) => outcomeOf(v) === 'match').length;
+  const matches = items.filter((v) => v.result === 'match').length;
   const scored = items.filter((v) => typeof v.similarity === 'number');
   const bins = Array.from({ length: 10 }, (_, i) => ({
     label: `${i * 10}–${i * 10 + 10}`,
@@ -47,14 +41,14 @@ function Attempts({ items }: { items: readonly Verification[] }) {
       <section className="stats card-wide" aria-label="Verification summary">
         <Stat label="Attempts" value={formatCount(items.length)} hint="latest 500" />
         <Stat label="Match rate" value={formatPercent(matches / items.length)} />
-        <Stat label="Rejected" value={formatCount(items.filter((v) => outcomeOf(v) === 'rejected').length)} />
+        <Stat label="Rejected" value={formatCount(items.filter((v) => v.result === 'rejected').length)} />
       </section>
       <Card title="Similarity">
         <BarsChart data={bins} label="Similarity histogram" />
       </Card>
       <Card title="Rejections by reason">
         <BarsChart
-          data={tally(items, (v) => (outcomeOf(v) === 'rejected' ? (v.reason ?? 'unknown') : null))}
+          data={tally(items, (v) => (v.result === 'rejected' ? (v.reason ?? 'unknown') : null))}
           label="Rejections by reason"
           horizontal
           color="#b91c1c"
@@ -75,6 +69,7 @@ function AttemptTable({ items }: { items: readonly Verification[] }) {
           <tr>
             <th scope="col">time</th>
             <th scope="col">user</th>
+            <th scope="col">movement</th>
             <th scope="col">result</th>
             <th scope="col" className="num">
               similarity
@@ -85,9 +80,10 @@ function AttemptTable({ items }: { items: readonly Verification[] }) {
         <tbody>
           {items.map((v) => (
             <tr key={v.verification_id}>
-              <td>{formatDateTime(v.processed_at ?? v.created_at ?? new Date().toISOString())}</td>
+              <td>{formatDateTime(v.at)}</td>
               <td>{v.user_id}</td>
-              <td>{outcomeOf(v)}</td>
+              <td>{v.movement ?? '—'}</td>
+              <td>{v.result}</td>
               <td className="num">{typeof v.similarity === 'number' ? formatDecimal(v.similarity) : '—'}</td>
               <td>{v.reason ?? '—'}</td>
             </tr>
