@@ -10,9 +10,21 @@ import { runStructuring } from '../src/structuring/run.js';
 import { loadFiles, readerOf } from '../src/structuring/source.js';
 import { DEFAULT_COLUMNS, RUN_DEFAULTS, SCOPES, runParamsOf } from '../src/structuring/structuring.js';
 import { buildWindows, readGroup, windowSql } from '../src/structuring/windows.js';
-import { printTable, writeResult } from './lib.js';
+import { median, printTable, writeResult } from './lib.js';
 
-const SIZES = (process.env.BENCH_STRUCTURING_SIZES ?? '1000000,10000000').split(',').map(Number);
+/**
+ * Rows to generate and analyse: 1M by default; `BENCH_STRUCTURING_10M=1` adds 10M (several
+ * minutes and a ~2 GB scratch file); `BENCH_STRUCTURING_SIZES=…` chooses any sizes.
+ */
+const SIZES = (
+  process.env.BENCH_STRUCTURING_SIZES ??
+  (process.env.BENCH_STRUCTURING_10M === '1' ? '1000000,10000000' : '1000000')
+)
+  .split(',')
+  .map(Number);
+/** Repeats per size (medians are reported): `BENCH_STRUCTURING_REPEATS`, default 3 up to 2M rows, else 1. */
+const repeatsOf = (size: number) =>
+  Number(process.env.BENCH_STRUCTURING_REPEATS ?? (size > 2_000_000 ? 1 : 3));
 const DIR = join(tmpdir(), 'centinela-bench-structuring');
 /** The generator yields about 1.84 transactions per user and day. */
 const DAYS = 100;
@@ -90,42 +102,104 @@ async function wholeRun(file: string) {
   return { summary, seconds, peak };
 }
 
-async function benchSize(size: number) {
-  const { file, rows } = await ledgerOf(size);
+/** `BENCH_STRUCTURING_FEATURES_ONLY=1`: the bare query and the features only, no detectors. */
+const FEATURES_ONLY = process.env.BENCH_STRUCTURING_FEATURES_ONLY === '1';
+
+/** One measurement of every stage on `file` (without detectors: NaN run figures). */
+async function measure(file: string, rows: number) {
+  const rss = peakRss();
   const bare = await bareQuery(file);
   console.log(`  bare window query: ${bare.toFixed(1)} s`);
   const feat = await features(file);
   console.log(`  features: ${feat.seconds.toFixed(1)} s, ${feat.windows} windows`);
+  const featuresPeak = rss.stop();
+  if (FEATURES_ONLY) return featuresOnly(bare, feat, featuresPeak);
   const run = await wholeRun(file);
-  console.log(
-    `  whole run: ${run.seconds.toFixed(1)} s, peak ${(run.peak / GiB).toFixed(2)} GiB`,
-    run.summary.durations_ms,
-  );
+  console.log(`  whole run: ${run.seconds.toFixed(1)} s, peak ${(run.peak / GiB).toFixed(2)} GiB`);
   const d = run.summary.durations_ms;
   const detectorMs = Object.entries(d).filter(([k]) => k.startsWith('method_'));
+  const perSecond = (count: number, ms: number) => Math.round(count / (ms / 1000));
   const detectors = Object.fromEntries(
     detectorMs.map(([k, ms]) => [
       k.replace('method_', ''),
-      { seconds: ms / 1000, windows_per_s: Math.round(run.summary.windows / (ms / 1000)) },
+      {
+        seconds: ms / 1000,
+        rows_per_s: perSecond(rows, ms),
+        windows_per_s: perSecond(run.summary.windows, ms),
+      },
     ]),
   );
   const featuresAndDetectors =
     ((d.load ?? 0) + (d.windows ?? 0) + (d.read ?? 0) + detectorMs.reduce((a, [, ms]) => a + ms, 0)) / 1000;
   return {
-    rows,
     windows: feat.windows,
     bare_query_s: bare,
     features_s: feat.seconds,
-    features_rows_per_s: Math.round(rows / feat.seconds),
-    features_vs_bare: feat.seconds / bare,
-    detectors,
     features_and_detectors_s: featuresAndDetectors,
     alerts_stored: run.summary.stored_alerts,
     alerts_store_s: (d.alerts ?? 0) / 1000,
     whole_run_s: run.seconds,
     peak_rss_gib: run.peak / GiB,
+    detectors,
     run_durations_ms: d,
   };
+}
+
+function featuresOnly(bare: number, feat: { seconds: number; windows: number }, peak: number) {
+  return {
+    windows: feat.windows,
+    bare_query_s: bare,
+    features_s: feat.seconds,
+    features_and_detectors_s: NaN,
+    alerts_stored: NaN,
+    alerts_store_s: NaN,
+    whole_run_s: NaN,
+    peak_rss_gib: peak / GiB,
+    detectors: {} as Record<string, { seconds: number; rows_per_s: number; windows_per_s: number }>,
+    run_durations_ms: {} as Record<string, number>,
+  };
+}
+
+type Measurement = Awaited<ReturnType<typeof measure>>;
+
+/** Medians over repeats of every timing (windows and alerts are the same each time). */
+function medianOf(all: readonly Measurement[], rows: number) {
+  const m = (pick: (x: Measurement) => number) => median(all.map(pick));
+  const methods = Object.keys(all[0]?.detectors ?? {});
+  const features = m((x) => x.features_s);
+  const bare = m((x) => x.bare_query_s);
+  return {
+    rows,
+    repeats: all.length,
+    windows: all[0]?.windows ?? 0,
+    bare_query_s: bare,
+    features_s: features,
+    features_rows_per_s: Math.round(rows / features),
+    features_vs_bare: features / bare,
+    detectors: Object.fromEntries(
+      methods.map((method) => {
+        const seconds = m((x) => x.detectors[method]?.seconds ?? NaN);
+        const windows = all[0]?.windows ?? 0;
+        return [
+          method,
+          { seconds, rows_per_s: Math.round(rows / seconds), windows_per_s: Math.round(windows / seconds) },
+        ];
+      }),
+    ),
+    features_and_detectors_s: m((x) => x.features_and_detectors_s),
+    alerts_stored: all[0]?.alerts_stored ?? 0,
+    alerts_store_s: m((x) => x.alerts_store_s),
+    whole_run_s: m((x) => x.whole_run_s),
+    peak_rss_gib: Math.max(...all.map((x) => x.peak_rss_gib)),
+    runs: all,
+  };
+}
+
+async function benchSize(size: number) {
+  const { file, rows } = await ledgerOf(size);
+  const all: Measurement[] = [];
+  for (let i = 0; i < repeatsOf(size); i++) all.push(await measure(file, rows));
+  return medianOf(all, rows);
 }
 
 /** Structuring: features vs the bare DuckDB window query, each detector, whole run, peak memory. */
@@ -136,12 +210,13 @@ export async function runStructuringBench() {
     results.push(await benchSize(size));
   }
   printTable(
-    'Structuring (24 h windows per user and per user+merchant, all 7 detectors)',
+    'Structuring (median; 24 h windows per user and per user+merchant, all 7 detectors; peak = max)',
     results.map((r) => ({
       rows: r.rows,
       windows: r.windows,
       'bare query s': r.bare_query_s.toFixed(1),
       'features s': r.features_s.toFixed(1),
+      'features rows/s': r.features_rows_per_s,
       'features/bare': r.features_vs_bare.toFixed(2),
       'features+detectors s': r.features_and_detectors_s.toFixed(1),
       'whole run s': r.whole_run_s.toFixed(1),
@@ -149,12 +224,13 @@ export async function runStructuringBench() {
     })),
   );
   printTable(
-    'Detectors (windows/s, fit on a sample, scored in chunks on worker threads)',
+    'Detectors (median; rows/s = input transactions per second; fit on a sample, scored in chunks on worker threads)',
     results.flatMap((r) =>
       Object.entries(r.detectors).map(([method, v]) => ({
         rows: r.rows,
         method,
         seconds: v.seconds.toFixed(1),
+        'rows/s': v.rows_per_s,
         'windows/s': v.windows_per_s,
       })),
     ),

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers.js';
 import { storeTransactions } from '../../test/structuring-fixtures.js';
 import { migrate, openStore, type Store } from '../store/database.js';
-import { parseEvery, runMicroBatch } from './schedule.js';
+import type { RunSummary } from './run.js';
+import { parseEvery, runMicroBatch, scheduleMicroBatches } from './schedule.js';
 import { insertAlerts, listAlerts } from './structuring.repository.js';
 import { runParamsOf } from './structuring.js';
 
@@ -70,6 +71,29 @@ describe('micro-batches over stored transactions', () => {
   it('skips an alert whose window and method are already stored', async () => {
     const [one] = await listAlerts(store.db, { limit: 1 });
     expect(await insertAlerts(store.db, [{ ...one!, run_id: 'again' }])).toBe(0);
+  });
+
+  it('schedule: a batch at once, then one per interval until aborted, each with new windows only', async () => {
+    await storeHours(store, 96, 120);
+    const controller = new AbortController();
+    const batches: (RunSummary | null)[] = [];
+    const errors: unknown[] = [];
+    await scheduleMicroBatches({
+      db: store.db,
+      params,
+      workers: 0,
+      everyMs: 1000,
+      signal: controller.signal,
+      onBatch: (summary) => {
+        batches.push(summary);
+        if (batches.length === 2) controller.abort();
+      },
+      onError: (error) => errors.push(error),
+    });
+    expect(errors).toEqual([]);
+    expect(batches[0]?.covered_to).toBe(T0 + 119 * HOUR + 11 * 60_000);
+    expect(batches[0]?.stored_alerts).toBeGreaterThan(0);
+    expect(batches[1]).toBeNull(); // nothing arrived in between
   });
 
   it('parses intervals', () => {
