@@ -36,18 +36,24 @@ export interface ReportStats {
   positives: number;
 }
 
-const SHOWN: readonly FeatureName[] = ['count_amt', 'sum_amt', 'mean_amt', 'std_amt', 'delta'];
 const BINS = 24;
 
-/** Empty statistics for `methods` (consensus is added as a method). */
-export function emptyStats(methods: readonly MethodName[]): ReportStats {
+/** Features whose distributions the report shows. */
+export const SHOWN: readonly FeatureName[] = ['count_amt', 'sum_amt', 'mean_amt', 'std_amt', 'delta'];
+
+/**
+ * Empty statistics for `methods` (consensus is added as a method). `maxima` holds the
+ * largest value of each {@link SHOWN} feature over every group, so the bins of every
+ * window length are the same and a longer window's larger values are not clamped.
+ */
+export function emptyStats(methods: readonly MethodName[], maxima: readonly number[]): ReportStats {
   const all = [...methods, 'consensus'];
   return {
     methods: all,
     groups: [],
     quality: new Map(all.map((m) => [m, { flagged: 0, tp: 0, fp: 0, fn: 0 }])),
     hours: new Map(all.map((m) => [m, new Array<number>(24).fill(0)])),
-    distributions: [],
+    distributions: SHOWN.map((feature, j) => distributionOf(feature, maxima[j] ?? 0)),
     labelled: 0,
     positives: 0,
   };
@@ -72,12 +78,8 @@ function countFlags(stats: ReportStats, method: string, flags: ArrayLike<number>
   }
 }
 
-function distributionOf(feature: FeatureName, f: GroupFeatures): Distribution {
-  const j = FEATURES.indexOf(feature);
-  let max = 0;
-  for (let i = 0; i < f.n; i++)
-    max = Math.max(max, Math.log1p(Math.max(0, f.features[i * FEATURES.length + j] ?? 0)));
-  const top = max || 1;
+function distributionOf(feature: FeatureName, max: number): Distribution {
+  const top = Math.log1p(Math.max(0, max)) || 1;
   const edges = Array.from({ length: BINS }, (_, b) => Math.expm1(((b + 1) * top) / BINS));
   return {
     feature,
@@ -111,7 +113,6 @@ export function addGroup(
   for (const [method, result] of detections.results) countFlags(stats, method, result.flags, f);
   const consensus = detections.votes.map((v) => (v >= minMethods ? 1 : 0));
   countFlags(stats, 'consensus', consensus, f);
-  if (stats.distributions.length === 0) stats.distributions.push(...SHOWN.map((s) => distributionOf(s, f)));
   for (const d of stats.distributions) addDistribution(d, f, consensus);
   for (let i = 0; i < f.n; i++) {
     const label = f.labels[i] ?? -1;

@@ -6,7 +6,7 @@ import { literal, openEngine, queryNumber, type Engine } from './duckdb.js';
 import { mulberry32 } from './detectors/index.js';
 import { loadFiles } from './source.js';
 import { DEFAULT_COLUMNS, FEATURES, parseColumnMap, parseWindows } from './structuring.js';
-import { buildWindows, readGroup } from './windows.js';
+import { buildWindows, featureMaxima, readGroup } from './windows.js';
 
 interface Tx {
   id: string;
@@ -191,5 +191,32 @@ describe('window features', () => {
     ).rejects.toMatchObject({
       code: 'INPUT_NOT_FOUND',
     });
+  });
+});
+
+describe('feature maxima for the report bins', () => {
+  it('takes each feature’s largest value over every window length, a missing delta as the length', async () => {
+    const engine = await openEngine({ threads: 1 });
+    const dir = tempDir('centinela-maxima-');
+    const txs = makeTransactions();
+    writeFileSync(join(dir, 'log.csv'), csvOf(txs));
+    await loadFiles(engine.connection, join(dir, 'log.csv'), DEFAULT_COLUMNS);
+    const groups = await buildWindows(engine.connection, parseWindows('24h,7d'));
+    const maxima = await featureMaxima(engine.connection, groups, ['count_amt', 'sum_amt', 'delta']);
+    const maxCount = (label: string) =>
+      queryNumber(
+        engine.connection,
+        `SELECT max(count_amt) FROM (${groups
+          .filter((g) => g.window.label === label)
+          .map((g) => `SELECT count_amt FROM ${g.table}`)
+          .join(' UNION ALL ')})`,
+      );
+    const [day, week] = [await maxCount('24h'), await maxCount('7d')];
+    engine.close();
+    // The 7-day windows hold more transactions than any 24-hour one (the first group): their maximum wins.
+    expect(week).toBeGreaterThan(day);
+    expect(maxima[0]).toBe(week);
+    expect(maxima[1]).toBeGreaterThan(0);
+    expect(maxima[2]).toBeGreaterThanOrEqual(168);
   });
 });

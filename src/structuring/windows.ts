@@ -88,3 +88,21 @@ export async function readGroup(connection: DuckDBConnection, group: WindowGroup
   });
   return { features, endMs, labels, n: group.n };
 }
+
+/**
+ * Largest value of each of `features` over every group's windows (0 when none), with a
+ * missing `delta` counted as the window length, as the detectors see it.
+ */
+export async function featureMaxima(
+  connection: DuckDBConnection,
+  groups: readonly WindowGroup[],
+  features: readonly string[],
+): Promise<number[]> {
+  if (groups.length === 0) return features.map(() => 0);
+  const columns = features.map((f) => `coalesce(max(${f}), 0)::DOUBLE AS ${f}`).join(', ');
+  const select = (g: WindowGroup) =>
+    features.map((f) => (f === 'delta' ? `coalesce(delta, ${g.window.hours}) AS delta` : f)).join(', ');
+  const union = groups.map((g) => `SELECT ${select(g)} FROM ${g.table}`).join(' UNION ALL ');
+  const reader = await connection.runAndReadAll(`SELECT ${columns} FROM (${union})`);
+  return (reader.getRows()[0] ?? []).map(Number);
+}
