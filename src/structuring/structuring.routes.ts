@@ -160,7 +160,9 @@ export function structuringRoutes(app: FastifyInstance, options: StructuringRout
       const source = await sourceOf(body);
       const id = await createRun(db, source, params);
       const running = executeRun(id, { db, source, params, ...hooks })
-        .catch((error: unknown) => request.log.warn({ err: error, run: id }, 'structuring run failed'))
+        .catch((error: unknown) =>
+          request.log.warn({ err: error, run: id }, 'structuring run or its structuring.alert event failed'),
+        )
         .finally(() => inFlight.delete(running));
       inFlight.add(running);
       return reply.status(202).send({
