@@ -1,6 +1,6 @@
 /** Small helpers over `@duckdb/node-api`: an engine (in memory or on a scratch file), quoting, typed-array reads. */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { endianness, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   DOUBLE,
@@ -62,8 +62,51 @@ export async function queryNumber(connection: DuckDBConnection, sql: string): Pr
   return Number(reader.getRows()[0]?.[0] ?? 0);
 }
 
+/** What a DOUBLE vector holds: its values and a validity bitmask (null = every row valid). */
+interface DoubleVectorParts {
+  readonly items?: unknown;
+  readonly validity?: { readonly data?: unknown; readonly offset?: number };
+}
+
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+/**
+ * A DOUBLE vector's values and validity as 32-bit words (null: every row valid), or null
+ * when the vector is not one this can read directly (other types, a sliced validity, a
+ * big-endian machine).
+ */
+function doublesOf(vector: DuckDBVector): { items: Float64Array; words: Uint32Array | null } | null {
+  const { items, validity } = vector as unknown as DoubleVectorParts;
+  if (!(items instanceof Float64Array) || !LITTLE_ENDIAN || (validity?.offset ?? 0) !== 0) return null;
+  const bits = validity?.data ?? null;
+  if (bits === null) return { items, words: null };
+  if (!(bits instanceof BigUint64Array)) return null;
+  // Bit i of the 64-bit words is bit (i mod 32) of 32-bit word i / 32 on a little-endian machine.
+  return { items, words: new Uint32Array(bits.buffer, bits.byteOffset, bits.length * 2) };
+}
+
+/**
+ * Reads a DOUBLE vector straight from its Float64Array and validity words (the library's
+ * `getItem` tests validity with BigInt arithmetic per value). False when it cannot.
+ */
+function copyDoubles(
+  vector: DuckDBVector,
+  rowCount: number,
+  target: (i: number, v: number) => void,
+): boolean {
+  const parts = doublesOf(vector);
+  if (!parts) return false;
+  const { items, words } = parts;
+  for (let i = 0; i < rowCount; i++) {
+    const valid = words === null || (((words[i >>> 5] ?? 0) >>> (i & 31)) & 1) === 1;
+    target(i, valid ? (items[i] ?? NaN) : NaN);
+  }
+  return true;
+}
+
 /** Reads a numeric vector value by value (NULL → NaN), converting BIGINT and others. */
 function copyVector(vector: DuckDBVector, rowCount: number, target: (i: number, v: number) => void): void {
+  if (copyDoubles(vector, rowCount, target)) return;
   for (let i = 0; i < rowCount; i++) {
     const v = vector.getItem(i);
     target(i, v === null ? NaN : typeof v === 'number' ? v : Number(v));

@@ -80,7 +80,7 @@ export async function readGroup(connection: DuckDBConnection, group: WindowGroup
   const endMs = new Float64Array(group.n);
   const labels = new Int8Array(group.n);
   const columns = FEATURES.map((f) => `CAST(${f} AS DOUBLE)`).join(', ');
-  const sql = `SELECT rowid, ${columns}, CAST(end_ms AS DOUBLE), CAST(coalesce(label, -1) AS DOUBLE) FROM ${group.table}`;
+  const sql = `SELECT CAST(rowid AS DOUBLE), ${columns}, CAST(end_ms AS DOUBLE), CAST(coalesce(label, -1) AS DOUBLE) FROM ${group.table}`;
   await streamNumbers(connection, sql, (row, j, value) => {
     if (j < d) features[row * d + j] = value;
     else if (j === d) endMs[row] = value;
