@@ -1,17 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { FaceEngineError } from './face-engine.js';
 import { decodeImage } from './image-decoder.js';
-import { pngBomb } from './test-images.js';
-
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-    return undefined;
-  } catch (error) {
-    return error instanceof FaceEngineError ? error.code : 'not a FaceEngineError';
-  }
-}
+import { faceErrorCode, pngBomb } from './test-images.js';
 
 describe('decodeImage', () => {
   it('decodes a PNG to packed RGB', async () => {
@@ -32,7 +22,7 @@ describe('decodeImage', () => {
   });
 
   it('refuses a non-image as INVALID_IMAGE', async () => {
-    expect(await codeOf(decodeImage(Buffer.from('this is not an image')))).toBe('INVALID_IMAGE');
+    expect(await faceErrorCode(decodeImage(Buffer.from('this is not an image')))).toBe('INVALID_IMAGE');
   });
 
   it('refuses a corrupt JPEG as INVALID_IMAGE', async () => {
@@ -40,14 +30,14 @@ describe('decodeImage', () => {
       .jpeg()
       .toBuffer();
     const corrupt = Buffer.concat([jpeg.subarray(0, 200), Buffer.alloc(50, 0xff)]);
-    expect(await codeOf(decodeImage(corrupt))).toBe('INVALID_IMAGE');
+    expect(await faceErrorCode(decodeImage(corrupt))).toBe('INVALID_IMAGE');
   });
 
   it('refuses formats other than JPEG, PNG and WebP', async () => {
     const gif = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#888' } })
       .gif()
       .toBuffer();
-    expect(await codeOf(decodeImage(gif))).toBe('INVALID_IMAGE');
+    expect(await faceErrorCode(decodeImage(gif))).toBe('INVALID_IMAGE');
   });
 
   it('refuses more than 25 megapixels from the header, before decoding', async () => {
@@ -55,20 +45,20 @@ describe('decodeImage', () => {
       .png({ compressionLevel: 9 })
       .toBuffer();
     expect(big.byteLength).toBeLessThan(5 * 1024 * 1024);
-    expect(await codeOf(decodeImage(big))).toBe('IMAGE_TOO_LARGE');
+    expect(await faceErrorCode(decodeImage(big))).toBe('IMAGE_TOO_LARGE');
   });
 
   it('refuses a decompression bomb (90 bytes claiming 60,000 × 60,000 px) before decoding it', async () => {
     const bomb = await pngBomb(60_000, 60_000);
     expect(bomb.byteLength).toBeLessThan(200);
-    expect(await codeOf(decodeImage(bomb))).toBe('IMAGE_TOO_LARGE');
+    expect(await faceErrorCode(decodeImage(bomb))).toBe('IMAGE_TOO_LARGE');
     // Let through to the decoder, the same file fails there (its pixel data is missing), so
     // the refusal above came from the header check.
     const unlimited = { maxBytes: 1e9, maxPixels: 1e12 };
-    expect(await codeOf(decodeImage(bomb, unlimited))).toBe('INVALID_IMAGE');
+    expect(await faceErrorCode(decodeImage(bomb, unlimited))).toBe('INVALID_IMAGE');
   });
 
   it('refuses files over 5 MB', async () => {
-    expect(await codeOf(decodeImage(Buffer.alloc(5 * 1024 * 1024 + 1)))).toBe('IMAGE_TOO_LARGE');
+    expect(await faceErrorCode(decodeImage(Buffer.alloc(5 * 1024 * 1024 + 1)))).toBe('IMAGE_TOO_LARGE');
   });
 });

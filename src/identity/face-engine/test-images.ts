@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { FaceEngineError } from './face-engine.js';
 
 /**
  * The faces-dev folder: `CENTINELA_FACES_DEV`, else `shared/data/faces-dev` beside the repo.
@@ -76,4 +77,14 @@ export async function pngBomb(width = 60_000, height = 60_000): Promise<Buffer> 
   png.writeUInt32BE(height, 20);
   png.writeUInt32BE(crc32(png.subarray(12, 29)), 29);
   return png;
+}
+
+/** The face-engine error code a promise rejects with; undefined when it resolves. */
+export async function faceErrorCode(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+    return undefined;
+  } catch (error) {
+    return error instanceof FaceEngineError ? error.code : `not a FaceEngineError: ${String(error)}`;
+  }
 }

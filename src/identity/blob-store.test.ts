@@ -1,0 +1,30 @@
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LocalBlobStore } from './blob-store.js';
+
+describe('LocalBlobStore', () => {
+  const root = mkdtempSync(join(tmpdir(), 'centinela-blobs-'));
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('stores, reads and deletes objects by prefix, files readable by the owner only', async () => {
+    const blobs = new LocalBlobStore(root);
+    await blobs.put('faces/u1/a.bin', Buffer.from('one'));
+    await blobs.put('faces/u1/b.bin', Buffer.from('two'));
+    await blobs.put('faces/u2/a.bin', Buffer.from('three'));
+    expect((await blobs.get('faces/u1/b.bin'))?.toString()).toBe('two');
+    expect(await blobs.get('faces/u1/none.bin')).toBeUndefined();
+    expect(statSync(join(root, 'faces/u1/a.bin')).mode & 0o777).toBe(0o600);
+    await blobs.deletePrefix('faces/u1');
+    expect(existsSync(join(root, 'faces/u1'))).toBe(false);
+    expect((await blobs.get('faces/u2/a.bin'))?.toString()).toBe('three');
+  });
+
+  it('refuses keys that could leave its folder', async () => {
+    const blobs = new LocalBlobStore(root);
+    for (const key of ['../x', 'a/../../x', '/etc/passwd', 'a//b', 'a/./b', '', 'a\\b']) {
+      await expect(blobs.put(key, Buffer.from('x')), key).rejects.toThrow(RangeError);
+    }
+  });
+});
