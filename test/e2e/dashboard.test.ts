@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateLedger } from '../../src/structuring/ledger.generator.js';
 import { ADMIN_KEY, startTestService, tempDir, type TestService } from '../helpers.js';
 import { PHOTOS, requireFacesDev } from '../identity-fixtures.js';
 import { ensureDashboardBuilt, launchBrowser, screenshot, type Browser } from './browser.js';
@@ -116,14 +117,34 @@ describe('dashboard in a real browser', () => {
     expect(JSON.stringify(active.json())).toContain('amount > 5000');
   });
 
-  it('opens the structuring page (a run when the API has one, else its empty state)', async () => {
+  it('shows the empty structuring page, then a run started over a ledger file, and its HTML report', async () => {
     await page.goto(`${base}/#/structuring`);
-    await page.getByRole('heading', { name: 'Structuring' }).waitFor();
-    const state = page.getByText(
-      /structuring API is not available|No structuring run yet|Open the HTML report/,
-    );
-    await state.first().waitFor();
+    await page.getByText('No structuring run yet.').waitFor();
+    const ledger = join(t.dir, 'ledger.parquet');
+    await generateLedger({ users: 40, days: 7, out: ledger, seed: 3, structuringShare: 0.25 });
+    const started = await t.request({
+      method: 'POST',
+      url: '/v1/structuring/runs',
+      payload: { input: ledger, methods: ['rules', 'zscore', 'iforest'] },
+    });
+    expect(started.statusCode).toBe(202);
+    const runId = String(started.json().run_id);
+    const status = async () =>
+      String((await t.request({ url: `/v1/structuring/runs/${runId}` })).json().status);
+    await expect.poll(status, { timeout: 60_000, interval: 250 }).toBe('succeeded');
+    await page.reload();
+    await page.getByRole('button', { name: runId }).waitFor();
+    await page.getByRole('heading', { name: 'Alerts by method' }).waitFor();
+    await page.getByRole('heading', { name: 'Hour of day (UTC) × method' }).waitFor();
+    await page.locator('.recharts-bar-rectangle').first().waitFor();
     await screenshot(page, '07-structuring');
+    const opened = page.waitForEvent('popup');
+    await page.getByRole('button', { name: 'Open the HTML report' }).click();
+    const report = await opened;
+    await report.getByRole('heading', { name: 'Structuring detection report' }).waitFor();
+    expect(await report.title()).toBe(`Structuring run ${runId}`);
+    await screenshot(report, '07b-structuring-report');
+    await report.close();
   });
 
   it('enrolls a face, then verifies another photo of the same person, on the identity page', async () => {
