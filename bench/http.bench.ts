@@ -66,6 +66,7 @@ async function withServer<T>(args: string[], run: number, work: (url: string) =>
     CENTINELA_DATABASE_URL: join(dir, 'bench.db'),
     CENTINELA_ADMIN_KEY: KEY,
     CENTINELA_LOG_LEVEL: 'warn',
+    CENTINELA_FACE_ENGINE_START: 'lazy',
   };
   const child = await startProcess('node', args, env, `http://127.0.0.1:${port}/healthz`);
   try {

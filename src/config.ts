@@ -72,6 +72,8 @@ export interface Config {
   readonly faceWorkers: number;
   /** Face requests waiting beyond which the API answers 503 ENGINE_BUSY. `CENTINELA_FACE_QUEUE`; default 16. */
   readonly faceMaxQueue: number;
+  /** `eager`: `serve` loads the face models at start; `lazy`: on the first identity request. `CENTINELA_FACE_ENGINE_START`; default eager. */
+  readonly faceEngineStart: 'eager' | 'lazy';
   /** pino log level. `CENTINELA_LOG_LEVEL`; default info. */
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -113,6 +115,7 @@ const DEFAULTS = {
   stepUpFailure: 'decline',
   faceWorkers: 2,
   faceMaxQueue: 16,
+  faceEngineStart: 'eager',
   logLevel: 'info',
 } as const satisfies Config;
 
@@ -233,6 +236,7 @@ function identityFromEnv(read: EnvReader): Partial<Config> {
     stepUpFailure: read.oneOf('CENTINELA_STEP_UP_FAILURE', ['decline', 'review'] as const),
     faceWorkers: read.number('CENTINELA_FACE_WORKERS', { min: 1, max: 64, integer: true }),
     faceMaxQueue: read.number('CENTINELA_FACE_QUEUE', { min: 0, max: 10_000, integer: true }),
+    faceEngineStart: read.oneOf('CENTINELA_FACE_ENGINE_START', ['eager', 'lazy'] as const),
   };
 }
 

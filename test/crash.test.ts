@@ -30,6 +30,7 @@ async function serve(): Promise<Server> {
         CENTINELA_ADMIN_KEY: KEY,
         CENTINELA_LOG_LEVEL: 'warn',
         CENTINELA_DATABASE_URL: '',
+        CENTINELA_FACE_ENGINE_START: 'lazy',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },

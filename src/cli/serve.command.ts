@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { stopAccepting } from '../api/drain.js';
-import { createService } from '../main.js';
+import { createService, type Service } from '../main.js';
 import { configFrom, type StoreFlags } from './common.js';
 import { stopOnSignals } from './signals.js';
 
@@ -26,11 +26,19 @@ export function serveCommand(program: Command): void {
           : undefined;
       const address = await service.app.listen({ port: config.port, host: config.host });
       printBanner(address, service.store.location, firstKey?.key, Boolean(config.adminKey));
+      if (config.faceEngineStart === 'eager') warmUpFaceEngine(service);
       stopOnSignals(async () => {
         await stopAccepting(service.app);
         await service.close();
       });
     });
+}
+
+/** Loads the face models in the background, so the first verification does not wait for them. */
+function warmUpFaceEngine(service: Service): void {
+  service.identity.engine.ready().catch((error: unknown) => {
+    service.app.log.error({ err: error }, 'face engine failed to start; identity routes answer 503');
+  });
 }
 
 function printBanner(address: string, location: string, firstKey: string | undefined, envKey: boolean): void {
