@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,14 +58,4 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
-}
-
-/** A face photo from the shared faces-dev set (beside the repository), if it is there. */
-export function samplePhoto(): string | undefined {
-  const images = join(ROOT, '..', 'shared', 'data', 'faces-dev', 'images');
-  if (!existsSync(images)) return undefined;
-  const person = readdirSync(images).sort()[0];
-  if (!person) return undefined;
-  const file = readdirSync(join(images, person)).find((f) => /\.(jpe?g|png)$/i.test(f));
-  return file && join(images, person, file);
 }
