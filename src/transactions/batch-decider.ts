@@ -27,6 +27,8 @@ export interface DecisionRequest {
   readonly receivedAt: number;
   /** Arrival sequence number given by the transport; assigned here when absent. */
   readonly seq?: number;
+  /** The id was generated for this very request, so nothing can be stored under it yet: no lookup. */
+  readonly freshId?: boolean;
 }
 
 export interface DecisionOutcome {
@@ -145,7 +147,8 @@ export class BatchDecider {
   }
 
   private async storedDecisions(requests: readonly DecisionRequest[]): Promise<Map<string, DecisionResult>> {
-    const ids = [...new Set(requests.map((r) => r.tx.transaction_id))];
+    const ids = [...new Set(requests.filter((r) => !r.freshId).map((r) => r.tx.transaction_id))];
+    if (ids.length === 0) return new Map();
     let rows;
     try {
       rows = await findTransactions(this.options.db, ids);

@@ -53,7 +53,7 @@ export class LocalIngestion implements Ingestion {
   }
 
   submit(tx: TransactionInput, arrivedAt: number): Promise<DecisionOutcome> {
-    return this.enqueue({ tx, arrivedAt, receivedAt: Date.now() });
+    return this.enqueue({ tx, arrivedAt, receivedAt: Date.now(), freshId: hasGeneratedId(tx) });
   }
 
   async accept(tx: TransactionInput, arrivedAt: number): Promise<{ status: 'pending' | 'decided' }> {
@@ -124,4 +124,9 @@ export class LocalIngestion implements Ingestion {
       outcomes.filter((o) => !o.replayed).map((o) => o.result),
     );
   }
+}
+
+/** The client sent no id, so the parser made a new UUID: it cannot have been decided before. */
+function hasGeneratedId(tx: TransactionInput): boolean {
+  return tx.raw['transaction_id'] === undefined;
 }

@@ -7,8 +7,9 @@ export type TransactionRow = Selectable<TransactionTable>;
 export type NewTransactionRow = Insertable<TransactionTable>;
 
 /**
- * Rows per INSERT statement, largest first. Fixed sizes let the driver reuse a handful of
- * prepared statements, and 256 rows keep bound parameters under SQLite's limit.
+ * Rows per INSERT statement, largest first, for writes too large for one statement. Fixed
+ * sizes let the driver reuse a handful of prepared statements, and 256 rows keep bound
+ * parameters under SQLite's limit (32,766).
  */
 const CHUNK_SIZES = [256, 64, 16, 4, 1];
 
@@ -38,36 +39,46 @@ export async function storeDecisions(
   db: Kysely<Database>,
   rows: readonly NewTransactionRow[],
 ): Promise<void> {
-  if (rows.length === 0) return;
-  await db.transaction().execute(async (trx) => {
-    for (const chunk of fixedSizeChunks(rows)) {
-      await trx
-        .insertInto('transactions')
-        .values(chunk)
-        .onConflict((oc) =>
-          oc
-            .column('transaction_id')
-            .doUpdateSet((eb) =>
-              Object.fromEntries(DECISION_COLUMNS.map((c) => [c, eb.ref(`excluded.${c}`)])),
-            )
-            .where('transactions.status', '=', 'pending'),
-        )
-        .execute();
-    }
-  });
+  await insertAtomically(db, rows, (chunk, target) =>
+    target
+      .insertInto('transactions')
+      .values(chunk)
+      .onConflict((oc) =>
+        oc
+          .column('transaction_id')
+          .doUpdateSet((eb) => Object.fromEntries(DECISION_COLUMNS.map((c) => [c, eb.ref(`excluded.${c}`)])))
+          .where('transactions.status', '=', 'pending'),
+      ),
+  );
 }
 
 /** Stores transactions accepted for later decision; an id already stored is left as it is. */
 export async function storePending(db: Kysely<Database>, rows: readonly NewTransactionRow[]): Promise<void> {
+  await insertAtomically(db, rows, (chunk, target) =>
+    target
+      .insertInto('transactions')
+      .values(chunk)
+      .onConflict((oc) => oc.column('transaction_id').doNothing()),
+  );
+}
+
+/**
+ * Inserts `rows` all or none. Up to the largest chunk size that is one statement (atomic on
+ * its own: one round trip to the store, which is what the embedded hot path pays for);
+ * beyond it, fixed-size chunks in one database transaction.
+ */
+async function insertAtomically(
+  db: Kysely<Database>,
+  rows: readonly NewTransactionRow[],
+  insert: (chunk: NewTransactionRow[], target: Kysely<Database>) => { execute(): Promise<unknown> },
+): Promise<void> {
   if (rows.length === 0) return;
+  if (rows.length <= (CHUNK_SIZES[0] ?? 1)) {
+    await insert([...rows], db).execute();
+    return;
+  }
   await db.transaction().execute(async (trx) => {
-    for (const chunk of fixedSizeChunks(rows)) {
-      await trx
-        .insertInto('transactions')
-        .values(chunk)
-        .onConflict((oc) => oc.column('transaction_id').doNothing())
-        .execute();
-    }
+    for (const chunk of fixedSizeChunks(rows)) await insert(chunk, trx).execute();
   });
 }
 

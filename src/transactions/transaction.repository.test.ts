@@ -1,0 +1,119 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { availableDialects, createTestStore, type TestStore } from '../../test/dialects.js';
+import { migrate, openStore, type Store } from '../store/database.js';
+import {
+  findTransactions,
+  storeDecisions,
+  storePending,
+  type NewTransactionRow,
+} from './transaction.repository.js';
+
+/** A pending row for transaction `i`. */
+function pendingRow(i: number): NewTransactionRow {
+  return {
+    transaction_id: `tx-${i}`,
+    seq: i + 1,
+    account_id: `acc-${i % 7}`,
+    amount: 10 + i,
+    currency: 'USD',
+    event_time: 1_780_000_000_000 + i * 1000,
+    merchant_id: null,
+    merchant_type: null,
+    device_type: null,
+    channel: null,
+    origin_country: null,
+    destination_country: null,
+    balance: null,
+    location_match: null,
+    raw: '{}',
+    status: 'pending',
+    decision: null,
+    risk_score: null,
+    fraud_probability: null,
+    reasons: null,
+    rule_errors: null,
+    features: null,
+    rules_version: null,
+    model_version: null,
+    shadow_model_version: null,
+    shadow_probability: null,
+    received_at: 1_780_000_000_000,
+    processed_at: null,
+    latency_ms: null,
+  };
+}
+
+function decidedRow(i: number, decision: 'approve' | 'review'): NewTransactionRow {
+  return {
+    ...pendingRow(i),
+    status: 'decided',
+    decision,
+    risk_score: decision === 'review' ? 60 : 5,
+    reasons: '[]',
+    rule_errors: '[]',
+    features: '{}',
+    rules_version: 1,
+    processed_at: 1_780_000_000_500,
+    latency_ms: 1.5,
+  };
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k);
+
+describe.each(await availableDialects())('transaction writes on %s', (dialect) => {
+  let test: TestStore;
+  let store: Store;
+
+  async function open(): Promise<void> {
+    test = await createTestStore(dialect);
+    store = openStore({ url: test.url });
+    await migrate(store.db);
+  }
+
+  const decisions = async (ids: number[]) =>
+    new Map(
+      (
+        await findTransactions(
+          store.db,
+          ids.map((i) => `tx-${i}`),
+        )
+      ).map((r) => [r.transaction_id, r.decision]),
+    );
+
+  afterEach(async () => {
+    await store.close();
+    await test.drop();
+  });
+
+  // 300 rows: beyond one statement (256), so the chunked transaction is used as well.
+  it.each([40, 300])(
+    'stores %i decisions: pending rows get theirs, decided rows keep theirs',
+    async (count) => {
+      await open();
+      await storePending(store.db, range(0, 10).map(pendingRow));
+      await storeDecisions(
+        store.db,
+        range(10, 15).map((i) => decidedRow(i, 'review')),
+      );
+      await storeDecisions(
+        store.db,
+        range(0, count).map((i) => decidedRow(i, 'approve')),
+      );
+      const stored = await decisions(range(0, count));
+      expect(stored.size).toBe(count);
+      expect(range(0, 10).every((i) => stored.get(`tx-${i}`) === 'approve')).toBe(true);
+      expect(range(10, 15).every((i) => stored.get(`tx-${i}`) === 'review')).toBe(true);
+      expect(range(15, count).every((i) => stored.get(`tx-${i}`) === 'approve')).toBe(true);
+    },
+  );
+
+  it.each([40, 300])('stores all %i rows or none when one of them is refused', async (count) => {
+    await open();
+    const rows = range(0, count).map((i) => decidedRow(i, 'approve'));
+    rows[count - 3] = { ...rows[count - 3]!, account_id: null as unknown as string };
+    await expect(storeDecisions(store.db, rows)).rejects.toThrow();
+    expect((await decisions(range(0, count))).size).toBe(0);
+    await expect(storePending(store.db, rows)).rejects.toThrow();
+    expect((await decisions(range(0, count))).size).toBe(0);
+  });
+});
