@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
+import { GroupCommit } from '../shared/group-commit.js';
 import { partitionOf } from '../shared/partition.js';
 import type { Database } from '../store/database.js';
 import type { BatchDecider, DecisionOutcome, DecisionRequest } from './batch-decider.js';
@@ -9,11 +10,6 @@ import { transactionOfRow } from './transaction-row.js';
 import type { TransactionInput } from './transaction.js';
 import { rowOf } from './transaction.view.js';
 
-interface Pending extends DecisionRequest {
-  readonly resolve: (value: DecisionOutcome) => void;
-  readonly reject: (error: unknown) => void;
-}
-
 /**
  * Embedded mode: submissions are queued and handled in arrival order in batches; each
  * batch is scored against the velocity state, committed in one database transaction
@@ -21,17 +17,17 @@ interface Pending extends DecisionRequest {
  * throughput does not pay one fsync per transaction.
  */
 export class LocalIngestion implements Ingestion {
-  private queue: Pending[] = [];
-  private running: Promise<void> | undefined;
   private seq = 0;
-  private inFlight = 0;
   private readonly listeners = new Set<DecisionListener>();
+  private readonly commits: GroupCommit<DecisionRequest, DecisionOutcome>;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly decider: BatchDecider,
     private readonly options: { readonly partitions: number; readonly maxBatch: number },
-  ) {}
+  ) {
+    this.commits = new GroupCommit((batch) => this.decideBatch(batch), options.maxBatch);
+  }
 
   /** Restores the velocity state, then decides transactions a stop left pending. */
   async init(): Promise<void> {
@@ -77,52 +73,30 @@ export class LocalIngestion implements Ingestion {
     return () => this.listeners.delete(listener);
   }
 
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
+  idle(): Promise<void> {
+    return this.commits.idle();
   }
 
   close(): Promise<void> {
     return this.idle();
   }
 
-  private enqueue(request: DecisionRequest): Promise<DecisionOutcome> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ ...request, seq: request.seq ?? ++this.seq, resolve, reject });
-      this.running ??= this.drainSoon();
-    });
+  private async enqueue(request: DecisionRequest): Promise<DecisionOutcome> {
+    const [outcome] = await this.commits.run([{ ...request, seq: request.seq ?? ++this.seq }]);
+    return outcome as DecisionOutcome;
   }
 
   backlog(): Promise<Backlog> {
-    return Promise.resolve({ lag: this.queue.length + this.inFlight });
+    return Promise.resolve({ lag: this.commits.size });
   }
 
-  private async drainSoon(): Promise<void> {
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.options.maxBatch);
-        this.inFlight = batch.length;
-        await this.processBatch(batch);
-      }
-    } finally {
-      this.inFlight = 0;
-      this.running = undefined;
-    }
-  }
-
-  private async processBatch(batch: readonly Pending[]): Promise<void> {
-    let outcomes: DecisionOutcome[];
-    try {
-      outcomes = await this.decider.decide(batch);
-    } catch (error) {
-      batch.forEach((pending) => pending.reject(error));
-      return;
-    }
-    batch.forEach((pending, i) => pending.resolve(outcomes[i] as DecisionOutcome));
+  private async decideBatch(batch: DecisionRequest[]): Promise<DecisionOutcome[]> {
+    const outcomes = await this.decider.decide(batch);
     notify(
       this.listeners,
       outcomes.filter((o) => !o.replayed).map((o) => o.result),
     );
+    return outcomes;
   }
 }
 

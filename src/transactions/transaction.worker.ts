@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { AppError } from '../errors.js';
 import type { ConsumerHandle, Delivery, Transport } from '../transport/transport.js';
-import type { BatchDecider, DecisionRequest } from './batch-decider.js';
+import { GroupCommit } from '../shared/group-commit.js';
+import type { BatchDecider, DecisionOutcome, DecisionRequest } from './batch-decider.js';
 import type { DecisionResult } from './decision.js';
 import { parseTransaction } from './transaction.js';
 
@@ -59,8 +60,15 @@ export class TransactionWorker {
   private handle: ConsumerHandle | undefined;
   private readonly maxDeliver: number;
 
+  /** One decide (one store commit) for the batches of all owned partitions that are waiting. */
+  private readonly commits: GroupCommit<DecisionRequest, DecisionOutcome>;
+
   constructor(private readonly options: WorkerOptions) {
     this.maxDeliver = options.maxDeliver ?? 5;
+    this.commits = new GroupCommit(
+      (requests) => options.decider.decide(requests),
+      Math.max(1000, options.maxBatch ?? 500),
+    );
   }
 
   async start(): Promise<void> {
@@ -98,18 +106,24 @@ export class TransactionWorker {
     }
     if (valid.length === 0) return;
     try {
-      await this.decideAndAck(valid);
+      await this.decideAndAck(valid, (requests) => this.commits.run(requests));
     } catch (error) {
-      // A store outage fails every message alike; anything else may be one bad message: isolate it.
-      const isolate = valid.length > 1 && !(error instanceof AppError && error.code === 'STORE_UNAVAILABLE');
+      // A store outage fails every message alike; anything else may be one bad message: isolate
+      // it, deciding each message on its own (outside the group commit, so no other partition's
+      // messages share its fate).
+      const isolate = !(error instanceof AppError && error.code === 'STORE_UNAVAILABLE');
       if (!isolate) return this.retryOrDeadLetter(valid, error);
+      const alone = (requests: DecisionRequest[]) => this.options.decider.decide(requests);
       for (const one of valid)
-        await this.decideAndAck([one]).catch((e: unknown) => this.retryOrDeadLetter([one], e));
+        await this.decideAndAck([one], alone).catch((e: unknown) => this.retryOrDeadLetter([one], e));
     }
   }
 
-  private async decideAndAck(valid: readonly Valid[]): Promise<void> {
-    const outcomes = await this.options.decider.decide(valid.map((v) => v.request));
+  private async decideAndAck(
+    valid: readonly Valid[],
+    decide: (requests: DecisionRequest[]) => Promise<DecisionOutcome[]>,
+  ): Promise<void> {
+    const outcomes = await decide(valid.map((v) => v.request));
     await this.publishDecisions(outcomes.map((o) => o.result));
     await Promise.all(valid.map((v) => v.delivery.ack()));
   }
