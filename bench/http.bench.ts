@@ -8,6 +8,7 @@ import { median, printTable, startProcess, stopProcess, writeResult } from './li
 const KEY = 'bench-admin-key-0123456789abcdef';
 const DURATION_S = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
 const RUNS = Number(process.env.BENCH_HTTP_RUNS ?? 3);
+const WARMUP_S = Number(process.env.BENCH_HTTP_WARMUP_SECONDS ?? 2);
 
 interface Load {
   readonly name: string;
@@ -36,7 +37,7 @@ export async function runHttpBench() {
       LOADS,
     )),
   ];
-  printTable(`HTTP, ${DURATION_S} s per run, median of ${RUNS} runs`, rows);
+  printTable(`HTTP, ${DURATION_S} s per run after a ${WARMUP_S} s warm-up, median of ${RUNS} runs`, rows);
   writeResult('http-scoring', { duration_s: DURATION_S, runs: RUNS, rows });
   return rows;
 }
@@ -77,14 +78,26 @@ async function withServer<T>(args: string[], run: number, work: (url: string) =>
   }
 }
 
+/** A warm-up at the same load (JIT, caches, SQLite pages; not counted), then the measured run. */
 async function fire(url: string, load: Load) {
   const generator = new TrafficGenerator(11, 20_000);
+  await cannon(url, load, WARMUP_S, generator);
+  const result = await cannon(url, load, DURATION_S, generator);
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx + result.timeouts,
+  };
+}
+
+function cannon(url: string, load: Load, seconds: number, generator: TrafficGenerator) {
   const backlog: string[] = [];
-  const result = await autocannon({
+  return autocannon({
     url: `${url}/v1/transactions`,
     method: 'POST',
     connections: load.connections,
-    duration: DURATION_S,
+    duration: seconds,
     ...(load.rate ? { overallRate: load.rate } : {}),
     headers: { 'content-type': 'application/json', 'x-api-key': KEY },
     requests: [
@@ -97,10 +110,4 @@ async function fire(url: string, load: Load) {
       },
     ],
   });
-  return {
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.non2xx + result.timeouts,
-  };
 }
