@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { migrate, openStore } from '../src/store/database.js';
 import { TrafficGenerator } from '../src/simulate/traffic.generator.js';
-import { createTransport } from '../src/transport/index.js';
+import { createJetStreamTransport } from '../src/transport/nats/jetstream.transport.js';
 import type { DecisionBatch } from '../src/transactions/transaction.worker.js';
 import type { Transport } from '../src/transport/transport.js';
 import { median, printTable, writeResult } from './lib.js';
@@ -49,7 +49,7 @@ async function measure(run: Run) {
   await migrate(store.db);
   await store.close();
   const workers = Array.from({ length: run.workers }, () => spawnWorker(url, prefix));
-  const transport = await createTransport({ natsUrl: NATS_URL, partitions: PARTITIONS, prefix });
+  const transport = await createJetStreamTransport({ servers: NATS_URL, partitions: PARTITIONS, prefix });
   try {
     await new Promise((r) => setTimeout(r, 8000)); // workers start and share the partitions
     return {
@@ -59,7 +59,7 @@ async function measure(run: Run) {
     };
   } finally {
     workers.forEach((w) => w.kill('SIGKILL'));
-    await transport.close();
+    await transport.destroy(); // this run's streams and lease bucket
     await admin(`drop database if exists ${database} with (force)`);
   }
 }
