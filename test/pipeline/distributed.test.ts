@@ -4,8 +4,10 @@ import { deciderOptions, openServices } from '../../src/main.js';
 import { BatchDecider } from '../../src/transactions/batch-decider.js';
 import { StreamIngestion } from '../../src/transactions/stream-ingestion.js';
 import { TransactionWorker } from '../../src/transactions/transaction.worker.js';
-import { createTransport } from '../../src/transport/index.js';
-import type { Transport } from '../../src/transport/transport.js';
+import {
+  createJetStreamTransport,
+  type JetStreamTransport,
+} from '../../src/transport/nats/jetstream.transport.js';
 import { TEST_NATS_URL } from '../../src/transport/conformance/transport.fixture.js';
 import { createTestStore } from '../dialects.js';
 import { startTestService } from '../helpers.js';
@@ -26,11 +28,11 @@ const STREAM = fixture.stream;
 async function startWorkers(count: number, databaseUrl: string, prefix: string) {
   const config = pipelineConfig(databaseUrl);
   const services = await openServices(config);
-  const transports: Transport[] = [];
+  const transports: JetStreamTransport[] = [];
   const workers: TransactionWorker[] = [];
   for (let i = 0; i < count; i++) {
-    const transport = await createTransport({
-      natsUrl: TEST_NATS_URL,
+    const transport = await createJetStreamTransport({
+      servers: TEST_NATS_URL,
       partitions: config.partitions,
       prefix,
     });
@@ -42,7 +44,8 @@ async function startWorkers(count: number, databaseUrl: string, prefix: string) 
   }
   const stop = async () => {
     await Promise.all(workers.map((w) => w.stop()));
-    await Promise.all(transports.map((t) => t.close()));
+    await Promise.all(transports.slice(1).map((t) => t.close()));
+    await transports[0]?.destroy(); // deletes this test's streams and lease bucket
     await services.store.close();
   };
   return { services, transports, workers, stop };

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrate, openStore } from '../../src/store/database.js';
-import { createTransport } from '../../src/transport/index.js';
+import { createJetStreamTransport } from '../../src/transport/nats/jetstream.transport.js';
 import {
   canRestartNats,
   ensureNatsRunning,
@@ -63,7 +63,7 @@ describe.skipIf(!hasJetStream)('pipeline faults (real NATS, PostgreSQL, worker p
     const store = await createTestStore('postgres');
     const prefix = `f${randomBytes(4).toString('hex')}`;
     const workers = [spawnWorker(store.url, prefix), spawnWorker(store.url, prefix)];
-    const publisher = await createTransport({ natsUrl: TEST_NATS_URL, partitions: 8, prefix });
+    const publisher = await createJetStreamTransport({ servers: TEST_NATS_URL, partitions: 8, prefix });
     const watcher = openStore({ url: store.url });
     await migrate(watcher.db);
     try {
@@ -75,7 +75,7 @@ describe.skipIf(!hasJetStream)('pipeline faults (real NATS, PostgreSQL, worker p
     } finally {
       workers.forEach((w) => w.kill('SIGKILL'));
       await Promise.all(workers.map(exited));
-      await publisher.close();
+      await publisher.destroy();
       await watcher.close();
       await store.drop();
     }
@@ -87,7 +87,7 @@ describe.skipIf(!hasJetStream)('pipeline faults (real NATS, PostgreSQL, worker p
       const store = await createTestStore('postgres');
       const prefix = `r${randomBytes(4).toString('hex')}`;
       const workers = [spawnWorker(store.url, prefix)];
-      const publisher = await createTransport({ natsUrl: TEST_NATS_URL, partitions: 8, prefix });
+      const publisher = await createJetStreamTransport({ servers: TEST_NATS_URL, partitions: 8, prefix });
       const watcher = openStore({ url: store.url });
       await migrate(watcher.db);
       try {
@@ -100,7 +100,7 @@ describe.skipIf(!hasJetStream)('pipeline faults (real NATS, PostgreSQL, worker p
         await ensureNatsRunning();
         workers.forEach((w) => w.kill('SIGKILL'));
         await Promise.all(workers.map(exited));
-        await publisher.close();
+        await publisher.destroy();
         await watcher.close();
         await store.drop();
       }
