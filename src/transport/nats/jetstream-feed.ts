@@ -114,6 +114,9 @@ export class JetStreamFeed implements PartitionFeed {
       if (this.closed || this.ended) return undefined;
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
+    // In stream order: a message fetched while a failed batch was being returned may arrive
+    // before that batch's redeliveries, and must not overtake them.
+    this.buffer.sort((a, b) => a.msg.seq - b.msg.seq);
     const batch = this.buffer.splice(0, this.context.options.maxBatch);
     return batch.map(({ msg, count }) => consumerDelivery(this.context.stream, msg, count, this.acks));
   }
