@@ -127,7 +127,9 @@ async function drive(transport: Transport, rate: number | undefined) {
 }
 
 function spawnWorker(url: string, prefix: string): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker'], {
+  // With the V8 flag bin/centinela.js runs under (its shebang line).
+  const v8 = '--max-semi-space-size=64';
+  return spawn(process.execPath, [v8, '--import', 'tsx', 'src/cli/main.ts', 'worker'], {
     env: {
       ...process.env,
       CENTINELA_DATABASE_URL: url,
