@@ -42,7 +42,7 @@ export interface Service {
 export async function openServices(config: Config) {
   const store = openStore({ url: config.databaseUrl, sqliteSynchronous: config.sqliteSynchronous });
   await migrate(store.db);
-  const keys = new ApiKeyService(store.db, config.adminKey);
+  const keys = new ApiKeyService(store.db, config.adminKey, store.reader);
   const rules = new RulesService(store.db);
   await rules.init();
   const models = new ModelRegistry(store.db);
@@ -60,6 +60,7 @@ export function deciderOptions(
 ): BatchDeciderOptions {
   return {
     db: store.db,
+    reader: store.reader,
     rules,
     models,
     thresholds: { review: config.reviewThreshold, decline: config.declineThreshold },

@@ -54,9 +54,11 @@ export class ApiKeyService {
   constructor(
     private readonly db: Kysely<Database>,
     adminKey?: string,
+    /** Where revocation is checked on every request (`Store.reader`); `db` by default. */
+    reader: Kysely<Database> = db,
   ) {
     this.adminKeyHash = adminKey ? sha256(adminKey) : undefined;
-    this.revocation = new RevocationCheck(db);
+    this.revocation = new RevocationCheck(reader);
   }
 
   /** Creates a key and returns it with its secret; the secret is shown only this once. */

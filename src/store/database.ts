@@ -1,4 +1,5 @@
-import { Kysely, Migrator, PostgresDialect } from 'kysely';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { AppError } from '../errors.js';
 import { migrationProvider } from './migrations/index.js';
@@ -11,6 +12,13 @@ export type Dialect = 'sqlite' | 'postgres';
 /** An open store: the Kysely handle and what is needed to close it. */
 export interface Store {
   readonly db: Kysely<Database>;
+  /**
+   * For point reads on the hot path that must not queue behind writes (idempotency and
+   * key-revocation checks). SQLite: a read-only connection on the caller's thread, so keep
+   * its queries to indexed lookups of a few rows (they run synchronously). PostgreSQL and
+   * in-memory SQLite: the same handle as `db`.
+   */
+  readonly reader: Kysely<Database>;
   readonly dialect: Dialect;
   /** Where the data lives, for messages (a file path or a URL without password). */
   readonly location: string;
@@ -49,6 +57,7 @@ function openPostgres(url: string, poolSize: number): Store {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
+    reader: db,
     dialect: 'postgres',
     location: url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@'),
     close: () => db.destroy(),
@@ -61,7 +70,28 @@ function sqlitePath(url: string): string {
 
 function openSqlite(path: string, synchronous: 'full' | 'normal'): Store {
   const db = new Kysely<Database>({ dialect: new SqliteWorkerDialect({ path, synchronous }) });
-  return { db, dialect: 'sqlite', location: path, close: () => db.destroy() };
+  if (path === ':memory:')
+    return { db, reader: db, dialect: 'sqlite', location: path, close: () => db.destroy() };
+  const reader = openSqliteReader(path);
+  const close = async () => {
+    await reader.destroy();
+    await db.destroy();
+  };
+  return { db, reader, dialect: 'sqlite', location: path, close };
+}
+
+/**
+ * A read-only connection to the same file in this thread. It opens at its first query (after
+ * the writer has created and migrated the file); in WAL mode it sees every committed write
+ * at once and never waits for the writer.
+ */
+function openSqliteReader(path: string): Kysely<Database> {
+  const database = () => {
+    const connection = new SqliteDatabase(path, { readonly: true, fileMustExist: true });
+    connection.pragma('busy_timeout = 5000');
+    return Promise.resolve(connection);
+  };
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
 }
 
 /** Brings the schema up to date; safe to run at every start. */

@@ -39,6 +39,8 @@ export interface DecisionOutcome {
 
 export interface BatchDeciderOptions {
   readonly db: Kysely<Database>;
+  /** For the idempotency lookup of each batch (`Store.reader`); `db` when absent. */
+  readonly reader?: Kysely<Database>;
   readonly rules: RulesService;
   readonly models?: ModelRegistry;
   readonly thresholds: Thresholds;
@@ -151,7 +153,7 @@ export class BatchDecider {
     if (ids.length === 0) return new Map();
     let rows;
     try {
-      rows = await findTransactions(this.options.db, ids);
+      rows = await findTransactions(this.options.reader ?? this.options.db, ids);
     } catch (error) {
       throw new AppError('STORE_UNAVAILABLE', 'The store cannot be read; retry.', { cause: error });
     }

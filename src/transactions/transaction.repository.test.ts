@@ -117,3 +117,23 @@ describe.each(await availableDialects())('transaction writes on %s', (dialect) =
     expect((await decisions(range(0, count))).size).toBe(0);
   });
 });
+
+describe('the store reader (SQLite file)', () => {
+  it('sees every commit of the writer at once, and cannot write', async () => {
+    const test = await createTestStore('sqlite');
+    const store = openStore({ url: test.url });
+    try {
+      await migrate(store.db);
+      expect(store.reader).not.toBe(store.db);
+      for (const i of range(0, 5)) {
+        await storeDecisions(store.db, [decidedRow(i, 'review')]);
+        const [row] = await findTransactions(store.reader, [`tx-${i}`]);
+        expect(row?.decision).toBe('review');
+      }
+      await expect(storePending(store.reader, [pendingRow(9)])).rejects.toThrow(/readonly/);
+    } finally {
+      await store.close();
+      await test.drop();
+    }
+  });
+});
