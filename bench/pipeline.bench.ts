@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { migrate, openStore } from '../src/store/database.js';
 import { TrafficGenerator } from '../src/simulate/traffic.generator.js';
@@ -74,7 +75,7 @@ async function measure(run: Run) {
   const workers = Array.from({ length: run.workers }, () => spawnWorker(url, prefix));
   const transport = await createJetStreamTransport({ servers: NATS_URL, partitions: PARTITIONS, prefix });
   try {
-    await new Promise((r) => setTimeout(r, 8000)); // workers start and share the partitions
+    await sharedOut(workers);
     return await drive(transport, run.rate);
   } finally {
     workers.forEach((w) => w.kill('SIGKILL'));
@@ -156,8 +157,30 @@ function spawnWorker(url: string, prefix: string): ChildProcess {
       CENTINELA_PARTITIONS: String(PARTITIONS),
       CENTINELA_LOG_LEVEL: 'warn',
     },
-    stdio: 'ignore',
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
+}
+
+/**
+ * Resolves once every worker owns an equal share of the partitions (from the "owns
+ * partitions" lines they print), so that no rebalance falls inside the measured run.
+ */
+async function sharedOut(workers: readonly ChildProcess[]): Promise<void> {
+  const owned = workers.map(() => 0);
+  workers.forEach((worker, i) => {
+    createInterface({ input: worker.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      const share = /owns partitions (.*)$/.exec(line)?.[1];
+      if (share !== undefined) owned[i] = share === '(none)' ? 0 : share.split(',').length;
+    });
+  });
+  const fair = Math.floor(PARTITIONS / workers.length);
+  const deadline = performance.now() + 60_000;
+  while (!owned.every((n) => n >= fair)) {
+    if (performance.now() > deadline)
+      throw new Error(`workers did not share the partitions: ${owned.join(', ')}`);
+    await sleep(100);
+  }
+  await sleep(1000); // let each worker load its partitions' state and start fetching
 }
 
 async function admin(sql: string): Promise<void> {
