@@ -98,6 +98,19 @@ describe('centinela train and models', () => {
   }, 30_000);
 });
 
+describe("centinela train --samples N --epochs E (the prototype's command)", () => {
+  it('trains the network on generated data when epochs are given without --algorithm', () => {
+    const own = join(dir, 'epochs.db');
+    const trained = cli('train', '--samples', '1500', '--epochs', '1', '--db', own, '--json');
+    expect(trained.status).toBe(0);
+    expect(trained.json()).toMatchObject({
+      algorithm: 'nn',
+      source: 'generator:behavioural',
+      params: { hyperparameters: { epochs: 1 } },
+    });
+  }, 120_000);
+});
+
 describe('centinela evaluate', () => {
   const csv = join(dir, 'labelled.csv');
   const rows = generatePrototype({ samples: 1500, seed: 99 }).map((r) =>

@@ -19,7 +19,7 @@ interface TrainFlags extends StoreFlags, DataFlags {
   readonly generator?: string;
   readonly samples?: string;
   readonly fromStore?: boolean;
-  readonly algorithm: string;
+  readonly algorithm?: string;
   readonly epochs?: string;
   readonly seed: string;
   readonly activate?: boolean;
@@ -54,13 +54,13 @@ export function trainCommand(program: Command): void {
       'generated records (prototype: exactly; behavioural: about) (default 15000 / 55000)',
     )
     .option('--from-store', 'train on stored transactions labelled by analysts')
-    .option('--algorithm <name>', 'nn | gbdt', DEFAULT_ALGORITHM)
+    .option('--algorithm <name>', `nn | gbdt (default ${DEFAULT_ALGORITHM}; nn when --epochs is given)`)
     .option('--epochs <n>', 'most epochs of the network (early stopping may end sooner) (default 20)')
     .option('--seed <n>', 'seed of the generator, split and training', '42')
     .option('--activate', 'make the new version the live model')
     .option('--shadow', 'run the new version in shadow beside the live model')
     .action(async (flags: TrainFlags) => {
-      const algorithm = algorithmOf(flags.algorithm);
+      const algorithm = algorithmOf(flags);
       const seed = integerOf(flags.seed, '--seed');
       if (flags.activate && flags.shadow) throw invalid('Use --activate or --shadow, not both.');
       await withServices(flags, async (services) => {
@@ -181,7 +181,9 @@ function describeRun(info: ModelVersionInfo, result: TrainResult, data: Training
   ].join('\n');
 }
 
-function algorithmOf(value: string): Algorithm {
+/** `--algorithm`; without it, epochs ask for the network (the prototype's `--samples 15000 --epochs 20`). */
+function algorithmOf(flags: TrainFlags): Algorithm {
+  const value = flags.algorithm ?? (flags.epochs === undefined ? DEFAULT_ALGORITHM : 'nn');
   if (value === 'nn' || value === 'gbdt') return value;
   throw invalid(`--algorithm must be nn or gbdt, not '${value}'.`);
 }
