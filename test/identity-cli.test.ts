@@ -71,7 +71,13 @@ describe.skipIf(!dataDir)('centinela face', () => {
     const json = cli('face', 'evaluate', '--pairs', pairs, '--images', images, '--workers', '1', '--json');
     expect(json.status).toBe(0);
     const result = json.json();
-    expect(result).toMatchObject({ pairs: 4, noFace: 0, accuracyAtBest: 1, balancedAccuracy: 1 });
+    expect(result).toMatchObject({
+      pairs: 4,
+      noFace: 0,
+      noFacePairs: 0,
+      accuracyAtBest: 1,
+      balancedAccuracy: 1,
+    });
     expect(result.rates.map((r: { threshold: number }) => r.threshold)).toEqual([70, 80, 90, 99]);
     expect(result.rates[1]).toMatchObject({ falseMatchRate: 0, falseNonMatchRate: 0, n_same: 2, n_diff: 2 });
     const table = formatEvaluation(result);
@@ -80,5 +86,6 @@ describe.skipIf(!dataDir)('centinela face', () => {
     expect(table).toContain('best-threshold accuracy: 100.00 %');
     expect(table).toMatch(/balanced accuracy .*: 100\.00 %/);
     expect(table).toContain('photos with no face: 0');
+    expect(table).toContain('pairs with a photo without a face (scored 0): 0');
   }, 60_000);
 });

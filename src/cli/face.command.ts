@@ -153,6 +153,7 @@ export function formatEvaluation(result: PairEvaluation): string {
     `best-threshold accuracy: ${pct(result.accuracyAtBest)} at similarity ${result.bestThreshold.toFixed(1)}`,
     `balanced accuracy (same and different pairs weighted equally, 10-fold, LFW-style): ${pct(result.balancedAccuracy)}`,
     `photos with no face: ${result.noFace}${result.noFace ? ` (${result.noFaceImages.join(', ')})` : ''}`,
+    `pairs with a photo without a face (scored 0): ${result.noFacePairs}`,
   ].join('\n');
 }
 

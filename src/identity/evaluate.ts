@@ -33,6 +33,8 @@ export interface PairEvaluation {
   /** Photos (not pairs) in which no face was found. */
   readonly noFace: number;
   readonly noFaceImages: readonly string[];
+  /** Pairs scored 0 because one of their photos has no face. */
+  readonly noFacePairs: number;
   /** Accuracy (fraction 0..1) at the best similarity threshold, over all pairs as they come. */
   readonly accuracyAtBest: number;
   readonly bestThreshold: number;
@@ -183,6 +185,7 @@ export async function evaluatePairs(options: EvaluatePairsOptions): Promise<Pair
     pairs: pairs.length,
     noFace: noFaceImages.length,
     noFaceImages,
+    noFacePairs: scored.filter((pair) => pair.distance === null).length,
     accuracyAtBest: best.accuracy,
     bestThreshold: best.threshold,
     balancedAccuracy: crossValidatedBalancedAccuracy(scored),
