@@ -1,6 +1,14 @@
+import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableDialects, createTestStore, type TestStore } from '../../test/dialects.js';
 import { startTestService, type TestService } from '../../test/helpers.js';
+
+/** The fields a 400 VALIDATION_FAILED answer lists, or the status and code it has instead. */
+function invalidFieldsOf(res: LightMyRequestResponse): unknown {
+  const { error } = res.json();
+  if (res.statusCode !== 400 || error?.code !== 'VALIDATION_FAILED') return [res.statusCode, error?.code];
+  return error.details.map((d: { field: string }) => d.field);
+}
 
 // The storage suite: the whole API against every store dialect.
 describe.each(await availableDialects())('transactions API on %s', (dialect) => {
@@ -94,14 +102,26 @@ describe.each(await availableDialects())('transactions API on %s', (dialect) => 
 
     it('answers 400 listing every invalid field', async () => {
       const res = await t.post({ user_id: '', amount: -3, currency: 'dollars', origin_country: 'Spain' });
-      expect(res.statusCode).toBe(400);
-      expect(res.json().error.code).toBe('VALIDATION_FAILED');
-      expect(res.json().error.details.map((d: { field: string }) => d.field)).toEqual([
-        'user_id',
-        'amount',
+      expect(invalidFieldsOf(res)).toEqual(['user_id', 'amount', 'currency', 'origin_country']);
+    });
+
+    it('answers 400 for unknown currency and country codes and impossible dates', async () => {
+      const res = await t.post({
+        account_id: account(),
+        amount: 5,
+        currency: 'QQQ',
+        origin_country: 'QQ',
+        destination_country: 'ZZ',
+        timestamp: '2026-02-31T00:00:00Z',
+      });
+      expect(invalidFieldsOf(res)).toEqual([
         'currency',
+        'timestamp',
         'origin_country',
+        'destination_country',
       ]);
+      const lower = await t.post({ account_id: account(), amount: 5, currency: 'usd', origin_country: 'xk' });
+      expect(lower.statusCode).toBe(200);
     });
 
     it('answers 400 for broken JSON, 413 for bodies over 1 MiB, 415 for non-JSON', async () => {

@@ -77,8 +77,66 @@ describe('parseTransaction', () => {
     [{ account_id: 'a', amount: 5, location_match: 'yes' }, ['location_match:type']],
     [{ account_id: 'a', amount: 5, transaction_id: 'x'.repeat(129) }, ['transaction_id:too_long']],
     [{ account_id: 'a', amount: 5, merchant_type: 3 }, ['merchant_type:type']],
+    [
+      { account_id: 'a', amount: 5, currency: 'QQQ', origin_country: 'QQ', destination_country: 'ZZ' },
+      ['currency:format', 'origin_country:format', 'destination_country:format'],
+    ],
   ])('rejects %j with %j', (body, expected) => {
     expect(fieldsOf(body)).toEqual(expected);
+  });
+
+  it('accepts only ISO 4217 currencies, in any case', () => {
+    const currencyOf = (currency: string) => {
+      const r = parse({ account_id: 'a', amount: 1, currency });
+      return r.ok ? r.value.currency : r.errors.map((e) => `${e.field}:${e.code}`);
+    };
+    expect(['USD', 'eur', ' JPY ', 'CHF'].map(currencyOf)).toEqual(['USD', 'EUR', 'JPY', 'CHF']);
+    for (const unknown of ['QQQ', 'ABC', 'XXX', 'EURO', 'US'])
+      expect(currencyOf(unknown)).toEqual(['currency:format']);
+  });
+
+  it('accepts ISO 3166-1 alpha-2 countries and XK, not regions, aliases or unknown codes', () => {
+    const countryOf = (origin_country: string) => {
+      const r = parse({ account_id: 'a', amount: 1, origin_country });
+      return r.ok ? r.value.origin_country : 'rejected';
+    };
+    expect(['ES', 'gb', 'US', 'CW', 'SS', 'XK', 'AQ'].map(countryOf)).toEqual([
+      'ES',
+      'GB',
+      'US',
+      'CW',
+      'SS',
+      'XK',
+      'AQ',
+    ]);
+    const refused = ['ZZ', 'EU', 'EZ', 'UN', 'QO', 'XA', 'QQ', 'AA', 'UK', 'SU', 'YU', 'AN', 'IC', 'EA'];
+    expect(refused.map(countryOf)).toEqual(refused.map(() => 'rejected'));
+  });
+
+  it('rejects dates and times that do not exist instead of rolling them over', () => {
+    const timeOf = (timestamp: string) => {
+      const r = parse({ account_id: 'a', amount: 1, timestamp });
+      return r.ok ? r.value.time : r.errors.map((e) => `${e.field}:${e.code}`);
+    };
+    for (const impossible of [
+      '2026-02-31T00:00:00Z',
+      '2026-02-29',
+      '2026-04-31T10:00:00',
+      '2026-13-01T00:00:00Z',
+      '2026-00-10T00:00:00Z',
+      '2026-03-00T00:00:00Z',
+      '2026-03-01T25:00:00Z',
+      '2026-03-01T24:00:00Z',
+      '2026-03-01T10:60:00Z',
+      '2026-03-01T10:00:60Z',
+      '2026-03-01 25:00',
+    ])
+      expect(timeOf(impossible), impossible).toEqual(['timestamp:format']);
+    expect(timeOf('2028-02-29T00:00:00Z')).toBe(Date.UTC(2028, 1, 29));
+    expect(timeOf('2000-02-29')).toBe(Date.UTC(2000, 1, 29));
+    expect(timeOf('2026-12-31T23:59:59.999+01:00')).toBe(Date.UTC(2026, 11, 31, 22, 59, 59, 999));
+    expect(timeOf('2026-03-01 10:00')).toBe(Date.UTC(2026, 2, 1, 10));
+    expect(timeOf('1900-02-29')).toEqual(['timestamp:format']);
   });
 
   it('lists every invalid field at once', () => {

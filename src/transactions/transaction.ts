@@ -35,7 +35,18 @@ const MAX_ID = 128;
 const MAX_LABEL = 64;
 const MAX_AMOUNT = 1e12;
 const ISO_DATE_TIME =
-  /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+  /^(?<year>\d{4})-(?<month>\d{2})-(?<day>\d{2})(?:[T ](?<hour>\d{2}):(?<minute>\d{2})(?::(?<second>\d{2})(?:\.\d{1,9})?)?)?(?<zone>Z|[+-]\d{2}:?\d{2})?$/i;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** ISO 4217 currency codes, from the runtime's ICU (Node ships full ICU). */
+const CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
+/**
+ * Region codes ICU names that are not ISO 3166-1 countries: unknown (ZZ), unions and
+ * groupings (EU, EZ, UN, QO), pseudo-locales (XA, XB) and ISO's exceptional reservations.
+ */
+const NOT_COUNTRIES: ReadonlySet<string> = new Set('ZZ EU EZ UN QO XA XB AC CP CQ DG EA IC TA'.split(' '));
+/** ISO 3166-1 alpha-2 country codes, plus XK (Kosovo), which payment networks use. */
+const COUNTRIES: ReadonlySet<string> = countryCodes();
 
 /**
  * Validates and normalises a payload of either prototype (Kinesis: account_id, …,
@@ -51,15 +62,15 @@ export function parseTransaction(body: unknown, defaults: ParseDefaults): ParseR
     transaction_id: read.id('transaction_id', false) ?? randomUUID(),
     account_id: read.aliased('account_id', 'user_id', (f) => read.id(f, true)) ?? '',
     amount: read.amount('amount'),
-    currency: read.code('currency', /^[A-Z]{3}$/, 'an ISO 4217 code such as USD') ?? defaults.currency,
+    currency: read.code('currency', CURRENCIES, 'an ISO 4217 code such as USD') ?? defaults.currency,
     time: read.timestamp('timestamp') ?? defaults.now,
     merchant_id: read.aliased('merchant_id', 'merchant', (f) => read.id(f, false)) ?? null,
     merchant_type: read.label('merchant_type'),
     device_type: read.label('device_type'),
     channel: read.label('channel'),
-    origin_country: read.code('origin_country', /^[A-Z]{2}$/, 'an ISO 3166 alpha-2 code such as ES') ?? null,
+    origin_country: read.code('origin_country', COUNTRIES, 'an ISO 3166 alpha-2 code such as ES') ?? null,
     destination_country:
-      read.code('destination_country', /^[A-Z]{2}$/, 'an ISO 3166 alpha-2 code such as ES') ?? null,
+      read.code('destination_country', COUNTRIES, 'an ISO 3166 alpha-2 code such as ES') ?? null,
     balance: read.balance('balance'),
     location_match: read.flag('location_match'),
     raw,
@@ -124,11 +135,12 @@ class FieldReader {
     return value;
   }
 
-  code(field: string, pattern: RegExp, what: string): string | undefined {
+  /** A code from `known`, trimmed and upper-cased (`es` is ES). */
+  code(field: string, known: ReadonlySet<string>, what: string): string | undefined {
     const value = this.present(field);
     if (value === undefined) return undefined;
     const upper = typeof value === 'string' ? value.trim().toUpperCase() : undefined;
-    if (upper === undefined || !pattern.test(upper))
+    if (upper === undefined || !known.has(upper))
       return this.fail(field, 'format', `${field} must be ${what}.`);
     return upper;
   }
@@ -173,9 +185,40 @@ function parseTime(value: unknown): number | undefined {
     return value < 1e11 ? Math.round(value * 1000) : Math.round(value);
   }
   if (typeof value !== 'string') return undefined;
-  const match = ISO_DATE_TIME.exec(value.trim());
-  if (!match) return undefined;
-  const text = match[1] || !value.includes(':') ? value.trim() : `${value.trim()}Z`;
+  const fields = ISO_DATE_TIME.exec(value.trim())?.groups;
+  if (!fields || !isCalendarValid(fields)) return undefined;
+  const text = fields.zone || !value.includes(':') ? value.trim() : `${value.trim()}Z`;
   const time = Date.parse(text.replace(' ', 'T'));
   return Number.isNaN(time) ? undefined : time;
+}
+
+/** True when the date and time exist: `Date.parse` would roll 2026-02-31 over to March 3. */
+function isCalendarValid(fields: Readonly<Record<string, string | undefined>>): boolean {
+  const part = (name: string) => Number(fields[name] ?? 0);
+  const [year, month, day] = [part('year'), part('month'), part('day')];
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(year, month) &&
+    part('hour') <= 23 &&
+    part('minute') <= 59 &&
+    part('second') <= 59
+  );
+}
+
+function daysInMonth(year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
+}
+
+/** Every two-letter code ICU names as a region, minus aliases (UK → GB) and non-countries. */
+function countryCodes(): Set<string> {
+  const names = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
+  const letters = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'];
+  const codes = letters.flatMap((first) => letters.map((second) => first + second));
+  const isCanonical = (code: string) => Intl.getCanonicalLocales(`und-${code}`)[0] === `und-${code}`;
+  return new Set(
+    codes.filter((code) => names.of(code) !== undefined && isCanonical(code) && !NOT_COUNTRIES.has(code)),
+  );
 }
