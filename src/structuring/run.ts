@@ -17,8 +17,9 @@ import { keepScores, writeExport } from './export.js';
 import { renderReport } from './report.html.js';
 import { announceRun, type RunHooks } from './run-events.js';
 import { addGroup, emptyStats, SHOWN } from './report-stats.js';
+import { failureText } from './input-errors.js';
 import { loadFiles, loadStored } from './source.js';
-import { insertRun, updateRun } from './structuring.repository.js';
+import { failRun, insertRun, updateRun } from './structuring.repository.js';
 import type { RunParams, RunSource } from './structuring.js';
 import { buildWindows, featureMaxima, readGroup, type WindowGroup } from './windows.js';
 
@@ -144,7 +145,8 @@ async function scoreGroups(engine: Engine, id: string, groups: readonly WindowGr
 }
 
 /**
- * Runs the run `id` (created by {@link createRun}); marks it failed and rethrows on error.
+ * Runs the run `id` (created by {@link createRun}); on error marks it failed (`CODE: message`,
+ * no file contents; {@link failureText}), drops any alerts it stored, and rethrows.
  * A succeeded run is then announced ({@link announceRun}): durations observed, and one
  * `structuring.alert` event queued when it stored new alerts.
  */
@@ -211,8 +213,7 @@ async function analyse(id: string, o: RunOptions): Promise<RunSummary> {
       report,
     };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    await updateRun(o.db, id, { status: 'failed', finished_at: Date.now(), error: message });
+    await failRun(o.db, id, failureText(error));
     throw error;
   } finally {
     engine.close();

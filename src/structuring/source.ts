@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import { AppError } from '../errors.js';
 import type { Database } from '../store/database.js';
 import { ident, literal, queryNumber } from './duckdb.js';
+import { inputError } from './input-errors.js';
 import type { Field } from './structuring.js';
 
 /** True for inputs whose name says Parquet (`.parquet`, `.pq`, also as a glob). */
@@ -45,17 +46,38 @@ function timestampSql(column: string, type: string): string {
   return `CAST(${column} AS TIMESTAMP)`;
 }
 
+/** Runs `read`, turning a DuckDB failure to read `input` into INPUT_INVALID ({@link inputError}). */
+async function reading<T>(input: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    throw inputError(error, input, isParquet(input));
+  }
+}
+
+/**
+ * Checks that `input` matches files and that DuckDB can open them; answers their columns.
+ * Fails with INPUT_NOT_FOUND, or INPUT_INVALID saying what is wrong (never quoting the file).
+ */
+export async function inspectInput(
+  connection: DuckDBConnection,
+  input: string,
+): Promise<Map<string, string>> {
+  await checkInputExists(connection, input);
+  return reading(input, () => describeInput(connection, input));
+}
+
 /**
  * Creates `tx` from files. `columns` names the input column of each field; a missing
- * required column is a VALIDATION_FAILED error naming it; the label column is optional.
+ * required column is an INPUT_INVALID error naming it; the label column is optional. A file
+ * DuckDB cannot read, or a value it cannot cast, is INPUT_INVALID ({@link inputError}).
  */
 export async function loadFiles(
   connection: DuckDBConnection,
   input: string,
   columns: Readonly<Record<Field, string>>,
 ): Promise<void> {
-  await checkInputExists(connection, input);
-  const types = await describeInput(connection, input);
+  const types = await inspectInput(connection, input);
   const required: Field[] = ['user_id', 'timestamp', 'amount'];
   const missing = required.filter((f) => !types.has(columns[f]));
   if (missing.length > 0) {
@@ -74,7 +96,7 @@ export async function loadFiles(
   }
   const col = (f: Field, cast: string, fallback = 'NULL') =>
     types.has(columns[f]) ? `CAST(${ident(columns[f])} AS ${cast})` : fallback;
-  await connection.run(`CREATE OR REPLACE TABLE tx AS SELECT
+  const load = `CREATE OR REPLACE TABLE tx AS SELECT
       ${col('id', 'VARCHAR', 'CAST(row_number() OVER () AS VARCHAR)')} AS tx_id,
       ${col('user_id', 'VARCHAR')} AS user_id,
       ${col('merchant_id', 'VARCHAR')} AS merchant_id,
@@ -83,7 +105,8 @@ export async function loadFiles(
       ${col('label', 'INTEGER')} AS label
     FROM ${readerOf(input)}
     WHERE ${ident(columns.user_id)} IS NOT NULL AND ${ident(columns.amount)} IS NOT NULL
-      AND ${ident(columns.timestamp)} IS NOT NULL`);
+      AND ${ident(columns.timestamp)} IS NOT NULL`;
+  await reading(input, () => connection.run(load));
 }
 
 /** Event-time bounds (ms, inclusive) of stored transactions to load. */

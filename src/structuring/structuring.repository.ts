@@ -23,6 +23,17 @@ export async function updateRun(
   await db.updateTable('structuring_runs').set(changes).where('id', '=', id).execute();
 }
 
+/**
+ * Marks the run failed with `error` and deletes the alerts it stored before failing, in one
+ * transaction: a failed run leaves no alerts behind (a later micro-batch stores them again).
+ */
+export async function failRun(db: Kysely<Database>, id: string, error: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('structuring_alerts').where('run_id', '=', id).execute();
+    await updateRun(trx, id, { status: 'failed', finished_at: Date.now(), error });
+  });
+}
+
 export async function findRun(db: Kysely<Database>, id: string): Promise<RunRow | undefined> {
   return db.selectFrom('structuring_runs').selectAll().where('id', '=', id).executeTakeFirst();
 }

@@ -1,0 +1,95 @@
+/**
+ * Turns DuckDB's failures to read a run's input files into `INPUT_INVALID` errors that say
+ * what kind of problem the file has (not Parquet, not UTF-8, a column that cannot be cast)
+ * without quoting anything read from the file: the message is stored with the run and
+ * returned by the API.
+ */
+import { AppError } from '../errors.js';
+
+/** What an unreadable input is: a stable `kind` and the sentence shown to people. */
+interface InputProblem {
+  readonly kind: string;
+  readonly message: string;
+  readonly column?: string;
+  readonly line?: number;
+}
+
+/** Quoted text and `value …` tokens in a DuckDB message: they may hold file contents. */
+const QUOTED = /'[^']*'|"[^"]*"|\bvalue\s+\S+/gi;
+
+/**
+ * The first line of a DuckDB message with quoted strings and values replaced by `…`. The
+ * rest (the SQL text, "Original Line: …", sniffer settings) is dropped.
+ */
+export function redact(message: string): string {
+  const first = message.split('\n', 1)[0] ?? '';
+  return first.replace(QUOTED, (match) => (/^value/i.test(match) ? 'value …' : "'…'")).slice(0, 300);
+}
+
+/** The type a failed cast wanted, in words, from its message with values and column removed. */
+function typeOf(message: string): string {
+  const text = redact(message).replace(/when casting from source column.*/i, '');
+  if (/timestamp|date|epoch|interval/i.test(text)) return 'a timestamp';
+  if (/double|float|decimal|int|numeric/i.test(text)) return 'a number';
+  if (/bool/i.test(text)) return 'a boolean';
+  return 'the expected type';
+}
+
+/** A cast of one column failed: name the column and the type, never the value. */
+function conversionProblem(message: string): InputProblem {
+  const column = /source column (.+?)\s*$/im.exec(message)?.[1];
+  const type = typeOf(message);
+  if (column === undefined) {
+    return { kind: 'bad_value', message: `a value cannot be read as ${type}` };
+  }
+  return { kind: 'bad_value', column, message: `column ${column}: a value cannot be read as ${type}` };
+}
+
+/** Classifies a DuckDB reader failure; `parquet` tells which reader was used. */
+function problemOf(message: string, parquet: boolean): InputProblem {
+  if (/^Conversion Error/i.test(message)) return conversionProblem(message);
+  if (/not utf-?8|invalid unicode/i.test(message)) {
+    return { kind: 'not_utf8', message: 'not valid UTF-8 CSV (save it as UTF-8)' };
+  }
+  if (/^IO Error/i.test(message) && /cannot open|permission|no such file/i.test(message)) {
+    return { kind: 'unreadable', message: 'the file cannot be opened' };
+  }
+  if (parquet) {
+    return { kind: 'not_parquet', message: 'not a Parquet file (or a truncated or corrupt one)' };
+  }
+  if (/sniff|dialect/i.test(message)) {
+    return { kind: 'not_csv', message: 'not a CSV file with a header row (no delimiter could be detected)' };
+  }
+  const line = Number(/CSV Error on Line: (\d+)/i.exec(message)?.[1]);
+  if (Number.isInteger(line))
+    return { kind: 'malformed_csv', line, message: `malformed CSV at line ${line}` };
+  return { kind: 'unreadable', message: `cannot be read (${redact(message)})` };
+}
+
+/**
+ * The `INPUT_INVALID` error for a failure reading `input` with the Parquet reader or not.
+ * An {@link AppError} passes through unchanged.
+ *
+ * @example inputError(new Error("Invalid Input Error: No magic bytes found…"), 'x.parquet', true)
+ * // AppError INPUT_INVALID "Cannot read 'x.parquet': not a Parquet file (or a truncated or corrupt one)."
+ */
+export function inputError(error: unknown, input: string, parquet: boolean): AppError {
+  if (error instanceof AppError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const { message: said, ...problem } = problemOf(message, parquet);
+  const file = fileOf(message) ?? input;
+  return new AppError('INPUT_INVALID', `Cannot read '${file}': ${said}.`, {
+    details: { input, file, ...problem },
+  });
+}
+
+/** The file DuckDB names in `message` (one of a glob's), if it names one. */
+function fileOf(message: string): string | undefined {
+  return (/\bfile '([^'\n]+)'/.exec(message) ?? /^\s*file = (.+)$/m.exec(message))?.[1]?.trim();
+}
+
+/** The text stored as a failed run's `error`: `CODE: message`, file contents redacted. */
+export function failureText(error: unknown): string {
+  if (error instanceof AppError) return `${error.code}: ${error.message}`;
+  return `INTERNAL: ${redact(error instanceof Error ? error.message : String(error))}`;
+}
