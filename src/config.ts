@@ -46,6 +46,8 @@ export interface Config {
   readonly requestTimeoutMs: number;
   /** Idle socket timeout (ms); 0 = none. `CENTINELA_CONNECTION_TIMEOUT_MS`; default 120000. */
   readonly connectionTimeoutMs: number;
+  /** Structuring runs the API executes at once; more answer 429. `CENTINELA_STRUCTURING_MAX_RUNS`; default 2. */
+  readonly structuringMaxRuns: number;
   /** Deliveries of one webhook event before it is marked failed. `CENTINELA_WEBHOOK_MAX_ATTEMPTS`; default 8. */
   readonly webhookMaxAttempts: number;
   /** First retry delay of a webhook delivery, doubled each attempt (ms). `CENTINELA_WEBHOOK_BACKOFF_MS`; default 2000. */
@@ -102,6 +104,7 @@ const DEFAULTS = {
   rateLimitPerMinute: 1_200_000,
   requestTimeoutMs: 30_000,
   connectionTimeoutMs: 120_000,
+  structuringMaxRuns: 2,
   webhookMaxAttempts: 8,
   webhookBackoffMs: 2000,
   webhookTimeoutMs: 5000,
@@ -212,6 +215,7 @@ function limitsFromEnv(read: EnvReader): Partial<Config> {
     rateLimitPerMinute: int('CENTINELA_RATE_LIMIT_PER_MINUTE', 0, 1e9),
     requestTimeoutMs: int('CENTINELA_REQUEST_TIMEOUT_MS', 0, 3_600_000),
     connectionTimeoutMs: int('CENTINELA_CONNECTION_TIMEOUT_MS', 0, 3_600_000),
+    structuringMaxRuns: int('CENTINELA_STRUCTURING_MAX_RUNS', 1, 64),
     webhookMaxAttempts: int('CENTINELA_WEBHOOK_MAX_ATTEMPTS', 1, 100),
     webhookBackoffMs: int('CENTINELA_WEBHOOK_BACKOFF_MS', 10, 3_600_000),
     webhookTimeoutMs: int('CENTINELA_WEBHOOK_TIMEOUT_MS', 100, 600_000),

@@ -1,7 +1,20 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService, type TestService } from '../../test/helpers.js';
+import { loadConfig } from '../config.js';
 import { generateLedger } from './ledger.generator.js';
+
+/** Polls the run until it is no longer `running`; answers the last GET. */
+async function pollRun(t: TestService, id: string) {
+  for (let i = 0; i < 200; i++) {
+    const res = await t.request({ method: 'GET', url: `/v1/structuring/runs/${id}` });
+    if (res.json().status !== 'running') return res;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`run ${id} did not finish`);
+}
 
 describe('structuring API', () => {
   let t: TestService;
@@ -13,14 +26,7 @@ describe('structuring API', () => {
   });
   afterAll(() => t.destroy());
 
-  async function waitForRun(id: string) {
-    for (let i = 0; i < 200; i++) {
-      const res = await t.request({ method: 'GET', url: `/v1/structuring/runs/${id}` });
-      if (res.json().status !== 'running') return res;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`run ${id} did not finish`);
-  }
+  const waitForRun = (id: string) => pollRun(t, id);
 
   it('runs a file in the background: 202, then the run, its report and its alerts', async () => {
     const res = await t.request({
@@ -216,5 +222,119 @@ describe('structuring API', () => {
     });
     expect([start.statusCode, start.json().error.code]).toEqual([403, 'FORBIDDEN']);
     expect((await t.request({ method: 'GET', url: '/v1/structuring/alerts', headers })).statusCode).toBe(200);
+  });
+});
+
+describe('structuring API, unreadable input', () => {
+  let t: TestService;
+  beforeAll(async () => {
+    t = await startTestService();
+  });
+  afterAll(() => t.destroy());
+
+  /**
+   * Starts a run over a file holding `content`: a file refused up front answers its 400
+   * code, one refused while loading its stored run (`CODE: message`, alerts, whole body).
+   */
+  async function outcome(name: string, content: Buffer | string) {
+    const input = join(t.dir, name);
+    writeFileSync(input, content);
+    const res = await t.request({ method: 'POST', url: '/v1/structuring/runs', payload: { input } });
+    if (res.statusCode !== 202) return { status: res.statusCode, ...res.json().error, body: res.body };
+    const run = await pollRun(t, res.json().run_id);
+    const [code, ...message] = String(run.json().error).split(': ');
+    const alerts = await t.request({ method: 'GET', url: `/v1/structuring/alerts?run_id=${run.json().id}` });
+    return {
+      status: run.json().status,
+      code,
+      message: message.join(': '),
+      body: run.body,
+      alerts: alerts.json().items,
+    };
+  }
+
+  const header = 'user_id,transaction_date,transaction_amount\n';
+
+  it('refuses a file that is not Parquet with 400 INPUT_INVALID, naming the problem', async () => {
+    const bad = await outcome('bad.parquet', randomBytes(300));
+    expect(bad).toMatchObject({ status: 400, code: 'INPUT_INVALID' });
+    expect(bad.message).toContain('not a Parquet file');
+    expect(bad.message).not.toMatch(/magic bytes|LINE 1/);
+  });
+
+  it('names the column of a value it cannot cast, never the value, and keeps no alerts', async () => {
+    const rows = Array.from({ length: 30 }, (_, i) => `u${i},2026-01-0${1 + (i % 9)},${100 + i}`);
+    const secret = await outcome(
+      'secret.csv',
+      `${header}${rows.join('\n')}\nu9,2026-01-02,SECRET-LINE-CONTENT\n`,
+    );
+    expect(secret).toMatchObject({ status: 'failed', code: 'INPUT_INVALID', alerts: [] });
+    expect(secret.message).toContain('column transaction_amount: a value cannot be read as a number');
+    expect(secret.body).not.toContain('SECRET');
+
+    const date = await outcome('date.csv', `${header}u1,2026-01-01,5\nu2,SECRET-DATE,6\n`);
+    expect(date).toMatchObject({ code: 'INPUT_INVALID' });
+    expect(date.message).toContain('column transaction_date: a value cannot be read as a timestamp');
+    expect(date.body).not.toContain('SECRET');
+  });
+
+  it('refuses a CSV that is not UTF-8 with INPUT_INVALID, quoting no line of it', async () => {
+    const latin1 = Buffer.concat([
+      Buffer.from(`${header}u1,2026-01-01,5\n`),
+      Buffer.from('SECRET\xe9\xff,2026-01-02,6\n', 'latin1'),
+    ]);
+    const res = await outcome('latin1.csv', latin1);
+    expect(res).toMatchObject({ code: 'INPUT_INVALID' });
+    expect(res.message).toContain('not valid UTF-8 CSV');
+    expect(res.body).not.toContain('SECRET');
+  });
+});
+
+describe('structuring API, concurrent runs', () => {
+  let t: TestService;
+  let ledger: string;
+  beforeAll(async () => {
+    t = await startTestService({ structuringMaxRuns: 1 });
+    ledger = join(t.dir, 'ledger.csv');
+    await generateLedger({ users: 40, days: 5, out: ledger, seed: 7 });
+  });
+  afterAll(() => t.destroy());
+
+  const start = (input = ledger) =>
+    t.request({ method: 'POST', url: '/v1/structuring/runs', payload: { input, methods: ['rules'] } });
+
+  it('reads CENTINELA_STRUCTURING_MAX_RUNS, default 2', () => {
+    expect(loadConfig({}).structuringMaxRuns).toBe(2);
+    expect(loadConfig({ CENTINELA_STRUCTURING_MAX_RUNS: '5' }).structuringMaxRuns).toBe(5);
+    expect(() => loadConfig({ CENTINELA_STRUCTURING_MAX_RUNS: '0' })).toThrow(/STRUCTURING_MAX_RUNS/);
+  });
+
+  it('answers 429 RATE_LIMITED with Retry-After beyond the cap, and takes runs again once one ends', async () => {
+    const answers = await Promise.all([start(), start(), start()]);
+    const statuses = answers.map((a) => a.statusCode).sort();
+    expect(statuses).toEqual([202, 429, 429]);
+    const refused = answers.find((a) => a.statusCode === 429)!;
+    expect(refused.headers['retry-after']).toBe('10');
+    expect(refused.json().error).toMatchObject({
+      code: 'RATE_LIMITED',
+      details: { reason: 'too_many_runs', max_runs: 1 },
+    });
+    const accepted = answers.find((a) => a.statusCode === 202)!;
+    expect((await pollRun(t, accepted.json().run_id)).json().status).toBe('succeeded');
+    let again = await start();
+    for (let i = 0; i < 50 && again.statusCode === 429; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      again = await start();
+    }
+    expect(again.statusCode).toBe(202);
+    await pollRun(t, again.json().run_id);
+  });
+
+  it('frees the slot of a request refused before its run starts', async () => {
+    const missing = await start(join(t.dir, 'nope.csv'));
+    expect(missing.statusCode).toBe(400);
+    const res = await start();
+    expect(res.statusCode).toBe(202);
+    await pollRun(t, res.json().run_id);
   });
 });

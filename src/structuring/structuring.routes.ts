@@ -1,11 +1,12 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
 import { authErrors, errorSchema } from '../api/schemas.js';
+import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import type { Database } from '../store/database.js';
 import { openEngine } from './duckdb.js';
 import { createRun, executeRun } from './run.js';
-import { checkInputExists } from './source.js';
+import { inspectInput } from './source.js';
 import type { RunHooks } from './run-events.js';
 import {
   consensusWindows,
@@ -36,7 +37,13 @@ export interface StructuringRoutesOptions {
   readonly metrics?: {
     readonly structuringRunSeconds: { observe(labels: { detector: string }, seconds: number): void };
   };
+  /** `structuringMaxRuns`: runs executed at once (default {@link DEFAULT_MAX_RUNS}); more answer 429. */
+  readonly config?: Pick<Config, 'structuringMaxRuns'>;
 }
+
+export const DEFAULT_MAX_RUNS = 2;
+/** Seconds a client refused for too many runs is told to wait (`Retry-After`). */
+const RETRY_AFTER_SECONDS = 10;
 
 interface RunBody {
   input?: string;
@@ -74,11 +81,17 @@ async function sourceOf(body: RunBody): Promise<RunSource> {
   }
   const engine = await openEngine({ threads: 1 });
   try {
-    await checkInputExists(engine.connection, body.input);
+    await inspectInput(engine.connection, body.input);
   } finally {
     engine.close();
   }
   return { kind: 'files', input: body.input };
+}
+
+/** Checks the body's source and stores the new `running` run. */
+async function createFromBody(db: Kysely<Database>, body: RunBody, params: RunParams) {
+  const source = await sourceOf(body);
+  return { source, id: await createRun(db, source, params) };
 }
 
 function runView(run: Omit<RunRow, 'report'>) {
@@ -123,6 +136,27 @@ function hooksOf(options: StructuringRoutesOptions): RunHooks {
 }
 
 /**
+ * Counts runs in flight, at most `max`: `take()` reserves a slot before any await, so
+ * concurrent requests cannot overshoot, and returns the function that frees it (call once).
+ * When all are taken it sets `Retry-After` on `reply` and throws 429 RATE_LIMITED.
+ */
+function runSlots(max: number) {
+  let active = 0;
+  return {
+    take(reply: FastifyReply): () => void {
+      if (active >= max) {
+        void reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+        throw new AppError('RATE_LIMITED', `${max} structuring runs are running; retry when one ends.`, {
+          details: { reason: 'too_many_runs', max_runs: max },
+        });
+      }
+      active++;
+      return () => void active--;
+    },
+  };
+}
+
+/**
  * `POST /v1/structuring/runs` (202, runs in the background), `GET /v1/structuring/runs`,
  * `GET /v1/structuring/runs/:id`, `…/:id/report`, `…/:id/consensus`,
  * `GET /v1/structuring/alerts`. Closing the app waits for runs in flight.
@@ -131,6 +165,7 @@ export function structuringRoutes(app: FastifyInstance, options: StructuringRout
   const { db } = options;
   const hooks = hooksOf(options);
   const inFlight = new Set<Promise<unknown>>();
+  const slots = runSlots(options.config?.structuringMaxRuns ?? DEFAULT_MAX_RUNS);
   app.addHook('onClose', async () => {
     await Promise.allSettled(inFlight);
   });
@@ -143,9 +178,9 @@ export function structuringRoutes(app: FastifyInstance, options: StructuringRout
         tags,
         summary: 'Start a structuring run over a server-side file (or glob) or stored transactions',
         description:
-          'Answers 202 with the run id; poll GET /v1/structuring/runs/:id. A file that does not exist is 400 INPUT_NOT_FOUND.',
+          'Answers 202 with the run id; poll GET /v1/structuring/runs/:id. A file that does not exist is 400 INPUT_NOT_FOUND, one that cannot be read 400 INPUT_INVALID. With CENTINELA_STRUCTURING_MAX_RUNS runs already running: 429 RATE_LIMITED (details.reason too_many_runs) with Retry-After.',
         body: runBodySchema,
-        response: { 202: acceptedRunSchema, 400: errorSchema, ...authErrors },
+        response: { 202: acceptedRunSchema, 400: errorSchema, 429: errorSchema, ...authErrors },
       },
     },
     async (request, reply) => {
@@ -157,13 +192,19 @@ export function structuringRoutes(app: FastifyInstance, options: StructuringRout
         minMethods: body.min_methods,
         seed: body.seed,
       });
-      const source = await sourceOf(body);
-      const id = await createRun(db, source, params);
+      const release = slots.take(reply);
+      const { id, source } = await createFromBody(db, body, params).catch((error: unknown) => {
+        release();
+        throw error;
+      });
       const running = executeRun(id, { db, source, params, ...hooks })
         .catch((error: unknown) =>
           request.log.warn({ err: error, run: id }, 'structuring run or its structuring.alert event failed'),
         )
-        .finally(() => inFlight.delete(running));
+        .finally(() => {
+          release();
+          inFlight.delete(running);
+        });
       inFlight.add(running);
       return reply.status(202).send({
         run_id: id,
