@@ -96,6 +96,67 @@ describe('model registry over HTTP', () => {
     expect(after.shadow).toBeNull();
   });
 
+  it('reports the challenger against the live model on the same transactions, with labels', async () => {
+    await t.request({ method: 'POST', url: '/v1/models/v2/shadow' });
+    const decided: {
+      transaction_id: string;
+      fraud_probability: number;
+      shadow: { fraud_probability: number };
+    }[] = [];
+    for (const body of [
+      ...burst('sr-1'),
+      { account_id: 'sr-2', amount: 20, timestamp: new Date(T0).toISOString() },
+    ])
+      decided.push((await t.post(body)).json());
+    const [fraud, legit] = [decided[5]!, decided[6]!];
+    await t.request({
+      method: 'POST',
+      url: `/v1/transactions/${fraud.transaction_id}/label`,
+      payload: { label: 'fraud' },
+    });
+    await t.request({
+      method: 'POST',
+      url: `/v1/transactions/${legit.transaction_id}/label`,
+      payload: { label: 'legit' },
+    });
+    const models = (await t.request({ url: '/v1/models' })).json().items as {
+      version: string;
+      metrics: { threshold: number };
+    }[];
+    const threshold = (version: string) =>
+      models.find((m) => m.version === version)?.metrics.threshold ?? NaN;
+    // Every shadow-scored transaction so far: shadow-1 (previous test) and these seven.
+    const shadow1 = (await t.request({ url: '/v1/transactions/shadow-1' })).json().decision;
+    const all = [shadow1, ...decided];
+    const flaggedLive = all.filter((d) => d.fraud_probability >= threshold('v1')).length;
+    const flaggedShadow = all.filter((d) => d.shadow.fraud_probability >= threshold('v2')).length;
+
+    const res = await t.request({ url: '/v1/models/shadow-report' });
+    expect(res.statusCode).toBe(200);
+    const report = res.json();
+    expect(report).toMatchObject({
+      shadow_version: 'v2',
+      transactions: all.length,
+      labelled: 2,
+      labelled_fraud: 1,
+      live: { versions: ['v1'], flagged: flaggedLive },
+      shadow: { versions: ['v2'], flagged: flaggedShadow },
+    });
+    const meanShadow = all.reduce((sum, d) => sum + d.shadow.fraud_probability, 0) / all.length;
+    expect(report.shadow.mean_probability).toBeCloseTo(meanShadow, 9);
+    expect(report.live.recall).toBe(fraud.fraud_probability >= threshold('v1') ? 1 : 0);
+    const later = await t.request({ url: `/v1/models/shadow-report?from=${new Date(T0 + 1).toISOString()}` });
+    expect(later.json().transactions).toBe(5); // the burst's last five; the others happened at T0
+
+    await t.request({ method: 'DELETE', url: '/v1/models/shadow' });
+    const none = await t.request({ url: '/v1/models/shadow-report' });
+    expect(none.statusCode).toBe(404);
+    expect((await t.request({ url: '/v1/models/shadow-report?version=v2' })).json().transactions).toBe(
+      all.length,
+    );
+    expect((await t.request({ url: '/v1/models/shadow-report?from=yesterday' })).statusCode).toBe(400);
+  });
+
   it('rolls back to the previously active version', async () => {
     await t.request({ method: 'POST', url: '/v1/models/v2/activate' });
     expect((await t.post({ account_id: 'm-4', amount: 5 })).json().model_version).toBe('v2');

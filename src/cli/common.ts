@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config.js';
-import { AppError } from '../errors.js';
+import { AppError, ValidationError } from '../errors.js';
 import { openServices } from '../main.js';
 
 export interface StoreFlags {
@@ -17,6 +17,17 @@ export function withStoreFlags(command: Command): Command {
       'SQLite file or postgres:// URL (default: CENTINELA_DATABASE_URL or ./data/centinela.db)',
     )
     .option('--json', 'print one JSON document');
+}
+
+/** An ISO-8601 `--from`/`--to` flag as ms since the epoch; a 400-style error names the flag. */
+export function timeOf(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) {
+    const message = `${flag} must be an ISO-8601 date-time.`;
+    throw new ValidationError([{ field: flag, code: 'format', message }], message);
+  }
+  return ms;
 }
 
 /** Configuration from the environment with the command's flags on top. */

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { AppError } from '../errors.js';
 import type { ModelVersionInfo } from '../models/model-registry.service.js';
-import { withServices, withStoreFlags, type StoreFlags } from './common.js';
+import { shadowReport, type ShadowReport, type ShadowSide } from '../models/shadow-report.js';
+import { timeOf, withServices, withStoreFlags, type StoreFlags } from './common.js';
 import { formatTable, printResult } from './output.js';
 
 /**
@@ -41,6 +42,8 @@ export function modelsCommand(program: Command): void {
       });
     });
 
+  shadowReportCommand(models);
+
   withStoreFlags(models.command('shadow'))
     .description('score a version in shadow beside the live model (never used for decisions)')
     .argument('[version]', 'model version, e.g. v4')
@@ -61,6 +64,51 @@ export function modelsCommand(program: Command): void {
         );
       });
     });
+}
+
+interface ShadowReportFlags extends StoreFlags {
+  readonly version?: string;
+  readonly from?: string;
+  readonly to?: string;
+}
+
+function shadowReportCommand(models: Command): void {
+  withStoreFlags(models.command('shadow-report'))
+    .description("compare a challenger's stored shadow scores with the live model's")
+    .option('--version <version>', 'the challenger (default: the version in shadow now)')
+    .option('--from <iso>', 'event time from (inclusive)')
+    .option('--to <iso>', 'event time to (inclusive)')
+    .action(async (flags: ShadowReportFlags) => {
+      const from = timeOf(flags.from, '--from');
+      const to = timeOf(flags.to, '--to');
+      await withServices(flags, async ({ store, models: registry }) => {
+        const report = await shadowReport(store.db, registry, {
+          ...(flags.version === undefined ? {} : { version: flags.version }),
+          ...(from === undefined ? {} : { from }),
+          ...(to === undefined ? {} : { to }),
+        });
+        printResult(Boolean(flags.json), report, () => describeShadowReport(report));
+      });
+    });
+}
+
+function describeShadowReport(r: ShadowReport): string {
+  const share = (value: number | null) => (value === null ? '-' : `${(value * 100).toFixed(1)}%`);
+  const side = (name: string, s: ShadowSide) => ({
+    model: name,
+    versions: s.versions.join(', ') || '-',
+    flagged: s.flagged,
+    'mean probability': s.mean_probability === null ? '-' : s.mean_probability.toFixed(4),
+    precision: share(s.precision),
+    recall: share(s.recall),
+  });
+  const columns = ['model', 'versions', 'flagged', 'mean probability', 'precision', 'recall'];
+  return [
+    `Shadow ${r.shadow_version} over ${r.transactions} transactions (${r.from ?? 'start'} … ${r.to ?? 'end'}); ` +
+      `${r.labelled} labelled, ${r.labelled_fraud} fraud.`,
+    formatTable([side('live', r.live), side('shadow', r.shadow)], columns),
+    `Flagged by both: ${r.flagged_by_both}; agreement: ${share(r.agreement)}.`,
+  ].join('\n');
 }
 
 function describeList(items: readonly ModelVersionInfo[]): string {

@@ -1,7 +1,14 @@
 import type { Command } from 'commander';
 import { ValidationError } from '../errors.js';
 import { backtestRuleSet, runBacktest, type BacktestReport } from '../rules/backtest.service.js';
-import { configFrom, readRuleSetFile, withServices, withStoreFlags, type StoreFlags } from './common.js';
+import {
+  configFrom,
+  readRuleSetFile,
+  timeOf,
+  withServices,
+  withStoreFlags,
+  type StoreFlags,
+} from './common.js';
 import { formatTable, printResult } from './output.js';
 
 interface ReplayFlags extends StoreFlags {
@@ -44,13 +51,6 @@ export function replayCommand(program: Command): void {
         printResult(Boolean(flags.json), report, () => describeReport(report));
       });
     });
-}
-
-function timeOf(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw invalid(flag, `${flag} must be an ISO-8601 date-time.`);
-  return ms;
 }
 
 function countOf(value: string | undefined, flag: string): number | undefined {

@@ -2,7 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../api/auth.js';
 import { authErrors, errorSchema } from '../api/schemas.js';
 import type { AuditLog } from '../audit/audit-log.service.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/database.js';
 import type { ModelRegistry } from './model-registry.service.js';
+import { shadowReport } from './shadow-report.js';
 
 const tags = ['models'];
 const versionParams = {
@@ -11,11 +14,20 @@ const versionParams = {
   required: ['version'],
 } as const;
 const errors = { 404: errorSchema, 409: errorSchema, ...authErrors } as const;
+const shadowReportQuery = {
+  type: 'object',
+  properties: {
+    version: { type: 'string', maxLength: 64, description: 'Default: the version in shadow now.' },
+    from: { type: 'string', format: 'date-time', description: 'Event time, inclusive.' },
+    to: { type: 'string', format: 'date-time' },
+  },
+  additionalProperties: false,
+} as const;
 
 /** The model registry: versions with metrics; activate, roll back, run a challenger in shadow. */
 export function modelsRoutes(
   app: FastifyInstance,
-  { models, audit }: { models: ModelRegistry; audit: AuditLog },
+  { models, audit, db }: { models: ModelRegistry; audit: AuditLog; db: Kysely<Database> },
 ): void {
   app.get(
     '/v1/models',
@@ -24,6 +36,27 @@ export function modelsRoutes(
       schema: { tags, summary: 'Every model version with its metrics, newest first' },
     },
     async () => ({ items: await models.list() }),
+  );
+
+  app.get<{ Querystring: { version?: string; from?: string; to?: string } }>(
+    '/v1/models/shadow-report',
+    {
+      config: { access: 'models:read' },
+      schema: {
+        tags,
+        summary: "A challenger's shadow scores against the live model's on the same transactions",
+        querystring: shadowReportQuery,
+        response: { 400: errorSchema, 404: errorSchema, ...authErrors },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      return shadowReport(db, models, {
+        ...(q.version === undefined ? {} : { version: q.version }),
+        ...(q.from === undefined ? {} : { from: Date.parse(q.from) }),
+        ...(q.to === undefined ? {} : { to: Date.parse(q.to) }),
+      });
+    },
   );
 
   app.get<{ Params: { version: string } }>(
