@@ -3,11 +3,27 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generatePrototype } from '../src/models/generators/prototype.generator.js';
 import { readLabelledTransactions } from '../src/models/training-data.repository.js';
+import { openStore } from '../src/store/database.js';
 import { cli, startTestService, tempDir } from './helpers.js';
 
 const dir = tempDir('centinela-models-cli-');
 const db = join(dir, 'models.db');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The audit log of `file`, oldest first. */
+async function auditedActions(file: string) {
+  const store = openStore({ url: file });
+  try {
+    return await store.db
+      .selectFrom('audit_log')
+      .select(['actor', 'action', 'target'])
+      .orderBy('at')
+      .orderBy('id')
+      .execute();
+  } finally {
+    await store.close();
+  }
+}
 
 const SMALL = ['--generator', 'prototype', '--samples', '3000', '--algorithm', 'gbdt'];
 
@@ -35,7 +51,7 @@ describe('centinela train and models', () => {
     expect(listed[0].metrics.confusion.tp + listed[0].metrics.confusion.fn).toBe(listed[0].metrics.positives);
   }, 60_000);
 
-  it('trains a network with --activate and --json (no progress on stderr), deterministic under --seed', () => {
+  it('trains a network with --activate and --json (no progress on stderr), deterministic under --seed, audited', async () => {
     const run = () =>
       cli(
         'train',
@@ -62,6 +78,10 @@ describe('centinela train and models', () => {
     expect(v2.params).toMatchObject({ seed: 7, hyperparameters: { epochs: 2 } });
     const v3 = run().json();
     expect(v3.version).toBe('v3');
+    expect(await auditedActions(db)).toEqual([
+      { actor: 'cli', action: 'models.activate', target: 'v2' },
+      { actor: 'cli', action: 'models.activate', target: 'v3' },
+    ]);
     expect(v3.data_hash).toBe(v2.data_hash);
     expect(v3.metrics).toEqual(v2.metrics);
   }, 120_000);
@@ -95,6 +115,19 @@ describe('centinela train and models', () => {
     const unknown = cli('models', 'activate', 'v99', '--db', db);
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toContain('NOT_FOUND');
+  }, 30_000);
+
+  it('reports a shadow version against the live model, and names what is wrong', () => {
+    const report = cli('models', 'shadow-report', '--version', 'v1', '--db', db);
+    expect(report.status).toBe(0);
+    expect(report.stdout).toMatch(/Shadow v1 over 0 transactions/);
+    expect(report.stdout).toMatch(/model\s+versions\s+flagged\s+mean probability\s+precision\s+recall/);
+    const none = cli('models', 'shadow-report', '--db', db);
+    expect(none.status).toBe(1);
+    expect(none.stderr).toContain('No model runs in shadow');
+    const badDate = cli('models', 'shadow-report', '--version', 'v1', '--from', 'soon', '--db', db);
+    expect(badDate.status).toBe(1);
+    expect(badDate.stderr).toContain('--from must be an ISO-8601 date-time');
   }, 30_000);
 });
 

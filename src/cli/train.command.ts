@@ -128,15 +128,24 @@ function checkLabels(data: TrainingData): void {
   }
 }
 
+/** Registers the new version; making it live or shadow is an admin action, so it is audited. */
 async function register(
-  { models }: Services,
+  { models, audit }: Services,
   result: TrainResult,
   source: string,
   flags: TrainFlags,
 ): Promise<ModelVersionInfo> {
   const info = await models.register(result, source);
-  if (flags.activate) return models.activate(info.version);
-  if (flags.shadow) return (await models.shadow(info.version)) ?? info;
+  if (flags.activate) {
+    const active = await models.activate(info.version);
+    await audit.record('cli', 'models.activate', info.version);
+    return active;
+  }
+  if (flags.shadow) {
+    const shadow = await models.shadow(info.version);
+    await audit.record('cli', 'models.shadow', info.version);
+    return shadow ?? info;
+  }
   return info;
 }
 
