@@ -66,11 +66,22 @@ async function call(op: Operation, key?: string): Promise<{ status: number; code
   return { status: response.status, code: body?.error?.code };
 }
 
+/** Reads that need no id, body or query: with the right scope they must succeed, not merely pass. */
+function succeedsWithoutInput(op: Operation): boolean {
+  return op.method === 'GET' && !op.path.includes('{') && !NEEDS_STATE.has(op.path);
+}
+
+/** GET routes whose answer depends on state this test does not create. */
+const NEEDS_STATE = new Set(['/v1/models/shadow-report']);
+
 async function scopeProblems(op: Operation, scope: Scope, label: string): Promise<string[]> {
   const answer = await call(op, keyOf.get(scope));
   const allowed = scope === op.access || scope === 'admin';
-  if (allowed && (answer.status === 401 || answer.status === 403)) {
-    return [`${label}: scope ${scope} refused with ${answer.status}`];
+  if (allowed && (answer.status === 401 || answer.status === 403 || answer.status >= 500)) {
+    return [`${label}: scope ${scope} answered ${answer.status}`];
+  }
+  if (allowed && succeedsWithoutInput(op) && (answer.status < 200 || answer.status > 299)) {
+    return [`${label}: scope ${scope} should succeed, got ${answer.status} ${answer.code ?? ''}`];
   }
   if (!allowed && (answer.status !== 403 || answer.code !== 'FORBIDDEN')) {
     return [`${label}: scope ${scope} gave ${answer.status}`];
@@ -85,6 +96,7 @@ describe('access control, derived from the OpenAPI document', () => {
     for (const op of ops) expect([...SCOPES, 'public'], `${op.method} ${op.path}`).toContain(op.access);
     expect(ops.find((o) => o.path === '/healthz')?.access).toBe('public');
     expect(ops.find((o) => o.path === '/v1/audit')?.access).toBe('admin');
+    expect(ops.filter(succeedsWithoutInput).length).toBeGreaterThanOrEqual(15);
   });
 
   it('answers 401 without a key, 403 with every wrong scope, and lets the right scope and admin in', async () => {
