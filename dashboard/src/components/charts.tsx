@@ -17,12 +17,16 @@ export const OUTCOME_COLORS = { approve: '#15803d', review: '#b45309', decline: 
 
 const tickFormatter = (n: number) => formatCount(n);
 
+// Each chart sits in a role="img" wrapper with a text alternative: Recharts' own keyboard
+// layer would only add unnamed Tab stops.
+const NO_KEYBOARD_LAYER = { accessibilityLayer: false } as const;
+
 /** Decisions per time bucket, stacked by outcome. */
 export function TimelineChart({ data }: { data: readonly (Counts & { t: string })[] }) {
   return (
     <div className="chart" role="img" aria-label="Decisions over time by outcome">
       <ResponsiveContainer width="100%" height={240}>
-        <AreaChart data={[...data]} margin={{ top: 8, right: 8, left: 0, bottom: 0 }}>
+        <AreaChart data={[...data]} margin={{ top: 8, right: 8, left: 0, bottom: 0 }} {...NO_KEYBOARD_LAYER}>
           <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
           <XAxis dataKey="t" tickFormatter={formatTime} minTickGap={32} fontSize={12} />
           <YAxis allowDecimals={false} tickFormatter={tickFormatter} width={48} fontSize={12} />
@@ -54,14 +58,19 @@ export interface BarDatum {
   readonly value: number;
 }
 
-/** Bars of counts: vertical for ordered bins (histograms), horizontal for rankings. */
+/**
+ * Bars of counts: vertical for ordered bins (histograms), horizontal for rankings; with no
+ * data, the `empty` message instead of a bare axis box.
+ */
 export function BarsChart(props: {
   data: readonly BarDatum[];
   label: string;
+  empty?: string;
   horizontal?: boolean;
   color?: string;
 }) {
-  const { data, label, horizontal = false, color = '#1d4ed8' } = props;
+  const { data, label, empty = 'Nothing to show.', horizontal = false, color = '#1d4ed8' } = props;
+  if (data.length === 0) return <p className="muted">{empty}</p>;
   const height = horizontal ? Math.max(120, data.length * 28 + 40) : 220;
   return (
     <div className="chart" role="img" aria-label={label}>
@@ -70,6 +79,7 @@ export function BarsChart(props: {
           data={[...data]}
           layout={horizontal ? 'vertical' : 'horizontal'}
           margin={{ top: 8, right: 16, left: 0, bottom: 0 }}
+          {...NO_KEYBOARD_LAYER}
         >
           <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
           {horizontal ? (

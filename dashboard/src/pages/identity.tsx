@@ -50,6 +50,7 @@ function Attempts({ items }: { items: readonly Verification[] }) {
         <BarsChart
           data={tally(items, (v) => (v.result === 'rejected' ? (v.reason ?? 'unknown') : null))}
           label="Rejections by reason"
+          empty="No attempt was rejected."
           horizontal
           color="#b91c1c"
         />

@@ -79,7 +79,9 @@ function RunList({
                 <td>{run.status}</td>
                 <td>{formatDateTime(new Date(run.started_at).toISOString())}</td>
                 <td className="num">{run.row_count == null ? '—' : formatCount(run.row_count)}</td>
-                <td className="num">{run.window_count == null ? '—' : formatCount(run.window_count)}</td>
+                <td className="num hide-narrow">
+                  {run.window_count == null ? '—' : formatCount(run.window_count)}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -123,6 +125,7 @@ function AlertCharts({ alerts }: { alerts: readonly StructuringAlert[] }) {
         <BarsChart
           data={tally(alerts, (a) => a.merchant_id)}
           label="Alerts by merchant"
+          empty="No alert names a merchant."
           horizontal
           color="#7c3aed"
         />
