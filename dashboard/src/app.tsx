@@ -45,7 +45,7 @@ function SignedIn({ apiKey, onSignOut }: { apiKey: string; onSignOut: () => void
 function CurrentPage({ route, live }: { route: Route; live: LiveState }) {
   switch (route.page) {
     case 'transactions':
-      return route.param ? <TransactionDetail id={route.param} /> : <TransactionsPage />;
+      return route.param ? <TransactionDetail id={route.param} /> : <TransactionsPage live={live} />;
     case 'rules':
       return <RulesPage />;
     case 'structuring':

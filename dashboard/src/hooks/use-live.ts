@@ -1,23 +1,27 @@
 import { useEffect, useState } from 'react';
 import { parseSse } from '../lib/sse';
-import type { LiveCounters, LiveDecision } from '../lib/types';
+import type { LiveCounters } from '../lib/types';
 
 export interface LiveState {
   readonly connected: boolean;
   readonly counters: LiveCounters | null;
-  /** Newest first. */
-  readonly recent: readonly LiveDecision[];
 }
 
-const KEEP = 50;
 const RETRY_MS = 2000;
+
+/** Decisions since the service started (null until the first counters arrive). */
+export function liveTotal(live: LiveState): number | null {
+  const totals = live.counters?.totals;
+  return totals ? totals.approve + totals.review + totals.decline : null;
+}
 
 /**
  * Reads `GET /v1/events` with `fetch` (so the key travels in a header, never in the URL)
- * and keeps the latest counters and decisions; reconnects after a drop.
+ * and keeps the latest counters (exact, unlike the sampled `decisions` events, which the
+ * pages do not need: they reload what they show); reconnects after a drop.
  */
 export function useLive(apiKey: string): LiveState {
-  const [state, setState] = useState<LiveState>({ connected: false, counters: null, recent: [] });
+  const [state, setState] = useState<LiveState>({ connected: false, counters: null });
   useEffect(() => {
     const abort = new AbortController();
     const onEvent = (event: string, data: string) =>
@@ -38,10 +42,6 @@ export function useLive(apiKey: string): LiveState {
 
 function applyEvent(state: LiveState, event: string, data: unknown): LiveState {
   if (event === 'counters') return { ...state, connected: true, counters: data as LiveCounters };
-  if (event === 'decisions') {
-    const items = [...(data as { items: LiveDecision[] }).items].reverse();
-    return { ...state, recent: [...items, ...state.recent].slice(0, KEEP) };
-  }
   return state;
 }
 

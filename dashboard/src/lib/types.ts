@@ -18,16 +18,6 @@ export interface Overview {
   readonly model: { readonly active: string | null; readonly shadow: string | null };
 }
 
-export interface LiveDecision {
-  readonly transaction_id: string;
-  readonly account_id: string;
-  readonly decision: Decision;
-  readonly risk_score: number;
-  readonly latency_ms: number;
-  readonly processed_at: string;
-  readonly reasons: readonly string[];
-}
-
 export interface LiveCounters {
   readonly rate_per_s: number;
   readonly totals: Counts;

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { BarsChart, TimelineChart } from '../components/charts';
 import { Card, Command, EmptyState, Guard, Stat } from '../components/ui';
 import { useApi } from '../hooks/use-api';
-import type { LiveState } from '../hooks/use-live';
+import { liveTotal, type LiveState } from '../hooks/use-live';
 import { formatCount, formatDecimal, formatMs, formatPercent } from '../lib/format';
 import type { Overview } from '../lib/types';
 
@@ -42,18 +42,24 @@ export function OverviewPage({ live }: { live: LiveState }) {
   );
 }
 
-/** Reloads at most every REFRESH_MS while the live totals move. */
+/**
+ * Reloads when the live total moves: at once after a quiet spell, then at most every
+ * REFRESH_MS, and once more after the last move of a burst so the charts catch up.
+ */
 function useRefreshOnActivity(live: LiveState, reload: () => void) {
-  const total = live.counters
-    ? live.counters.totals.approve + live.counters.totals.review + live.counters.totals.decline
-    : 0;
-  const last = useRef({ total, at: 0 });
+  const total = liveTotal(live);
+  const first = useRef(total);
+  const lastAt = useRef(0);
   useEffect(() => {
-    const now = Date.now();
-    if (total !== last.current.total && now - last.current.at >= REFRESH_MS) {
-      last.current = { total, at: now };
-      reload();
-    }
+    if (total === first.current) return;
+    const timer = setTimeout(
+      () => {
+        lastAt.current = Date.now();
+        reload();
+      },
+      Math.max(0, lastAt.current + REFRESH_MS - Date.now()),
+    );
+    return () => clearTimeout(timer);
   }, [total, reload]);
 }
 
@@ -110,16 +116,13 @@ function Charts({ overview }: { overview: Overview }) {
         <TimelineChart data={overview.timeline} />
       </Card>
       <Card title="Rule hits">
-        {overview.rule_hits.length === 0 ? (
-          <p className="muted">No rule matched in this window.</p>
-        ) : (
-          <BarsChart
-            data={overview.rule_hits.map((h) => ({ label: h.rule_id, value: h.count }))}
-            label="Rule hits"
-            horizontal
-            color="#b45309"
-          />
-        )}
+        <BarsChart
+          data={overview.rule_hits.map((h) => ({ label: h.rule_id, value: h.count }))}
+          label="Rule hits"
+          empty="No rule matched in this window."
+          horizontal
+          color="#b45309"
+        />
       </Card>
       <Card title="Risk score distribution">
         <BarsChart

@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { Command, DecisionBadge, EmptyState, Guard } from '../components/ui';
 import { useApi } from '../hooks/use-api';
+import { liveTotal, type LiveState } from '../hooks/use-live';
 import { queryOf } from '../lib/api';
-import { formatDateTime, formatMoney, formatRelative } from '../lib/format';
+import { formatCount, formatDateTime, formatMoney, formatRelative } from '../lib/format';
 import type { Page, StoredTransaction } from '../lib/types';
 
 interface Filters {
@@ -15,17 +16,22 @@ interface Filters {
 const NO_FILTERS: Filters = { account_id: '', decision: '', from: '', to: '' };
 const PAGE_SIZE = 25;
 
-/** Newest transactions first, filtered by account, decision and time, a page at a time. */
-export function TransactionsPage() {
+/**
+ * Newest transactions first, filtered by account, decision and time, a page at a time;
+ * a bar tells how many were decided since the list loaded and shows the newest page.
+ */
+export function TransactionsPage({ live }: { live: LiveState }) {
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
   const [cursors, setCursors] = useState<string[]>([]);
   const cursor = cursors.at(-1);
   const path = `/v1/transactions${queryOf({ ...apiFilters(filters), limit: PAGE_SIZE, cursor })}`;
   const state = useApi<Page<StoredTransaction>>(path);
+  const arrived = useDecidedSince(state.data, liveTotal(live));
   const apply = (next: Filters) => {
     setFilters(next);
     setCursors([]);
   };
+  const showNewest = () => (cursors.length === 0 ? state.reload() : setCursors([]));
   return (
     <>
       <div className="page-head">
@@ -35,6 +41,15 @@ export function TransactionsPage() {
         </button>
       </div>
       <FilterForm initial={filters} onApply={apply} />
+      {arrived > 0 && (
+        <div className="notice new-bar" data-testid="new-transactions">
+          {formatCount(arrived)} new {arrived === 1 ? 'transaction' : 'transactions'} since this list loaded
+          {filters === NO_FILTERS ? '' : ' (before filtering)'}.{' '}
+          <button type="button" className="small" onClick={showNewest}>
+            Show newest
+          </button>
+        </div>
+      )}
       <Guard state={state}>
         {(page) =>
           page.items.length === 0 ? (
@@ -66,6 +81,16 @@ export function TransactionsPage() {
       </Guard>
     </>
   );
+}
+
+/**
+ * Decisions counted by the live feed since `shown` (the list on screen) last changed: the
+ * live total then is the baseline (taken once the first counters arrive, if they come later).
+ */
+function useDecidedSince(shown: unknown, total: number | null): number {
+  const [since, setSince] = useState({ shown, total });
+  if (since.shown !== shown || (since.total === null && total !== null)) setSince({ shown, total });
+  return since.total === null || total === null ? 0 : Math.max(0, total - since.total);
 }
 
 function apiFilters(f: Filters) {
@@ -144,7 +169,7 @@ function TransactionTable({ items }: { items: readonly StoredTransaction[] }) {
         <tbody>
           {items.map((tx) => (
             <tr key={tx.transaction_id}>
-              <td className="nowrap">
+              <td>
                 <a
                   href={`#/transactions/${encodeURIComponent(tx.transaction_id)}`}
                   title={formatDateTime(tx.transaction.timestamp)}
