@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useRef, type MouseEvent, type ReactNode } from 'react';
 import type { LiveState } from '../hooks/use-live';
 import type { PageName } from '../hooks/use-route';
 import { formatDecimal } from '../lib/format';
@@ -19,9 +19,15 @@ export function Shell(props: {
   children: ReactNode;
 }) {
   const { page, live, onSignOut, children } = props;
+  const main = useRef<HTMLElement>(null);
+  // A plain `#main` link would replace the hash route: move the focus instead.
+  const skip = (e: MouseEvent) => {
+    e.preventDefault();
+    main.current?.focus();
+  };
   return (
     <>
-      <a className="skip" href="#main">
+      <a className="skip" href="#main" onClick={skip}>
         Skip to content
       </a>
       <header className="top">
@@ -47,7 +53,7 @@ export function Shell(props: {
           Sign out
         </button>
       </header>
-      <main id="main" tabIndex={-1}>
+      <main id="main" tabIndex={-1} ref={main}>
         {children}
       </main>
     </>
