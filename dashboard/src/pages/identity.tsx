@@ -70,7 +70,9 @@ function AttemptTable({ items }: { items: readonly Verification[] }) {
           <tr>
             <th scope="col">time</th>
             <th scope="col">user</th>
-            <th scope="col">movement</th>
+            <th scope="col" className="hide-narrow">
+              movement
+            </th>
             <th scope="col">result</th>
             <th scope="col" className="num">
               similarity
@@ -83,7 +85,7 @@ function AttemptTable({ items }: { items: readonly Verification[] }) {
             <tr key={v.verification_id}>
               <td>{formatDateTime(v.at)}</td>
               <td>{v.user_id}</td>
-              <td>{v.movement ?? '—'}</td>
+              <td className="hide-narrow">{v.movement ?? '—'}</td>
               <td>{v.result}</td>
               <td className="num">{typeof v.similarity === 'number' ? formatDecimal(v.similarity) : '—'}</td>
               <td>{v.reason ?? '—'}</td>

@@ -62,7 +62,7 @@ function ActiveRules({ rules }: { rules: RuleSetVersion }) {
           <tbody>
             {(doc.rules ?? []).map((r) => (
               <tr key={r.id} className={r.enabled === false ? 'disabled' : undefined}>
-                <td className="mono">{r.id}</td>
+                <td className="mono nowrap">{r.id}</td>
                 <td className="mono">{r.condition}</td>
                 <td>{r.action}</td>
                 <td className="num">{r.score}</td>
@@ -91,7 +91,9 @@ function VersionTable({ items, onActivated }: { items: readonly RuleSetVersion[]
               <th scope="col">version</th>
               <th scope="col">name</th>
               <th scope="col">created</th>
-              <th scope="col">by</th>
+              <th scope="col" className="hide-narrow">
+                by
+              </th>
               <th scope="col">
                 <span className="sr-only">action</span>
               </th>
@@ -103,7 +105,7 @@ function VersionTable({ items, onActivated }: { items: readonly RuleSetVersion[]
                 <td>v{v.version}</td>
                 <td>{v.name}</td>
                 <td title={formatDateTime(v.created_at)}>{formatRelative(v.created_at)}</td>
-                <td>{v.created_by}</td>
+                <td className="hide-narrow">{v.created_by}</td>
                 <td>
                   {v.active ? (
                     <span className="badge badge-approve">active</span>

@@ -58,7 +58,7 @@ function RunList({
               <th scope="col" className="num">
                 rows
               </th>
-              <th scope="col" className="num">
+              <th scope="col" className="num hide-narrow">
                 windows
               </th>
             </tr>
