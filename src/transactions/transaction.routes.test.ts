@@ -329,5 +329,62 @@ describe.each(await availableDialects())('transactions API on %s', (dialect) => 
         'approve',
       );
     });
+
+    it('declines what the deny lists name, approves the allow list, and declines at the decline threshold', async () => {
+      const current = (await t.request({ url: '/v1/rules' })).json();
+      const lists = {
+        deny_accounts: ['acc-denied'],
+        deny_merchants: ['shop-denied'],
+        deny_countries: ['KP'],
+        allow_accounts: ['acc-vip'],
+      };
+      const saved = await t.request({
+        method: 'POST',
+        url: '/v1/rules',
+        payload: { ...current.document, lists },
+      });
+      expect(saved.statusCode).toBe(201);
+      const decide = async (body: Record<string, unknown>) =>
+        (await t.post({ amount: 20, timestamp: at(0), ...body })).json<{
+          decision: string;
+          risk_score: number;
+          reasons: { rule_id: string }[];
+        }>();
+      const firstReason = async (body: Record<string, unknown>) => {
+        const d = await decide(body);
+        return [d.decision, d.reasons[0]?.rule_id];
+      };
+      expect(await firstReason({ account_id: 'acc-denied' })).toEqual(['decline', 'DENY_ACCOUNT']);
+      expect(await firstReason({ account_id: account(), merchant_id: 'shop-denied' })).toEqual([
+        'decline',
+        'DENY_MERCHANT',
+      ]);
+      expect(
+        await firstReason({ account_id: account(), origin_country: 'KP', destination_country: 'KP' }),
+      ).toEqual(['decline', 'DENY_COUNTRY']);
+      expect((await decide({ account_id: account() })).decision).toBe('approve');
+      const vip = await decide({ account_id: 'acc-vip', amount: 50_000 });
+      expect(vip.decision).toBe('approve');
+      expect(vip.reasons.map((r) => r.rule_id)).toContain('HIGH_AMOUNT');
+
+      // No rule declines on its own, but together they pass the decline threshold (90).
+      const risky = await decide({
+        account_id: account(),
+        amount: 20_000,
+        balance: 20_500,
+        origin_country: 'US',
+        destination_country: 'MX',
+      });
+      expect(risky.reasons.map((r) => r.rule_id).sort()).toEqual([
+        'CROSS_BORDER',
+        'HIGH_AMOUNT',
+        'LOW_BALANCE',
+      ]);
+      expect(risky.risk_score).toBeGreaterThanOrEqual(90);
+      expect(risky.decision).toBe('decline');
+      const below = await decide({ account_id: account(), amount: 20_000 });
+      expect([below.decision, below.risk_score < 90]).toEqual(['review', true]);
+      await t.request({ method: 'POST', url: `/v1/rules/versions/${current.version}/activate` });
+    });
   });
 });
