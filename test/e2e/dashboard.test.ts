@@ -71,6 +71,8 @@ describe('dashboard in a real browser', () => {
     await expect
       .poll(async () => Number(await stat('Reviewed').textContent()), { timeout: 15_000 })
       .toBeGreaterThan(0);
+    // The window's tiles catch up with the last transaction of the burst, without a reload.
+    await expect.poll(() => stat('Transactions').textContent(), { timeout: 15_000 }).toBe('43');
     await page.getByRole('button', { name: 'Sign out' }).focus();
     await page.reload();
     await page.getByRole('img', { name: 'Decisions over time by outcome' }).waitFor();
@@ -82,6 +84,12 @@ describe('dashboard in a real browser', () => {
     await page.goto(`${base}/#/transactions`);
     await page.locator('table.data tbody tr').first().waitFor();
     expect(await page.locator('table.data tbody tr').count()).toBe(25);
+    await postMany(2, 7);
+    const bar = page.getByTestId('new-transactions');
+    await bar.getByText('2 new transactions since this list loaded.').waitFor();
+    await bar.getByRole('button', { name: 'Show newest' }).click();
+    await bar.waitFor({ state: 'detached' });
+    await page.locator('table.data tbody').getByText('$8.00', { exact: true }).waitFor();
     await page.getByLabel('Decision').selectOption('review');
     await page.getByRole('button', { name: 'Apply' }).click();
     await expect.poll(() => page.locator('table.data tbody .badge-approve').count()).toBe(0);
@@ -108,7 +116,7 @@ describe('dashboard in a real browser', () => {
     await page.getByText('Not saved: the rule set has problems.').waitFor();
     await editor.fill(original.replace('amount > 10000', 'amount > 5000'));
     await page.getByRole('button', { name: 'Backtest' }).click();
-    await page.getByText(/Backtest over 43 stored decisions: \d+ would change/).waitFor();
+    await page.getByText(/Backtest over 45 stored decisions: \d+ would change/).waitFor();
     await page.getByRole('button', { name: 'Validate & save' }).click();
     await page.getByText('Saved and activated as version 2.').waitFor();
     await page.getByText('Active: v2').waitFor();
@@ -137,6 +145,7 @@ describe('dashboard in a real browser', () => {
     await page.getByRole('heading', { name: 'Alerts by method' }).waitFor();
     await page.getByRole('heading', { name: 'Hour of day (UTC) × method' }).waitFor();
     await page.locator('.recharts-bar-rectangle').first().waitFor();
+    await page.getByText('Per cell: 0').waitFor();
     await screenshot(page, '07-structuring');
     const opened = page.waitForEvent('popup');
     await page.getByRole('button', { name: 'Open the HTML report' }).click();
@@ -170,35 +179,64 @@ describe('dashboard in a real browser', () => {
     expect(await row.textContent()).toContain('user-1');
     const log = (await t.request({ method: 'GET', url: '/v1/verifications?user_id=user-1' })).json();
     expect(log.items).toMatchObject([{ user_id: 'user-1', result: 'match', match: true }]);
+    await page.getByText('No attempt was rejected.').waitFor();
     await screenshot(page, '08-identity');
   });
 
   it('is usable on a 390 px wide screen', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.goto(`${base}/#/overview`);
-    await page.locator('.recharts-bar-rectangle').first().waitFor();
-    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
-    expect(overflow).toBeLessThanOrEqual(1);
-    await screenshot(page, '09-overview-narrow');
+    const pages = [
+      ['overview', '09-overview-narrow', '.recharts-bar-rectangle'],
+      ['transactions', '10-transactions-narrow', 'table.data tbody tr'],
+      ['rules', '10a-rules-narrow', 'table.data tbody tr'],
+      ['structuring', '10b-structuring-narrow', 'table.heatmap'],
+      ['identity', '10c-identity-narrow', 'table.data tbody tr, .empty'],
+    ] as const;
+    for (const [route, name, ready] of pages) {
+      await page.goto(`${base}/#/${route}`);
+      await page.locator(ready).first().waitFor();
+      await expect.poll(() => page.getByText('Loading…').count()).toBe(0);
+      const overflow = await page.evaluate<number>(
+        'document.documentElement.scrollWidth - window.innerWidth',
+      );
+      expect(overflow, `${route} scrolls sideways`).toBeLessThanOrEqual(1);
+      // Every page link fits on screen (the navigation wraps instead of scrolling).
+      for (const link of await page.getByRole('navigation', { name: 'Pages' }).getByRole('link').all()) {
+        const box = (await link.boundingBox())!;
+        expect(box.x + box.width, `${await link.textContent()} is off-screen`).toBeLessThanOrEqual(390);
+      }
+      await screenshot(page, name);
+    }
+    // No amount is cut off: the transactions table fits its container.
     await page.goto(`${base}/#/transactions`);
-    await page.locator('table.data tbody tr').first().waitFor();
-    await screenshot(page, '10-transactions-narrow');
+    const table = page.locator('.table-scroll').first();
+    await table.locator('tbody tr').first().waitFor();
+    expect(await table.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(1);
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
-  it('moves by keyboard: skip link first, then the navigation', async () => {
+  it('moves by keyboard: skip link first, then the navigation; charts add no Tab stops', async () => {
     await page.goto(`${base}/#/overview`);
     await page.reload();
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await page.locator('.recharts-bar-rectangle').first().waitFor();
+    const focused = () => page.evaluate<string | undefined>('document.activeElement?.textContent');
+    expect(await page.locator('.chart [tabindex]:not([tabindex="-1"])').count()).toBe(0);
     await page.keyboard.press('Tab');
-    expect(await page.evaluate<string | undefined>('document.activeElement?.textContent')).toBe(
-      'Skip to content',
-    );
+    expect(await focused()).toBe('Skip to content');
     await page.keyboard.press('Tab');
-    expect(await page.evaluate<string | undefined>('document.activeElement?.textContent')).toBe('Overview');
+    expect(await focused()).toBe('Overview');
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Transactions' }).waitFor();
+    // The skip link moves the focus to the page, and stays on it.
+    await page.getByRole('link', { name: 'Skip to content' }).focus();
+    await page.keyboard.press('Enter');
+    expect(new URL(page.url()).hash).toBe('#/transactions');
+    await page.getByRole('heading', { name: 'Transactions' }).waitFor();
+    expect(await page.evaluate<string | undefined>('document.activeElement?.id')).toBe('main');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Refresh');
   });
 
   it('explains a missing scope, and forgets the key on sign-out', async () => {
