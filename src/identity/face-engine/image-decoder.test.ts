@@ -13,6 +13,15 @@ describe('decodeImage', () => {
     expect(image.data.length).toBe(4 * 3 * 3);
   });
 
+  it('decodes a WebP', async () => {
+    const webp = await sharp({ create: { width: 10, height: 6, channels: 3, background: '#336699' } })
+      .webp({ lossless: true })
+      .toBuffer();
+    const image = await decodeImage(webp);
+    expect(image).toMatchObject({ width: 10, height: 6 });
+    expect([...image.data.subarray(0, 3)]).toEqual([0x33, 0x66, 0x99]);
+  });
+
   it('applies EXIF orientation', async () => {
     const jpeg = await sharp({ create: { width: 40, height: 20, channels: 3, background: '#123456' } })
       .jpeg()
