@@ -1,4 +1,7 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, statusOf, type ErrorCode, type FieldError } from '../errors.js';
 
 /** Body of every error answer. */
@@ -12,7 +15,16 @@ const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'INVALID_JSON',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
   FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_BAD_URL: 'BAD_REQUEST',
+  FST_ERR_MAX_PARAM_LENGTH: 'URI_TOO_LONG',
 };
+
+/** Errors Node's HTTP server raises before there is a request (codes of `clientError`). */
+const CONNECTION_ERRORS: Readonly<Record<string, { code: ErrorCode; message: string }>> = {
+  ERR_HTTP_REQUEST_TIMEOUT: { code: 'REQUEST_TIMEOUT', message: 'The request was not received in time.' },
+  HPE_HEADER_OVERFLOW: { code: 'HEADERS_TOO_LARGE', message: 'The request headers are too large.' },
+};
+const MALFORMED = { code: 'BAD_REQUEST', message: 'The request is not valid HTTP.' } as const;
 
 /** Maps any error to `{error: {code, message, details}}`; internals never leak in a 500. */
 export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
@@ -22,6 +34,19 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
   else request.log.debug({ code: body.error.code, status }, 'request rejected');
   if (status === 429 && !reply.hasHeader('retry-after')) void reply.header('retry-after', '1');
   void reply.status(status).send(body);
+}
+
+/**
+ * Fastify's `frameworkErrors` (a URL that does not decode, a parameter over the length
+ * limit): these replies skip the `onSend` hooks, so the request id is set here.
+ */
+export function handleFrameworkError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  void reply.header('x-request-id', request.id);
+  handleError(error, request, reply);
 }
 
 function errorBodyOf(error: FastifyError): ErrorBody {
@@ -57,4 +82,33 @@ function fieldsOf(error: FastifyError): FieldError[] {
 
 export function bodyOf(code: ErrorCode, message: string, details?: unknown): ErrorBody {
   return { error: details === undefined ? { code, message } : { code, message, details } };
+}
+
+/**
+ * Fastify's `clientErrorHandler`: answers a connection-level error (request timeout,
+ * malformed HTTP, oversized headers) on the raw socket with the same envelope, then closes it.
+ */
+export function handleClientError(this: FastifyInstance, error: ConnectionError, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const { code, message } = CONNECTION_ERRORS[error.code] ?? MALFORMED;
+  const requestId = randomUUID();
+  this.log.debug({ err: error, code, request_id: requestId }, 'client error');
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const response = rawResponse(statusOf(code), JSON.stringify(bodyOf(code, message)), requestId);
+  socket.end(response, () => socket.destroy());
+}
+
+function rawResponse(status: number, json: string, requestId: string): string {
+  return [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
+    'content-type: application/json; charset=utf-8',
+    `content-length: ${Buffer.byteLength(json)}`,
+    `x-request-id: ${requestId}`,
+    'connection: close',
+    '',
+    json,
+  ].join('\r\n');
 }

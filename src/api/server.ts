@@ -27,7 +27,7 @@ import type { TransactionService } from '../transactions/transaction.service.js'
 import type { WebhookService } from '../webhooks/webhook.service.js';
 import { webhooksRoutes } from '../webhooks/webhooks.routes.js';
 import { registerAuth } from './auth.js';
-import { handleError } from './error-handler.js';
+import { handleClientError, handleError, handleFrameworkError } from './error-handler.js';
 import { healthRoutes, type ReadinessProbe } from './health.routes.js';
 import { RateLimiter } from './rate-limiter.js';
 
@@ -57,11 +57,17 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     bodyLimit: deps.config.bodyLimitBytes,
     requestTimeout: deps.config.requestTimeoutMs,
     // Node looks for requests past requestTimeout every 30 s by default; every second here.
-    http: { connectionsCheckingInterval: 1000 },
+    http: {
+      connectionsCheckingInterval: 1000,
+      headersTimeout: headersTimeoutOf(deps.config.requestTimeoutMs),
+    },
     connectionTimeout: deps.config.connectionTimeoutMs,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     ajv: { customOptions: { allErrors: true, coerceTypes: true, removeAdditional: false } },
+    // Errors outside the error handler answer with the same {error: {code, message}} envelope.
+    clientErrorHandler: handleClientError,
+    frameworkErrors: handleFrameworkError,
   });
   app.removeContentTypeParser(['text/plain']);
   app.setErrorHandler(handleError);
@@ -88,6 +94,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   if (deps.identity)
     await identityRoutes(app, { ...deps.identity, imageBodyLimit: deps.config.imageBodyLimitBytes });
   return app;
+}
+
+/**
+ * Node's headers timeout, at most the request timeout (as Node's own constructor would
+ * set it; Fastify sets requestTimeout afterwards and leaves 60 s here). With a longer
+ * headers timeout, Node 20 lets a half-sent body run until that one, past requestTimeout.
+ */
+function headersTimeoutOf(requestTimeoutMs: number): number {
+  return requestTimeoutMs > 0 ? Math.min(requestTimeoutMs, 60_000) : 60_000;
 }
 
 async function registerDocs(app: FastifyInstance): Promise<void> {
