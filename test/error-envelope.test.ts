@@ -84,7 +84,7 @@ describe('errors outside the error handler use the {error: {code, message}} enve
   });
 
   it('answers 414 URI_TOO_LONG to a path parameter over the router limit', async () => {
-    const res = await t.request({ method: 'GET', url: `/v1/transactions/${'x'.repeat(300)}` });
+    const res = await t.request({ method: 'GET', url: `/v1/transactions/${'x'.repeat(600)}` });
     expect(res.statusCode).toBe(414);
     expect(res.json().error).toMatchObject({ code: 'URI_TOO_LONG' });
   });

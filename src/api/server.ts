@@ -65,6 +65,8 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     ajv: { customOptions: { allErrors: true, coerceTypes: true, removeAdditional: false } },
+    // Ids are up to 128 characters, more once percent-encoded; Fastify's default is 100.
+    routerOptions: { maxParamLength: 512 },
     // Errors outside the error handler answer with the same {error: {code, message}} envelope.
     clientErrorHandler: handleClientError,
     frameworkErrors: handleFrameworkError,

@@ -191,6 +191,14 @@ describe.each(await availableDialects())('transactions API on %s', (dialect) => 
   });
 
   describe('reading transactions', () => {
+    it('GET by id finds a transaction whose id has the longest length accepted, 128', async () => {
+      const transaction_id = 'l'.repeat(127) + account().slice(-1);
+      expect((await t.post({ transaction_id, account_id: account(), amount: 3 })).statusCode).toBe(200);
+      const res = await t.request({ method: 'GET', url: `/v1/transactions/${transaction_id}` });
+      expect(res.statusCode).toBe(200);
+      expect(res.json().transaction_id).toBe(transaction_id);
+    });
+
     it('GET by id shows the transaction, its payload and decision; 404 when unknown', async () => {
       const id = account();
       await t.post({
