@@ -35,29 +35,43 @@ function typeOf(message: string): string {
   return 'the expected type';
 }
 
-/** A cast of one column failed: name the column and the type, never the value. */
-function conversionProblem(message: string): InputProblem {
-  const column = /source column (.+?)\s*$/im.exec(message)?.[1];
-  const type = typeOf(message);
-  if (column === undefined) {
-    return { kind: 'bad_value', message: `a value cannot be read as ${type}` };
-  }
-  return { kind: 'bad_value', column, message: `column ${column}: a value cannot be read as ${type}` };
+/** How the input was read: with the Parquet reader or not; what each cast column must be. */
+export interface ReadContext {
+  readonly parquet: boolean;
+  /** Column name → what its values must be, in words (e.g. `a number`). */
+  readonly musts?: Readonly<Record<string, string>>;
 }
 
-/** Classifies a DuckDB reader failure; `parquet` tells which reader was used. */
-function problemOf(message: string, parquet: boolean): InputProblem {
-  if (/^Conversion Error/i.test(message)) return conversionProblem(message);
+/** A cast of one column failed: name the column and what it must be, never the value. */
+function conversionProblem(message: string, context: ReadContext): InputProblem {
+  const column = /source column (.+?)\s*$/im.exec(message)?.[1];
+  const must = (column === undefined ? undefined : context.musts?.[column]) ?? typeOf(message);
+  const what = /out of range/i.test(message)
+    ? 'a value is out of range'
+    : `a value cannot be read as ${must}`;
+  if (column === undefined) return { kind: 'bad_value', message: what };
+  return { kind: 'bad_value', column, message: `column ${column}: ${what}` };
+}
+
+/** A Parquet reader failure that says the file itself is broken. */
+const BROKEN_PARQUET =
+  /magic bytes|parquet|thrift|footer|corrupt|metadata|too small|page|snappy|zstd|gzip|decompress/i;
+
+/** Classifies a DuckDB reader failure. */
+function problemOf(message: string, context: ReadContext): InputProblem {
+  if (/^Conversion Error/i.test(message)) return conversionProblem(message, context);
   if (/not utf-?8|invalid unicode/i.test(message)) {
-    return { kind: 'not_utf8', message: 'not valid UTF-8 CSV (save it as UTF-8)' };
+    return context.parquet
+      ? { kind: 'not_utf8', message: 'a text value is not valid UTF-8 (a corrupt Parquet file)' }
+      : { kind: 'not_utf8', message: 'not valid UTF-8 CSV (save it as UTF-8)' };
   }
   if (/^IO Error/i.test(message) && /cannot open|permission|no such file/i.test(message)) {
     return { kind: 'unreadable', message: 'the file cannot be opened' };
   }
-  if (parquet) {
+  if (context.parquet && BROKEN_PARQUET.test(message)) {
     return { kind: 'not_parquet', message: 'not a Parquet file (or a truncated or corrupt one)' };
   }
-  if (/sniff|dialect/i.test(message)) {
+  if (!context.parquet && /sniff|dialect/i.test(message)) {
     return { kind: 'not_csv', message: 'not a CSV file with a header row (no delimiter could be detected)' };
   }
   const line = Number(/CSV Error on Line: (\d+)/i.exec(message)?.[1]);
@@ -67,16 +81,16 @@ function problemOf(message: string, parquet: boolean): InputProblem {
 }
 
 /**
- * The `INPUT_INVALID` error for a failure reading `input` with the Parquet reader or not.
+ * The `INPUT_INVALID` error for a failure reading `input` ({@link ReadContext}).
  * An {@link AppError} passes through unchanged.
  *
- * @example inputError(new Error("Invalid Input Error: No magic bytes found…"), 'x.parquet', true)
+ * @example inputError(new Error('Invalid Input Error: No magic bytes found…'), 'x.parquet', { parquet: true })
  * // AppError INPUT_INVALID "Cannot read 'x.parquet': not a Parquet file (or a truncated or corrupt one)."
  */
-export function inputError(error: unknown, input: string, parquet: boolean): AppError {
+export function inputError(error: unknown, input: string, context: ReadContext): AppError {
   if (error instanceof AppError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  const { message: said, ...problem } = problemOf(message, parquet);
+  const { message: said, ...problem } = problemOf(message, context);
   const file = fileOf(message) ?? input;
   return new AppError('INPUT_INVALID', `Cannot read '${file}': ${said}.`, {
     details: { input, file, ...problem },

@@ -38,21 +38,75 @@ async function describeInput(connection: DuckDBConnection, input: string): Promi
   return new Map(reader.getRows().map((row) => [String(row[0]), String(row[1])]));
 }
 
+/** DuckDB number types (not lists of them: `BIGINT[]`). */
+const NUMERIC = /^(U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)|FLOAT|DOUBLE|DECIMAL\(\d+,\d+\))$/i;
+
 /** SQL turning the timestamp column into a TIMESTAMP: text, dates, or epoch seconds / ms. */
 function timestampSql(column: string, type: string): string {
-  if (/INT|DOUBLE|FLOAT|DECIMAL|NUMERIC/i.test(type)) {
+  if (NUMERIC.test(type)) {
     return `CASE WHEN ${column} > 1e11 THEN epoch_ms(${column}::BIGINT) ELSE epoch_ms((${column} * 1000)::BIGINT) END`;
   }
   return `CAST(${column} AS TIMESTAMP)`;
 }
 
-/** Runs `read`, turning a DuckDB failure to read `input` into INPUT_INVALID ({@link inputError}). */
-async function reading<T>(input: string, read: () => Promise<T>): Promise<T> {
+/** Input column types each cast field can be read from, and what it must be, in words. */
+const READABLE: Partial<Record<Field, { readonly type: RegExp; readonly must: string }>> = {
+  timestamp: {
+    type: new RegExp(`${NUMERIC.source}|^(DATE|TIMESTAMP[\\w ]*|VARCHAR)$`, 'i'),
+    must: 'a timestamp (ISO text, a date, or epoch seconds or ms)',
+  },
+  amount: { type: new RegExp(`${NUMERIC.source}|^VARCHAR$`, 'i'), must: 'a number' },
+  label: { type: new RegExp(`${NUMERIC.source}|^(VARCHAR|BOOLEAN)$`, 'i'), must: 'an integer (0 or 1)' },
+};
+
+/** Required columns absent from the input, and columns of a type their field cannot be read from. */
+function columnProblems(types: ReadonlyMap<string, string>, columns: Readonly<Record<Field, string>>) {
+  const problems: { field: Field; code: string; message: string }[] = [];
+  for (const field of ['user_id', 'timestamp', 'amount'] as const) {
+    if (types.has(columns[field])) continue;
+    const message = `column '${columns[field]}' for ${field} is not in the input (use --map column=${field})`;
+    problems.push({ field, code: 'missing_column', message });
+  }
+  for (const [field, readable] of Object.entries(READABLE) as [Field, { type: RegExp; must: string }][]) {
+    const type = types.get(columns[field]);
+    if (type === undefined || readable.type.test(type)) continue;
+    const message = `column ${columns[field]} (${field}) is ${type}; it must be ${readable.must}`;
+    problems.push({ field, code: 'wrong_type', message });
+  }
+  return problems;
+}
+
+/** Fails with INPUT_INVALID listing every {@link columnProblems} of the input. */
+function checkColumns(types: ReadonlyMap<string, string>, columns: Readonly<Record<Field, string>>): void {
+  const problems = columnProblems(types, columns);
+  if (problems.length === 0) return;
+  const missing = problems.filter((p) => p.code === 'missing_column').map((p) => columns[p.field]);
+  const lacks = missing.length > 0 ? [`The input lacks columns: ${missing.join(', ')}.`] : [];
+  const typed = problems.filter((p) => p.code === 'wrong_type').map((p) => `The ${p.message}.`);
+  throw new AppError('INPUT_INVALID', [...lacks, ...typed].join(' '), { details: problems });
+}
+
+/**
+ * Runs `read`, turning a DuckDB failure to read `input` into INPUT_INVALID ({@link inputError});
+ * `columns` (once known) name what each cast column must be.
+ */
+async function reading<T>(
+  input: string,
+  read: () => Promise<T>,
+  columns?: Readonly<Record<Field, string>>,
+): Promise<T> {
   try {
     return await read();
   } catch (error) {
-    throw inputError(error, input, isParquet(input));
+    throw inputError(error, input, { parquet: isParquet(input), musts: columns && mustsOf(columns) });
   }
+}
+
+/** Input column name → what its values must be ({@link READABLE}). */
+function mustsOf(columns: Readonly<Record<Field, string>>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(READABLE).map(([field, readable]) => [columns[field as Field], readable.must]),
+  );
 }
 
 /**
@@ -78,22 +132,7 @@ export async function loadFiles(
   columns: Readonly<Record<Field, string>>,
 ): Promise<void> {
   const types = await inspectInput(connection, input);
-  const required: Field[] = ['user_id', 'timestamp', 'amount'];
-  const missing = required.filter((f) => !types.has(columns[f]));
-  if (missing.length > 0) {
-    const details = missing.map((f) => ({
-      field: f,
-      code: 'missing_column',
-      message: `column '${columns[f]}' for ${f} is not in the input (use --map column=${f})`,
-    }));
-    throw new AppError(
-      'INPUT_INVALID',
-      `The input lacks columns: ${missing.map((f) => columns[f]).join(', ')}.`,
-      {
-        details,
-      },
-    );
-  }
+  checkColumns(types, columns);
   const col = (f: Field, cast: string, fallback = 'NULL') =>
     types.has(columns[f]) ? `CAST(${ident(columns[f])} AS ${cast})` : fallback;
   const load = `CREATE OR REPLACE TABLE tx AS SELECT
@@ -106,7 +145,7 @@ export async function loadFiles(
     FROM ${readerOf(input)}
     WHERE ${ident(columns.user_id)} IS NOT NULL AND ${ident(columns.amount)} IS NOT NULL
       AND ${ident(columns.timestamp)} IS NOT NULL`;
-  await reading(input, () => connection.run(load));
+  await reading(input, () => connection.run(load), columns);
 }
 
 /** Event-time bounds (ms, inclusive) of stored transactions to load. */
