@@ -90,7 +90,10 @@ describe('centinela train and models', () => {
     expect(cli('models', 'activate', 'v1', '--db', db, '--json').json()).toMatchObject({
       version: 'v1',
       role: 'active',
+      unserved_inputs: ['hour', 'user_history'], // the prototype generator's own columns
     });
+    const again = cli('models', 'activate', 'v1', '--db', db);
+    expect(again.stdout).toContain('Warning: the live scorer has no hour, user_history');
     const rolledBack = cli('models', 'rollback', '--db', db);
     expect(rolledBack.status).toBe(0);
     expect(rolledBack.stdout).toContain('model v3 is active');

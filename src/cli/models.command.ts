@@ -28,7 +28,11 @@ export function modelsCommand(program: Command): void {
       await withServices(flags, async ({ models: registry, audit }) => {
         const active = await registry.activate(version);
         await audit.record('cli', 'models.activate', active.version);
-        printResult(Boolean(flags.json), active, () => `Model ${active.version} is active.`);
+        printResult(
+          Boolean(flags.json),
+          active,
+          () => `Model ${active.version} is active.${unservedNote(active)}`,
+        );
       });
     });
 
@@ -60,10 +64,21 @@ export function modelsCommand(program: Command): void {
           shadow?.version ?? 'shadow',
         );
         printResult(Boolean(flags.json), { shadow }, () =>
-          shadow === null ? 'No model runs in shadow.' : `Model ${shadow.version} runs in shadow.`,
+          shadow === null
+            ? 'No model runs in shadow.'
+            : `Model ${shadow.version} runs in shadow.${unservedNote(shadow)}`,
         );
       });
     });
+}
+
+/** A warning when the live scorer cannot give the model some of its inputs; '' otherwise. */
+export function unservedNote(info: ModelVersionInfo): string {
+  if (info.unserved_inputs.length === 0) return '';
+  return (
+    `\nWarning: the live scorer has no ${info.unserved_inputs.join(', ')}: this model always sees ` +
+    'them missing. Train on the behavioural generator, --from-store, or data with the live fields.'
+  );
 }
 
 interface ShadowReportFlags extends StoreFlags {

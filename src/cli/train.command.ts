@@ -13,6 +13,7 @@ import { readLabelledTransactions } from '../models/training-data.repository.js'
 import type { Services } from './common.js';
 import { withServices, withStoreFlags, type StoreFlags } from './common.js';
 import { describeEvaluation, loadDataFlags, withDataFlags, type DataFlags } from './evaluate.command.js';
+import { unservedNote } from './models.command.js';
 import { printResult } from './output.js';
 
 interface TrainFlags extends StoreFlags, DataFlags {
@@ -186,7 +187,7 @@ function describeRun(info: ModelVersionInfo, result: TrainResult, data: Training
       ` (train ${sizes.train}, validation ${sizes.validation}, held out ${sizes.test}; best iteration ${params.bestIteration}).`,
     `\nHeld-out evaluation`,
     describeEvaluation(result.metrics),
-    `\nRegistered model version ${info.version}${role}.`,
+    `\nRegistered model version ${info.version}${role}.${info.role === 'none' ? '' : unservedNote(info)}`,
   ].join('\n');
 }
 

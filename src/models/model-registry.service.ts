@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
 import { AppError } from '../errors.js';
+import { FEATURE_NAMES } from '../features/features.js';
+import { TRANSACTION_FIELDS } from '../rules/rule-set.js';
 import type { Database } from '../store/database.js';
 import type { EvaluationReport } from './metrics.js';
 import { modelFromArtefact, type TrainedModel } from './model.js';
@@ -37,7 +39,24 @@ export interface ModelVersionInfo {
   readonly activated_at: string | null;
   readonly metrics: EvaluationReport;
   readonly feature_schema: unknown;
+  /**
+   * Inputs of the model that the live scorer does not have (neither a transaction field nor
+   * a feature): they are always missing when the model serves, e.g. `user_history` of a
+   * model trained on the prototype generator.
+   */
+  readonly unserved_inputs: readonly string[];
   readonly params: unknown;
+}
+
+/** What the live scorer gives a model: the transaction fields and the per-account features. */
+const SERVED_INPUTS = new Set<string>([...TRANSACTION_FIELDS, ...FEATURE_NAMES]);
+
+function unservedInputs(schema: unknown): string[] {
+  const { numeric = [], categorical = [] } = (schema ?? {}) as {
+    numeric?: readonly string[];
+    categorical?: readonly string[];
+  };
+  return [...numeric, ...categorical].filter((name) => !SERVED_INPUTS.has(name));
 }
 
 /**
@@ -152,6 +171,7 @@ export class ModelRegistry {
 }
 
 function infoOf(row: ModelVersionSummaryRow): ModelVersionInfo {
+  const featureSchema: unknown = JSON.parse(row.feature_schema);
   return {
     version: row.version,
     algorithm: row.algorithm,
@@ -161,7 +181,8 @@ function infoOf(row: ModelVersionSummaryRow): ModelVersionInfo {
     created_at: new Date(Number(row.created_at)).toISOString(),
     activated_at: row.activated_at === null ? null : new Date(Number(row.activated_at)).toISOString(),
     metrics: JSON.parse(row.metrics) as EvaluationReport,
-    feature_schema: JSON.parse(row.feature_schema),
+    feature_schema: featureSchema,
+    unserved_inputs: unservedInputs(featureSchema),
     params: JSON.parse(row.params),
   };
 }
