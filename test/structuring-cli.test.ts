@@ -1,4 +1,5 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { literal, openEngine, queryNumber } from '../src/structuring/duckdb.js';
@@ -175,6 +176,23 @@ describe('centinela simulate-ledger and structuring', () => {
     expect(none.stderr).toMatch(/--input FILES, or --stored/);
     const both = cli('structuring', 'run', '--input', 'x.csv', '--stored', '--db', db);
     expect(both.status).toBe(1);
+  });
+
+  it('structuring run refuses unreadable files with a stable code, quoting nothing from them', () => {
+    const bad = join(dir, 'bad.parquet');
+    writeFileSync(bad, randomBytes(300));
+    const parquet = cli('structuring', 'run', '--input', bad, '--db', db);
+    expect(parquet.status).toBe(1);
+    expect(parquet.stderr).toContain(`INPUT_INVALID: Cannot read '${bad}': not a Parquet file`);
+    const secret = join(dir, 'secret.csv');
+    writeFileSync(secret, 'user_id,transaction_date,transaction_amount\nu1,2026-01-01,SECRET-LINE-CONTENT\n');
+    const csv = cli('structuring', 'run', '--input', secret, '--db', db);
+    expect(csv.status).toBe(1);
+    expect(csv.stderr).toContain('INPUT_INVALID');
+    expect(csv.stderr).toContain('column transaction_amount');
+    expect(csv.stderr).not.toContain('SECRET');
+    const missing = cli('structuring', 'run', '--input', join(dir, 'none-*.csv'), '--db', db);
+    expect(missing.stderr).toContain('INPUT_NOT_FOUND: No file matches');
   });
 
   it('structuring run --stored reads a range of stored transactions; schedule --once continues from no file run', async () => {
