@@ -107,6 +107,32 @@ describe('centinela serve and simulate', () => {
     const decided = summary.patterns.reduce((n: number, p: { sent: number }) => n + p.sent, 0);
     expect(decided).toBe(200);
 
+    // A rule set applied by another process reaches the running server without a restart.
+    const stricter = {
+      ...DEFAULT_RULE_SET,
+      name: 'low-limit',
+      rules: DEFAULT_RULE_SET.rules.map((r) =>
+        r.id === 'HIGH_AMOUNT' ? { ...r, condition: 'amount > 100' } : r,
+      ),
+    };
+    const file = join(dir, 'low-limit.json');
+    writeFileSync(file, JSON.stringify(stricter));
+    const applied = cli('rules', 'apply', file, '--db', serveDb, '--json').json();
+    const score = async () =>
+      (
+        await fetch(`${url}/v1/transactions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': key! },
+          body: JSON.stringify({ account_id: `live-rules-${Date.now()}`, amount: 150 }),
+        })
+      ).json() as Promise<{ decision: string; rules_version: number }>;
+    let latest = await score();
+    for (let i = 0; i < 50 && latest.rules_version !== applied.version; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      latest = await score();
+    }
+    expect(latest).toMatchObject({ rules_version: applied.version, decision: 'review' });
+
     server.kill('SIGTERM');
     const code = await new Promise((resolve) => server.on('exit', resolve));
     expect(code).toBe(0);
