@@ -65,6 +65,24 @@ describe('centinela rules', () => {
 });
 
 describe('centinela serve and simulate', () => {
+  it('with --json prints its start-up facts as one JSON line', async () => {
+    const server = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--db', join(dir, 'json.db'), '--json'],
+      { env: { ...CLI_ENV, CENTINELA_LOG_LEVEL: 'warn', CENTINELA_FACE_ENGINE_START: 'lazy' } },
+    );
+    let output = '';
+    server.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    for (let i = 0; i < 200 && !output.includes('\n'); i++) await new Promise((r) => setTimeout(r, 100));
+    const facts = JSON.parse(output.split('\n')[0] ?? '') as Record<string, string>;
+    expect(facts).toMatchObject({ store: join(dir, 'json.db'), dashboard_url: `${facts.url}/` });
+    expect(facts.admin_key).toMatch(/^cnt_/);
+    const rules = await fetch(`${facts.url}/v1/rules`, { headers: { 'x-api-key': facts.admin_key! } });
+    expect(rules.status).toBe(200);
+    server.kill('SIGTERM');
+    expect(await new Promise((resolve) => server.on('exit', resolve))).toBe(0);
+  }, 60_000);
+
   it('prints the URL and a first admin key, scores traffic from the simulator, stops on SIGTERM', async () => {
     const serveDb = join(dir, 'serve.db');
     const server = spawn(

@@ -17,6 +17,7 @@ export function serveCommand(program: Command): void {
     .option('--port <port>', 'port (default: PORT or 3000)')
     .option('--host <host>', 'interface (default: 127.0.0.1)')
     .option('--db <path>', 'SQLite file (default: ./data/centinela.db)')
+    .option('--json', 'print the start-up facts as one JSON line instead of the banner')
     .action(async (flags: ServeFlags) => {
       const config = configFrom(flags);
       const service = await createService(config);
@@ -25,7 +26,9 @@ export function serveCommand(program: Command): void {
           ? await service.keys.create({ name: 'first-admin', scopes: ['admin'] })
           : undefined;
       const address = await service.app.listen({ port: config.port, host: config.host });
-      printBanner(address, service.store.location, firstKey?.key, Boolean(config.adminKey));
+      const started = { address, store: service.store.location, firstKey: firstKey?.key };
+      if (flags.json) printStarted(started);
+      else printBanner(started, Boolean(config.adminKey));
       if (config.faceEngineStart === 'eager') warmUpFaceEngine(service);
       stopOnSignals(async () => {
         await stopAccepting(service.app);
@@ -41,7 +44,26 @@ function warmUpFaceEngine(service: Service): void {
   });
 }
 
-function printBanner(address: string, location: string, firstKey: string | undefined, envKey: boolean): void {
+interface Started {
+  readonly address: string;
+  readonly store: string;
+  /** The admin key created at the first start (shown only this once). */
+  readonly firstKey: string | undefined;
+}
+
+/** `--json`: one line a script can parse, e.g. to pick up the first admin key. */
+function printStarted({ address, store, firstKey }: Started): void {
+  const facts = {
+    url: address,
+    docs_url: `${address}/docs`,
+    dashboard_url: `${address}/`,
+    store,
+    admin_key: firstKey ?? null,
+  };
+  process.stdout.write(`${JSON.stringify(facts)}\n`);
+}
+
+function printBanner({ address, store: location, firstKey }: Started, envKey: boolean): void {
   const lines = [
     `Centinela is listening on ${address}  (API docs: ${address}/docs)`,
     `Dashboard: ${address}/  (sign in with an API key that has the dashboard or admin scope)`,
