@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { AppError } from '../errors.js';
 import type { ModelVersionInfo } from '../models/model-registry.service.js';
 import { shadowReport, type ShadowReport, type ShadowSide } from '../models/shadow-report.js';
-import { timeOf, withServices, withStoreFlags, type StoreFlags } from './common.js';
+import { timeOf, withServices, withStoreFlags, type Services, type StoreFlags } from './common.js';
 import { formatTable, printResult } from './output.js';
 
 /**
@@ -25,9 +25,8 @@ export function modelsCommand(program: Command): void {
     .description('make a version the live model')
     .argument('<version>', 'model version, e.g. v3')
     .action(async (version: string, flags: StoreFlags) => {
-      await withServices(flags, async ({ models: registry, audit }) => {
-        const active = await registry.activate(version);
-        await audit.record('cli', 'models.activate', active.version);
+      await withServices(flags, async (services) => {
+        const active = await activateAudited(services, version);
         printResult(
           Boolean(flags.json),
           active,
@@ -56,13 +55,8 @@ export function modelsCommand(program: Command): void {
       if ((version === undefined) === !flags.off) {
         throw new AppError('INPUT_INVALID', 'Give a VERSION to shadow or --off (not both).');
       }
-      await withServices(flags, async ({ models: registry, audit }) => {
-        const shadow = await registry.shadow(flags.off ? null : (version ?? null));
-        await audit.record(
-          'cli',
-          shadow ? 'models.shadow' : 'models.shadow_stop',
-          shadow?.version ?? 'shadow',
-        );
+      await withServices(flags, async (services) => {
+        const shadow = await shadowAudited(services, flags.off ? null : (version ?? null));
         printResult(Boolean(flags.json), { shadow }, () =>
           shadow === null
             ? 'No model runs in shadow.'
@@ -70,6 +64,26 @@ export function modelsCommand(program: Command): void {
         );
       });
     });
+}
+
+/** Makes `version` the live model, with the audit entry every CLI model change writes. */
+export async function activateAudited(
+  { models, audit }: Services,
+  version: string,
+): Promise<ModelVersionInfo> {
+  const active = await models.activate(version);
+  await audit.record('cli', 'models.activate', active.version);
+  return active;
+}
+
+/** Runs `version` in shadow (or stops shadow scoring for null), audited. */
+export async function shadowAudited(
+  { models, audit }: Services,
+  version: string | null,
+): Promise<ModelVersionInfo | null> {
+  const shadow = await models.shadow(version);
+  await audit.record('cli', shadow ? 'models.shadow' : 'models.shadow_stop', shadow?.version ?? 'shadow');
+  return shadow;
 }
 
 /** A warning when the live scorer cannot give the model some of its inputs; '' otherwise. */

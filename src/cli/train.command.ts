@@ -13,7 +13,7 @@ import { readLabelledTransactions } from '../models/training-data.repository.js'
 import type { Services } from './common.js';
 import { withServices, withStoreFlags, type StoreFlags } from './common.js';
 import { describeEvaluation, loadDataFlags, withDataFlags, type DataFlags } from './evaluate.command.js';
-import { unservedNote } from './models.command.js';
+import { activateAudited, shadowAudited, unservedNote } from './models.command.js';
 import { printResult } from './output.js';
 
 interface TrainFlags extends StoreFlags, DataFlags {
@@ -131,22 +131,14 @@ function checkLabels(data: TrainingData): void {
 
 /** Registers the new version; making it live or shadow is an admin action, so it is audited. */
 async function register(
-  { models, audit }: Services,
+  services: Services,
   result: TrainResult,
   source: string,
   flags: TrainFlags,
 ): Promise<ModelVersionInfo> {
-  const info = await models.register(result, source);
-  if (flags.activate) {
-    const active = await models.activate(info.version);
-    await audit.record('cli', 'models.activate', info.version);
-    return active;
-  }
-  if (flags.shadow) {
-    const shadow = await models.shadow(info.version);
-    await audit.record('cli', 'models.shadow', info.version);
-    return shadow ?? info;
-  }
+  const info = await services.models.register(result, source);
+  if (flags.activate) return activateAudited(services, info.version);
+  if (flags.shadow) return (await shadowAudited(services, info.version)) ?? info;
   return info;
 }
 

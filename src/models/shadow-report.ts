@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { AppError } from '../errors.js';
 import type { Database } from '../store/database.js';
-import type { ModelRegistry } from './model-registry.service.js';
+import type { ModelRegistry, ModelVersionInfo } from './model-registry.service.js';
 
 /** Which shadow scores to compare: a version (default: the one in shadow now) and an event-time range. */
 export interface ShadowReportQuery {
@@ -88,6 +88,8 @@ class ShadowComparison {
 
   constructor(
     private readonly version: string,
+    private readonly shadowThreshold: number,
+    /** Operating threshold of every version, for the live one of each row. */
     private readonly thresholds: ReadonlyMap<string, number>,
   ) {}
 
@@ -95,11 +97,10 @@ class ShadowComparison {
   add(row: ScoredRow): void {
     const liveVersion = row.model_version;
     const liveThreshold = liveVersion === null ? undefined : this.thresholds.get(liveVersion);
-    const shadowThreshold = this.thresholds.get(this.version) as number;
     if (liveThreshold === undefined || row.fraud_probability === null || row.shadow_probability === null)
       return;
     const liveFlag = row.fraud_probability >= liveThreshold;
-    const shadowFlag = row.shadow_probability >= shadowThreshold;
+    const shadowFlag = row.shadow_probability >= this.shadowThreshold;
     this.transactions++;
     if (liveFlag && shadowFlag) this.both++;
     if (liveFlag === shadowFlag) this.agreed++;
@@ -136,26 +137,24 @@ export async function shadowReport(
   registry: ModelRegistry,
   query: ShadowReportQuery,
 ): Promise<ShadowReport> {
-  const version = query.version ?? (await currentShadow(registry));
-  const thresholds = await thresholdsByVersion(registry);
-  if (!thresholds.has(version))
+  const versions = await registry.list();
+  const version = query.version ?? currentShadow(versions);
+  const thresholds = new Map(versions.map((m) => [m.version, m.metrics.threshold]));
+  const shadowThreshold = thresholds.get(version);
+  if (shadowThreshold === undefined)
     throw new AppError('NOT_FOUND', `Model version '${version}' is unknown.`, { details: { version } });
-  const comparison = new ShadowComparison(version, thresholds);
+  const comparison = new ShadowComparison(version, shadowThreshold, thresholds);
   for await (const row of scoredRows(db, version, query)) comparison.add(row);
   return comparison.report(query);
 }
 
-async function currentShadow(registry: ModelRegistry): Promise<string> {
-  const shadow = (await registry.list()).find((m) => m.role === 'shadow');
+function currentShadow(versions: readonly ModelVersionInfo[]): string {
+  const shadow = versions.find((m) => m.role === 'shadow');
   if (!shadow)
     throw new AppError('NOT_FOUND', 'No model runs in shadow now; name the version to report on.', {
       details: { version: null },
     });
   return shadow.version;
-}
-
-async function thresholdsByVersion(registry: ModelRegistry): Promise<Map<string, number>> {
-  return new Map((await registry.list()).map((m) => [m.version, m.metrics.threshold]));
 }
 
 /** The transactions the challenger scored, in arrival order, a page at a time. */

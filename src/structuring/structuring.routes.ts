@@ -37,11 +37,10 @@ export interface StructuringRoutesOptions {
   readonly metrics?: {
     readonly structuringRunSeconds: { observe(labels: { detector: string }, seconds: number): void };
   };
-  /** `structuringMaxRuns`: runs executed at once (default {@link DEFAULT_MAX_RUNS}); more answer 429. */
-  readonly config?: Pick<Config, 'structuringMaxRuns'>;
+  /** `structuringMaxRuns`: runs executed at once; more answer 429. */
+  readonly config: Pick<Config, 'structuringMaxRuns'>;
 }
 
-export const DEFAULT_MAX_RUNS = 2;
 /** Seconds a client refused for too many runs is told to wait (`Retry-After`). */
 const RETRY_AFTER_SECONDS = 10;
 
@@ -165,7 +164,7 @@ export function structuringRoutes(app: FastifyInstance, options: StructuringRout
   const { db } = options;
   const hooks = hooksOf(options);
   const inFlight = new Set<Promise<unknown>>();
-  const slots = runSlots(options.config?.structuringMaxRuns ?? DEFAULT_MAX_RUNS);
+  const slots = runSlots(options.config.structuringMaxRuns);
   app.addHook('onClose', async () => {
     await Promise.allSettled(inFlight);
   });
