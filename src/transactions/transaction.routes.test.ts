@@ -252,6 +252,8 @@ describe.each(await availableDialects())('transactions API on %s', (dialect) => 
         400,
         'querystring.limit',
       ]);
+      const huge = await t.request({ url: '/v1/structuring/runs?offset=9223372036854776000' });
+      expect([huge.statusCode, huge.json().error.details[0].field]).toEqual([400, 'querystring.offset']);
     });
   });
 

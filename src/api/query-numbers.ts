@@ -1,0 +1,20 @@
+import type { FastifyRequest } from 'fastify';
+import { ValidationError } from '../errors.js';
+
+/**
+ * Refuses query numbers no store can use: AJV (coerceTypes) turns `limit=1e309` into
+ * Infinity and lets it past `maximum`, and an integer beyond 2^53 (`offset=9223372036854776000`)
+ * is neither exact in JavaScript nor storable as a 64-bit integer. Either is a 400 naming the
+ * field, for every route, instead of an internal error from the store.
+ */
+export function rejectUnsafeQueryNumbers(request: FastifyRequest): Promise<void> {
+  const query = request.query;
+  if (query === null || typeof query !== 'object') return Promise.resolve();
+  const fields = Object.entries(query as Record<string, unknown>)
+    .filter(([, value]) => typeof value === 'number' && !(Math.abs(value) <= Number.MAX_SAFE_INTEGER))
+    .map(([name]) => {
+      const field = `querystring.${name}`;
+      return { field, code: 'type', message: `${field} must be a finite number of at most 2^53` };
+    });
+  return fields.length > 0 ? Promise.reject(new ValidationError(fields)) : Promise.resolve();
+}
