@@ -13,6 +13,8 @@ export const DEFAULT_RULE_SET: RuleSetDocument = {
     deny_merchants: [],
     deny_countries: [],
     allow_accounts: [],
+    allow_merchants: [],
+    allow_countries: [],
   },
   rules: [
     {
@@ -76,6 +78,24 @@ export const DEFAULT_RULE_SET: RuleSetDocument = {
       id: 'ALLOW_ACCOUNT',
       condition: "account_id in list('allow_accounts')",
       message: 'Account is on the allow list.',
+      severity: 'low',
+      score: 0,
+      action: 'approve',
+    },
+    {
+      id: 'ALLOW_MERCHANT',
+      condition: "merchant_id in list('allow_merchants')",
+      message: 'Merchant is on the allow list.',
+      severity: 'low',
+      score: 0,
+      action: 'approve',
+    },
+    {
+      // Every country the transaction names is trusted (a transaction naming none is not).
+      id: 'ALLOW_COUNTRY',
+      condition:
+        "(origin_country != null or destination_country != null) and (origin_country == null or origin_country in list('allow_countries')) and (destination_country == null or destination_country in list('allow_countries'))",
+      message: 'The countries of the transaction are on the allow list.',
       severity: 'low',
       score: 0,
       action: 'approve',

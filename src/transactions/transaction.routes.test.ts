@@ -353,6 +353,8 @@ describe.each(await availableDialects())('transactions API on %s', (dialect) => 
         deny_merchants: ['shop-denied'],
         deny_countries: ['KP'],
         allow_accounts: ['acc-vip'],
+        allow_merchants: ['shop-trusted'],
+        allow_countries: ['US', 'CA'],
       };
       const saved = await t.request({
         method: 'POST',
@@ -382,6 +384,33 @@ describe.each(await availableDialects())('transactions API on %s', (dialect) => 
       const vip = await decide({ account_id: 'acc-vip', amount: 50_000 });
       expect(vip.decision).toBe('approve');
       expect(vip.reasons.map((r) => r.rule_id)).toContain('HIGH_AMOUNT');
+      const trustedShop = await decide({
+        account_id: account(),
+        merchant_id: 'shop-trusted',
+        amount: 50_000,
+      });
+      expect([trustedShop.decision, trustedShop.reasons.map((r) => r.rule_id).sort()]).toEqual([
+        'approve',
+        ['ALLOW_MERCHANT', 'HIGH_AMOUNT'],
+      ]);
+      // Allowed only when every country named is on the list; a deny list still wins.
+      const corridor = {
+        account_id: account(),
+        amount: 50_000,
+        origin_country: 'US',
+        destination_country: 'CA',
+      };
+      expect(await decide(corridor)).toMatchObject({ decision: 'approve' });
+      expect((await decide({ ...corridor, account_id: account(), destination_country: 'MX' })).decision).toBe(
+        'review',
+      );
+      expect((await decide({ account_id: account(), amount: 50_000, origin_country: 'US' })).decision).toBe(
+        'approve',
+      );
+      expect((await decide({ account_id: account(), amount: 50_000 })).decision).toBe('review');
+      expect((await decide({ account_id: 'acc-denied', merchant_id: 'shop-trusted' })).decision).toBe(
+        'decline',
+      );
 
       // No rule declines on its own, but together they pass the decline threshold (90).
       const risky = await decide({
