@@ -17,6 +17,8 @@ export interface TransactionMessage {
 /** What workers publish on the `decisions` stream: the decisions of one batch, durable already. */
 export interface DecisionBatch {
   readonly decisions: readonly DecisionResult[];
+  /** When the batch's commit returned: wall clock, ms since the epoch, with fractions. */
+  readonly stored_at: number;
 }
 
 /** What a dead letter holds: enough to understand the failure and replay the message. */
@@ -124,7 +126,11 @@ export class TransactionWorker {
     decide: (requests: DecisionRequest[]) => Promise<DecisionOutcome[]>,
   ): Promise<void> {
     const outcomes = await decide(valid.map((v) => v.request));
-    await this.publishDecisions(outcomes.map((o) => o.result));
+    const storedAt = performance.timeOrigin + performance.now();
+    await this.publishDecisions(
+      outcomes.map((o) => o.result),
+      storedAt,
+    );
     await Promise.all(valid.map((v) => v.delivery.ack()));
   }
 
@@ -153,10 +159,10 @@ export class TransactionWorker {
   }
 
   /** One message per batch: a JetStream publish is a request, so per-decision messages cost more than deciding. */
-  private async publishDecisions(results: readonly DecisionResult[]): Promise<void> {
+  private async publishDecisions(results: readonly DecisionResult[], storedAt: number): Promise<void> {
     const first = results[0];
     if (!first) return;
-    const message: DecisionBatch = { decisions: results };
+    const message: DecisionBatch = { decisions: results, stored_at: storedAt };
     await this.options.transport.publish('decisions', message, { key: first.account_id });
   }
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { deciderOptions, openServices } from '../../src/main.js';
 import { BatchDecider } from '../../src/transactions/batch-decider.js';
 import { StreamIngestion } from '../../src/transactions/stream-ingestion.js';
-import { TransactionWorker } from '../../src/transactions/transaction.worker.js';
+import { TransactionWorker, type DecisionBatch } from '../../src/transactions/transaction.worker.js';
 import {
   createJetStreamTransport,
   type JetStreamTransport,
@@ -67,8 +67,20 @@ describe.skipIf(!hasJetStream)('distributed pipeline on JetStream and PostgreSQL
       try {
         const shared = await eventually(() => pipeline.workers.every((w) => w.owned().length > 0), 20_000);
         expect(shared).toBe(true);
+        const batches: DecisionBatch[] = [];
+        const unsubscribe = await pipeline.transports[0]!.subscribe('decisions', (delivery) => {
+          batches.push(delivery.json<DecisionBatch>());
+        });
         await publishStream(pipeline.transports[0]!, STREAM);
         expect(await waitForDecided(pipeline.services.store.db, STREAM.length, 90_000)).toBe(STREAM.length);
+        // Each decisions message says when its batch was committed: after every decision in it.
+        await eventually(() => batches.flatMap((b) => b.decisions).length >= STREAM.length, 10_000);
+        unsubscribe();
+        const late = batches.filter(
+          (b) =>
+            !b.decisions.every((d) => Date.parse(d.processed_at) <= b.stored_at && b.stored_at <= Date.now()),
+        );
+        expect([batches.length > 0, late.length]).toEqual([true, 0]);
         expect(await mismatches(pipeline.services.store.db, fixture.reference)).toEqual([]);
         expect(await duplicateIds(pipeline.services.store.db)).toBe(0);
       } finally {
