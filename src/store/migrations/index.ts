@@ -8,6 +8,7 @@ import { identity } from './0006-identity.js';
 import { webhooks } from './0006-webhooks.js';
 import { apiKeyRateLimit } from './0007-api-key-rate-limit.js';
 import { structuringConsensus } from './0008-structuring-consensus.js';
+import { dropPartitionIndex } from './0009-drop-partition-index.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
@@ -19,6 +20,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0006-webhooks': webhooks,
   '0007-api-key-rate-limit': apiKeyRateLimit,
   '0008-structuring-consensus': structuringConsensus,
+  '0009-drop-partition-index': dropPartitionIndex,
 };
 
 /** Migrations are compiled into the program, so they run the same from src/ and dist/. */
