@@ -1,10 +1,12 @@
 /**
- * `npm run demo`: the service on `data/demo.db` with a fresh admin key, and `centinela
- * simulate` sending traffic to it, so the dashboard has something to show. Ctrl-C stops both.
+ * `npm run demo`: the service on `data/demo.db` (or `DEMO_DB`) with a fresh admin key, and
+ * `centinela simulate` sending traffic to it, so the dashboard has something to show. Ctrl-C
+ * stops both.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -12,6 +14,7 @@ const port = Number(process.env.CENTINELA_PORT ?? process.env.PORT ?? 3000);
 const url = `http://127.0.0.1:${port}`;
 const key = process.env.CENTINELA_ADMIN_KEY ?? `demo-${randomBytes(18).toString('base64url')}`;
 const rate = process.env.DEMO_RATE ?? '20';
+const database = process.env.DEMO_DB ?? 'data/demo.db';
 const children: ChildProcess[] = [];
 
 function centinela(args: string[], quiet: boolean): ChildProcess {
@@ -51,8 +54,8 @@ async function main(): Promise<void> {
     const build = spawn('npm', ['run', 'build:dashboard'], { cwd: root, stdio: 'inherit' });
     await new Promise((resolve) => build.on('exit', resolve));
   }
-  mkdirSync(new URL('../data/', import.meta.url), { recursive: true });
-  const server = centinela(['serve', '--port', String(port), '--db', 'data/demo.db'], true);
+  mkdirSync(dirname(resolve(root, database)), { recursive: true });
+  const server = centinela(['serve', '--port', String(port), '--db', database], true);
   await waitUntilUp(server);
   console.log(
     [
