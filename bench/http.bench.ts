@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { TrafficGenerator } from '../src/simulate/traffic.generator.js';
-import { median, printTable, startProcess, stopProcess, writeResult } from './lib.js';
+import { median, printTable, SERVICE_V8_FLAG, startProcess, stopProcess, writeResult } from './lib.js';
 
 const KEY = 'bench-admin-key-0123456789abcdef';
 const DURATION_S = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
@@ -23,17 +23,20 @@ const LOADS: readonly Load[] = [
   { name: 'offered 15000/s', connections: 64, rate: 15000 },
 ];
 
-/** HTTP scoring throughput and latency (every transaction persisted), next to a bare Fastify route. */
+/**
+ * HTTP scoring throughput and latency (every transaction persisted), next to a bare Fastify
+ * route; both servers run under the V8 flag `npm start` uses.
+ */
 export async function runHttpBench() {
   const rows = [
     ...(await measure(
       'bare fastify (ceiling)',
-      ['--import', 'tsx', 'bench/bare-server.ts'],
+      [SERVICE_V8_FLAG, '--import', 'tsx', 'bench/bare-server.ts'],
       LOADS.slice(0, 1),
     )),
     ...(await measure(
       'centinela (SQLite, synchronous=full)',
-      ['--import', 'tsx', 'src/cli/main.ts', 'serve'],
+      [SERVICE_V8_FLAG, '--import', 'tsx', 'src/cli/main.ts', 'serve'],
       LOADS,
     )),
   ];

@@ -3,6 +3,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 
+/** The V8 flag `npm start` and bin/centinela.js run Centinela with: benches start it the same way. */
+export const SERVICE_V8_FLAG = '--max-semi-space-size=64';
+
 export const RESULTS_DIR = join(import.meta.dirname, 'results');
 
 /** Median of a list of numbers. */

@@ -8,7 +8,7 @@ import { TrafficGenerator } from '../src/simulate/traffic.generator.js';
 import { createJetStreamTransport } from '../src/transport/nats/jetstream.transport.js';
 import type { DecisionBatch } from '../src/transactions/transaction.worker.js';
 import type { Transport } from '../src/transport/transport.js';
-import { median, printTable, writeResult } from './lib.js';
+import { median, printTable, SERVICE_V8_FLAG, writeResult } from './lib.js';
 
 const NATS_URL = process.env.CENTINELA_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 const PG_URL = process.env.CENTINELA_TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
@@ -164,9 +164,7 @@ function quantile(values: number[], q: number): number {
 }
 
 function spawnWorker(url: string, prefix: string): ChildProcess {
-  // With the V8 flag bin/centinela.js runs under (its shebang line).
-  const v8 = '--max-semi-space-size=64';
-  return spawn(process.execPath, [v8, '--import', 'tsx', 'src/cli/main.ts', 'worker'], {
+  return spawn(process.execPath, [SERVICE_V8_FLAG, '--import', 'tsx', 'src/cli/main.ts', 'worker'], {
     env: {
       ...process.env,
       CENTINELA_DATABASE_URL: url,
