@@ -6,6 +6,9 @@ import type { BatchDecider, DecisionOutcome, DecisionRequest } from './batch-dec
 import type { DecisionResult } from './decision.js';
 import { parseTransaction } from './transaction.js';
 
+/** Decisions per `decisions` message (a decision is about 1 KB of JSON). */
+export const DECISIONS_PER_MESSAGE = 200;
+
 /** What the API publishes on the `transactions` stream. */
 export interface TransactionMessage {
   /** The payload as received, with `transaction_id` filled in. */
@@ -62,13 +65,16 @@ export class TransactionWorker {
   private handle: ConsumerHandle | undefined;
   private readonly maxDeliver: number;
 
-  /** One decide (one store commit) for the batches of all owned partitions that are waiting. */
+  /**
+   * One decide (one store commit) and one publish of the decisions for the batches of all
+   * owned partitions that are waiting.
+   */
   private readonly commits: GroupCommit<DecisionRequest, DecisionOutcome>;
 
   constructor(private readonly options: WorkerOptions) {
     this.maxDeliver = options.maxDeliver ?? 5;
     this.commits = new GroupCommit(
-      (requests) => options.decider.decide(requests),
+      (requests) => this.decideAndPublish(requests),
       Math.max(1000, options.maxBatch ?? 500),
     );
   }
@@ -115,7 +121,7 @@ export class TransactionWorker {
       // messages share its fate).
       const isolate = !(error instanceof AppError && error.code === 'STORE_UNAVAILABLE');
       if (!isolate) return this.retryOrDeadLetter(valid, error);
-      const alone = (requests: DecisionRequest[]) => this.options.decider.decide(requests);
+      const alone = (requests: DecisionRequest[]) => this.decideAndPublish(requests);
       for (const one of valid)
         await this.decideAndAck([one], alone).catch((e: unknown) => this.retryOrDeadLetter([one], e));
     }
@@ -125,13 +131,18 @@ export class TransactionWorker {
     valid: readonly Valid[],
     decide: (requests: DecisionRequest[]) => Promise<DecisionOutcome[]>,
   ): Promise<void> {
-    const outcomes = await decide(valid.map((v) => v.request));
-    const storedAt = performance.timeOrigin + performance.now();
+    await decide(valid.map((v) => v.request));
+    await Promise.all(valid.map((v) => v.delivery.ack()));
+  }
+
+  /** Decides and stores `requests`, then publishes their decisions. */
+  private async decideAndPublish(requests: DecisionRequest[]): Promise<DecisionOutcome[]> {
+    const outcomes = await this.options.decider.decide(requests);
     await this.publishDecisions(
       outcomes.map((o) => o.result),
-      storedAt,
+      performance.timeOrigin + performance.now(),
     );
-    await Promise.all(valid.map((v) => v.delivery.ack()));
+    return outcomes;
   }
 
   private parse(
@@ -158,12 +169,21 @@ export class TransactionWorker {
     };
   }
 
-  /** One message per batch: a JetStream publish is a request, so per-decision messages cost more than deciding. */
+  /**
+   * Few messages per group commit: a JetStream publish is a request, so per-decision (or
+   * per-partition) messages cost more than deciding. Split to stay well under NATS's 1 MB
+   * message limit.
+   */
   private async publishDecisions(results: readonly DecisionResult[], storedAt: number): Promise<void> {
-    const first = results[0];
-    if (!first) return;
-    const message: DecisionBatch = { decisions: results, stored_at: storedAt };
-    await this.options.transport.publish('decisions', message, { key: first.account_id });
+    const publishes = [];
+    for (let i = 0; i < results.length; i += DECISIONS_PER_MESSAGE) {
+      const decisions = results.slice(i, i + DECISIONS_PER_MESSAGE);
+      const message: DecisionBatch = { decisions, stored_at: storedAt };
+      publishes.push(
+        this.options.transport.publish('decisions', message, { key: decisions[0]?.account_id ?? '' }),
+      );
+    }
+    await Promise.all(publishes);
   }
 
   /** A failed batch: messages with attempts left are retried; the others go to `dlq`. */
