@@ -1,13 +1,23 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { ValidationError } from '../errors.js';
 
 /**
- * Refuses query numbers no store can use: AJV (coerceTypes) turns `limit=1e309` into
- * Infinity and lets it past `maximum`, and an integer beyond 2^53 (`offset=9223372036854776000`)
- * is neither exact in JavaScript nor storable as a 64-bit integer. Either is a 400 naming the
- * field, for every route, instead of an internal error from the store.
+ * Refuses query numbers no store can use, on every route whose querystring schema makes
+ * numbers of query parameters (routes without one, like the scoring POST, pay nothing):
+ * AJV (coerceTypes) turns `limit=1e309` into Infinity and lets it past `maximum`, and an
+ * integer beyond 2^53 (`offset=9223372036854776000`) is neither exact in JavaScript nor
+ * storable as a 64-bit integer. Either is a 400 naming the field instead of an internal
+ * error from the store. Register before the routes.
  */
-export function rejectUnsafeQueryNumbers(request: FastifyRequest): Promise<void> {
+export function registerQueryNumberCheck(app: FastifyInstance): void {
+  app.addHook('onRoute', (route: RouteOptions) => {
+    if (!route.schema?.querystring) return;
+    const existing = route.preHandler ?? [];
+    route.preHandler = [...(Array.isArray(existing) ? existing : [existing]), rejectUnsafeQueryNumbers];
+  });
+}
+
+function rejectUnsafeQueryNumbers(request: FastifyRequest): Promise<void> {
   const query = request.query;
   if (query === null || typeof query !== 'object') return Promise.resolve();
   const fields = Object.entries(query as Record<string, unknown>)

@@ -28,7 +28,7 @@ import type { WebhookService } from '../webhooks/webhook.service.js';
 import { webhooksRoutes } from '../webhooks/webhooks.routes.js';
 import { registerAuth } from './auth.js';
 import { handleClientError, handleError, handleFrameworkError } from './error-handler.js';
-import { rejectUnsafeQueryNumbers } from './query-numbers.js';
+import { registerQueryNumberCheck } from './query-numbers.js';
 import { healthRoutes, type ReadinessProbe } from './health.routes.js';
 import { RateLimiter } from './rate-limiter.js';
 
@@ -80,7 +80,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
-  app.addHook('preHandler', rejectUnsafeQueryNumbers);
+  registerQueryNumberCheck(app);
   await registerDocs(app);
   registerAuth(app, deps.keys, new RateLimiter(deps.config.rateLimitPerMinute));
   metricsRoutes(app, deps);
