@@ -19,7 +19,11 @@ export interface PartitionSessionOptions {
 
 const ascending = (a: number, b: number) => a - b;
 
-/** Pause of a partition after its handler threw. */
+/**
+ * Pause of a partition after its handler threw, at most half the ack wait: the batch's
+ * redeliveries come back at once and wait out the pause in the feed's buffer, and must not
+ * reach their ack wait there (the server would deliver them a third time).
+ */
 const RETRY_PAUSE_MS = 1000;
 
 /** Delivers one partition's batches to the handler, one batch at a time, until stopped. */
@@ -72,7 +76,7 @@ class PartitionRunner {
   private async retryLater(batch: readonly Delivery[], feed: PartitionFeed): Promise<void> {
     batch.filter((d) => !isSettled(d)).forEach((d) => d.nak());
     feed.requeue();
-    await sleep(Math.min(RETRY_PAUSE_MS, this.options.consume.ackWaitMs));
+    await sleep(Math.min(RETRY_PAUSE_MS, this.options.consume.ackWaitMs / 2));
   }
 
   private async pump(feed: PartitionFeed): Promise<void> {
