@@ -78,14 +78,11 @@ export function labelByNearestCore(
 ): { labels: Int32Array; scores: Float64Array } {
   const labels = new Int32Array(rows.n).fill(-1);
   const scores = new Float64Array(rows.n).fill(Infinity);
-  const dist = new Float64Array(1);
-  const index = new Int32Array(1);
-  for (let i = 0; model.coreTree && i < rows.n; i++) {
-    model.coreTree.knn(rows.data, i * rows.d, 1, dist, index);
+  model.coreTree?.knnEach(rows, 1, (i, dist, index) => {
     const d = dist[0] ?? Infinity;
     scores[i] = d / model.eps;
     if (d <= model.eps) labels[i] = model.labels[model.coreSampleIndices[index[0] ?? 0] ?? 0] ?? -1;
-  }
+  });
   return { labels, scores };
 }
 

@@ -118,15 +118,12 @@ function meanDensityRatio(
  */
 export function lofOfNewRows(model: LofModel, rows: Rows): Float64Array {
   const { k } = model;
-  const dist = new Float64Array(k);
-  const index = new Int32Array(k);
   const scratch = new Float64Array(k);
   const out = new Float64Array(rows.n);
-  for (let i = 0; i < rows.n; i++) {
-    model.tree.knn(rows.data, i * rows.d, k, dist, index);
+  model.tree.knnEach(rows, k, (i, dist, index) => {
     const own = reachabilityDensity(dist, index, 0, k, model.kDistance, scratch);
     out[i] = meanDensityRatio(index, 0, k, model.lrd, own, scratch);
-  }
+  });
   return out;
 }
 
