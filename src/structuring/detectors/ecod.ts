@@ -19,6 +19,8 @@ export const ECOD_DEFAULTS = {
 /** Sorted fitted values of each feature and the sign of its skewness. */
 export interface EcodModel {
   readonly sorted: readonly Float64Array[];
+  /** Per feature: for each sorted position, the end of its run of equal values. */
+  readonly runEnd: readonly Int32Array[];
   readonly skewSign: Int8Array;
 }
 
@@ -31,7 +33,16 @@ export function fitEcod(train: Rows): EcodModel {
     skewSign[j] = Math.sign(skewness(values));
     sorted.push(values.sort());
   }
-  return { sorted, skewSign };
+  return { sorted, runEnd: sorted.map(runEnds), skewSign };
+}
+
+/** For each position of `sorted`, the position after the last value equal to it. */
+function runEnds(sorted: Float64Array): Int32Array {
+  const ends = new Int32Array(sorted.length);
+  for (let i = sorted.length - 1; i >= 0; i--) {
+    ends[i] = i + 1 < sorted.length && sorted[i + 1] === sorted[i] ? (ends[i + 1] ?? 0) : i + 1;
+  }
+  return ends;
 }
 
 /** Biased sample skewness m3 / m2^1.5 (scipy's `skew`). */
@@ -46,14 +57,13 @@ function skewness(values: Float64Array): number {
   return m2 === 0 ? 0 : m3 / values.length / (m2 / values.length) ** 1.5;
 }
 
-/** Number of sorted values < x (`strict`) or ≤ x. */
-function rank(sorted: Float64Array, x: number, strict: boolean): number {
+/** Number of sorted values < x. */
+function rankBelow(sorted: Float64Array, x: number): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    const v = sorted[mid] ?? 0;
-    if (v < x || (!strict && v === x)) lo = mid + 1;
+    if ((sorted[mid] ?? 0) < x) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -69,25 +79,44 @@ export function ecodScores(model: EcodModel, rows: Rows, inSample: boolean): Sco
   const scores = new Float64Array(rows.n);
   const feature = new Int32Array(rows.n);
   const tails = new Float64Array(3 * rows.d);
-  const extra = inSample ? 0 : 1;
+  const tail = tailTable(model.sorted[0]?.length ?? 0, inSample ? 0 : 1);
   for (let i = 0; i < rows.n; i++) {
     for (let j = 0; j < rows.d; j++) {
       const sorted = model.sorted[j] ?? new Float64Array(0);
       const x = rows.data[i * rows.d + j] ?? 0;
-      const total = sorted.length + extra;
-      const left = -Math.log((rank(sorted, x, false) + extra) / total);
-      const right = -Math.log((sorted.length - rank(sorted, x, true) + extra) / total);
+      const below = rankBelow(sorted, x);
+      const atMost = sorted[below] === x ? (model.runEnd[j]?.[below] ?? below) : below;
+      const left = tail[atMost] ?? 0;
+      const right = tail[sorted.length - below] ?? 0;
       tails[j] = left;
       tails[rows.d + j] = right;
       tails[2 * rows.d + j] = (model.skewSign[j] ?? 0) < 0 ? left : right;
     }
-    [scores[i], feature[i]] = bestAggregate(tails, rows.d);
+    setBestAggregate(tails, rows.d, i, scores, feature);
   }
   return { scores, flags: new Uint8Array(rows.n), extra: { feature } };
 }
 
-/** Largest of the three tail sums and, within it, the feature contributing most. */
-function bestAggregate(tails: Float64Array, d: number): [number, number] {
+/**
+ * −log((c + extra) / (n + extra)) for every count c of fitted values from 0 to n: a tail
+ * probability's score, looked up instead of taking two logarithms per feature and row.
+ */
+function tailTable(n: number, extra: number): Float64Array {
+  const total = n + extra;
+  return Float64Array.from({ length: n + 1 }, (_, c) => -Math.log((c + extra) / total));
+}
+
+/**
+ * Row `i`'s score: the largest of the three tail sums; and, within that sum, the feature
+ * contributing most.
+ */
+function setBestAggregate(
+  tails: Float64Array,
+  d: number,
+  i: number,
+  scores: Float64Array,
+  feature: Int32Array,
+) {
   let best = -Infinity;
   let bestFeature = 0;
   for (let a = 0; a < 3; a++) {
@@ -97,9 +126,13 @@ function bestAggregate(tails: Float64Array, d: number): [number, number] {
       sum += tails[j] ?? 0;
       if ((tails[j] ?? 0) > (tails[top] ?? 0)) top = j;
     }
-    if (sum > best) [best, bestFeature] = [sum, top - a * d];
+    if (sum > best) {
+      best = sum;
+      bestFeature = top - a * d;
+    }
   }
-  return [best, bestFeature];
+  scores[i] = best;
+  feature[i] = bestFeature;
 }
 
 function withFlags(result: ScoreResult, threshold: number): ScoreResult {
