@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { TrafficGenerator } from '../src/simulate/traffic.generator.js';
-import { median, printTable, SERVICE_V8_FLAG, startProcess, stopProcess, writeResult } from './lib.js';
+import {
+  CENTINELA_COMMAND,
+  median,
+  printTable,
+  SERVICE_V8_FLAG,
+  startProcess,
+  stopProcess,
+  writeResult,
+} from './lib.js';
 
 const KEY = 'bench-admin-key-0123456789abcdef';
 const DURATION_S = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
@@ -34,11 +42,7 @@ export async function runHttpBench() {
       [SERVICE_V8_FLAG, '--import', 'tsx', 'bench/bare-server.ts'],
       LOADS.slice(0, 1),
     )),
-    ...(await measure(
-      'centinela (SQLite, synchronous=full)',
-      [SERVICE_V8_FLAG, '--import', 'tsx', 'src/cli/main.ts', 'serve'],
-      LOADS,
-    )),
+    ...(await measure('centinela (SQLite, synchronous=full)', [...CENTINELA_COMMAND, 'serve'], LOADS)),
   ];
   printTable(`HTTP, ${DURATION_S} s per run after a ${WARMUP_S} s warm-up, median of ${RUNS} runs`, rows);
   writeResult('http-scoring', { duration_s: DURATION_S, runs: RUNS, rows });

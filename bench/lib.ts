@@ -6,6 +6,12 @@ import { join } from 'node:path';
 /** The V8 flag `npm start` and bin/centinela.js run Centinela with: benches start it the same way. */
 export const SERVICE_V8_FLAG = '--max-semi-space-size=64';
 
+/**
+ * Node arguments that start the `centinela` command as operators run it: the compiled CLI
+ * (`npm run bench` builds it first) under the V8 flag of `npm start` and bin/centinela.js.
+ */
+export const CENTINELA_COMMAND = [SERVICE_V8_FLAG, 'bin/centinela.js'] as const;
+
 export const RESULTS_DIR = join(import.meta.dirname, 'results');
 
 /** Median of a list of numbers. */

@@ -8,7 +8,7 @@ import { TrafficGenerator } from '../src/simulate/traffic.generator.js';
 import { createJetStreamTransport } from '../src/transport/nats/jetstream.transport.js';
 import type { DecisionBatch } from '../src/transactions/transaction.worker.js';
 import type { Transport } from '../src/transport/transport.js';
-import { median, printTable, SERVICE_V8_FLAG, writeResult } from './lib.js';
+import { CENTINELA_COMMAND, median, printTable, writeResult } from './lib.js';
 
 const NATS_URL = process.env.CENTINELA_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 const PG_URL = process.env.CENTINELA_TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
@@ -164,7 +164,7 @@ function quantile(values: number[], q: number): number {
 }
 
 function spawnWorker(url: string, prefix: string): ChildProcess {
-  return spawn(process.execPath, [SERVICE_V8_FLAG, '--import', 'tsx', 'src/cli/main.ts', 'worker'], {
+  return spawn(process.execPath, [...CENTINELA_COMMAND, 'worker'], {
     env: {
       ...process.env,
       CENTINELA_DATABASE_URL: url,
