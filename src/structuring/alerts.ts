@@ -102,21 +102,54 @@ export async function storeGroupAlerts(
   const result = await connection.stream(`SELECT f.m, f.score, f.votes, w.tx_id, w.user_id, w.merchant_id,
       w.start_ms, w.end_ms, ${FEATURES.map((f) => `w.${f}`).join(', ')}, w.label
     FROM flags f JOIN ${group.table} w ON w.rowid = f.rid::BIGINT`);
-  let batch: NewAlertRow[] = [];
-  let stored = 0;
-  for (
-    let chunk = await result.fetchChunk();
-    chunk && chunk.rowCount > 0;
-    chunk = await result.fetchChunk()
-  ) {
-    for (const row of chunk.getRows()) batch.push(alertOf(row, names, group, ctx));
-    if (batch.length >= BATCH) {
-      stored += await insertAlerts(ctx.db, batch);
-      batch = [];
+  const writer = new AlertWriter(ctx.db);
+  try {
+    let batch: NewAlertRow[] = [];
+    for (
+      let chunk = await result.fetchChunk();
+      chunk && chunk.rowCount > 0;
+      chunk = await result.fetchChunk()
+    ) {
+      for (const row of chunk.getRows()) batch.push(alertOf(row, names, group, ctx));
+      if (batch.length >= BATCH) {
+        await writer.write(batch);
+        batch = [];
+      }
     }
+    await writer.write(batch);
+    return { counts, stored: await writer.finish() };
+  } finally {
+    await writer.settle();
   }
-  stored += await insertAlerts(ctx.db, batch);
-  return { counts, stored };
+}
+
+/**
+ * Stores batches of alerts one at a time while the next batch is being built: the store
+ * (SQLite's thread, or PostgreSQL) works while this thread reads and converts rows.
+ */
+class AlertWriter {
+  private pending: Promise<number> = Promise.resolve(0);
+  private stored = 0;
+
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Waits for the batch in flight (its error is thrown here), then sends `batch`. */
+  async write(batch: readonly NewAlertRow[]): Promise<void> {
+    this.stored += await this.pending;
+    this.pending = insertAlerts(this.db, batch);
+  }
+
+  /** Alerts stored in all, once the last batch is in. */
+  async finish(): Promise<number> {
+    this.stored += await this.pending;
+    this.pending = Promise.resolve(0);
+    return this.stored;
+  }
+
+  /** After a failure elsewhere: lets the batch in flight end without an unhandled rejection. */
+  async settle(): Promise<void> {
+    await this.pending.catch(() => 0);
+  }
 }
 
 /** Users and merchants with the most consensus alerts so far in this engine. */
