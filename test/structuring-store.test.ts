@@ -94,4 +94,13 @@ describe.each(await availableDialects())('structuring results on %s', (dialect) 
     expect((await listRuns(store.db, { status: 'succeeded', limit: 10 })).map((r) => r.id)).toEqual(['r1']);
     expect(await listAlerts(store.db, { runId: 'r2', limit: 10 })).toHaveLength(1);
   });
+
+  it('filters alerts by merchant (the partial index holds only alerts with one) and by user', async () => {
+    const atShop = await listAlerts(store.db, { merchantId: 'shop', limit: 10 });
+    expect(atShop.map((a) => a.method).sort()).toEqual(['lof', 'rules']);
+    expect(atShop.every((a) => a.scope === 'user_merchant')).toBe(true);
+    expect(await listAlerts(store.db, { merchantId: 'elsewhere', limit: 10 })).toEqual([]);
+    const other = await listAlerts(store.db, { userId: 'other', limit: 10 });
+    expect(other.map((a) => [a.method, a.merchant_id])).toEqual([['ecod', null]]);
+  });
 });

@@ -9,6 +9,7 @@ import { webhooks } from './0006-webhooks.js';
 import { apiKeyRateLimit } from './0007-api-key-rate-limit.js';
 import { structuringConsensus } from './0008-structuring-consensus.js';
 import { dropPartitionIndex } from './0009-drop-partition-index.js';
+import { partialMerchantAlertIndex } from './0010-partial-merchant-alert-index.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
@@ -21,6 +22,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0007-api-key-rate-limit': apiKeyRateLimit,
   '0008-structuring-consensus': structuringConsensus,
   '0009-drop-partition-index': dropPartitionIndex,
+  '0010-partial-merchant-alert-index': partialMerchantAlertIndex,
 };
 
 /** Migrations are compiled into the program, so they run the same from src/ and dist/. */
