@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, openStore, type Store } from '../src/store/database.js';
 import {
@@ -95,7 +96,20 @@ describe.each(await availableDialects())('structuring results on %s', (dialect) 
     expect(await listAlerts(store.db, { runId: 'r2', limit: 10 })).toHaveLength(1);
   });
 
-  it('filters alerts by merchant (the partial index holds only alerts with one) and by user', async () => {
+  it('indexes only alerts with a merchant by merchant (migration 0010)', async () => {
+    const definition =
+      dialect === 'sqlite'
+        ? sql<{
+            text: string;
+          }>`SELECT sql AS text FROM sqlite_master WHERE name = 'structuring_alerts_merchant'`
+        : sql<{
+            text: string;
+          }>`SELECT indexdef AS text FROM pg_indexes WHERE indexname = 'structuring_alerts_merchant'`;
+    const [index] = (await definition.execute(store.db)).rows;
+    expect(index?.text.replace(/["()]/g, '').toLowerCase()).toMatch(/where merchant_id is not null$/);
+  });
+
+  it('filters alerts by merchant and by user', async () => {
     const atShop = await listAlerts(store.db, { merchantId: 'shop', limit: 10 });
     expect(atShop.map((a) => a.method).sort()).toEqual(['lof', 'rules']);
     expect(atShop.every((a) => a.scope === 'user_merchant')).toBe(true);

@@ -127,7 +127,7 @@ export async function storeGroupAlerts(
  * Stores batches of alerts one at a time while the next batch is being built: the store
  * (SQLite's thread, or PostgreSQL) works while this thread reads and converts rows.
  */
-class AlertWriter {
+export class AlertWriter {
   private pending: Promise<number> = Promise.resolve(0);
   private stored = 0;
 
@@ -137,6 +137,9 @@ class AlertWriter {
   async write(batch: readonly NewAlertRow[]): Promise<void> {
     this.stored += await this.pending;
     this.pending = insertAlerts(this.db, batch);
+    // Marked handled at once: it may fail while the caller awaits something else, which
+    // must not end the process as an unhandled rejection. Awaiting it still throws.
+    this.pending.catch(() => undefined);
   }
 
   /** Alerts stored in all, once the last batch is in. */

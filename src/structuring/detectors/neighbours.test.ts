@@ -56,6 +56,20 @@ describe('KdTree', () => {
     expect(seen.size).toBe(queries.n);
   });
 
+  it('answers a row with NaN in knnEach as knn does, and the rows after it exactly', () => {
+    const tree = new KdTree(points);
+    const rows = { data: queries.data.slice(0, 40 * queries.d), n: 40, d: queries.d };
+    rows.data.fill(NaN, 20 * rows.d + 2, 20 * rows.d + 3);
+    const dist = new Float64Array(5);
+    const index = new Int32Array(5);
+    tree.knnEach(rows, 5, (row, eachDist, eachIndex) => {
+      tree.knn(rows.data, row * rows.d, 5, dist, index);
+      expect(Array.from(eachDist)).toEqual(Array.from(dist));
+      if (row === 20) expect(eachDist.every(Number.isNaN)).toBe(true);
+      else expect(coordinatesOf(eachIndex)).toEqual(coordinatesOf(index));
+    });
+  });
+
   it('counts the points within a radius', () => {
     const tree = new KdTree(points);
     for (let q = 0; q < 50; q++) {

@@ -122,11 +122,14 @@ export class KdTree {
     this.searchKnn(0, 0, query, offset, k);
   }
 
-  /** Largest squared distance from the query to the points at tree positions `positions`. */
+  /**
+   * Largest squared distance from the query to the points at tree positions `positions`;
+   * ∞ (no bound) for a query with NaN, which `knn` answers with the first k points scanned.
+   */
   private farthest2(positions: Int32Array, query: Float64Array, offset: number): number {
     let farthest = 0;
     for (const pos of positions) farthest = Math.max(farthest, this.distance2(pos, query, offset));
-    return farthest;
+    return Number.isNaN(farthest) ? Infinity : farthest;
   }
 
   /** Row numbers of `rows` grouped by the leaf each row falls into (counting sort). */
@@ -207,7 +210,7 @@ export class KdTree {
     let worst = this.worst(k);
     for (let p = this.nodes.start[node] ?? 0; p < end; p++) {
       let dist2 = 0;
-      for (let j = 0, base = p * d; j < d && dist2 <= worst; j++) {
+      for (let j = 0, base = p * d; j < d && !(dist2 > worst); j++) {
         const diff = (query[offset + j] ?? 0) - (points[base + j] ?? 0);
         dist2 += diff * diff;
       }
