@@ -23,7 +23,13 @@ export interface AlertContext {
   readonly scoreAfter?: number;
 }
 
-const BATCH = 5_000;
+/**
+ * Alerts per stored batch (one transaction). Larger batches dirty each index page once for
+ * many rows: on a table of 2M alerts, 20,000 per transaction (with the writer's 64 MB page
+ * cache) cost 62 µs per row against 117 µs at 5,000. On SQLite a live scoring commit waits
+ * for the batch in progress (about a second at that size).
+ */
+const BATCH = 20_000;
 
 /** Sparse flag columns of windows ending after `after`: window row, method position, score, votes. */
 function flaggedRows(detections: GroupDetections, endMs: Float64Array, minMethods: number, after: number) {
