@@ -12,7 +12,7 @@ import type { Database } from '../store/database.js';
 import { storeGroupAlerts, topConsensusKeys } from './alerts.js';
 import { detectGroup } from './detect.js';
 import { DetectorPool } from './detector-pool.js';
-import { openEngine, queryNumber, type Engine } from './duckdb.js';
+import { literal, openEngine, queryNumber, type Engine } from './duckdb.js';
 import { keepScores, writeExport } from './export.js';
 import { renderReport } from './report.html.js';
 import { announceRun, type RunHooks } from './run-events.js';
@@ -92,6 +92,29 @@ async function load(engine: Engine, o: RunOptions): Promise<{ rows: number; cove
   return { rows, coveredTo: newest < 0 ? null : newest };
 }
 
+/**
+ * DuckDB's memory limit while the detectors run. They need none of its tables, and on large
+ * inputs the pages DuckDB keeps cached after building the windows (up to its limit) would
+ * add to the feature matrices and worker threads: lowering the limit moves them to the
+ * run's scratch file. The run's own limit is set back before its next query.
+ */
+const DETECT_MEMORY_LIMIT = '256MB';
+
+function memoryLimitOf(o: RunOptions): string {
+  return o.memoryLimit ?? '2GB';
+}
+
+/** Runs `work` with DuckDB's memory limit at `during`, then sets it back to `after`. */
+async function withDuckDbMemory<T>(engine: Engine, during: string, after: string, work: () => Promise<T>) {
+  // Eviction can fail while DuckDB holds pages in use; the run then goes on at its own limit.
+  await engine.connection.run(`SET memory_limit = ${literal(during)}`).catch(() => undefined);
+  try {
+    return await work();
+  } finally {
+    await engine.connection.run(`SET memory_limit = ${literal(after)}`);
+  }
+}
+
 function defaultWorkers(): number {
   return Math.max(1, Math.min(availableParallelism(), 2));
 }
@@ -112,14 +135,16 @@ async function scoreGroups(engine: Engine, id: string, groups: readonly WindowGr
       let t = performance.now();
       const features = await readGroup(engine.connection, group);
       time('read', t);
-      const detections = await detectGroup(features.features, {
-        ...o.params,
-        windowHours: group.window.hours,
-        pool,
-        parallelFrom,
-        onMethod: (m, done, total) =>
-          o.onProgress?.('detect', done, total, `${group.scope} ${group.window.label} ${m}`),
-      });
+      const detections = await withDuckDbMemory(engine, DETECT_MEMORY_LIMIT, memoryLimitOf(o), () =>
+        detectGroup(features.features, {
+          ...o.params,
+          windowHours: group.window.hours,
+          pool,
+          parallelFrom,
+          onMethod: (m, done, total) =>
+            o.onProgress?.('detect', done, total, `${group.scope} ${group.window.label} ${m}`),
+        }),
+      );
       for (const [m, ms] of Object.entries(detections.durations))
         durations[`method_${m}`] = (durations[`method_${m}`] ?? 0) + ms;
       addGroup(stats, group, features, detections, o.params.minMethods);
@@ -157,7 +182,7 @@ export async function executeRun(id: string, o: RunOptions): Promise<RunSummary>
 }
 
 async function analyse(id: string, o: RunOptions): Promise<RunSummary> {
-  const engine = await openEngine({ scratchFile: true, memoryLimit: o.memoryLimit ?? '2GB' });
+  const engine = await openEngine({ scratchFile: true, memoryLimit: memoryLimitOf(o) });
   const started = performance.now();
   try {
     let t = performance.now();
