@@ -6,6 +6,7 @@ import { literal, openEngine, queryNumber, type Engine } from './duckdb.js';
 import { mulberry32 } from './detectors/index.js';
 import { loadFiles } from './source.js';
 import { DEFAULT_COLUMNS, FEATURES, parseColumnMap, parseWindows } from './structuring.js';
+import { generateLedger } from './ledger.generator.js';
 import { buildWindows, featureMaxima, readGroup } from './windows.js';
 
 interface Tx {
@@ -219,4 +220,24 @@ describe('feature maxima for the report bins', () => {
     expect(maxima[1]).toBeGreaterThan(0);
     expect(maxima[2]).toBeGreaterThanOrEqual(168);
   });
+});
+
+describe('window tables on inputs DuckDB reads in parallel', () => {
+  it('hold their rows in the same order in every run (the detectors sample by row position)', async () => {
+    const dir = tempDir('centinela-windows-order-');
+    const file = join(dir, 'ledger.parquet');
+    await generateLedger({ users: 1_500, days: 100, out: file, seed: 3 });
+    const orders: string[] = [];
+    for (let run = 0; run < 3; run++) {
+      const engine = await openEngine({ threads: 2 });
+      await loadFiles(engine.connection, file, DEFAULT_COLUMNS);
+      const groups = await buildWindows(engine.connection, parseWindows('24h'));
+      expect(groups[0]?.n).toBeGreaterThan(200_000);
+      const hashes = groups.map((g) => `(SELECT md5(string_agg(tx_id, ',' ORDER BY rowid)) FROM ${g.table})`);
+      const reader = await engine.connection.runAndReadAll(`SELECT ${hashes.join(', ')}`);
+      orders.push(JSON.stringify(reader.getRows()[0]));
+      engine.close();
+    }
+    expect(new Set(orders).size).toBe(1);
+  }, 60_000);
 });

@@ -60,7 +60,10 @@ export async function buildWindows(
   const plan = SCOPES.flatMap((scope) => windows.map((window) => ({ scope, window })));
   for (const [index, { scope, window }] of plan.entries()) {
     const table = `w_${index}`;
-    await connection.run(`CREATE OR REPLACE TABLE ${table} AS ${windowSql(scope, window)}`);
+    // In a fixed order: DuckDB's parallel window query returns rows in a different order
+    // from run to run, and the detectors' seeded fit samples are drawn by row position.
+    await connection.run(`CREATE OR REPLACE TABLE ${table} AS SELECT * FROM (${windowSql(scope, window)})
+      ORDER BY user_id, merchant_id NULLS FIRST, end_ms, tx_id`);
     const n = await queryNumber(connection, `SELECT count(*) FROM ${table}`);
     groups.push({ index, scope, window, table, n });
     onGroup?.(index + 1, plan.length);
