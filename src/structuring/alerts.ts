@@ -155,7 +155,7 @@ export class AlertWriter {
     return this.stored;
   }
 
-  /** After a failure elsewhere: lets the batch in flight end without an unhandled rejection. */
+  /** After a failure elsewhere: waits for the batch in flight to end (its outcome no longer matters). */
   async settle(): Promise<void> {
     await this.pending.catch(() => 0);
   }

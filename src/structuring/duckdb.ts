@@ -13,6 +13,12 @@ import {
 /** A DuckDB with one connection; `close()` frees both (and deletes a scratch file). */
 export interface Engine {
   readonly connection: DuckDBConnection;
+  /**
+   * Runs `work` with DuckDB's memory limit lowered to `limit`, then sets the engine's own
+   * limit back. On a scratch-file engine, lowering it moves cached pages to the file. If
+   * DuckDB cannot free enough (pages in use), `work` runs at the engine's own limit.
+   */
+  withMemoryLimit<T>(limit: string, work: () => Promise<T>): Promise<T>;
   close(): void;
 }
 
@@ -36,8 +42,19 @@ export async function openEngine(options: EngineOptions = {}): Promise<Engine> {
   if (options.memoryLimit) config.memory_limit = options.memoryLimit;
   const instance = await DuckDBInstance.create(dir ? join(dir, 'run.duckdb') : ':memory:', config);
   const connection = await instance.connect();
+  const ownLimit = options.memoryLimit
+    ? `SET memory_limit = ${literal(options.memoryLimit)}`
+    : 'RESET memory_limit';
   return {
     connection,
+    withMemoryLimit: async (limit, work) => {
+      await connection.run(`SET memory_limit = ${literal(limit)}`).catch(() => undefined);
+      try {
+        return await work();
+      } finally {
+        await connection.run(ownLimit);
+      }
+    },
     close: () => {
       connection.closeSync();
       instance.closeSync();

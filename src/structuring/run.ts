@@ -12,7 +12,7 @@ import type { Database } from '../store/database.js';
 import { storeGroupAlerts, topConsensusKeys } from './alerts.js';
 import { detectGroup } from './detect.js';
 import { DetectorPool } from './detector-pool.js';
-import { literal, openEngine, queryNumber, type Engine } from './duckdb.js';
+import { openEngine, queryNumber, type Engine } from './duckdb.js';
 import { keepScores, writeExport } from './export.js';
 import { renderReport } from './report.html.js';
 import { announceRun, type RunHooks } from './run-events.js';
@@ -95,25 +95,10 @@ async function load(engine: Engine, o: RunOptions): Promise<{ rows: number; cove
 /**
  * DuckDB's memory limit while the detectors run. They need none of its tables, and on large
  * inputs the pages DuckDB keeps cached after building the windows (up to its limit) would
- * add to the feature matrices and worker threads: lowering the limit moves them to the
- * run's scratch file. The run's own limit is set back before its next query.
+ * add to the feature matrices and worker threads; the run's own limit is set back before
+ * its next query.
  */
 const DETECT_MEMORY_LIMIT = '256MB';
-
-function memoryLimitOf(o: RunOptions): string {
-  return o.memoryLimit ?? '2GB';
-}
-
-/** Runs `work` with DuckDB's memory limit at `during`, then sets it back to `after`. */
-async function withDuckDbMemory<T>(engine: Engine, during: string, after: string, work: () => Promise<T>) {
-  // Eviction can fail while DuckDB holds pages in use; the run then goes on at its own limit.
-  await engine.connection.run(`SET memory_limit = ${literal(during)}`).catch(() => undefined);
-  try {
-    return await work();
-  } finally {
-    await engine.connection.run(`SET memory_limit = ${literal(after)}`);
-  }
-}
 
 function defaultWorkers(): number {
   return Math.max(1, Math.min(availableParallelism(), 2));
@@ -135,7 +120,7 @@ async function scoreGroups(engine: Engine, id: string, groups: readonly WindowGr
       let t = performance.now();
       const features = await readGroup(engine.connection, group);
       time('read', t);
-      const detections = await withDuckDbMemory(engine, DETECT_MEMORY_LIMIT, memoryLimitOf(o), () =>
+      const detections = await engine.withMemoryLimit(DETECT_MEMORY_LIMIT, () =>
         detectGroup(features.features, {
           ...o.params,
           windowHours: group.window.hours,
@@ -182,7 +167,7 @@ export async function executeRun(id: string, o: RunOptions): Promise<RunSummary>
 }
 
 async function analyse(id: string, o: RunOptions): Promise<RunSummary> {
-  const engine = await openEngine({ scratchFile: true, memoryLimit: memoryLimitOf(o) });
+  const engine = await openEngine({ scratchFile: true, memoryLimit: o.memoryLimit ?? '2GB' });
   const started = performance.now();
   try {
     let t = performance.now();
