@@ -1,7 +1,8 @@
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, openStore, type Store } from '../src/store/database.js';
 import {
+  alertsQuery,
   consensusWindows,
   insertAlerts,
   insertRun,
@@ -12,6 +13,10 @@ import {
 import { availableDialects, createTestStore, type TestStore } from './dialects.js';
 
 const T = Date.UTC(2025, 0, 2);
+const DAY = 86_400_000;
+/** Window ends of run r3 around the day boundary D (ten days after T), in no other run's range. */
+const D = T + 10 * DAY;
+const AROUND_D = [D - 1, D, D + 1, D + DAY - 1, D + DAY];
 
 /** One alert of `method` for the user window of `user` ending at `end`. */
 function alert(
@@ -68,6 +73,7 @@ describe.each(await availableDialects())('structuring results on %s', (dialect) 
       alert('r1', 'ecod', 'other', T + 1000),
       alert('r1', 'consensus', 'smurf', T),
       alert('r2', 'rules', 'smurf', T),
+      ...AROUND_D.map((end) => alert('r3', 'rules', 'clock', end)),
     ]);
   });
   afterAll(async () => {
@@ -116,5 +122,36 @@ describe.each(await availableDialects())('structuring results on %s', (dialect) 
     expect(await listAlerts(store.db, { merchantId: 'elsewhere', limit: 10 })).toEqual([]);
     const other = await listAlerts(store.db, { userId: 'other', limit: 10 });
     expect(other.map((a) => [a.method, a.merchant_id])).toEqual([['ecod', null]]);
+  });
+
+  it('filters alerts by window end across day boundaries with the day index (migration 0011)', async () => {
+    const ends = async (from?: number, to?: number) =>
+      (await listAlerts(store.db, { from, to, limit: 100 })).map((a) => a.window_end - D);
+    expect(await ends(D, D + DAY - 1)).toEqual([DAY - 1, 1, 0]);
+    expect(await ends(D - 1, D)).toEqual([0, -1]);
+    expect(await ends(D + 1)).toEqual([DAY, DAY - 1, 1]);
+    expect(await ends(D - 1, D - 1)).toEqual([-1]);
+    // The eight alerts of runs r1 and r2: one at T + 1 s, seven at T.
+    expect(await ends(undefined, D - 2)).toEqual([T + 1000, ...Array<number>(7).fill(T)].map((t) => t - D));
+  });
+
+  it('answers a time range with the day index, and has no plain window_end index (migration 0011)', async () => {
+    const query = alertsQuery(store.db, { from: D, to: D + DAY, limit: 10 }).compile();
+    const explain = dialect === 'sqlite' ? 'EXPLAIN QUERY PLAN ' : 'EXPLAIN ';
+    const plan = await store.db.transaction().execute(async (trx) => {
+      // PostgreSQL would scan a table this small; forbid it so the choice of index shows.
+      if (dialect === 'postgres') await sql`SET LOCAL enable_seqscan = off`.execute(trx);
+      return trx.executeQuery(CompiledQuery.raw(explain + query.sql, [...query.parameters]));
+    });
+    expect(JSON.stringify(plan.rows)).toContain('structuring_alerts_end_day');
+    const indexes =
+      dialect === 'sqlite'
+        ? sql<{ name: string }>`SELECT name FROM sqlite_master WHERE tbl_name = 'structuring_alerts'`
+        : sql<{
+            name: string;
+          }>`SELECT indexname AS name FROM pg_indexes WHERE tablename = 'structuring_alerts'`;
+    const names = (await indexes.execute(store.db)).rows.map((r) => r.name);
+    expect(names).toContain('structuring_alerts_end_day');
+    expect(names).not.toContain('structuring_alerts_end');
   });
 });

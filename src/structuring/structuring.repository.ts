@@ -1,6 +1,7 @@
 /** Structuring runs and alerts in the service's store (any Kysely dialect). */
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import type { Database } from '../store/database.js';
+import { ALERT_END_DAY, MS_PER_ALERT_DAY } from '../store/migrations/0011-alert-end-day-index.js';
 import type { StructuringAlertTable } from './structuring-alert.table.js';
 import type { StructuringRunTable } from './structuring-run.table.js';
 
@@ -82,22 +83,34 @@ export interface AlertFilter {
   readonly offset?: number;
 }
 
-/** Alerts matching `filter`, newest window first, then highest score. */
+/**
+ * The indexed day of a window end `ms` (as the database computes it: integer division
+ * truncates). Monotonic, so `window_end >= t` implies the day is at least `alertDay(t)`.
+ */
+const alertDay = (ms: number) => Math.trunc(ms / MS_PER_ALERT_DAY);
+
+/** Alerts matching `filter`, newest window first, then highest score; time bounds use the day index. */
 export async function listAlerts(db: Kysely<Database>, filter: AlertFilter): Promise<AlertRow[]> {
+  return alertsQuery(db, filter).execute();
+}
+
+/** The query of {@link listAlerts}, not yet run (tests explain it). */
+export function alertsQuery(db: Kysely<Database>, filter: AlertFilter) {
   let query = db.selectFrom('structuring_alerts').selectAll();
   if (filter.runId !== undefined) query = query.where('run_id', '=', filter.runId);
   if (filter.method !== undefined) query = query.where('method', '=', filter.method);
   if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
   if (filter.merchantId !== undefined) query = query.where('merchant_id', '=', filter.merchantId);
-  if (filter.from !== undefined) query = query.where('window_end', '>=', filter.from);
-  if (filter.to !== undefined) query = query.where('window_end', '<=', filter.to);
+  if (filter.from !== undefined)
+    query = query.where('window_end', '>=', filter.from).where(ALERT_END_DAY, '>=', alertDay(filter.from));
+  if (filter.to !== undefined)
+    query = query.where('window_end', '<=', filter.to).where(ALERT_END_DAY, '<=', alertDay(filter.to));
   return query
     .orderBy('window_end', 'desc')
     .orderBy('score', 'desc')
     .orderBy('alert_key')
     .limit(filter.limit)
-    .offset(filter.offset ?? 0)
-    .execute();
+    .offset(filter.offset ?? 0);
 }
 
 /** A row of the `structuring_consensus` view (migration 0008). */

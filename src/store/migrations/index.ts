@@ -10,6 +10,7 @@ import { apiKeyRateLimit } from './0007-api-key-rate-limit.js';
 import { structuringConsensus } from './0008-structuring-consensus.js';
 import { dropPartitionIndex } from './0009-drop-partition-index.js';
 import { partialMerchantAlertIndex } from './0010-partial-merchant-alert-index.js';
+import { alertEndDayIndex } from './0011-alert-end-day-index.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
@@ -23,6 +24,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0008-structuring-consensus': structuringConsensus,
   '0009-drop-partition-index': dropPartitionIndex,
   '0010-partial-merchant-alert-index': partialMerchantAlertIndex,
+  '0011-alert-end-day-index': alertEndDayIndex,
 };
 
 /** Migrations are compiled into the program, so they run the same from src/ and dist/. */
