@@ -89,7 +89,7 @@ export interface AlertFilter {
  */
 const alertDay = (ms: number) => Math.trunc(ms / MS_PER_ALERT_DAY);
 
-/** Alerts matching `filter`, newest window first, then highest score; time bounds use the day index. */
+/** Alerts matching `filter`, newest window first, then highest score; the day index serves the order and time bounds. */
 export async function listAlerts(db: Kysely<Database>, filter: AlertFilter): Promise<AlertRow[]> {
   return alertsQuery(db, filter).execute();
 }
@@ -105,7 +105,9 @@ export function alertsQuery(db: Kysely<Database>, filter: AlertFilter) {
     query = query.where('window_end', '>=', filter.from).where(ALERT_END_DAY, '>=', alertDay(filter.from));
   if (filter.to !== undefined)
     query = query.where('window_end', '<=', filter.to).where(ALERT_END_DAY, '<=', alertDay(filter.to));
+  // The day first (it only grows with window_end): the newest pages then walk the day index.
   return query
+    .orderBy(ALERT_END_DAY, 'desc')
     .orderBy('window_end', 'desc')
     .orderBy('score', 'desc')
     .orderBy('alert_key')
