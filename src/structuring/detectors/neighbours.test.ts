@@ -56,6 +56,17 @@ describe('KdTree', () => {
     expect(seen.size).toBe(queries.n);
   });
 
+  it('finds the k nearest distances of brute force in other dimensions than seven (general leaf scan)', () => {
+    for (const d of [3, 8]) {
+      const few = randomRows(800, d, 3);
+      const asked = randomRows(100, d, 4);
+      const tree = new KdTree(few);
+      tree.knnEach(asked, 10, (row, dist) => {
+        expect(Array.from(dist)).toEqual(bruteForce(few, asked, row).slice(0, 10).map(Math.sqrt));
+      });
+    }
+  });
+
   it('answers a row with NaN in knnEach as knn does, and the rows after it exactly', () => {
     const tree = new KdTree(points);
     const rows = { data: queries.data.slice(0, 40 * queries.d), n: 40, d: queries.d };
