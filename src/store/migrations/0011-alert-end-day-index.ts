@@ -4,8 +4,8 @@ import { sql, type Kysely, type Migration } from 'kysely';
  * The day (UTC) of an alert's window end, as indexed: integer division, the same on SQLite
  * and PostgreSQL. Queries must use this exact expression for either database to use the index.
  */
-export const ALERT_END_DAY = sql<number>`(window_end / 86400000)`;
 export const MS_PER_ALERT_DAY = 86_400_000;
+export const ALERT_END_DAY = sql<number>`(window_end / ${sql.lit(MS_PER_ALERT_DAY)})`;
 
 const OLD = 'structuring_alerts_end';
 const NEW = 'structuring_alerts_end_day';

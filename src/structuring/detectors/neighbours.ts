@@ -209,7 +209,7 @@ export class KdTree {
       this.scanLeaf7(node, query, offset, k);
       return;
     }
-    const { heap, points, d } = this;
+    const { points, d } = this;
     const end = this.nodes.end[node] ?? 0;
     let worst = this.worst(k);
     for (let p = this.nodes.start[node] ?? 0; p < end; p++) {
@@ -218,12 +218,21 @@ export class KdTree {
         const diff = (query[offset + j] ?? 0) - (points[base + j] ?? 0);
         dist2 += diff * diff;
       }
-      if (dist2 > worst) continue;
-      if (heap.size < k) siftUp(heap, heap.size++, dist2, p);
-      else if (dist2 < worst) siftDown(heap, dist2, p);
-      else continue;
-      worst = this.worst(k);
+      worst = this.offer(dist2, p, k, worst);
     }
+  }
+
+  /**
+   * Offers the point at tree position `p` to the heap: taken while fewer than k are held,
+   * then only when strictly closer than the current worst. Returns the worst after it.
+   */
+  private offer(dist2: number, p: number, k: number, worst: number): number {
+    const { heap } = this;
+    if (dist2 > worst) return worst;
+    if (heap.size < k) siftUp(heap, heap.size++, dist2, p);
+    else if (dist2 < worst) siftDown(heap, dist2, p);
+    else return worst;
+    return this.worst(k);
   }
 
   /**
@@ -233,7 +242,7 @@ export class KdTree {
    * neighbours and distances are the same; about a quarter faster for LOF on structuring windows.
    */
   private scanLeaf7(node: number, query: Float64Array, offset: number, k: number): void {
-    const { heap, points } = this;
+    const { points } = this;
     const [q0, q1, q2, q3] = [
       query[offset] ?? 0,
       query[offset + 1] ?? 0,
@@ -246,12 +255,7 @@ export class KdTree {
     for (let p = this.nodes.start[node] ?? 0; p < end; p++) {
       const head = squaredHead4(points, p * 7, q0, q1, q2, q3);
       if (head > worst) continue;
-      const dist2 = squaredTail3(points, p * 7, head, q4, q5, q6);
-      if (dist2 > worst) continue;
-      if (heap.size < k) siftUp(heap, heap.size++, dist2, p);
-      else if (dist2 < worst) siftDown(heap, dist2, p);
-      else continue;
-      worst = this.worst(k);
+      worst = this.offer(squaredTail3(points, p * 7, head, q4, q5, q6), p, k, worst);
     }
   }
 
