@@ -4,6 +4,7 @@ import pg from 'pg';
 import { AppError } from '../errors.js';
 import { migrationProvider } from './migrations/index.js';
 import { SqliteWorkerDialect } from './sqlite-worker.dialect.js';
+import { StatementCache } from './statement-cache.js';
 import type { Database } from './schema.js';
 
 export type { Database } from './schema.js';
@@ -83,13 +84,18 @@ function openSqlite(path: string, synchronous: 'full' | 'normal'): Store {
 /**
  * A read-only connection to the same file in this thread. It opens at its first query (after
  * the writer has created and migrated the file); in WAL mode it sees every committed write
- * at once and never waits for the writer.
+ * at once and never waits for the writer. Its statements are prepared once per SQL text
+ * (the API key and idempotency checks run on every request).
  */
 function openSqliteReader(path: string): Kysely<Database> {
   const database = () => {
     const connection = new SqliteDatabase(path, { readonly: true, fileMustExist: true });
     connection.pragma('busy_timeout = 5000');
-    return Promise.resolve(connection);
+    const statements = new StatementCache(connection);
+    return Promise.resolve({
+      close: () => connection.close(),
+      prepare: (sql: string) => statements.prepare(sql),
+    });
   };
   return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
 }

@@ -5,8 +5,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import SqliteDatabase, { type Statement } from 'better-sqlite3';
+import SqliteDatabase from 'better-sqlite3';
 import type { SqliteRequest, SqliteResponse, SqliteWorkerOptions } from './sqlite-protocol.js';
+import { StatementCache } from './statement-cache.js';
 
 const options = workerData as SqliteWorkerOptions;
 if (options.path !== ':memory:') mkdirSync(dirname(resolve(options.path)), { recursive: true });
@@ -19,22 +20,10 @@ db.pragma('foreign_keys = ON');
 // run's alert batches, then write each index page once instead of re-reading and rewriting it.
 db.pragma('cache_size = -65536');
 
-/** Prepared statements by SQL text; inserts are chunked to a few fixed sizes so this stays small. */
-const statements = new Map<string, Statement>();
-const MAX_STATEMENTS = 500;
-
-function prepare(sql: string): Statement {
-  let statement = statements.get(sql);
-  if (!statement) {
-    if (statements.size >= MAX_STATEMENTS) statements.clear();
-    statement = db.prepare(sql);
-    statements.set(sql, statement);
-  }
-  return statement;
-}
+const statements = new StatementCache(db);
 
 function execute(request: SqliteRequest): SqliteResponse {
-  const statement = prepare(request.sql);
+  const statement = statements.prepare(request.sql);
   if (statement.reader) return { id: request.id, rows: statement.all(...request.parameters) };
   const { changes, lastInsertRowid } = statement.run(...request.parameters);
   return { id: request.id, rows: [], changes, lastInsertRowid: Number(lastInsertRowid) };

@@ -107,6 +107,52 @@ describe.each(await availableDialects())('transaction writes on %s', (dialect) =
     },
   );
 
+  it('stores each batch with its own values when batches of one shape share compiled SQL', async () => {
+    await open();
+    await storeDecisions(
+      store.db,
+      range(0, 5).map((i) => decidedRow(i, 'approve')),
+    );
+    await storeDecisions(
+      store.db,
+      range(5, 10).map((i) => ({ ...decidedRow(i, 'review'), amount: 1000 + i, merchant_id: `m-${i}` })),
+    );
+    const rows = await findTransactions(
+      store.db,
+      range(0, 10).map((i) => `tx-${i}`),
+    );
+    const byId = new Map(rows.map((r) => [r.transaction_id, r]));
+    for (const i of range(0, 10)) {
+      const row = byId.get(`tx-${i}`);
+      expect(row?.decision).toBe(i < 5 ? 'approve' : 'review');
+      expect(Number(row?.amount)).toBe(i < 5 ? 10 + i : 1000 + i);
+      expect(row?.merchant_id).toBe(i < 5 ? null : `m-${i}`);
+    }
+  });
+
+  it('stores a batch whose rows leave out different optional columns', async () => {
+    await open();
+    const rows: NewTransactionRow[] = range(0, 4).map((i) => ({
+      ...decidedRow(i, 'approve'),
+      channel: 'web',
+    }));
+    const { channel: _left, ...withoutChannel } = rows[1]!;
+    rows[1] = withoutChannel;
+    await storeDecisions(store.db, rows);
+    const stored = await findTransactions(
+      store.db,
+      range(0, 4).map((i) => `tx-${i}`),
+    );
+    expect(new Map(stored.map((r) => [r.transaction_id, r.channel]))).toEqual(
+      new Map([
+        ['tx-0', 'web'],
+        ['tx-1', null],
+        ['tx-2', 'web'],
+        ['tx-3', 'web'],
+      ]),
+    );
+  });
+
   it.each([40, 300])('stores all %i rows or none when one of them is refused', async (count) => {
     await open();
     const rows = range(0, count).map((i) => decidedRow(i, 'approve'));

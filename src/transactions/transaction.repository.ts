@@ -1,5 +1,6 @@
-import type { Insertable, Kysely, Selectable, SelectQueryBuilder } from 'kysely';
+import type { Compilable, Insertable, Kysely, Selectable, SelectQueryBuilder } from 'kysely';
 import type { Database } from '../store/database.js';
+import { QueryTemplates, rowParameters } from '../store/query-templates.js';
 import type { TransactionLabelTable } from './transaction-label.table.js';
 import type { TransactionTable } from './transaction.table.js';
 
@@ -39,7 +40,7 @@ export async function storeDecisions(
   db: Kysely<Database>,
   rows: readonly NewTransactionRow[],
 ): Promise<void> {
-  await insertAtomically(db, rows, (chunk, target) =>
+  await insertAtomically(db, rows, 'decide', (chunk, target) =>
     target
       .insertInto('transactions')
       .values(chunk)
@@ -54,13 +55,18 @@ export async function storeDecisions(
 
 /** Stores transactions accepted for later decision; an id already stored is left as it is. */
 export async function storePending(db: Kysely<Database>, rows: readonly NewTransactionRow[]): Promise<void> {
-  await insertAtomically(db, rows, (chunk, target) =>
+  await insertAtomically(db, rows, 'pending', (chunk, target) =>
     target
       .insertInto('transactions')
       .values(chunk)
       .onConflict((oc) => oc.column('transaction_id').doNothing()),
   );
 }
+
+type InsertBuilder = (chunk: NewTransactionRow[], target: Kysely<Database>) => Compilable;
+
+/** Compiled INSERTs of the hot path by kind, row count and columns (see QueryTemplates). */
+const templates = new QueryTemplates();
 
 /**
  * Inserts `rows` all or none. Up to the largest chunk size that is one statement (atomic on
@@ -70,16 +76,32 @@ export async function storePending(db: Kysely<Database>, rows: readonly NewTrans
 async function insertAtomically(
   db: Kysely<Database>,
   rows: readonly NewTransactionRow[],
-  insert: (chunk: NewTransactionRow[], target: Kysely<Database>) => { execute(): Promise<unknown> },
+  kind: string,
+  build: InsertBuilder,
 ): Promise<void> {
   if (rows.length === 0) return;
+  const insert = (chunk: NewTransactionRow[], target: Kysely<Database>) =>
+    target.executeQuery(insertQuery(db, chunk, kind, (c) => build(c, target)));
   if (rows.length <= (CHUNK_SIZES[0] ?? 1)) {
-    await insert([...rows], db).execute();
+    await insert([...rows], db);
     return;
   }
   await db.transaction().execute(async (trx) => {
-    for (const chunk of fixedSizeChunks(rows)) await insert(chunk, trx).execute();
+    for (const chunk of fixedSizeChunks(rows)) await insert(chunk, trx);
   });
+}
+
+/** The INSERT of `chunk`, its SQL compiled once per store, kind and shape. */
+function insertQuery(
+  db: Kysely<Database>,
+  chunk: NewTransactionRow[],
+  kind: string,
+  build: (chunk: NewTransactionRow[]) => Compilable,
+) {
+  const columns = Object.keys(chunk[0] ?? {});
+  const parameters = rowParameters(chunk, columns);
+  if (!parameters) return build(chunk).compile();
+  return templates.compile(db, `${kind}:${chunk.length}:${columns.join()}`, parameters, () => build(chunk));
 }
 
 function* fixedSizeChunks<T>(rows: readonly T[]): Generator<T[]> {
@@ -102,13 +124,16 @@ export async function pendingTransactions(db: Kysely<Database>, limit: number): 
     .execute();
 }
 
-/** The stored rows among `ids`. */
+/** The stored rows among `ids` (every batch's idempotency check: compiled once per id count). */
 export async function findTransactions(
   db: Kysely<Database>,
   ids: readonly string[],
 ): Promise<TransactionRow[]> {
   if (ids.length === 0) return [];
-  return db.selectFrom('transactions').selectAll().where('transaction_id', 'in', ids).execute();
+  const query = templates.compile(db, `find:${ids.length}`, ids, () =>
+    db.selectFrom('transactions').selectAll().where('transaction_id', 'in', ids),
+  );
+  return (await db.executeQuery<TransactionRow>(query)).rows;
 }
 
 export async function findTransaction(db: Kysely<Database>, id: string): Promise<TransactionRow | undefined> {

@@ -1,0 +1,74 @@
+import { CompiledQuery, type Compilable } from 'kysely';
+
+/** Most shapes kept per store; the cache starts over when it is full. */
+const MAX_SHAPES = 1000;
+
+interface Template {
+  readonly sql: string;
+  /** Parameters after the caller's (constants of the query, such as a `where` value). */
+  readonly tail: readonly unknown[];
+}
+
+/**
+ * Queries that Kysely compiles once per store and shape, then runs with new parameters.
+ * Building and compiling a multi-row upsert costs Kysely a fixed part (its `on conflict`
+ * clause alone is a dozen column references) plus a few µs per row, on every batch of the
+ * scoring hot path; the SQL of such a query depends only on the dialect and its shape (row
+ * count and columns), so the same text serves every batch of that shape.
+ */
+export class QueryTemplates {
+  private readonly byStore = new WeakMap<object, Map<string, Template>>();
+
+  /**
+   * The query `build()` compiles to, with `parameters` in place of its leading parameters.
+   * `shape` must name everything the SQL depends on besides the store. The first compile of
+   * a shape checks that it does begin with `parameters`; a query that does not is compiled
+   * every time.
+   */
+  compile(
+    store: object,
+    shape: string,
+    parameters: readonly unknown[],
+    build: () => Compilable,
+  ): CompiledQuery {
+    const templates = this.templatesOf(store);
+    const template = templates.get(shape);
+    if (template) return CompiledQuery.raw(template.sql, [...parameters, ...template.tail]);
+    const compiled = build().compile();
+    if (!startsWith(compiled.parameters, parameters)) return compiled;
+    if (templates.size >= MAX_SHAPES) templates.clear();
+    templates.set(shape, { sql: compiled.sql, tail: compiled.parameters.slice(parameters.length) });
+    return compiled;
+  }
+
+  private templatesOf(store: object): Map<string, Template> {
+    let templates = this.byStore.get(store);
+    if (!templates) {
+      templates = new Map();
+      this.byStore.set(store, templates);
+    }
+    return templates;
+  }
+}
+
+function startsWith(all: readonly unknown[], head: readonly unknown[]): boolean {
+  return all.length >= head.length && head.every((value, i) => Object.is(value, all[i]));
+}
+
+/**
+ * Rows as the flat parameter list of a multi-row INSERT (row by row, `columns` in order),
+ * or undefined when a row has other columns or leaves one undefined (Kysely would then
+ * compile other SQL).
+ */
+export function rowParameters(rows: readonly object[], columns: readonly string[]): unknown[] | undefined {
+  const parameters: unknown[] = [];
+  for (const row of rows) {
+    if (Object.keys(row).length !== columns.length) return undefined;
+    for (const column of columns) {
+      const value = (row as Record<string, unknown>)[column];
+      if (value === undefined) return undefined;
+      parameters.push(value);
+    }
+  }
+  return parameters;
+}
