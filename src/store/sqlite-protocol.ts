@@ -17,3 +17,6 @@ export interface SqliteResponse {
   readonly lastInsertRowid?: number;
   readonly error?: { readonly message: string; readonly code?: string | undefined };
 }
+
+/** SQL the driver sends to begin and end an explicit transaction (the worker sizes its page cache by them). */
+export const TRANSACTION_SQL = { begin: 'begin', commit: 'commit', rollback: 'rollback' } as const;

@@ -14,7 +14,12 @@ import {
   type QueryResult,
 } from 'kysely';
 import { startWorker } from '../shared/worker-thread.js';
-import type { SqliteRequest, SqliteResponse, SqliteWorkerOptions } from './sqlite-protocol.js';
+import {
+  TRANSACTION_SQL,
+  type SqliteRequest,
+  type SqliteResponse,
+  type SqliteWorkerOptions,
+} from './sqlite-protocol.js';
 
 /** Error raised by SQLite in the worker; `code` is SQLite's (e.g. SQLITE_CONSTRAINT_PRIMARYKEY). */
 export class SqliteError extends Error {
@@ -73,13 +78,13 @@ class SqliteWorkerDriver implements Driver {
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin'));
+    await connection.executeQuery(CompiledQuery.raw(TRANSACTION_SQL.begin));
   }
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('commit'));
+    await connection.executeQuery(CompiledQuery.raw(TRANSACTION_SQL.commit));
   }
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('rollback'));
+    await connection.executeQuery(CompiledQuery.raw(TRANSACTION_SQL.rollback));
   }
   releaseConnection(connection: DatabaseConnection): Promise<void> {
     (connection as WorkerConnection).release();
