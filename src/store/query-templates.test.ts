@@ -91,7 +91,7 @@ describe('rowParameters', () => {
     ).toEqual([1, null, 2, 'x']);
   });
 
-  it('gives up on rows with other columns or an undefined value (Kysely compiles other SQL for them)', () => {
+  it('gives up on rows with other columns, an undefined value or an object (Kysely compiles other SQL for them)', () => {
     expect(rowParameters([{ a: 1 }, { a: 2, b: 3 }], ['a'])).toBeUndefined();
     expect(
       rowParameters(
@@ -103,5 +103,7 @@ describe('rowParameters', () => {
       ),
     ).toBeUndefined();
     expect(rowParameters([{ a: 1, b: undefined }], ['a', 'b'])).toBeUndefined();
+    expect(rowParameters([{ a: 1, b: { expression: true } }], ['a', 'b'])).toBeUndefined();
+    expect(rowParameters([{ a: 1n, b: Buffer.from('x') }], ['a', 'b'])).toEqual([1n, Buffer.from('x')]);
   });
 });

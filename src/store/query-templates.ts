@@ -57,8 +57,8 @@ function startsWith(all: readonly unknown[], head: readonly unknown[]): boolean 
 
 /**
  * Rows as the flat parameter list of a multi-row INSERT (row by row, `columns` in order),
- * or undefined when a row has other columns or leaves one undefined (Kysely would then
- * compile other SQL).
+ * or undefined when a row has other columns or a value Kysely would not bind as a parameter
+ * as it is (undefined leaves the column out; an object may be an expression), so other SQL.
  */
 export function rowParameters(rows: readonly object[], columns: readonly string[]): unknown[] | undefined {
   const parameters: unknown[] = [];
@@ -66,9 +66,16 @@ export function rowParameters(rows: readonly object[], columns: readonly string[
     if (Object.keys(row).length !== columns.length) return undefined;
     for (const column of columns) {
       const value = (row as Record<string, unknown>)[column];
-      if (value === undefined) return undefined;
+      if (!isPlainValue(value)) return undefined;
       parameters.push(value);
     }
   }
   return parameters;
+}
+
+/** null, a string, number, bigint or boolean, or bytes. */
+function isPlainValue(value: unknown): boolean {
+  if (value === null || value instanceof Uint8Array) return true;
+  const type = typeof value;
+  return type === 'string' || type === 'number' || type === 'bigint' || type === 'boolean';
 }

@@ -18,5 +18,5 @@ export interface SqliteResponse {
   readonly error?: { readonly message: string; readonly code?: string | undefined };
 }
 
-/** SQL the driver sends to begin and end an explicit transaction (the worker sizes its page cache by them). */
+/** SQL the driver sends to begin and end an explicit transaction (the worker runs those on its bulk connection). */
 export const TRANSACTION_SQL = { begin: 'begin', commit: 'commit', rollback: 'rollback' } as const;

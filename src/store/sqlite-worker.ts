@@ -1,5 +1,5 @@
 /**
- * Worker thread that owns the SQLite connection. Commits (and their fsync) happen here,
+ * Worker thread that owns the SQLite connections. Commits (and their fsync) happen here,
  * so the API's event loop keeps parsing and scoring requests while a batch is written.
  */
 import { mkdirSync } from 'node:fs';
@@ -14,45 +14,62 @@ import {
 } from './sqlite-protocol.js';
 import { StatementCache } from './statement-cache.js';
 
-const options = workerData as SqliteWorkerOptions;
-if (options.path !== ':memory:') mkdirSync(dirname(resolve(options.path)), { recursive: true });
-const db = new SqliteDatabase(options.path);
-db.pragma('journal_mode = WAL');
-db.pragma(`synchronous = ${options.synchronous}`);
-db.pragma('busy_timeout = 5000');
-db.pragma('foreign_keys = ON');
 /**
- * Page cache, KiB. Explicit transactions (a structuring run's 20,000-alert batches) get 64 MB:
- * each index page is then written once per batch instead of re-read and rewritten. Single
- * statements (the scoring batches) keep SQLite's default 2 MB, because every commit that
- * splits a B-tree page walks the whole cache: balance_nonroot() renumbers pages through the
- * lock-byte page number (page 262,145), so the commit's truncate of pages past the end of the
- * file scans every cached page (pcache1TruncateUnsafe, a fifth of this thread's time per
- * scored transaction with 64 MB).
+ * Page caches, KiB. Single statements (scoring batches of up to 256 rows) run on a connection
+ * with SQLite's default 2 MB: every commit that splits a B-tree page walks the whole cache,
+ * because balance_nonroot() renumbers pages through the lock-byte page number (262,145) and
+ * the commit's truncate of pages past the end of the file then scans every cached page and
+ * hash slot (pcache1TruncateUnsafe, a fifth of this thread's time per scored transaction with
+ * 64 MB). Explicit transactions (a structuring run's 20,000-alert batches, larger scoring
+ * batches) run on a second connection with 64 MB, so each index page is written once per
+ * batch instead of re-read and rewritten; the hash table SQLite grows for it never shrinks,
+ * hence two connections rather than one whose cache size changes.
  */
-const STATEMENT_CACHE_KIB = 2000;
-const TRANSACTION_CACHE_KIB = 65536;
-const setCacheSize = (kib: number) => db.pragma(`cache_size = -${kib}`);
-setCacheSize(STATEMENT_CACHE_KIB);
+const LIVE_PAGE_CACHE_KIB = 2000;
+const BULK_PAGE_CACHE_KIB = 65536;
 
-const statements = new StatementCache(db);
+interface Connection {
+  readonly db: SqliteDatabase.Database;
+  readonly statements: StatementCache;
+}
+
+const options = workerData as SqliteWorkerOptions;
+const inMemory = options.path === ':memory:';
+if (!inMemory) mkdirSync(dirname(resolve(options.path)), { recursive: true });
+
+function connect(pageCacheKib: number): Connection {
+  const db = new SqliteDatabase(options.path);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${options.synchronous}`);
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  db.pragma(`cache_size = -${pageCacheKib}`);
+  return { db, statements: new StatementCache(db) };
+}
+
+const live = connect(LIVE_PAGE_CACHE_KIB);
+/** Opened at the first explicit transaction; an in-memory database has only the one connection. */
+let bulk: Connection | undefined;
+
+/** The driver runs one request at a time, and a transaction's requests in a row. */
+function connectionFor(sql: string): Connection {
+  if (bulk?.db.inTransaction) return bulk;
+  if (sql !== TRANSACTION_SQL.begin || inMemory) return live;
+  bulk ??= connect(BULK_PAGE_CACHE_KIB);
+  return bulk;
+}
 
 function execute(request: SqliteRequest): SqliteResponse {
-  if (request.sql === TRANSACTION_SQL.begin) setCacheSize(TRANSACTION_CACHE_KIB);
-  try {
-    const statement = statements.prepare(request.sql);
-    if (statement.reader) return { id: request.id, rows: statement.all(...request.parameters) };
-    const { changes, lastInsertRowid } = statement.run(...request.parameters);
-    return { id: request.id, rows: [], changes, lastInsertRowid: Number(lastInsertRowid) };
-  } finally {
-    if (request.sql === TRANSACTION_SQL.commit || request.sql === TRANSACTION_SQL.rollback)
-      setCacheSize(STATEMENT_CACHE_KIB);
-  }
+  const statement = connectionFor(request.sql).statements.prepare(request.sql);
+  if (statement.reader) return { id: request.id, rows: statement.all(...request.parameters) };
+  const { changes, lastInsertRowid } = statement.run(...request.parameters);
+  return { id: request.id, rows: [], changes, lastInsertRowid: Number(lastInsertRowid) };
 }
 
 parentPort?.on('message', (request: SqliteRequest | 'close') => {
   if (request === 'close') {
-    db.close();
+    bulk?.db.close();
+    live.db.close();
     parentPort?.close();
     return;
   }

@@ -5,9 +5,9 @@ const MAX_STATEMENTS = 500;
 
 /**
  * Prepared statements of one better-sqlite3 connection by SQL text. Preparing parses and
- * plans the SQL each time; the hot paths run a handful of shapes (inserts are chunked to a
- * few fixed sizes) over and over. A statement still being iterated is not handed out
- * twice: the caller gets a fresh one.
+ * plans the SQL each time; the hot paths run the same statements over and over (one per
+ * batch size, up to 256). A statement still being iterated is not handed out twice: the
+ * caller gets a fresh one.
  */
 export class StatementCache {
   private readonly statements = new Map<string, Statement>();
