@@ -64,6 +64,34 @@ describe('QueryTemplates', () => {
     expect(builds).toBe(3);
   });
 
+  it('compiles an INSERT once per kind, row count and columns', async () => {
+    const templates = new QueryTemplates();
+    let builds = 0;
+    const insert = async (kind: string, rows: Db['items'][]) => {
+      const query = templates.insert(db, kind, rows, () => {
+        builds++;
+        return insertOf(rows);
+      });
+      await db.executeQuery(query);
+    };
+    await insert('items', [{ id: 1, name: 'a', kind: 'x' }]);
+    await insert('items', [{ id: 2, name: 'b', kind: 'y' }]);
+    expect(builds).toBe(1);
+    await insert('other', [{ id: 3, name: 'c', kind: 'z' }]);
+    await insert('items', [
+      { id: 4, name: 'd', kind: 'x' },
+      { id: 5, name: 'e', kind: 'x' },
+    ]);
+    expect(builds).toBe(3);
+    const mixed = [{ id: 6, name: 'f', kind: 'x' }, { id: 7, name: 'g' } as Db['items']];
+    await insert('items', mixed);
+    await insert('items', mixed);
+    expect(builds).toBe(5);
+    expect((await db.selectFrom('items').select('id').orderBy('id').execute()).map((r) => r.id)).toEqual([
+      1, 2, 3, 4, 5, 6, 7,
+    ]);
+  });
+
   it('keeps the shapes of one store apart from another’s', () => {
     const templates = new QueryTemplates();
     const other = {};

@@ -41,6 +41,18 @@ export class QueryTemplates {
     return compiled;
   }
 
+  /**
+   * The multi-row INSERT `build()` compiles to for `rows`, compiled once per store, `kind`,
+   * row count and columns. Rows that are not plain values of the same columns are compiled
+   * every time.
+   */
+  insert(store: object, kind: string, rows: readonly object[], build: () => Compilable): CompiledQuery {
+    const columns = Object.keys(rows[0] ?? {});
+    const parameters = rowParameters(rows, columns);
+    if (!parameters) return build().compile();
+    return this.compile(store, `${kind}:${rows.length}:${columns.join()}`, parameters, build);
+  }
+
   private templatesOf(store: object): Map<string, Template> {
     let templates = this.byStore.get(store);
     if (!templates) {

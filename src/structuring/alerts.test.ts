@@ -1,57 +1,65 @@
 import type { Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import type { Database } from '../store/database.js';
+import { migrate, openStore, type Database } from '../store/database.js';
 import { AlertWriter } from './alerts.js';
 import type { NewAlertRow } from './structuring.repository.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A store whose transactions fail `failAfterMs` after they start, or store every row. */
-function fakeStore(failAfterMs?: number) {
-  const stored: unknown[] = [];
+/** A store whose transactions fail `failAfterMs` after they start. */
+function failingStore(failAfterMs: number): Kysely<Database> {
   const db = {
     transaction: () => ({
-      execute: async (work: (trx: unknown) => Promise<number>) => {
-        if (failAfterMs !== undefined) {
-          await sleep(failAfterMs);
-          throw new Error('store down');
-        }
-        return work({
-          insertInto: () => ({
-            values: (rows: unknown[]) => ({
-              onConflict: () => ({
-                executeTakeFirst: () => {
-                  stored.push(...rows);
-                  return Promise.resolve({ numInsertedOrUpdatedRows: BigInt(rows.length) });
-                },
-              }),
-            }),
-          }),
-        });
+      execute: async () => {
+        await sleep(failAfterMs);
+        throw new Error('store down');
       },
     }),
   };
-  return { db: db as unknown as Kysely<Database>, stored };
+  return db as unknown as Kysely<Database>;
 }
 
-const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ alert_key: `k${i}` }) as NewAlertRow);
+/** Alert `i` of a run, with distinct keys unless `key` repeats them. */
+const alert = (i: number, key = `k${i}`): NewAlertRow => ({
+  alert_key: key,
+  run_id: 'run-1',
+  method: 'rules',
+  scope: 'user',
+  window_length: '24h',
+  user_id: `u${i}`,
+  merchant_id: null,
+  transaction_id: `t${i}`,
+  score: i,
+  votes: 1,
+  window_start: 1_000 * i,
+  window_end: 1_000 * i + 500,
+  features: '{}',
+  label: null,
+});
+
+const rows = (from: number, n: number) => Array.from({ length: n }, (_, i) => alert(from + i));
 
 describe('AlertWriter', () => {
-  it('stores every batch and counts what was stored', async () => {
-    const { db, stored } = fakeStore();
-    const writer = new AlertWriter(db);
-    await writer.write(rows(3));
-    await writer.write(rows(2));
-    expect(await writer.finish()).toBe(5);
-    expect(stored).toHaveLength(5);
+  it('stores every batch and counts what was new', async () => {
+    const store = openStore({ url: ':memory:' });
+    try {
+      await migrate(store.db);
+      const writer = new AlertWriter(store.db);
+      await writer.write(rows(0, 3));
+      await writer.write([...rows(3, 2), alert(9, 'k0')]);
+      expect(await writer.finish()).toBe(5);
+      const stored = await store.db.selectFrom('structuring_alerts').select('alert_key').execute();
+      expect(stored.map((r) => r.alert_key).sort()).toEqual(['k0', 'k1', 'k2', 'k3', 'k4']);
+    } finally {
+      await store.close();
+    }
   });
 
   it('reports a batch that fails while the caller is busy elsewhere at its next call, not as an unhandled rejection', async () => {
-    const { db } = fakeStore(5);
-    const writer = new AlertWriter(db);
-    await writer.write(rows(3));
+    const writer = new AlertWriter(failingStore(5));
+    await writer.write(rows(0, 3));
     await sleep(30); // the insert fails meanwhile (vitest fails the file on an unhandled rejection)
-    await expect(writer.write(rows(1))).rejects.toThrow('store down');
+    await expect(writer.write(rows(3, 1))).rejects.toThrow('store down');
     await writer.settle();
   });
 });

@@ -1,6 +1,7 @@
 /** Structuring runs and alerts in the service's store (any Kysely dialect). */
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 import type { Database } from '../store/database.js';
+import { QueryTemplates } from '../store/query-templates.js';
 import { ALERT_END_DAY, MS_PER_ALERT_DAY } from '../store/migrations/0011-alert-end-day-index.js';
 import type { StructuringAlertTable } from './structuring-alert.table.js';
 import type { StructuringRunTable } from './structuring-run.table.js';
@@ -11,6 +12,9 @@ export type NewAlertRow = Insertable<StructuringAlertTable>;
 
 /** Alerts per INSERT: 14 columns × 64 rows stays under SQLite's bound-parameter limit. */
 const ALERT_CHUNK = 64;
+
+/** Alert INSERTs compiled once per chunk size (see QueryTemplates). */
+const templates = new QueryTemplates();
 
 export async function insertRun(db: Kysely<Database>, run: Insertable<StructuringRunTable>): Promise<void> {
   await db.insertInto('structuring_runs').values(run).execute();
@@ -60,12 +64,14 @@ export async function insertAlerts(db: Kysely<Database>, alerts: readonly NewAle
   return db.transaction().execute(async (trx) => {
     let inserted = 0;
     for (let i = 0; i < alerts.length; i += ALERT_CHUNK) {
-      const result = await trx
-        .insertInto('structuring_alerts')
-        .values(alerts.slice(i, i + ALERT_CHUNK))
-        .onConflict((oc) => oc.column('alert_key').doNothing())
-        .executeTakeFirst();
-      inserted += Number(result.numInsertedOrUpdatedRows ?? 0);
+      const chunk = alerts.slice(i, i + ALERT_CHUNK);
+      const query = templates.insert(db, 'alerts', chunk, () =>
+        trx
+          .insertInto('structuring_alerts')
+          .values(chunk)
+          .onConflict((oc) => oc.column('alert_key').doNothing()),
+      );
+      inserted += Number((await trx.executeQuery(query)).numAffectedRows ?? 0);
     }
     return inserted;
   });

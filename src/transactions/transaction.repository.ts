@@ -1,6 +1,6 @@
 import type { Compilable, Insertable, Kysely, Selectable, SelectQueryBuilder } from 'kysely';
 import type { Database } from '../store/database.js';
-import { QueryTemplates, rowParameters } from '../store/query-templates.js';
+import { QueryTemplates } from '../store/query-templates.js';
 import type { TransactionLabelTable } from './transaction-label.table.js';
 import type { TransactionTable } from './transaction.table.js';
 
@@ -81,7 +81,7 @@ async function insertAtomically(
 ): Promise<void> {
   if (rows.length === 0) return;
   const insert = (chunk: NewTransactionRow[], target: Kysely<Database>) =>
-    target.executeQuery(insertQuery(db, chunk, kind, (c) => build(c, target)));
+    target.executeQuery(templates.insert(db, kind, chunk, () => build(chunk, target)));
   if (rows.length <= (CHUNK_SIZES[0] ?? 1)) {
     await insert([...rows], db);
     return;
@@ -89,19 +89,6 @@ async function insertAtomically(
   await db.transaction().execute(async (trx) => {
     for (const chunk of fixedSizeChunks(rows)) await insert(chunk, trx);
   });
-}
-
-/** The INSERT of `chunk`, its SQL compiled once per store, kind and shape. */
-function insertQuery(
-  db: Kysely<Database>,
-  chunk: NewTransactionRow[],
-  kind: string,
-  build: (chunk: NewTransactionRow[]) => Compilable,
-) {
-  const columns = Object.keys(chunk[0] ?? {});
-  const parameters = rowParameters(chunk, columns);
-  if (!parameters) return build(chunk).compile();
-  return templates.compile(db, `${kind}:${chunk.length}:${columns.join()}`, parameters, () => build(chunk));
 }
 
 function* fixedSizeChunks<T>(rows: readonly T[]): Generator<T[]> {
