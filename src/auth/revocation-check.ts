@@ -1,6 +1,10 @@
 import type { Kysely } from 'kysely';
 import { AppError } from '../errors.js';
 import type { Database } from '../store/database.js';
+import { QueryTemplates } from '../store/query-templates.js';
+
+/** The lookup, compiled once per number of keys asked (see QueryTemplates). */
+const templates = new QueryTemplates();
 
 interface Waiter {
   resolve(revoked: boolean): void;
@@ -48,11 +52,10 @@ export class RevocationCheck {
   }
 
   private async query(ids: string[]): Promise<Set<string>> {
-    const rows = await this.db
-      .selectFrom('api_keys')
-      .select(['id', 'revoked_at'])
-      .where('id', 'in', ids)
-      .execute();
+    const query = templates.compile(this.db, `revoked:${ids.length}`, ids, () =>
+      this.db.selectFrom('api_keys').select(['id', 'revoked_at']).where('id', 'in', ids),
+    );
+    const { rows } = await this.db.executeQuery<{ id: string; revoked_at: number | null }>(query);
     const active = new Set(rows.filter((r) => r.revoked_at === null).map((r) => r.id));
     return new Set(ids.filter((id) => !active.has(id)));
   }
