@@ -12,6 +12,7 @@ import {
   stopProcess,
   writeResult,
 } from './lib.js';
+import { openLoop } from './open-loop.js';
 
 const KEY = 'bench-admin-key-0123456789abcdef';
 const DURATION_S = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
@@ -21,9 +22,14 @@ const WARMUP_S = Number(process.env.BENCH_HTTP_WARMUP_SECONDS ?? 2);
 interface Load {
   readonly name: string;
   readonly connections: number;
-  /** Offered requests per second; undefined = as fast as the server answers. */
+  /**
+   * Offered requests per second, evenly spaced (open loop, see open-loop.ts); undefined = as
+   * fast as the server answers, one request in flight per connection (autocannon).
+   */
   readonly rate?: number;
 }
+
+const OFFERED_LOAD = 'offered loads are evenly spaced requests (open loop), each timed from when it was due';
 
 const LOADS: readonly Load[] = [
   { name: 'max', connections: 64 },
@@ -44,8 +50,11 @@ export async function runHttpBench() {
     )),
     ...(await measure('centinela (SQLite, synchronous=full)', [...CENTINELA_COMMAND, 'serve'], LOADS)),
   ];
-  printTable(`HTTP, ${DURATION_S} s per run after a ${WARMUP_S} s warm-up, median of ${RUNS} runs`, rows);
-  writeResult('http-scoring', { duration_s: DURATION_S, runs: RUNS, rows });
+  printTable(
+    `HTTP, ${DURATION_S} s per run after a ${WARMUP_S} s warm-up, median of ${RUNS} runs; ${OFFERED_LOAD}`,
+    rows,
+  );
+  writeResult('http-scoring', { duration_s: DURATION_S, runs: RUNS, offered_load: OFFERED_LOAD, rows });
   return rows;
 }
 
@@ -87,9 +96,37 @@ async function withServer<T>(args: string[], run: number, work: (url: string) =>
 
 /** A warm-up at the same load (JIT, caches, SQLite pages; not counted), then the measured run. */
 async function fire(url: string, load: Load) {
-  const generator = new TrafficGenerator(11, 20_000);
-  await cannon(url, load, WARMUP_S, generator);
-  const result = await cannon(url, load, DURATION_S, generator);
+  const bodies = new RequestBodies();
+  await drive(url, load, WARMUP_S, bodies);
+  return drive(url, load, DURATION_S, bodies);
+}
+
+const HEADERS = { 'content-type': 'application/json', 'x-api-key': KEY };
+
+function drive(url: string, load: Load, seconds: number, bodies: RequestBodies) {
+  bodies.prepare((load.rate ?? MAX_EXPECTED_RATE) * seconds);
+  if (load.rate === undefined) return flatOut(url, load, seconds, bodies);
+  return openLoop({
+    origin: url,
+    path: '/v1/transactions',
+    headers: HEADERS,
+    rate: load.rate,
+    seconds,
+    connections: load.connections,
+    nextBody: () => bodies.next(),
+  });
+}
+
+/** As many requests as the server answers, one in flight on each connection. */
+async function flatOut(url: string, load: Load, seconds: number, bodies: RequestBodies) {
+  const result = await autocannon({
+    url: `${url}/v1/transactions`,
+    method: 'POST',
+    connections: load.connections,
+    duration: seconds,
+    headers: HEADERS,
+    requests: [{ setupRequest: (request) => ({ ...request, body: bodies.next() }) }],
+  });
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
@@ -98,33 +135,31 @@ async function fire(url: string, load: Load) {
   };
 }
 
-/** Most requests per second the server is expected to answer; bodies are made for this many. */
+/** Most requests per second the server is expected to answer flat out. */
 const MAX_EXPECTED_RATE = 20_000;
 
 /**
- * Request bodies are generated before the run, so the load generator (on the same two cores)
- * spends its time sending requests, not making them; it makes more if the server outpaces them.
+ * Synthetic transactions as JSON request bodies. They are made before a run where possible, so
+ * the load generator (on the same two cores) spends its time sending requests, not making them.
  */
-function cannon(url: string, load: Load, seconds: number, generator: TrafficGenerator) {
-  const backlog: string[] = [];
-  while (backlog.length < (load.rate ?? MAX_EXPECTED_RATE) * seconds)
-    backlog.push(...generator.nextEpisode().map((tx) => JSON.stringify(tx.body)));
-  let next = 0;
-  return autocannon({
-    url: `${url}/v1/transactions`,
-    method: 'POST',
-    connections: load.connections,
-    duration: seconds,
-    ...(load.rate ? { overallRate: load.rate } : {}),
-    headers: { 'content-type': 'application/json', 'x-api-key': KEY },
-    requests: [
-      {
-        setupRequest: (request) => {
-          if (next === backlog.length)
-            backlog.push(...generator.nextEpisode().map((tx) => JSON.stringify(tx.body)));
-          return { ...request, body: backlog[next++] };
-        },
-      },
-    ],
-  });
+class RequestBodies {
+  private readonly generator = new TrafficGenerator(11, 20_000);
+  private readonly backlog: string[] = [];
+  private taken = 0;
+
+  /** Drops the bodies already sent and makes more until `count` are waiting. */
+  prepare(count: number): void {
+    this.backlog.splice(0, this.taken);
+    this.taken = 0;
+    while (this.backlog.length - this.taken < count) this.more();
+  }
+
+  next(): string {
+    if (this.taken === this.backlog.length) this.more();
+    return this.backlog[this.taken++] as string;
+  }
+
+  private more(): void {
+    this.backlog.push(...this.generator.nextEpisode().map((tx) => JSON.stringify(tx.body)));
+  }
 }
