@@ -2,7 +2,18 @@
 export interface SqliteWorkerOptions {
   readonly path: string;
   readonly synchronous: 'full' | 'normal';
+  /**
+   * Frames (pages) the write-ahead log may hold before the writer checkpoints what the
+   * background checkpoints left, so that the log starts again from its beginning.
+   */
+  readonly walLimitPages?: number;
 }
+
+/** Messages to the checkpoint thread; it answers each 'checkpoint' with a CheckpointResult. */
+export type CheckpointRequest = 'checkpoint' | 'close';
+
+/** Frames in the log after a pass, or why the pass failed. */
+export type CheckpointResult = { readonly logFrames: number } | { readonly error: string };
 
 export interface SqliteRequest {
   readonly id: number;

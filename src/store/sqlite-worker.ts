@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import SqliteDatabase from 'better-sqlite3';
+import { BackgroundCheckpoints } from './background-checkpoints.js';
 import {
   TRANSACTION_SQL,
   type SqliteRequest,
@@ -48,14 +49,23 @@ function connect(pageCacheKib: number): Connection {
 }
 
 const live = connect(LIVE_PAGE_CACHE_KIB);
+/** Log checkpoints in a thread of their own; an in-memory database has no log. */
+const checkpoints = inMemory ? undefined : new BackgroundCheckpoints(options, live.db);
 /** Opened at the first explicit transaction; an in-memory database has only the one connection. */
 let bulk: Connection | undefined;
+
+function openConnections(): SqliteDatabase.Database[] {
+  return bulk ? [live.db, bulk.db] : [live.db];
+}
 
 /** The driver runs one request at a time, and a transaction's requests in a row. */
 function connectionFor(sql: string): Connection {
   if (bulk?.db.inTransaction) return bulk;
   if (sql !== TRANSACTION_SQL.begin || inMemory) return live;
-  bulk ??= connect(BULK_PAGE_CACHE_KIB);
+  if (!bulk) {
+    bulk = connect(BULK_PAGE_CACHE_KIB);
+    checkpoints?.adopt(bulk.db);
+  }
   return bulk;
 }
 
@@ -68,9 +78,7 @@ function execute(request: SqliteRequest): SqliteResponse {
 
 parentPort?.on('message', (request: SqliteRequest | 'close') => {
   if (request === 'close') {
-    bulk?.db.close();
-    live.db.close();
-    parentPort?.close();
+    void close();
     return;
   }
   try {
@@ -79,4 +87,13 @@ parentPort?.on('message', (request: SqliteRequest | 'close') => {
     const { message, code } = error as { message: string; code?: string };
     parentPort?.postMessage({ id: request.id, error: { message, code } } satisfies SqliteResponse);
   }
+  // After the answer: a checkpoint here delays the next statement, not this one.
+  if (!openConnections().some((db) => db.inTransaction)) checkpoints?.afterStatement(live.db);
 });
+
+async function close(): Promise<void> {
+  await checkpoints?.close();
+  bulk?.db.close();
+  live.db.close();
+  parentPort?.close();
+}

@@ -1,0 +1,122 @@
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../../test/helpers.js';
+import { BackgroundCheckpoints, START_AFTER_STATEMENTS } from './background-checkpoints.js';
+import { SqliteWorkerDialect } from './sqlite-worker.dialect.js';
+import { SQLITE_AUTOCHECKPOINT_PAGES } from './wal.js';
+
+/** How many times the log was started again: the WAL header's checkpoint sequence number. */
+function restartsOf(walPath: string): number {
+  const header = Buffer.alloc(16);
+  const file = openSync(walPath, 'r');
+  readSync(file, header, 0, 16, 0);
+  closeSync(file);
+  return header.readUInt32BE(12);
+}
+
+const autocheckpoint = (db: SqliteDatabase.Database) => db.pragma('wal_autocheckpoint', { simple: true });
+
+describe('background WAL checkpoints', () => {
+  let db: Kysely<unknown> | undefined;
+  afterEach(async () => {
+    await db?.destroy();
+    db = undefined;
+  });
+
+  it('keep the log from growing while single statements keep coming, and lose no row', async () => {
+    const path = join(tempDir(), 'wal.db');
+    db = new Kysely({ dialect: new SqliteWorkerDialect({ path, synchronous: 'normal', walLimitPages: 50 }) });
+    await sql`create table notes (id integer primary key, text text not null)`.execute(db);
+    const writer = db;
+    const rows = 5000;
+    const text = 'x'.repeat(1000);
+    // All queued at once: the writer thread runs them back to back while the checkpoint thread
+    // copies the log. Each commit adds at least one 4 KiB page to the log: 20 MB a burst.
+    const burst = (first: number) =>
+      Promise.all(
+        Array.from({ length: rows }, (_, i) =>
+          sql`insert into notes (id, text) values (${first + i}, ${text})`.execute(writer),
+        ),
+      );
+    const walBytes = () => statSync(`${path}-wal`).size;
+
+    await burst(0); // the checkpoint thread starts during this one
+    const afterFirst = walBytes();
+    await burst(rows);
+    expect(walBytes() - afterFirst).toBeLessThan(4e6);
+
+    const { count } =
+      (await sql<{ count: number }>`select count(*) as count from notes`.execute(db)).rows[0] ?? {};
+    expect(count).toBe(2 * rows);
+    const pragma = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(db);
+    expect(pragma.rows[0]?.wal_autocheckpoint).toBe(0);
+  });
+
+  it('start the log again under a writer that never pauses, by checkpointing on the writer what a pass left', async () => {
+    const path = join(tempDir(), 'busy.db');
+    const writer = new SqliteDatabase(path);
+    writer.pragma('journal_mode = WAL');
+    writer.pragma('synchronous = normal');
+    writer.exec('create table notes (id integer primary key, text text not null)');
+    const checkpoints = new BackgroundCheckpoints({ path, synchronous: 'normal', walLimitPages: 50 }, writer);
+    const insert = writer.prepare('insert into notes (id, text) values (?, ?)');
+    let id = 0;
+    // Back-to-back commits, a turn of the event loop (for the passes' answers) every 20.
+    const write = async (count: number) => {
+      for (let i = 0; i < count; i++) {
+        insert.run(id++, 'x'.repeat(1000));
+        checkpoints.afterStatement(writer);
+        if (id % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    const walBytes = () => statSync(`${path}-wal`).size;
+
+    // Until the log has been started again once (the checkpoint thread takes a while to start).
+    await expect
+      .poll(async () => (await write(500), restartsOf(`${path}-wal`)), { timeout: 20_000, interval: 0 })
+      .toBeGreaterThan(0);
+    const before = { bytes: walBytes(), restarts: restartsOf(`${path}-wal`) };
+    await write(20_000); // at least 80 MB through the log
+    expect(walBytes() - before.bytes).toBeLessThan(4e6);
+    expect(restartsOf(`${path}-wal`)).toBeGreaterThan(before.restarts);
+
+    await checkpoints.close();
+    writer.close();
+  });
+
+  it('start only after a number of statements, so that short-lived stores keep SQLite’s own checkpoints', async () => {
+    const path = join(tempDir(), 'short.db');
+    const writer = new SqliteDatabase(path);
+    writer.pragma('journal_mode = WAL');
+    const checkpoints = new BackgroundCheckpoints({ path, synchronous: 'normal' }, writer);
+    for (let i = 1; i < START_AFTER_STATEMENTS; i++) checkpoints.afterStatement(writer);
+    expect(autocheckpoint(writer)).toBe(SQLITE_AUTOCHECKPOINT_PAGES);
+    checkpoints.afterStatement(writer);
+    expect(autocheckpoint(writer)).toBe(0);
+    await checkpoints.close();
+    writer.close();
+  });
+
+  it('give the writer back SQLite’s own checkpoints when the checkpoint thread fails', async () => {
+    const dir = tempDir();
+    const writer = new SqliteDatabase(join(dir, 'writer.db'));
+    // The checkpoint thread cannot open a database in a directory that does not exist.
+    const checkpoints = new BackgroundCheckpoints(
+      { path: join(dir, 'missing', 'x.db'), synchronous: 'normal' },
+      writer,
+    );
+    for (let i = 0; i < START_AFTER_STATEMENTS; i++) checkpoints.afterStatement(writer);
+    expect(autocheckpoint(writer)).toBe(0);
+    await expect.poll(() => autocheckpoint(writer), { timeout: 10_000 }).toBe(SQLITE_AUTOCHECKPOINT_PAGES);
+    const later = new SqliteDatabase(join(dir, 'writer.db'));
+    checkpoints.adopt(later);
+    expect(autocheckpoint(later)).toBe(SQLITE_AUTOCHECKPOINT_PAGES);
+    checkpoints.afterStatement(writer);
+    await checkpoints.close();
+    later.close();
+    writer.close();
+  });
+});
