@@ -5,10 +5,10 @@ import { startWorker } from '../shared/worker-thread.js';
 import type { CheckpointRequest, CheckpointResult, SqliteWorkerOptions } from './sqlite-protocol.js';
 import { passiveCheckpoint, SQLITE_AUTOCHECKPOINT_PAGES } from './wal.js';
 
-/** Least time between the starts of two background passes while writes come in. */
+/** Least time between the starts of two background passes while statements come in. */
 const PASS_INTERVAL_MS = 20;
 /** 16 MB of 4 KiB pages. */
-export const DEFAULT_WAL_LIMIT_PAGES = 4000;
+export const DEFAULT_RESTART_LOG_AFTER_FRAMES = 4000;
 /**
  * Statements before the checkpoint thread starts: short-lived stores (a CLI command, a test)
  * never start it and keep SQLite's own checkpoints.
@@ -23,18 +23,22 @@ export const START_AFTER_STATEMENTS = 500;
  * that was about 17 commits a second, each taking 5–47 ms instead of about 1, and every
  * request queued behind it waited as long.
  *
- * Here a second thread (checkpoint.worker.ts) copies the log while writes come in, at most
- * every PASS_INTERVAL_MS. Such a passive checkpoint never catches up with a writer that keeps
- * writing, and SQLite only starts the log again from its beginning once all of it has been
- * copied; so once a pass reports more than `walLimitPages` frames, the writer itself
- * checkpoints right after its next commit, which only has to copy the frames written since
- * that pass began, and its following commit starts the log again. If the checkpoint thread
- * fails, SQLite's own checkpoints in the commit come back.
+ * Here a second thread (checkpoint.worker.ts) copies the log while statements come in, at
+ * most every PASS_INTERVAL_MS. Such a passive checkpoint never catches up with a writer that
+ * keeps writing, and SQLite only starts the log again from its beginning once all of it has
+ * been copied; so once a pass reports more than `restartLogAfterFrames` frames, the writer
+ * itself checkpoints right after answering its next statement, which only has to copy the
+ * frames written since that pass began, and its following commit starts the log again (unless
+ * a reader is in the middle of a read then: the next round tries again). When statements
+ * stop, what the last pass left stays in the log (it is as durable there) until the next
+ * statement or the close. If the checkpoint thread fails, SQLite's own checkpoints in the
+ * commit come back.
  */
 export class BackgroundCheckpoints {
   private worker: Worker | undefined;
+  private exited: Promise<unknown> = Promise.resolve();
   private readonly writers: SqliteDatabase.Database[] = [];
-  private readonly limitPages: number;
+  private readonly restartLogAfterFrames: number;
   private statements = 0;
   private passRunning = false;
   private lastPassAt = Number.NEGATIVE_INFINITY;
@@ -47,7 +51,7 @@ export class BackgroundCheckpoints {
     private readonly options: SqliteWorkerOptions,
     writer: SqliteDatabase.Database,
   ) {
-    this.limitPages = options.walLimitPages ?? DEFAULT_WAL_LIMIT_PAGES;
+    this.restartLogAfterFrames = options.restartLogAfterFrames ?? DEFAULT_RESTART_LOG_AFTER_FRAMES;
     this.adopt(writer);
   }
 
@@ -57,9 +61,24 @@ export class BackgroundCheckpoints {
     if (this.worker && !this.failed) db.pragma('wal_autocheckpoint = 0');
   }
 
-  /** Call after each statement the writer ran outside an explicit transaction. */
+  /** Call after each statement the writer ran outside an explicit transaction; never throws. */
   afterStatement(db: SqliteDatabase.Database): void {
-    if (this.failed) return;
+    if (this.failed || this.closing) return;
+    try {
+      this.step(db);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** Stops the checkpoint thread (its connection closes before the writer's). */
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.worker && !this.failed) this.send('close');
+    await this.exited;
+  }
+
+  private step(db: SqliteDatabase.Database): void {
     if (!this.worker) {
       if (++this.statements >= START_AFTER_STATEMENTS) this.start();
       return;
@@ -76,35 +95,32 @@ export class BackgroundCheckpoints {
     this.send('checkpoint');
   }
 
-  /** Stops the checkpoint thread (its connection closes before the writer's). */
-  async close(): Promise<void> {
-    const worker = this.worker;
-    if (!worker || this.failed) return;
-    this.closing = true;
-    const exited = new Promise((resolve) => worker.once('exit', resolve));
-    this.send('close');
-    await exited;
-  }
-
   private start(): void {
-    this.worker = startWorker(new URL('./checkpoint.worker', import.meta.url), { workerData: this.options });
-    this.worker.on('message', (result: CheckpointResult) => this.passDone(result));
-    this.worker.on('error', () => this.fail());
-    this.worker.on('exit', () => this.fail());
+    const worker = startWorker(new URL('./checkpoint.worker', import.meta.url), { workerData: this.options });
+    this.worker = worker;
+    this.exited = new Promise((resolve) => worker.once('exit', resolve));
+    worker.on('message', (result: CheckpointResult) => this.passDone(result));
+    worker.on('error', (error) => this.fail(error));
+    worker.on('exit', (code) => this.fail(new Error(`the checkpoint thread stopped (exit code ${code})`)));
     for (const db of this.writers) db.pragma('wal_autocheckpoint = 0');
   }
 
   private passDone(result: CheckpointResult): void {
     this.passRunning = false;
-    if ('error' in result) this.fail();
-    else this.catchUpDue = result.logFrames > this.limitPages;
+    if ('error' in result) this.fail(new Error(result.error));
+    else if ('logFrames' in result) this.catchUpDue = result.logFrames > this.restartLogAfterFrames;
   }
 
-  private fail(): void {
+  /** Gives the writer connections SQLite's own checkpoints back, for good, and says so once. */
+  private fail(error: unknown): void {
     if (this.failed || this.closing) return;
     this.failed = true;
     for (const db of this.writers) db.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT_PAGES}`);
     void this.worker?.terminate();
+    process.emitWarning(
+      `SQLite checkpoints moved back into the commits: ${(error as Error).message ?? String(error)}`,
+      { code: 'CENTINELA_SQLITE_CHECKPOINTS' },
+    );
   }
 
   private send(request: CheckpointRequest): void {

@@ -1,7 +1,8 @@
 /**
  * Worker thread that copies SQLite's write-ahead log into the database file (PASSIVE
- * checkpoints, which never block the writer), so that the writer thread's commits don't
- * have to (see background-checkpoints.ts).
+ * checkpoints: they never make the writer wait, though while one copies, the writer's
+ * commits cannot start the log again), so that the writer thread's commits don't have to
+ * (see background-checkpoints.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import SqliteDatabase from 'better-sqlite3';
@@ -24,7 +25,8 @@ parentPort?.on('message', (request: CheckpointRequest) => {
 
 function pass(): CheckpointResult {
   try {
-    return { logFrames: passiveCheckpoint(db).logFrames };
+    const { logFrames } = passiveCheckpoint(db);
+    return logFrames === undefined ? { busy: true } : { logFrames };
   } catch (error) {
     return { error: (error as Error).message };
   }

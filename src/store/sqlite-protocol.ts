@@ -3,17 +3,18 @@ export interface SqliteWorkerOptions {
   readonly path: string;
   readonly synchronous: 'full' | 'normal';
   /**
-   * Frames (pages) the write-ahead log may hold before the writer checkpoints what the
-   * background checkpoints left, so that the log starts again from its beginning.
+   * Frames (pages) in the write-ahead log past which the writer checkpoints what the background
+   * passes left, so that the log starts again from its beginning (see background-checkpoints.ts).
    */
-  readonly walLimitPages?: number;
+  readonly restartLogAfterFrames?: number;
 }
 
 /** Messages to the checkpoint thread; it answers each 'checkpoint' with a CheckpointResult. */
 export type CheckpointRequest = 'checkpoint' | 'close';
 
-/** Frames in the log after a pass, or why the pass failed. */
-export type CheckpointResult = { readonly logFrames: number } | { readonly error: string };
+/** Frames in the log after a pass; `busy` when another checkpoint was running; or why the pass failed. */
+export type CheckpointResult =
+  { readonly logFrames: number } | { readonly busy: true } | { readonly error: string };
 
 export interface SqliteRequest {
   readonly id: number;

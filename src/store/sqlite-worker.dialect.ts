@@ -105,6 +105,8 @@ class WorkerConnection implements DatabaseConnection {
   release: () => void = () => undefined;
   private nextId = 0;
   private readonly pending = new Map<number, (response: SqliteResponse) => void>();
+  /** Set once the worker has stopped: later queries fail at once instead of waiting forever. */
+  private stopped: SqliteError | undefined;
 
   constructor(private readonly worker: Worker) {
     worker.on('message', (response: SqliteResponse) => {
@@ -112,10 +114,14 @@ class WorkerConnection implements DatabaseConnection {
       this.pending.delete(response.id);
     });
     worker.on('error', (error) => this.failAll(error));
-    worker.on('exit', () => this.failAll(new SqliteError('The SQLite worker stopped.', 'WORKER_EXITED')));
+    worker.on('exit', () => {
+      this.stopped = new SqliteError('The SQLite worker stopped.', 'WORKER_EXITED');
+      this.failAll(this.stopped);
+    });
   }
 
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    if (this.stopped) return Promise.reject(this.stopped);
     const request: SqliteRequest = { id: ++this.nextId, sql: query.sql, parameters: query.parameters };
     return new Promise((resolve, reject) => {
       this.pending.set(request.id, (response) => {

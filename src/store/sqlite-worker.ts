@@ -76,9 +76,18 @@ function execute(request: SqliteRequest): SqliteResponse {
   return { id: request.id, rows: [], changes, lastInsertRowid: Number(lastInsertRowid) };
 }
 
+/** Set at 'close': statements that arrive while the checkpoint thread stops are refused. */
+let closing = false;
+
 parentPort?.on('message', (request: SqliteRequest | 'close') => {
   if (request === 'close') {
+    closing = true;
     void close();
+    return;
+  }
+  if (closing) {
+    const error = { message: 'The SQLite store is closing.', code: 'WORKER_CLOSING' };
+    parentPort?.postMessage({ id: request.id, error } satisfies SqliteResponse);
     return;
   }
   try {

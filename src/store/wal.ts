@@ -11,9 +11,10 @@ interface CheckpointRow {
 
 /**
  * Copies into the database file what the write-ahead log holds and no reader still needs,
- * without waiting for anyone; `busy` when another checkpoint was running.
+ * without waiting for anyone. `logFrames` is the log's length, unknown (undefined) when
+ * another checkpoint was running.
  */
-export function passiveCheckpoint(db: SqliteDatabase.Database): { busy: boolean; logFrames: number } {
+export function passiveCheckpoint(db: SqliteDatabase.Database): { logFrames: number | undefined } {
   const [row] = db.pragma('wal_checkpoint(PASSIVE)') as CheckpointRow[];
-  return { busy: row?.busy === 1, logFrames: row?.log ?? 0 };
+  return { logFrames: row === undefined || row.busy === 1 || row.log < 0 ? undefined : row.log };
 }
