@@ -20,7 +20,7 @@ export const START_AFTER_STATEMENTS = 500;
  *
  * By default SQLite checkpoints inside the commit that takes the log past 1,000 pages: it
  * copies them into the database file and fsyncs it. At 5,000 scored transactions a second
- * that was about 17 commits a second, each taking 5–47 ms instead of about 1, and every
+ * that was more than ten commits a second, each taking 5–47 ms instead of about 1, and every
  * request queued behind it waited as long.
  *
  * Here a second thread (checkpoint.worker.ts) copies the log while statements come in, at
