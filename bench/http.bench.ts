@@ -70,6 +70,8 @@ async function measure(target: string, args: string[], loads: readonly Load[]) {
       'p50 ms': median(runs.map((r) => r.p50)),
       'p99 ms': median(runs.map((r) => r.p99)),
       errors: runs.reduce((n, r) => n + r.errors, 0),
+      // Offered loads: the load generator's longest stall in any run (see open-loop.ts).
+      'sender gap ms': Math.max(...runs.map((r) => ('senderGapMs' in r ? r.senderGapMs : 0))) || '-',
     });
   }
   return rows;

@@ -22,6 +22,11 @@ export interface OpenLoopResult {
   readonly p50: number;
   readonly p99: number;
   readonly errors: number;
+  /**
+   * Longest time between two turns of the sender's 1 ms timer: a stall of this process (its
+   * garbage collection, the machine), counted in the latency of every request it delayed.
+   */
+  readonly senderGapMs: number;
 }
 
 /** How often the sender wakes up to send the requests that have come due. */
@@ -53,7 +58,7 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
       });
     });
   const start = performance.now();
-  const requests = await sendOnSchedule(start, options, send);
+  const { requests, longestGapMs } = await sendOnSchedule(start, options, send);
   const elapsedS = (performance.now() - start) / 1000;
   pool.close();
   latencies.sort((a, b) => a - b);
@@ -63,21 +68,30 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
     p50: round(percentile(latencies, 0.5)),
     p99: round(percentile(latencies, 0.99)),
     errors,
+    senderGapMs: round(longestGapMs),
   };
 }
 
-/** Calls `send` for each request when it comes due; resolves with the count once all answered. */
+/**
+ * Calls `send` for each request when it comes due; resolves once all are answered, with their
+ * count and the longest gap between two turns of the timer.
+ */
 async function sendOnSchedule(
   start: number,
   options: OpenLoopOptions,
   send: (dueAt: number) => Promise<void>,
-): Promise<number> {
+): Promise<{ requests: number; longestGapMs: number }> {
   const interval = 1000 / options.rate;
   const total = Math.round(options.rate * options.seconds);
   const inFlight: Promise<void>[] = [];
+  let lastTurn = start;
+  let longestGapMs = 0;
   await new Promise<void>((resolve) => {
     const timer = setInterval(() => {
-      const due = Math.min(total, Math.floor((performance.now() - start) / interval) + 1);
+      const now = performance.now();
+      longestGapMs = Math.max(longestGapMs, now - lastTurn);
+      lastTurn = now;
+      const due = Math.min(total, Math.floor((now - start) / interval) + 1);
       while (inFlight.length < due) inFlight.push(send(start + inFlight.length * interval));
       if (inFlight.length === total) {
         clearInterval(timer);
@@ -86,7 +100,7 @@ async function sendOnSchedule(
     }, TICK_MS);
   });
   await Promise.all(inFlight);
-  return total;
+  return { requests: total, longestGapMs };
 }
 
 /** The value below which a share `q` of the sorted values lie (nearest rank). */

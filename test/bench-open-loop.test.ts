@@ -71,6 +71,20 @@ describe('open-loop load (bench)', () => {
     expect(result.p50).toBeGreaterThanOrEqual(ANSWER_DELAY_MS);
   });
 
+  it('reports the longest stall of its own timer, which delays the requests due meanwhile', async () => {
+    const origin = await startServer([]);
+    const stallMs = 150;
+    setTimeout(() => {
+      const until = performance.now() + stallMs;
+      while (performance.now() < until); // this process is busy: nothing is sent
+    }, 100);
+    const result = await run(origin, '/ok', 64);
+    expect(result.errors).toBe(0);
+    expect(result.senderGapMs).toBeGreaterThanOrEqual(stallMs);
+    // The requests due during the stall were sent late and are timed from when they were due.
+    expect(result.p99).toBeGreaterThanOrEqual(stallMs / 2);
+  });
+
   it('counts answers other than 2xx as errors', async () => {
     const origin = await startServer([]);
     const result = await run(origin, '/fail', 8);
