@@ -54,10 +54,6 @@ const checkpoints = inMemory ? undefined : new BackgroundCheckpoints(options, li
 /** Opened at the first explicit transaction; an in-memory database has only the one connection. */
 let bulk: Connection | undefined;
 
-function openConnections(): SqliteDatabase.Database[] {
-  return bulk ? [live.db, bulk.db] : [live.db];
-}
-
 /** The driver runs one request at a time, and a transaction's requests in a row. */
 function connectionFor(sql: string): Connection {
   if (bulk?.db.inTransaction) return bulk;
@@ -96,8 +92,9 @@ parentPort?.on('message', (request: SqliteRequest | 'close') => {
     const { message, code } = error as { message: string; code?: string };
     parentPort?.postMessage({ id: request.id, error: { message, code } } satisfies SqliteResponse);
   }
-  // After the answer: a checkpoint here delays the next statement, not this one.
-  if (!openConnections().some((db) => db.inTransaction)) checkpoints?.afterStatement(live.db);
+  // After the answer: a checkpoint here delays the next statement, not this one. Explicit
+  // transactions run on `bulk` (see connectionFor); `live` is only in one in memory, without checkpoints.
+  if (!bulk?.db.inTransaction) checkpoints?.afterStatement(live.db);
 });
 
 async function close(): Promise<void> {
