@@ -3,7 +3,7 @@ import { ValidationError } from '../errors.js';
 
 /**
  * Refuses query numbers no store can use, on every route whose querystring schema makes
- * numbers of query parameters (routes without one, like the scoring POST, pay nothing):
+ * numbers of query parameters (routes without such a parameter, like the scoring POST, pay nothing):
  * AJV (coerceTypes) turns `limit=1e309` into Infinity and lets it past `maximum`, and an
  * integer beyond 2^53 (`offset=9223372036854776000`) is neither exact in JavaScript nor
  * storable as a 64-bit integer. Either is a 400 naming the field instead of an internal
@@ -11,7 +11,7 @@ import { ValidationError } from '../errors.js';
  */
 export function registerQueryNumberCheck(app: FastifyInstance): void {
   app.addHook('onRoute', (route: RouteOptions) => {
-    if (!route.schema?.querystring) return;
+    if (!makesNumbers(route.schema?.querystring)) return;
     const existing = route.preHandler ?? [];
     route.preHandler = [...(Array.isArray(existing) ? existing : [existing]), rejectUnsafeQueryNumbers];
   });
@@ -27,4 +27,26 @@ function rejectUnsafeQueryNumbers(request: FastifyRequest): Promise<void> {
       return { field, code: 'type', message: `${field} must be a finite number of at most 2^53` };
     });
   return fields.length > 0 ? Promise.reject(new ValidationError(fields)) : Promise.resolve();
+}
+
+/**
+ * Whether AJV may make a number of some parameter of this querystring schema: a property
+ * typed number or integer, or a schema it cannot read at a glance (composition, references).
+ */
+function makesNumbers(schema: unknown): boolean {
+  if (schema === undefined) return false;
+  if (!isPlainSchema(schema) || !isPlainSchema(schema['properties'])) return true;
+  return Object.values(schema['properties']).some(
+    (property) => !isPlainSchema(property) || isNumeric(property['type']),
+  );
+}
+
+function isPlainSchema(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  return !['$ref', 'anyOf', 'oneOf', 'allOf', 'not', 'if'].some((keyword) => keyword in value);
+}
+
+function isNumeric(type: unknown): boolean {
+  const types = Array.isArray(type) ? (type as unknown[]) : [type];
+  return types.some((t) => t === 'number' || t === 'integer');
 }

@@ -31,6 +31,7 @@ import { handleClientError, handleError, handleFrameworkError } from './error-ha
 import { registerQueryNumberCheck } from './query-numbers.js';
 import { healthRoutes, type ReadinessProbe } from './health.routes.js';
 import { RateLimiter } from './rate-limiter.js';
+import { RequestLogger } from './request-logger.js';
 
 /** Everything the HTTP API needs, wired in `main.ts`. */
 export interface ServerDeps {
@@ -55,6 +56,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     logger: { level: deps.config.logLevel },
     // One log line per request would cost more than scoring; failures are still logged.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    childLoggerFactory: RequestLogger.factory,
     bodyLimit: deps.config.bodyLimitBytes,
     requestTimeout: deps.config.requestTimeoutMs,
     // Node looks for requests past requestTimeout every 30 s by default; every second here.
@@ -77,8 +79,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((request) => {
     throw new AppError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`);
   });
-  app.addHook('onSend', async (request, reply) => {
+  // Before anything can answer, so every reply carries it (a callback hook: no promise per request).
+  app.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
+    done();
   });
   registerQueryNumberCheck(app);
   await registerDocs(app);

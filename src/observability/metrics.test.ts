@@ -73,4 +73,20 @@ describe('readiness and request ids', () => {
     const fresh = await t.request({ method: 'GET', url: '/v1/rules' });
     expect(fresh.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
+
+  it('puts the request id on error answers too: unauthenticated, unparseable body, unknown route', async () => {
+    const headers = { 'x-request-id': 'trace-err' };
+    const answers = await Promise.all([
+      t.service.app.inject({ method: 'GET', url: '/v1/rules', headers }),
+      t.request({
+        method: 'POST',
+        url: '/v1/transactions',
+        headers: { ...headers, 'content-type': 'application/json' },
+        payload: '{"amount": ',
+      }),
+      t.request({ method: 'GET', url: '/v1/nowhere', headers }),
+    ]);
+    expect(answers.map((a) => a.statusCode)).toEqual([401, 400, 404]);
+    for (const answer of answers) expect(answer.headers['x-request-id']).toBe('trace-err');
+  });
 });
