@@ -35,15 +35,19 @@ function rejectUnsafeQueryNumbers(request: FastifyRequest): Promise<void> {
  */
 function makesNumbers(schema: unknown): boolean {
   if (schema === undefined) return false;
-  if (!isPlainSchema(schema) || !isPlainSchema(schema['properties'])) return true;
+  if (!isPlainSchema(schema) || !isObject(schema['properties'])) return true;
   return Object.values(schema['properties']).some(
     (property) => !isPlainSchema(property) || isNumeric(property['type']),
   );
 }
 
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object';
+}
+
+/** A schema object without a composition keyword or a reference. */
 function isPlainSchema(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object') return false;
-  return !['$ref', 'anyOf', 'oneOf', 'allOf', 'not', 'if'].some((keyword) => keyword in value);
+  return isObject(value) && !['$ref', 'anyOf', 'oneOf', 'allOf', 'not', 'if'].some((k) => k in value);
 }
 
 function isNumeric(type: unknown): boolean {
