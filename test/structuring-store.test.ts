@@ -4,6 +4,7 @@ import { migrate, openStore, type Store } from '../src/store/database.js';
 import {
   alertsQuery,
   consensusWindows,
+  ALERT_CHUNK,
   insertAlerts,
   insertRun,
   listAlerts,
@@ -159,5 +160,22 @@ describe.each(await availableDialects())('structuring results on %s', (dialect) 
     const names = (await indexes.execute(store.db)).rows.map((r) => r.name);
     expect(names).toContain('structuring_alerts_end_day');
     expect(names).not.toContain('structuring_alerts_end');
+  });
+
+  it('stores a batch larger than one INSERT once per alert, counting only the new ones', async () => {
+    const end = D + 30 * DAY; // after every other run's windows
+    const many = Array.from({ length: 2 * ALERT_CHUNK + 7 }, (_, i) =>
+      alert('r4', 'rules', `u${i}`, end + i),
+    );
+    const firstHalf = many.slice(0, ALERT_CHUNK + 3);
+    expect(await insertAlerts(store.db, firstHalf)).toBe(firstHalf.length);
+    expect(await insertAlerts(store.db, many)).toBe(many.length - firstHalf.length);
+    const stored = await store.db
+      .selectFrom('structuring_alerts')
+      .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.max('window_end').as('last')])
+      .where('run_id', '=', 'r4')
+      .executeTakeFirstOrThrow();
+    expect(Number(stored.n)).toBe(many.length);
+    expect(Number(stored.last)).toBe(end + many.length - 1);
   });
 });
