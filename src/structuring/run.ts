@@ -180,6 +180,8 @@ async function analyse(id: string, o: RunOptions): Promise<RunSummary> {
       o.onProgress?.('windows', done, total),
     );
     durations.windows = performance.now() - t;
+    // The windows hold all the detectors and alerts need; the transactions' memory goes back.
+    await engine.connection.run('DROP TABLE tx');
     const scored = await scoreGroups(engine, id, groups, o);
     Object.assign(durations, scored.durations);
     if (o.exportTo) {

@@ -122,6 +122,13 @@ export async function inspectInput(
 }
 
 /**
+ * `tx` is a temporary table: DuckDB keeps it in memory (spilling to the run's temp directory
+ * past its memory limit) instead of writing and checkpointing it to the scratch file, and
+ * the run drops it once the windows are built. Loading 10M rows took 2.1 s instead of 7.3–7.6 s.
+ */
+const CREATE_TX = 'CREATE OR REPLACE TEMP TABLE tx AS SELECT';
+
+/**
  * Creates `tx` from files. `columns` names the input column of each field; a missing
  * required column is an INPUT_INVALID error naming it; the label column is optional. A file
  * DuckDB cannot read, or a value it cannot cast, is INPUT_INVALID ({@link inputError}).
@@ -135,7 +142,7 @@ export async function loadFiles(
   checkColumns(types, columns);
   const col = (f: Field, cast: string, fallback = 'NULL') =>
     types.has(columns[f]) ? `CAST(${ident(columns[f])} AS ${cast})` : fallback;
-  const load = `CREATE OR REPLACE TABLE tx AS SELECT
+  const load = `${CREATE_TX}
       ${col('id', 'VARCHAR', 'CAST(row_number() OVER () AS VARCHAR)')} AS tx_id,
       ${col('user_id', 'VARCHAR')} AS user_id,
       ${col('merchant_id', 'VARCHAR')} AS merchant_id,
@@ -193,7 +200,7 @@ export async function loadStored(
     after = Number(page[page.length - 1]?.seq);
   }
   appender.closeSync();
-  await connection.run(`CREATE OR REPLACE TABLE tx AS SELECT tx_id, user_id, merchant_id,
+  await connection.run(`${CREATE_TX} tx_id, user_id, merchant_id,
       epoch_ms(event_ms::BIGINT) AS ts, amount, CAST(NULL AS INTEGER) AS label FROM tx_raw`);
   await connection.run('DROP TABLE tx_raw');
   return total;
