@@ -44,7 +44,7 @@ export interface RunOptions extends RunHooks {
   readonly exportTo?: string;
   /** Worker threads for large groups. Default: the available cores, at most 2 below 4 cores. */
   readonly workers?: number;
-  /** DuckDB's memory limit; its tables live in a scratch file and spill beyond it. Default `2GB`. */
+  /** DuckDB's memory limit; the window tables live in a scratch file, the rest spills beyond it. Default `2GB`. */
   readonly memoryLimit?: string;
   /** Groups of at least this many windows go to worker threads. Default 200,000. */
   readonly parallelFrom?: number;
