@@ -72,7 +72,7 @@ async function features(file: string): Promise<{ seconds: number; windows: numbe
   await loadFiles(engine.connection, file, DEFAULT_COLUMNS);
   const groups = await buildWindows(engine.connection, RUN_DEFAULTS.windows);
   let windows = 0;
-  for (const g of groups) windows += (await readGroup(engine.connection, g)).n;
+  for (const g of groups) windows += (await readGroup(engine, g)).n;
   const seconds = (performance.now() - started) / 1000;
   engine.close();
   return { seconds, windows };

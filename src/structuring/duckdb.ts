@@ -13,6 +13,8 @@ import {
 /** A DuckDB with one connection; `close()` frees both (and deletes a scratch file). */
 export interface Engine {
   readonly connection: DuckDBConnection;
+  /** Another connection to the same database (its caller closes it); for reads in parallel. */
+  connect(): Promise<DuckDBConnection>;
   /**
    * Runs `work` with DuckDB's memory limit lowered to `limit`, then sets the engine's own
    * limit back. On a scratch-file engine, lowering it moves cached pages to the file. If
@@ -47,6 +49,7 @@ export async function openEngine(options: EngineOptions = {}): Promise<Engine> {
     : 'RESET memory_limit';
   return {
     connection,
+    connect: () => instance.connect(),
     withMemoryLimit: async (limit, work) => {
       await connection.run(`SET memory_limit = ${literal(limit)}`).catch(() => undefined);
       try {
@@ -103,44 +106,46 @@ function doublesOf(vector: DuckDBVector): { items: Float64Array; words: Uint32Ar
 }
 
 /**
- * Reads a DOUBLE vector straight from its Float64Array and validity words (the library's
- * `getItem` tests validity with BigInt arithmetic per value). False when it cannot.
+ * Copies a numeric vector's values into `out` (NULL → NaN). A DOUBLE vector is read straight
+ * from its Float64Array and validity words (the library's `getItem` tests validity with
+ * BigInt arithmetic per value); other types value by value, converting BIGINT and others.
  */
-function copyDoubles(
-  vector: DuckDBVector,
-  rowCount: number,
-  target: (i: number, v: number) => void,
-): boolean {
+function readNumbers(vector: DuckDBVector, rowCount: number, out: Float64Array): void {
   const parts = doublesOf(vector);
-  if (!parts) return false;
-  const { items, words } = parts;
-  for (let i = 0; i < rowCount; i++) {
-    const valid = words === null || (((words[i >>> 5] ?? 0) >>> (i & 31)) & 1) === 1;
-    target(i, valid ? (items[i] ?? NaN) : NaN);
+  if (!parts) {
+    for (let i = 0; i < rowCount; i++) {
+      const v = vector.getItem(i);
+      out[i] = v === null ? NaN : typeof v === 'number' ? v : Number(v);
+    }
+    return;
   }
-  return true;
+  const { items, words } = parts;
+  if (words === null) {
+    out.set(items.subarray(0, rowCount));
+    return;
+  }
+  for (let i = 0; i < rowCount; i++) {
+    out[i] = (((words[i >>> 5] ?? 0) >>> (i & 31)) & 1) === 1 ? (items[i] ?? NaN) : NaN;
+  }
 }
 
-/** Reads a numeric vector value by value (NULL → NaN), converting BIGINT and others. */
-function copyVector(vector: DuckDBVector, rowCount: number, target: (i: number, v: number) => void): void {
-  if (copyDoubles(vector, rowCount, target)) return;
-  for (let i = 0; i < rowCount; i++) {
-    const v = vector.getItem(i);
-    target(i, v === null ? NaN : typeof v === 'number' ? v : Number(v));
-  }
-}
+/** Receives column `j` of a chunk: `values[i]` belongs in row `rows[i]`, for i < count. */
+export type ColumnSink = (rows: Float64Array, j: number, values: Float64Array, count: number) => void;
 
 /**
  * Streams a query whose first column is the destination row (0-based, BIGINT) and whose
- * other columns are numbers, calling `sink(row, j, value)` for every value (NULL → NaN).
+ * other columns are numbers, calling `sink(rows, j, values, count)` for column j of each
+ * chunk: `values[i]` (NULL → NaN) belongs in row `rows[i]`, for i < count.
  * Nothing is materialised as JS objects: chunks of 2,048 rows are read as typed arrays.
  */
 export async function streamNumbers(
   connection: DuckDBConnection,
   sql: string,
-  sink: (row: number, j: number, value: number) => void,
+  sink: ColumnSink,
 ): Promise<number> {
   const result = await connection.stream(sql);
+  let ids = new Float64Array(CHUNK_ROWS);
+  let values = new Float64Array(CHUNK_ROWS);
   let rows = 0;
   for (
     let chunk = await result.fetchChunk();
@@ -148,15 +153,55 @@ export async function streamNumbers(
     chunk = await result.fetchChunk()
   ) {
     const rowCount = chunk.rowCount;
-    const ids = new Float64Array(rowCount);
-    copyVector(chunk.getColumnVector(0), rowCount, (i, v) => (ids[i] = v));
+    if (rowCount > ids.length) [ids, values] = [new Float64Array(rowCount), new Float64Array(rowCount)];
+    readNumbers(chunk.getColumnVector(0), rowCount, ids);
     for (let j = 1; j < chunk.columnCount; j++) {
-      copyVector(chunk.getColumnVector(j), rowCount, (i, v) => sink(ids[i] ?? 0, j - 1, v));
+      readNumbers(chunk.getColumnVector(j), rowCount, values);
+      sink(ids, j - 1, values, rowCount);
     }
     rows += rowCount;
   }
   return rows;
 }
+
+/**
+ * Streams the numbers of `table` ({@link streamNumbers}: `columns` are SQL expressions, the
+ * destination row is the table's rowid) over `parts` connections at once, each reading a
+ * range of rowids. One stream fetches a chunk at a time and waits for each, so most of its
+ * time is the round trip: a 10M-row table of 10 DOUBLE columns took 2.7–3.1 s on one
+ * stream, 1.8–2.0 s on two and 1.35 s on four (2 cores, a slow day); reading the features of
+ * both 24 h window tables of a 10M-row ledger (19.8M windows) took 18.1 s on one stream and
+ * 11.0–12.1 s on four (eight: 11.6 s). Rows must have rowids 0 … n − 1.
+ */
+export async function streamTable(
+  engine: Pick<Engine, 'connect'>,
+  table: string,
+  columns: string,
+  n: number,
+  sink: ColumnSink,
+  parts = PARALLEL_READS,
+): Promise<number> {
+  const size = Math.max(MIN_PART_ROWS, Math.ceil(n / parts));
+  const ranges = [];
+  for (let from = 0; from < n; from += size) ranges.push([from, Math.min(n, from + size)] as const);
+  const counts = await Promise.all(
+    ranges.map(async ([from, to]) => {
+      const connection = await engine.connect();
+      try {
+        const sql = `SELECT CAST(rowid AS DOUBLE), ${columns} FROM ${table} WHERE rowid >= ${from} AND rowid < ${to}`;
+        return await streamNumbers(connection, sql, sink);
+      } finally {
+        connection.closeSync();
+      }
+    }),
+  );
+  return counts.reduce((a, b) => a + b, 0);
+}
+
+/** Streams {@link streamTable} reads at once. */
+const PARALLEL_READS = 4;
+/** Below this many rows per stream, fewer streams (each has a fixed start-up cost). */
+const MIN_PART_ROWS = 65_536;
 
 /**
  * Appends numeric columns (equal lengths) as DOUBLE rows to `table`, 2,048 rows per data

@@ -118,7 +118,7 @@ async function scoreGroups(engine: Engine, id: string, groups: readonly WindowGr
   try {
     for (const group of groups) {
       let t = performance.now();
-      const features = await readGroup(engine.connection, group);
+      const features = await readGroup(engine, group);
       time('read', t);
       const detections = await engine.withMemoryLimit(DETECT_MEMORY_LIMIT, () =>
         detectGroup(features.features, {

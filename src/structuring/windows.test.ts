@@ -133,7 +133,7 @@ describe('window features', () => {
     const groups = await buildWindows(engine.connection, parseWindows('24h,72h,7d'));
     const group = groups[index];
     expect(group).toMatchObject({ scope, window: { hours } });
-    const f = await readGroup(engine.connection, group!);
+    const f = await readGroup(engine, group!);
     expect(f.n).toBe(txs.length);
     const ids = (
       await engine.connection.runAndReadAll(`SELECT tx_id FROM ${group!.table} ORDER BY rowid`)

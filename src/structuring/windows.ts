@@ -5,7 +5,7 @@
  * so transactions at the same instant share their windows).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { queryNumber, streamNumbers } from './duckdb.js';
+import { queryNumber, streamTable, type Engine } from './duckdb.js';
 import { FEATURES, SCOPES, type WindowLength, type WindowScope } from './structuring.js';
 
 /** One population of windows: a scope and a length, stored in DuckDB table `table`. */
@@ -76,18 +76,18 @@ export function sharedFloat64(length: number): Float64Array {
   return new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT));
 }
 
-/** Reads a group's features, window ends and labels in typed-array chunks. */
-export async function readGroup(connection: DuckDBConnection, group: WindowGroup): Promise<GroupFeatures> {
+/** Reads a group's features, window ends and labels in typed-array chunks, over several connections. */
+export async function readGroup(engine: Pick<Engine, 'connect'>, group: WindowGroup): Promise<GroupFeatures> {
   const d = FEATURES.length;
   const features = sharedFloat64(group.n * d);
   const endMs = new Float64Array(group.n);
   const labels = new Int8Array(group.n);
   const columns = FEATURES.map((f) => `CAST(${f} AS DOUBLE)`).join(', ');
-  const sql = `SELECT CAST(rowid AS DOUBLE), ${columns}, CAST(end_ms AS DOUBLE), CAST(coalesce(label, -1) AS DOUBLE) FROM ${group.table}`;
-  await streamNumbers(connection, sql, (row, j, value) => {
-    if (j < d) features[row * d + j] = value;
-    else if (j === d) endMs[row] = value;
-    else labels[row] = value;
+  const read = `${columns}, CAST(end_ms AS DOUBLE), CAST(coalesce(label, -1) AS DOUBLE)`;
+  await streamTable(engine, group.table, read, group.n, (rows, j, values, count) => {
+    if (j < d) for (let i = 0; i < count; i++) features[(rows[i] ?? 0) * d + j] = values[i] ?? NaN;
+    else if (j === d) for (let i = 0; i < count; i++) endMs[rows[i] ?? 0] = values[i] ?? NaN;
+    else for (let i = 0; i < count; i++) labels[rows[i] ?? 0] = values[i] ?? -1;
   });
   return { features, endMs, labels, n: group.n };
 }
