@@ -58,6 +58,28 @@ describe('streamTable', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('fails with the failing stream, once every stream has ended and closed its connection', async () => {
+    const engine = await openEngine({ threads: 2 });
+    const n = 262_144; // four streams; the value at row 150,000 cannot be read as a number
+    await engine.connection.run(
+      `CREATE TABLE t AS SELECT CASE WHEN i = 150000 THEN 'x' ELSE i::VARCHAR END AS v FROM range(${n}) r(i) ORDER BY i`,
+    );
+    let [opened, closed] = [0, 0];
+    const tracking = {
+      connect: async () => {
+        const connection = await engine.connect();
+        opened++;
+        const close = connection.closeSync.bind(connection);
+        connection.closeSync = () => (closed++, close());
+        return connection;
+      },
+    };
+    await expect(streamTable(tracking, 't', 'CAST(v AS DOUBLE)', n, () => undefined)).rejects.toThrow(/'x'/);
+    expect(opened).toBe(4);
+    expect(closed).toBe(4);
+    engine.close();
+  });
+
   it('reads an empty table', async () => {
     const engine = await openEngine({ threads: 1 });
     await engine.connection.run('CREATE TABLE t (x DOUBLE)');

@@ -10,7 +10,10 @@ import {
   type DuckDBVector,
 } from '@duckdb/node-api';
 
-/** A DuckDB with one connection; `close()` frees both (and deletes a scratch file). */
+/**
+ * A DuckDB with one connection; `close()` frees both (and deletes a scratch file). Extra
+ * connections from `connect()` are closed by their callers, before `close()`.
+ */
 export interface Engine {
   readonly connection: DuckDBConnection;
   /** Another connection to the same database (its caller closes it); for reads in parallel. */
@@ -129,7 +132,10 @@ function readNumbers(vector: DuckDBVector, rowCount: number, out: Float64Array):
   }
 }
 
-/** Receives column `j` of a chunk: `values[i]` belongs in row `rows[i]`, for i < count. */
+/**
+ * Receives column `j` of a chunk: `values[i]` belongs in row `rows[i]`, for i < count. Both
+ * arrays are reused for the next chunk: copy what is needed during the call.
+ */
 export type ColumnSink = (rows: Float64Array, j: number, values: Float64Array, count: number) => void;
 
 /**
@@ -166,7 +172,7 @@ export async function streamNumbers(
 
 /**
  * Streams the numbers of `table` ({@link streamNumbers}: `columns` are SQL expressions, the
- * destination row is the table's rowid) over `parts` connections at once, each reading a
+ * destination row is the table's rowid) over up to `parts` connections at once, each reading a
  * range of rowids. One stream fetches a chunk at a time and waits for each, so most of its
  * time is the round trip: a 10M-row table of 10 DOUBLE columns took 2.7–3.1 s on one
  * stream, 1.8–2.0 s on two and 1.35 s on four (2 cores, a slow day); reading the features of
@@ -184,7 +190,9 @@ export async function streamTable(
   const size = Math.max(MIN_PART_ROWS, Math.ceil(n / parts));
   const ranges = [];
   for (let from = 0; from < n; from += size) ranges.push([from, Math.min(n, from + size)] as const);
-  const counts = await Promise.all(
+  // Settled, not Promise.all: after a failure the caller may close the engine, which must not
+  // happen while other streams are still reading (and spilling to its scratch folder).
+  const results = await Promise.allSettled(
     ranges.map(async ([from, to]) => {
       const connection = await engine.connect();
       try {
@@ -195,7 +203,12 @@ export async function streamTable(
       }
     }),
   );
-  return counts.reduce((a, b) => a + b, 0);
+  let rows = 0;
+  for (const result of results) {
+    if (result.status === 'rejected') throw result.reason;
+    rows += result.value;
+  }
+  return rows;
 }
 
 /** Streams {@link streamTable} reads at once. */

@@ -84,11 +84,13 @@ export async function readGroup(engine: Pick<Engine, 'connect'>, group: WindowGr
   const labels = new Int8Array(group.n);
   const columns = FEATURES.map((f) => `CAST(${f} AS DOUBLE)`).join(', ');
   const read = `${columns}, CAST(end_ms AS DOUBLE), CAST(coalesce(label, -1) AS DOUBLE)`;
-  await streamTable(engine, group.table, read, group.n, (rows, j, values, count) => {
-    if (j < d) for (let i = 0; i < count; i++) features[(rows[i] ?? 0) * d + j] = values[i] ?? NaN;
-    else if (j === d) for (let i = 0; i < count; i++) endMs[rows[i] ?? 0] = values[i] ?? NaN;
-    else for (let i = 0; i < count; i++) labels[rows[i] ?? 0] = values[i] ?? -1;
+  const rows = await streamTable(engine, group.table, read, group.n, (ids, j, values, count) => {
+    if (j < d) for (let i = 0; i < count; i++) features[(ids[i] ?? 0) * d + j] = values[i] ?? NaN;
+    else if (j === d) for (let i = 0; i < count; i++) endMs[ids[i] ?? 0] = values[i] ?? NaN;
+    else for (let i = 0; i < count; i++) labels[ids[i] ?? 0] = values[i] ?? -1;
   });
+  // Rowids 0 … n − 1 (the table is made by buildWindows): any other count is a bug, not data.
+  if (rows !== group.n) throw new Error(`read ${rows} of the ${group.n} windows of ${group.table}`);
   return { features, endMs, labels, n: group.n };
 }
 
