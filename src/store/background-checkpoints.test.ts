@@ -35,14 +35,22 @@ describe('background WAL checkpoints', () => {
     const writer = db;
     const rows = 5000;
     const text = 'x'.repeat(1000);
-    // All queued at once: the writer thread runs them back to back while the checkpoint thread
-    // copies the log. Each commit adds at least one 4 KiB page to the log: 20 MB a burst.
-    const burst = (first: number) =>
-      Promise.all(
-        Array.from({ length: rows }, (_, i) =>
-          sql`insert into notes (id, text) values (${first + i}, ${text})`.execute(writer),
-        ),
-      );
+    // Waves of statements queued at once: the writer thread runs each wave back to back while
+    // the checkpoint thread copies the log. Each commit adds at least one 4 KiB page to the log:
+    // 20 MB a burst. Not the whole burst at once: the writer thread drains every message queued
+    // on its port before it handles the checkpoint thread's answer, so 5,000 statements queued
+    // together held that answer back until they had all run (the log grew by 13–18 MB in one
+    // run of five). The service queues a few batches at a time, never thousands of statements.
+    const wave = 250;
+    const burst = async (first: number) => {
+      for (let start = first; start < first + rows; start += wave) {
+        await Promise.all(
+          Array.from({ length: wave }, (_, i) =>
+            sql`insert into notes (id, text) values (${start + i}, ${text})`.execute(writer),
+          ),
+        );
+      }
+    };
     const walBytes = () => statSync(`${path}-wal`).size;
 
     await burst(0); // the checkpoint thread starts during this one
