@@ -87,7 +87,9 @@ export function labelByNearestCore(
 }
 
 function scoreResult(labels: Int32Array, scores: Float64Array): ScoreResult {
-  return { scores, flags: Uint8Array.from(labels, (l) => (l === -1 ? 1 : 0)), extra: { labels } };
+  const flags = new Uint8Array(labels.length);
+  for (let i = 0; i < labels.length; i++) flags[i] = labels[i] === -1 ? 1 : 0;
+  return { scores, flags, extra: { labels } };
 }
 
 function fitted(model: DbscanModel): FittedDetector & { readonly model: DbscanModel } {

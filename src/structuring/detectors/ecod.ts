@@ -1,4 +1,10 @@
-import { defineDetector, type BaseOptions, type FittedDetector, type ScoreResult } from './detector.js';
+import {
+  defineDetector,
+  flagAbove,
+  type BaseOptions,
+  type FittedDetector,
+  type ScoreResult,
+} from './detector.js';
 import { column, type Rows } from './rows.js';
 import { fitSample } from './sample.js';
 import { percentile } from './stats.js';
@@ -136,8 +142,7 @@ function setBestAggregate(
 }
 
 function withFlags(result: ScoreResult, threshold: number): ScoreResult {
-  const flags = Uint8Array.from(result.scores, (s) => (s > threshold ? 1 : 0));
-  return { ...result, flags };
+  return { ...result, flags: flagAbove(result.scores, threshold) };
 }
 
 interface EcodFit {

@@ -1,4 +1,10 @@
-import { defineDetector, type BaseOptions, type FittedDetector, type ScoreResult } from './detector.js';
+import {
+  defineDetector,
+  flagAbove,
+  type BaseOptions,
+  type FittedDetector,
+  type ScoreResult,
+} from './detector.js';
 import { estimateParams, type CovarianceType, type MixtureParams, type MixtureScorer } from './gmm-params.js';
 import { mixtureScorer, scoreMixture, weightedLogProb } from './gmm-score.js';
 import { kmeans } from './kmeans.js';
@@ -128,8 +134,10 @@ function fitted(model: GmmModel): FittedDetector & { readonly model: GmmModel } 
     model,
     score(rows: Rows): ScoreResult {
       const { logLikelihood, labels } = gmmScoreSamples(model, rows);
-      const flags = Uint8Array.from(logLikelihood, (l) => (l < model.threshold ? 1 : 0));
-      return { scores: logLikelihood.map((l) => -l), flags, extra: { labels } };
+      const scores = new Float64Array(logLikelihood.length);
+      for (let i = 0; i < scores.length; i++) scores[i] = -(logLikelihood[i] ?? 0);
+      // −l > −threshold exactly when l < threshold (negation is exact).
+      return { scores, flags: flagAbove(scores, -model.threshold), extra: { labels } };
     },
   };
 }

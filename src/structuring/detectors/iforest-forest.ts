@@ -126,7 +126,10 @@ export function scoreSamples(model: IsolationForestModel, rows: Rows): Float64Ar
   // Tree by tree over all rows: one tree's nodes stay in cache, and each row's sum still
   // adds the trees in sklearn's order.
   for (let t = 0; t < forest.nTrees; t++) addPathLengths(forest, t, x, rows.d, depths);
-  return depths.map((h) => -(2 ** -(denominator === 0 ? 1 : h / denominator)));
+  for (let i = 0; i < depths.length; i++) {
+    depths[i] = -(2 ** -(denominator === 0 ? 1 : (depths[i] ?? 0) / denominator));
+  }
+  return depths;
 }
 
 /**
