@@ -69,11 +69,38 @@ type InsertBuilder = (chunk: NewTransactionRow[], target: Kysely<Database>) => C
 const templates = new QueryTemplates();
 
 /**
+ * Inserts `rows` all or none (see insertOnce), once more if the first try met a row another
+ * writer was inserting. In distributed mode the API stores the pending row of a message it
+ * has just published while a worker stores that message's decision; both rows carry the
+ * message's stream sequence, and `seq` is unique but not the ON CONFLICT target, so on
+ * PostgreSQL the later of two concurrent inserts fails on it (about one pair in a hundred
+ * when they race). Run again, the insert sees the other row and ON CONFLICT resolves it.
+ */
+async function insertAtomically(
+  db: Kysely<Database>,
+  rows: readonly NewTransactionRow[],
+  kind: string,
+  build: InsertBuilder,
+): Promise<void> {
+  try {
+    await insertOnce(db, rows, kind, build);
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    await insertOnce(db, rows, kind, build);
+  }
+}
+
+/** PostgreSQL's unique_violation (SQLite has one writer, so it never races). */
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '23505';
+}
+
+/**
  * Inserts `rows` all or none. Up to the largest chunk size that is one statement (atomic on
  * its own: one round trip to the store, which is what the embedded hot path pays for);
  * beyond it, fixed-size chunks in one database transaction.
  */
-async function insertAtomically(
+async function insertOnce(
   db: Kysely<Database>,
   rows: readonly NewTransactionRow[],
   kind: string,

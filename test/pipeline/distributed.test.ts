@@ -178,7 +178,7 @@ describe.skipIf(!hasJetStream)('distributed pipeline on JetStream and PostgreSQL
         url: '/v1/transactions?mode=async',
         payload: { ...body, transaction_id: 'api-2', timestamp: '2026-05-01T10:00:10Z' },
       });
-      expect(accepted.statusCode).toBe(202);
+      expect(accepted.statusCode, accepted.body).toBe(202);
       expect(await waitForDecided(pipeline.services.store.db, 2, 20_000)).toBe(2);
       const stored = (await api.request({ url: '/v1/transactions/api-2' })).json();
       expect(stored).toMatchObject({
