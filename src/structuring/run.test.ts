@@ -29,6 +29,25 @@ describe('a structuring run over a generated ledger', () => {
   });
   afterAll(() => store.close());
 
+  // Each large group gets its own pool of threads (ended with the group); the model each thread
+  // fits on the group's seeded sample is the same, so the number of threads changes nothing.
+  it('scores every group in its own worker threads, the same with one thread or two', async () => {
+    const run = (workers: number) =>
+      runStructuring({
+        db: store.db,
+        source: { kind: 'files', input: join(dir, 'ledger.parquet') },
+        params: runParamsOf({ methods: 'iforest,ecod', minMethods: 1 }),
+        parallelFrom: 1000,
+        workers,
+      });
+    const two = await run(2);
+    const one = await run(1);
+    expect(two.windows).toBeGreaterThan(2 * 1000);
+    expect(two.method_counts.iforest).toBeGreaterThan(0);
+    expect(two.method_counts.ecod).toBeGreaterThan(0);
+    expect(two.method_counts).toEqual(one.method_counts);
+  });
+
   it('generates labelled episodes and both kinds of look-alike', async () => {
     expect(ledger.rows).toBeGreaterThan(5_000);
     expect(ledger.episodes).toBeGreaterThan(3);
