@@ -15,6 +15,11 @@ const STANDARDISED: ReadonlySet<MethodName> = new Set(['lof', 'dbscan', 'gmm']);
 /** Cheap methods always scored in this thread. */
 const IN_THREAD: ReadonlySet<MethodName> = new Set(['rules', 'zscore']);
 
+/** Whether any of `methods` is scored in worker threads on a large group (rules and z-score never are). */
+export function usesWorkers(methods: readonly MethodName[]): boolean {
+  return methods.some((m) => !IN_THREAD.has(m));
+}
+
 /** Options the run passes to each detector over its own defaults (documented in the README). */
 export const RUN_DETECTOR_OPTIONS: Readonly<Record<MethodName, Readonly<Record<string, unknown>>>> = {
   rules: {},
@@ -115,7 +120,7 @@ async function scoreOrSkip(
     skipped[method] = `fewer than ${MIN_WINDOWS} windows`;
     return none;
   }
-  if (o.pool && !IN_THREAD.has(method) && n >= (o.parallelFrom ?? 200_000)) {
+  if (o.pool && usesWorkers([method]) && n >= (o.parallelFrom ?? 200_000)) {
     return scoreInWorkers(o.pool, method, data, options, o.chunk ?? 500_000);
   }
   return runDetector(method, { data, n, d }, options);

@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/database.js';
 import { storeGroupAlerts, topConsensusKeys } from './alerts.js';
-import { detectGroup } from './detect.js';
+import { detectGroup, usesWorkers } from './detect.js';
 import { DetectorPool } from './detector-pool.js';
 import { openEngine, queryNumber, type Engine } from './duckdb.js';
 import { keepScores, writeExport } from './export.js';
@@ -113,7 +113,8 @@ function defaultWorkers(): number {
 async function detectWithPool(group: WindowGroup, features: Float64Array, o: RunOptions) {
   const parallelFrom = o.parallelFrom ?? 200_000;
   const workers = o.workers ?? defaultWorkers();
-  const pool = workers > 0 && group.n >= parallelFrom ? new DetectorPool(workers) : undefined;
+  const threaded = workers > 0 && group.n >= parallelFrom && usesWorkers(o.params.methods);
+  const pool = threaded ? new DetectorPool(workers) : undefined;
   try {
     return await detectGroup(features, {
       ...o.params,
