@@ -1,16 +1,15 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { migrate, openStore } from '../src/store/database.js';
 import { openEngine, queryNumber } from '../src/structuring/duckdb.js';
 import { generateLedger } from '../src/structuring/ledger.generator.js';
-import { progressPrinter } from '../src/structuring/progress.js';
-import { runStructuring } from '../src/structuring/run.js';
+import type { RunSummary } from '../src/structuring/run.js';
 import { loadFiles, readerOf } from '../src/structuring/source.js';
-import { DEFAULT_COLUMNS, RUN_DEFAULTS, SCOPES, runParamsOf } from '../src/structuring/structuring.js';
+import { DEFAULT_COLUMNS, RUN_DEFAULTS, SCOPES } from '../src/structuring/structuring.js';
 import { buildWindows, readGroup, windowSql } from '../src/structuring/windows.js';
-import { median, printTable, writeResult } from './lib.js';
+import { CENTINELA_COMMAND, median, printTable, writeResult } from './lib.js';
 
 /**
  * Rows to generate and analyse: 1M by default; `BENCH_STRUCTURING_10M=1` adds 10M (several
@@ -78,28 +77,46 @@ async function features(file: string): Promise<{ seconds: number; windows: numbe
   return { seconds, windows };
 }
 
+/**
+ * Peak resident set size of process `pid` so far (`VmHWM`, bytes; Linux), NaN where there is
+ * no /proc or the process has ended.
+ */
+function peakRssOf(pid: number): number {
+  try {
+    const line = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return line ? Number(line[1]) * 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * The whole run as operators start it: the compiled CLI in its own process, whose peak memory
+ * is read from /proc every 100 ms (VmHWM only grows, so the last reading is the peak but for
+ * the run's last moments). Measured in this process instead, the peak would mix in what the
+ * bare query and the features left behind, or miss what the CLI's own heap settings change.
+ */
 async function wholeRun(file: string) {
   const dbFile = join(DIR, `bench-${process.pid}.db`);
-  const store = openStore({ url: dbFile, sqliteSynchronous: 'normal' });
-  await migrate(store.db);
-  const rss = peakRss();
   const started = performance.now();
-  const progress = progressPrinter();
-  const summary = await runStructuring({
-    db: store.db,
-    source: { kind: 'files', input: file },
-    params: runParamsOf({}),
-    memoryLimit: ENGINE.memoryLimit,
-    onProgress: progress,
+  const args = ['structuring', 'run', '--db', dbFile, '--input', file, '--json'];
+  const child = spawn(process.execPath, [...CENTINELA_COMMAND, ...args], {
+    env: { ...process.env, CENTINELA_SQLITE_SYNCHRONOUS: 'normal' },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  progress.end();
+  let peak = NaN;
+  const timer = setInterval(() => {
+    const now = peakRssOf(child.pid ?? -1);
+    if (!Number.isNaN(now)) peak = now;
+  }, 100);
+  let output = '';
+  child.stdout.on('data', (data: Buffer) => (output += data.toString('utf8')));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  clearInterval(timer);
   const seconds = (performance.now() - started) / 1000;
-  const peak = rss.stop();
-  await store.close();
-  rmSync(dbFile, { force: true });
-  rmSync(`${dbFile}-wal`, { force: true });
-  rmSync(`${dbFile}-shm`, { force: true });
-  return { summary, seconds, peak };
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${dbFile}${suffix}`, { force: true });
+  if (code !== 0) throw new Error(`centinela ${args.join(' ')} exited with ${code}`);
+  return { summary: JSON.parse(output) as RunSummary, seconds, peak };
 }
 
 /** `BENCH_STRUCTURING_FEATURES_ONLY=1`: the bare query and the features only, no detectors. */
