@@ -23,9 +23,16 @@ const fixture = referenceStream(2000, 11);
 const STREAM = fixture.stream;
 afterAll(() => ensureNatsRunning());
 
+/** The last 20,000 characters each worker wrote to stderr, shown when an assertion fails. */
+const workerLogs = new Map<ChildProcess, string>();
+
+function logsOf(workers: readonly ChildProcess[]): string {
+  return workers.map((w, i) => `worker ${i} (pid ${w.pid}) stderr:\n${workerLogs.get(w) ?? ''}`).join('\n');
+}
+
 /** A `centinela worker` process. */
 function spawnWorker(databaseUrl: string, prefix: string): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker'], {
     env: {
       ...process.env,
       CENTINELA_DATABASE_URL: databaseUrl,
@@ -36,9 +43,14 @@ function spawnWorker(databaseUrl: string, prefix: string): ChildProcess {
       CENTINELA_WORKER_BATCH: '100',
       CENTINELA_LOG_LEVEL: 'warn',
     },
-    // Workers log reconnects and retries while NATS is down; the assertions say what matters.
-    stdio: 'ignore',
+    // Workers log reconnects and retries while NATS is down: kept, and shown only on failure.
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
+  workerLogs.set(child, '');
+  child.stderr?.on('data', (data: Buffer) =>
+    workerLogs.set(child, ((workerLogs.get(child) ?? '') + data.toString('utf8')).slice(-20_000)),
+  );
+  return child;
 }
 
 async function exited(child: ChildProcess): Promise<void> {
@@ -47,10 +59,11 @@ async function exited(child: ChildProcess): Promise<void> {
 }
 
 /** Checks that every transaction was decided once, exactly as one process decides it. */
-async function expectExactlyOnce(databaseUrl: string): Promise<void> {
+async function expectExactlyOnce(databaseUrl: string, workers: readonly ChildProcess[]): Promise<void> {
   const store = openStore({ url: databaseUrl });
   try {
-    expect(await waitForDecided(store.db, STREAM.length, 120_000)).toBe(STREAM.length);
+    const decided = await waitForDecided(store.db, STREAM.length, 120_000);
+    expect(decided, logsOf(workers)).toBe(STREAM.length);
     expect(await duplicateIds(store.db)).toBe(0);
     expect(await mismatches(store.db, fixture.reference)).toEqual([]);
   } finally {
@@ -71,7 +84,7 @@ describe.skipIf(!hasJetStream)('pipeline faults (real NATS, PostgreSQL, worker p
       await waitForDecided(watcher.db, 400, 60_000);
       workers[0]!.kill('SIGKILL');
       await publishing;
-      await expectExactlyOnce(store.url);
+      await expectExactlyOnce(store.url, workers);
     } finally {
       workers.forEach((w) => w.kill('SIGKILL'));
       await Promise.all(workers.map(exited));
@@ -95,7 +108,7 @@ describe.skipIf(!hasJetStream)('pipeline faults (real NATS, PostgreSQL, worker p
         await waitForDecided(watcher.db, 400, 60_000);
         await restartNats(1500);
         await publishing;
-        await expectExactlyOnce(store.url);
+        await expectExactlyOnce(store.url, workers);
       } finally {
         await ensureNatsRunning();
         workers.forEach((w) => w.kill('SIGKILL'));
