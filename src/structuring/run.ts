@@ -108,7 +108,7 @@ function defaultWorkers(): number {
  * Scores one group with every method, in worker threads when it is large. The threads are
  * started for the group and end with it: an idle thread collects no garbage, so threads kept
  * for the whole run held their handles on the previous group's shared feature matrices while
- * the next group's were read (a 10M-row run peaked at 3.92 GiB as the second group was read).
+ * the next group's were read (a 10M-row run peaked at 3.93 GiB as the second group was read).
  */
 async function detectWithPool(group: WindowGroup, features: Float64Array, o: RunOptions) {
   const parallelFrom = o.parallelFrom ?? 200_000;
