@@ -1,6 +1,7 @@
-import { CompiledQuery, sql } from 'kysely';
+import { CompiledQuery, Migrator, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, openStore, type Store } from '../src/store/database.js';
+import { migrationProvider } from '../src/store/migrations/index.js';
 import {
   alertsQuery,
   consensusWindows,
@@ -12,6 +13,7 @@ import {
   type AlertFilter,
   type NewAlertRow,
 } from '../src/structuring/structuring.repository.js';
+import { FEATURES } from '../src/structuring/structuring.js';
 import { availableDialects, createTestStore, type TestStore } from './dialects.js';
 
 const T = Date.UTC(2025, 0, 2);
@@ -41,7 +43,7 @@ function alert(
     votes: 0,
     window_start: end - 3_600_000,
     window_end: end,
-    features: '{}',
+    ...Object.fromEntries(FEATURES.map((f) => [f, null])),
     label: user === 'smurf' ? 1 : 0,
   };
 }
@@ -177,5 +179,42 @@ describe.each(await availableDialects())('structuring results on %s', (dialect) 
       .executeTakeFirstOrThrow();
     expect(Number(stored.n)).toBe(many.length);
     expect(Number(stored.last)).toBe(end + many.length - 1);
+  });
+});
+
+describe.each(await availableDialects())('alert features as columns (migration 0012) on %s', (dialect) => {
+  let test: TestStore;
+  let store: Store;
+  const migrator = () =>
+    new Migrator({ db: store.db, provider: migrationProvider, allowUnorderedMigrations: true });
+  const features = { count_amt: 5, sum_amt: 180.91000000000003, mean_amt: 36.182, std_amt: 12.5 };
+  beforeAll(async () => {
+    test = await createTestStore(dialect);
+    store = openStore({ url: test.url });
+  });
+  afterAll(async () => {
+    await store.close();
+    await test.drop();
+  });
+
+  it('moves stored JSON features into the columns, and back on the way down', async () => {
+    expect((await migrator().migrateTo('0011-alert-end-day-index')).error).toBeUndefined();
+    const json = JSON.stringify({ ...features, delta: null, mean_delta: 2.25, std_delta: null });
+    await sql`INSERT INTO structuring_alerts (alert_key, run_id, method, scope, window_length, user_id,
+        score, votes, window_start, window_end, features)
+      VALUES ('k', 'r', 'rules', 'user', '24h', 'u', 1, 1, 0, 1, ${json})`.execute(store.db);
+    expect((await migrator().migrateToLatest()).error).toBeUndefined();
+    const [row] = await listAlerts(store.db, { runId: 'r', limit: 1 });
+    expect(row).toMatchObject({ ...features, delta: null, mean_delta: 2.25, std_delta: null });
+    expect(row).not.toHaveProperty('features');
+
+    expect((await migrator().migrateDown()).error).toBeUndefined();
+    const back = await sql<{ features: string }>`SELECT features FROM structuring_alerts`.execute(store.db);
+    expect(JSON.parse(back.rows[0]?.features ?? '')).toEqual({
+      ...features,
+      delta: null,
+      mean_delta: 2.25,
+      std_delta: null,
+    });
   });
 });

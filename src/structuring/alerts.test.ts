@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { migrate, openStore, type Database } from '../store/database.js';
 import { AlertWriter } from './alerts.js';
-import type { NewAlertRow } from './structuring.repository.js';
+import { alertValues, type NewAlertRow } from './structuring.repository.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -33,11 +33,18 @@ const alert = (i: number, key = `k${i}`): NewAlertRow => ({
   votes: 1,
   window_start: 1_000 * i,
   window_end: 1_000 * i + 500,
-  features: '{}',
+  count_amt: i,
+  sum_amt: 10 * i,
+  mean_amt: 10,
+  std_amt: null,
+  delta: null,
+  mean_delta: null,
+  std_delta: null,
   label: null,
 });
 
-const rows = (from: number, n: number) => Array.from({ length: n }, (_, i) => alert(from + i));
+/** Flat values of alerts from … from + n − 1, as the writer takes them. */
+const rows = (from: number, n: number) => alertValues(Array.from({ length: n }, (_, i) => alert(from + i)));
 
 describe('AlertWriter', () => {
   it('stores every batch and counts what was new', async () => {
@@ -46,7 +53,7 @@ describe('AlertWriter', () => {
       await migrate(store.db);
       const writer = new AlertWriter(store.db);
       await writer.write(rows(0, 3));
-      await writer.write([...rows(3, 2), alert(9, 'k0')]);
+      await writer.write([...rows(3, 2), ...alertValues([alert(9, 'k0')])]);
       expect(await writer.finish()).toBe(5);
       const stored = await store.db.selectFrom('structuring_alerts').select('alert_key').execute();
       expect(stored.map((r) => r.alert_key).sort()).toEqual(['k0', 'k1', 'k2', 'k3', 'k4']);

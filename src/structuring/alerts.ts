@@ -1,15 +1,18 @@
 /**
- * Turns flags into stored alerts: the flagged rows (sparse) go to DuckDB, are joined with
- * their windows there for keys, bounds and features, and are stored through Kysely a
- * batch at a time. A window flagged by at least `minMethods` methods also gets a
- * `consensus` alert whose score is that number.
+ * Turns flags into stored alerts. The windows that get at least one alert go to DuckDB,
+ * which returns their keys, bounds, features and label a chunk of typed arrays at a time;
+ * each window's key and features are made once, then one alert per method that flagged
+ * it (and a `consensus` alert, whose score is the number of methods, when at least
+ * `minMethods` did) is added to the batch as flat INSERT values, stored through Kysely a
+ * batch at a time.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/database.js';
 import type { GroupDetections } from './detect.js';
-import { appendColumns } from './duckdb.js';
-import { insertAlerts, type NewAlertRow } from './structuring.repository.js';
+import type { ScoreResult } from './detectors/detector.js';
+import { appendColumns, readNumbers } from './duckdb.js';
+import { ALERT_COLUMNS, insertAlertValues } from './structuring.repository.js';
 import { FEATURES } from './structuring.js';
 import type { WindowGroup } from './windows.js';
 
@@ -31,59 +34,126 @@ export interface AlertContext {
  */
 const BATCH = 20_000;
 
-/** Sparse flag columns of windows ending after `after`: window row, method position, score, votes. */
-function flaggedRows(detections: GroupDetections, endMs: Float64Array, minMethods: number, after: number) {
-  const rid: number[] = [];
-  const method: number[] = [];
-  const score: number[] = [];
-  const votes: number[] = [];
-  const push = (r: number, m: number, s: number) => {
-    if (!((endMs[r] ?? 0) > after)) return;
-    rid.push(r);
-    method.push(m);
-    score.push(Number.isFinite(s) ? s : Number.MAX_VALUE);
-    votes.push(detections.votes[r] ?? 0);
-  };
-  const methods = [...detections.results.keys()];
-  methods.forEach((name, m) => {
-    const result = detections.results.get(name);
-    result?.flags.forEach((flag, r) => flag && push(r, m, result.scores[r] ?? 0));
-  });
-  detections.votes.forEach((v, r) => v >= minMethods && push(r, methods.length, v));
-  return { columns: [rid, method, score, votes], names: [...methods, 'consensus'] };
+const CONSENSUS = 'consensus';
+
+/** Numbers read for each alerted window: its row, bounds, features and label (NULL → NaN). */
+const NUMBERS = ['rid', 'start_ms', 'end_ms', ...FEATURES, 'label'] as const;
+const [START, END, FIRST_FEATURE, LABEL] = [1, 2, 3, 3 + FEATURES.length];
+/** Then its strings: the ending transaction, the user, the merchant. */
+const STRINGS = ['tx_id', 'user_id', 'merchant_id'] as const;
+
+/** Rows (ascending) that get at least one alert: flagged, or consensus, and ending after `after`. */
+function alertedRows(votes: Uint8Array, endMs: Float64Array, minMethods: number, after: number): number[] {
+  const rows: number[] = [];
+  for (let r = 0; r < votes.length; r++) {
+    const v = votes[r] ?? 0;
+    if ((v > 0 || v >= minMethods) && (endMs[r] ?? 0) > after) rows.push(r);
+  }
+  return rows;
 }
 
 /** VARCHAR values arrive as strings; NULL as null. */
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
-function alertOf(
-  row: readonly unknown[],
-  names: readonly string[],
-  group: WindowGroup,
-  ctx: AlertContext,
-): NewAlertRow {
-  const [m, score, votes, txValue, userValue, merchantValue, start, end, ...rest] = row;
-  const [txId, userId, merchantId] = [text(txValue), text(userValue) ?? '', text(merchantValue)];
-  const method = names[Number(m)] ?? 'unknown';
-  const features = Object.fromEntries(FEATURES.map((f, j) => [f, rest[j] === null ? null : Number(rest[j])]));
-  const label = rest[FEATURES.length];
-  const key = [ctx.namespace, method, group.scope, group.window.label, userId, merchantId ?? '', end];
+/** A chunk read: the NUMBERS columns as typed arrays (NULL → NaN), the STRINGS columns as vectors. */
+interface ReadChunk {
+  readonly numbers: readonly Float64Array[];
+  readonly strings: readonly ColumnVector[];
+}
+
+type ColumnVector = ReturnType<DuckDBDataChunk['getColumnVector']>;
+
+const numberAt = (chunk: ReadChunk, j: number, i: number) => chunk.numbers[j]?.[i] ?? NaN;
+const stringAt = (chunk: ReadChunk, j: number, i: number) => text(chunk.strings[j]?.getItem(i));
+const orNull = (v: number) => (Number.isNaN(v) ? null : v);
+
+/** What every alert of one window shares. */
+interface WindowParts {
+  /** The window's row in its group. */
+  readonly row: number;
+  /** The alert key after the namespace and method. */
+  readonly keyTail: string;
+  readonly userId: string;
+  readonly merchantId: string | null;
+  readonly txId: string | null;
+  readonly start: number;
+  readonly end: number;
+  /** In FEATURES order. */
+  readonly features: readonly (number | null)[];
+  readonly label: number | null;
+}
+
+/** The window in row i of `chunk`. */
+function windowOf(chunk: ReadChunk, i: number, group: WindowGroup): WindowParts {
+  const userId = stringAt(chunk, 1, i) ?? '';
+  const merchantId = stringAt(chunk, 2, i);
+  const end = numberAt(chunk, END, i);
   return {
-    alert_key: key.map(String).join('|'),
-    run_id: ctx.runId,
-    method,
-    scope: group.scope,
-    window_length: group.window.label,
-    user_id: userId,
-    merchant_id: merchantId,
-    transaction_id: txId,
-    score: Number(score),
-    votes: Number(votes),
-    window_start: Number(start),
-    window_end: Number(end),
-    features: JSON.stringify(features),
-    label: label === null || label === undefined ? null : Number(label),
+    row: numberAt(chunk, 0, i),
+    keyTail: `|${group.scope}|${group.window.label}|${userId}|${merchantId ?? ''}|${end}`,
+    userId,
+    merchantId,
+    txId: stringAt(chunk, 0, i),
+    start: numberAt(chunk, START, i),
+    end,
+    features: FEATURES.map((_, j) => orNull(numberAt(chunk, FIRST_FEATURE + j, i))),
+    label: orNull(numberAt(chunk, LABEL, i)),
   };
+}
+
+/** Makes the flat INSERT values of a group's alerts, window by window, and counts them per method. */
+class AlertRows {
+  readonly counts: Record<string, number>;
+  values: unknown[] = [];
+  private readonly names: string[];
+  private readonly results: ScoreResult[];
+
+  constructor(
+    private readonly group: WindowGroup,
+    private readonly detections: GroupDetections,
+    private readonly ctx: AlertContext,
+  ) {
+    this.names = [...detections.results.keys()];
+    this.results = [...detections.results.values()];
+    this.counts = Object.fromEntries([...this.names, CONSENSUS].map((n) => [n, 0]));
+  }
+
+  get size(): number {
+    return this.values.length / ALERT_COLUMNS.length;
+  }
+
+  /** The alerts of window `w`: one per method that flagged it, and the consensus. */
+  addWindow(w: WindowParts): void {
+    const votes = this.detections.votes[w.row] ?? 0;
+    for (let m = 0; m < this.results.length; m++) {
+      const result = this.results[m];
+      if (result?.flags[w.row]) this.add(this.names[m] ?? 'unknown', result.scores[w.row] ?? 0, votes, w);
+    }
+    if (votes >= this.ctx.minMethods) this.add(CONSENSUS, votes, votes, w);
+  }
+
+  /** One alert's values, in ALERT_COLUMNS order. */
+  private add(method: string, score: number, votes: number, w: WindowParts): void {
+    this.counts[method] = (this.counts[method] ?? 0) + 1;
+    const { scope, window } = this.group;
+    const values = this.values;
+    values.push(
+      `${this.ctx.namespace}|${method}${w.keyTail}`,
+      this.ctx.runId,
+      method,
+      scope,
+      window.label,
+      w.userId,
+      w.merchantId,
+      w.txId,
+      Number.isFinite(score) ? score : Number.MAX_VALUE,
+      votes,
+      w.start,
+      w.end,
+    );
+    for (const feature of w.features) values.push(feature);
+    values.push(w.label);
+  }
 }
 
 /**
@@ -97,36 +167,62 @@ export async function storeGroupAlerts(
   detections: GroupDetections,
   ctx: AlertContext,
 ): Promise<{ counts: Record<string, number>; stored: number }> {
-  const { columns, names } = flaggedRows(detections, endMs, ctx.minMethods, ctx.scoreAfter ?? -Infinity);
-  const counts = Object.fromEntries(names.map((n) => [n, 0]));
-  for (const m of columns[1] ?? []) counts[names[m] ?? ''] = (counts[names[m] ?? ''] ?? 0) + 1;
-  await connection.run('CREATE OR REPLACE TABLE flags (rid DOUBLE, m DOUBLE, score DOUBLE, votes DOUBLE)');
-  await appendColumns(connection, 'flags', columns);
-  await connection.run(`CREATE TABLE IF NOT EXISTS consensus_keys (user_id VARCHAR, merchant_id VARCHAR)`);
-  await connection.run(`INSERT INTO consensus_keys SELECT w.user_id, w.merchant_id FROM flags f
-    JOIN ${group.table} w ON w.rowid = f.rid::BIGINT WHERE f.m = ${names.length - 1}`);
-  const result = await connection.stream(`SELECT f.m, f.score, f.votes, w.tx_id, w.user_id, w.merchant_id,
-      w.start_ms, w.end_ms, ${FEATURES.map((f) => `w.${f}`).join(', ')}, w.label
-    FROM flags f JOIN ${group.table} w ON w.rowid = f.rid::BIGINT`);
+  const result = await alertedWindows(connection, group, endMs, detections, ctx);
+  const alerts = new AlertRows(group, detections, ctx);
   const writer = new AlertWriter(ctx.db);
+  const columns = NUMBERS.map(() => new Float64Array(0));
   try {
-    let batch: NewAlertRow[] = [];
     for (
       let chunk = await result.fetchChunk();
       chunk && chunk.rowCount > 0;
       chunk = await result.fetchChunk()
     ) {
-      for (const row of chunk.getRows()) batch.push(alertOf(row, names, group, ctx));
-      if (batch.length >= BATCH) {
-        await writer.write(batch);
-        batch = [];
+      const read = readChunk(chunk, columns);
+      for (let i = 0; i < chunk.rowCount; i++) alerts.addWindow(windowOf(read, i, group));
+      if (alerts.size >= BATCH) {
+        await writer.write(alerts.values);
+        alerts.values = [];
       }
     }
-    await writer.write(batch);
-    return { counts, stored: await writer.finish() };
+    await writer.write(alerts.values);
+    return { counts: alerts.counts, stored: await writer.finish() };
   } finally {
     await writer.settle();
   }
+}
+
+/**
+ * The windows of a group that get at least one alert, as a DuckDB stream of their NUMBERS
+ * then STRINGS; their keys are added to `consensus_keys` when they are a consensus.
+ */
+async function alertedWindows(
+  connection: DuckDBConnection,
+  group: WindowGroup,
+  endMs: Float64Array,
+  detections: GroupDetections,
+  ctx: AlertContext,
+) {
+  const rows = alertedRows(detections.votes, endMs, ctx.minMethods, ctx.scoreAfter ?? -Infinity);
+  const votes = rows.map((r) => detections.votes[r] ?? 0);
+  await connection.run('CREATE OR REPLACE TABLE alerted (rid DOUBLE, votes DOUBLE)');
+  await appendColumns(connection, 'alerted', [rows, votes]);
+  await connection.run(`CREATE TABLE IF NOT EXISTS consensus_keys (user_id VARCHAR, merchant_id VARCHAR)`);
+  await connection.run(`INSERT INTO consensus_keys SELECT w.user_id, w.merchant_id FROM alerted a
+    JOIN ${group.table} w ON w.rowid = a.rid::BIGINT WHERE a.votes >= ${ctx.minMethods}`);
+  const numbers = NUMBERS.map((c) => (c === 'rid' ? 'a.rid' : `CAST(w.${c} AS DOUBLE)`));
+  const strings = STRINGS.map((c) => `w.${c}`);
+  return connection.stream(`SELECT ${[...numbers, ...strings].join(', ')}
+    FROM alerted a JOIN ${group.table} w ON w.rowid = a.rid::BIGINT`);
+}
+
+/** A chunk of {@link alertedWindows}: its numbers copied into `columns` (grown as needed, reused). */
+function readChunk(chunk: DuckDBDataChunk, columns: Float64Array[]): ReadChunk {
+  const n = chunk.rowCount;
+  columns.forEach((column, j) => {
+    if (column.length < n) columns[j] = new Float64Array(n);
+    readNumbers(chunk.getColumnVector(j), n, columns[j] as Float64Array);
+  });
+  return { numbers: columns, strings: STRINGS.map((_, j) => chunk.getColumnVector(NUMBERS.length + j)) };
 }
 
 /**
@@ -139,10 +235,10 @@ export class AlertWriter {
 
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** Waits for the batch in flight (its error is thrown here), then sends `batch`. */
-  async write(batch: readonly NewAlertRow[]): Promise<void> {
+  /** Waits for the batch in flight (its error is thrown here), then sends `values` ({@link alertValues}). */
+  async write(values: readonly unknown[]): Promise<void> {
     this.stored += await this.pending;
-    this.pending = insertAlerts(this.db, batch);
+    this.pending = insertAlertValues(this.db, values);
     // Marked handled at once: it may fail while the caller awaits something else, which
     // must not end the process as an unhandled rejection. Awaiting it still throws.
     this.pending.catch(() => undefined);

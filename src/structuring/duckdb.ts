@@ -113,7 +113,7 @@ function doublesOf(vector: DuckDBVector): { items: Float64Array; words: Uint32Ar
  * from its Float64Array and validity words (the library's `getItem` tests validity with
  * BigInt arithmetic per value); other types value by value, converting BIGINT and others.
  */
-function readNumbers(vector: DuckDBVector, rowCount: number, out: Float64Array): void {
+export function readNumbers(vector: DuckDBVector, rowCount: number, out: Float64Array): void {
   const parts = doublesOf(vector);
   if (!parts) {
     for (let i = 0; i < rowCount; i++) {

@@ -1,5 +1,13 @@
+import type { FeatureName } from './structuring.js';
+
+/**
+ * The features of the flagged window (structuring.ts's FEATURES): NULL where the window has
+ * none (`std_amt` of a lone transaction, `delta` without a previous one).
+ */
+export type AlertFeatureColumns = Record<FeatureName, number | null>;
+
 /** A window flagged by one method, or by at least `min_methods` methods (`consensus`). */
-export interface StructuringAlertTable {
+export interface StructuringAlertTable extends AlertFeatureColumns {
   /**
    * Unique per window and method: `namespace|method|scope|window|user|merchant|end`. The
    * namespace is the run id, or `store` for scheduled runs, so micro-batches never store an
@@ -22,8 +30,6 @@ export interface StructuringAlertTable {
   /** First transaction in the window and the window end, ms. */
   window_start: number;
   window_end: number;
-  /** JSON of the window features. */
-  features: string;
   /** The input's label of the ending transaction, when it had one. */
   label: number | null;
 }

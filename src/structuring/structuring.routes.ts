@@ -111,8 +111,10 @@ function runView(run: Omit<RunRow, 'report'>) {
 }
 
 function alertView(a: AlertRow) {
-  const { alert_key: _key, features, window_start, window_end, ...rest } = a;
-  return { ...rest, window_start: iso(window_start), window_end: iso(window_end), features: json(features) };
+  const { alert_key: _key, window_start, window_end, ...rest } = a;
+  const { count_amt, sum_amt, mean_amt, std_amt, delta, mean_delta, std_delta, ...alert } = rest;
+  const features = { count_amt, sum_amt, mean_amt, std_amt, delta, mean_delta, std_delta };
+  return { ...alert, window_start: iso(window_start), window_end: iso(window_end), features };
 }
 
 function consensusView(w: ConsensusRow) {

@@ -11,6 +11,7 @@ import { structuringConsensus } from './0008-structuring-consensus.js';
 import { dropPartitionIndex } from './0009-drop-partition-index.js';
 import { partialMerchantAlertIndex } from './0010-partial-merchant-alert-index.js';
 import { alertEndDayIndex } from './0011-alert-end-day-index.js';
+import { alertFeatureColumns } from './0012-alert-feature-columns.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
@@ -25,6 +26,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0009-drop-partition-index': dropPartitionIndex,
   '0010-partial-merchant-alert-index': partialMerchantAlertIndex,
   '0011-alert-end-day-index': alertEndDayIndex,
+  '0012-alert-feature-columns': alertFeatureColumns,
 };
 
 /** Migrations are compiled into the program, so they run the same from src/ and dist/. */
