@@ -197,6 +197,24 @@ describe.each(await availableDialects())('alert features as columns (migration 0
     await test.drop();
   });
 
+  it('leaves the store as it was when the copy fails (malformed JSON), then migrates once fixed', async () => {
+    expect((await migrator().migrateTo('0011-alert-end-day-index')).error).toBeUndefined();
+    await sql`INSERT INTO structuring_alerts (alert_key, run_id, method, scope, window_length, user_id,
+        score, votes, window_start, window_end, features)
+      VALUES ('bad', 'b', 'rules', 'user', '24h', 'u', 1, 1, 0, 1, '{not json')`.execute(store.db);
+    expect((await migrator().migrateToLatest()).error).toBeDefined();
+    const columns = async () =>
+      (await store.db.introspection.getTables())
+        .find((t) => t.name === 'structuring_alerts')
+        ?.columns.map((c) => c.name);
+    expect(await columns()).toContain('features');
+    expect(await columns()).not.toContain('count_amt');
+    await sql`DELETE FROM structuring_alerts WHERE alert_key = 'bad'`.execute(store.db);
+    expect((await migrator().migrateToLatest()).error).toBeUndefined();
+    expect(await columns()).toContain('count_amt');
+    expect((await migrator().migrateDown()).error).toBeUndefined();
+  });
+
   it('moves stored JSON features into the columns, and back on the way down', async () => {
     expect((await migrator().migrateTo('0011-alert-end-day-index')).error).toBeUndefined();
     const json = JSON.stringify({ ...features, delta: null, mean_delta: 2.25, std_delta: null });

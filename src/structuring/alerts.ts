@@ -66,7 +66,8 @@ type ColumnVector = ReturnType<DuckDBDataChunk['getColumnVector']>;
 
 const numberAt = (chunk: ReadChunk, j: number, i: number) => chunk.numbers[j]?.[i] ?? NaN;
 const stringAt = (chunk: ReadChunk, j: number, i: number) => text(chunk.strings[j]?.getItem(i));
-const orNull = (v: number) => (Number.isNaN(v) ? null : v);
+/** NULL (read as NaN) and ±Infinity (a sum past the largest double) as null, as JSON had them. */
+const orNull = (v: number) => (Number.isFinite(v) ? v : null);
 
 /** What every alert of one window shares. */
 interface WindowParts {

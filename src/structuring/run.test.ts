@@ -8,7 +8,7 @@ import { literal, openEngine } from './duckdb.js';
 import { generateLedger, type LedgerSummary } from './ledger.generator.js';
 import { runStructuring, type RunSummary } from './run.js';
 import { consensusWindows, findRun, listAlerts } from './structuring.repository.js';
-import { runParamsOf } from './structuring.js';
+import { FEATURES, runParamsOf } from './structuring.js';
 
 describe('a structuring run over a generated ledger', () => {
   let store: Store;
@@ -142,6 +142,28 @@ describe('a structuring run over a generated ledger', () => {
       'votes',
     ])
       expect(columns).toContain(c);
+  });
+
+  it('stores each alert with its window: bounds and the seven features as exported', async () => {
+    const alerts = await listAlerts(store.db, { runId: summary.id, limit: 400 });
+    expect(alerts.length).toBe(400);
+    const engine = await openEngine({ threads: 1 });
+    const reader = await engine.connection.runAndReadAll(`SELECT scope, user_id, coalesce(merchant_id, ''),
+        epoch_ms(window_end)::DOUBLE, epoch_ms(window_start)::DOUBLE, ${FEATURES.map((f) => `${f}::DOUBLE`).join(', ')}
+      FROM read_parquet(${literal(join(dir, 'windows.parquet'))})`);
+    engine.close();
+    const windows = new Map(
+      reader
+        .getRows()
+        .map(([scope, user, merchant, end, ...rest]) => [[scope, user, merchant, end].join('|'), rest]),
+    );
+    for (const a of alerts) {
+      const [start, ...features] =
+        windows.get([a.scope, a.user_id, a.merchant_id ?? '', a.window_end].join('|')) ?? [];
+      expect(a.window_start).toBe(start);
+      expect(FEATURES.map((f) => a[f])).toEqual(features);
+    }
+    expect(alerts.some((a) => a.std_amt === null || a.delta === null || a.std_delta === null)).toBe(true);
   });
 
   it('renders a self-contained report with every section', () => {

@@ -18,25 +18,38 @@ function toJson(db: Kysely<unknown>) {
 }
 
 /**
+ * Runs `work` as one transaction. PostgreSQL migrations already run in one; SQLite's do not
+ * (Kysely's SQLite adapter does not claim transactional DDL), and a store stopped between these
+ * statements (the UPDATE and the DROP rewrite every alert) would be left with the new columns
+ * and fail this migration on every later start.
+ */
+async function atomically(db: Kysely<unknown>, work: (db: Kysely<unknown>) => Promise<void>) {
+  if (db.isTransaction) await work(db);
+  else await db.transaction().execute(work);
+}
+
+/**
  * Stores an alert's window features as seven number columns instead of one JSON text. A
  * structuring run stores millions of alerts: the JSON was about 45% of a row (174 of 383
  * bytes on SQLite), and writing it cost the run a number-to-text conversion per feature
  * per window. The columns can also be filtered in SQL (`WHERE sum_amt > 5000`).
  */
 export const alertFeatureColumns: Migration = {
-  async up(db: Kysely<unknown>) {
-    for (const f of FEATURES)
-      await db.schema.alterTable('structuring_alerts').addColumn(f, 'double precision').execute();
-    const set = FEATURES.map((f) => sql`${sql.ref(f)} = ${fromJson(db, f)}`);
-    await sql`UPDATE structuring_alerts SET ${sql.join(set)}`.execute(db);
-    await db.schema.alterTable('structuring_alerts').dropColumn('features').execute();
-  },
-  async down(db: Kysely<unknown>) {
-    await db.schema
-      .alterTable('structuring_alerts')
-      .addColumn('features', 'text', (c) => c.notNull().defaultTo('{}'))
-      .execute();
-    await sql`UPDATE structuring_alerts SET features = ${toJson(db)}`.execute(db);
-    for (const f of FEATURES) await db.schema.alterTable('structuring_alerts').dropColumn(f).execute();
-  },
+  up: (db: Kysely<unknown>) =>
+    atomically(db, async (trx) => {
+      for (const f of FEATURES)
+        await trx.schema.alterTable('structuring_alerts').addColumn(f, 'double precision').execute();
+      const set = FEATURES.map((f) => sql`${sql.ref(f)} = ${fromJson(trx, f)}`);
+      await sql`UPDATE structuring_alerts SET ${sql.join(set)}`.execute(trx);
+      await trx.schema.alterTable('structuring_alerts').dropColumn('features').execute();
+    }),
+  down: (db: Kysely<unknown>) =>
+    atomically(db, async (trx) => {
+      await trx.schema
+        .alterTable('structuring_alerts')
+        .addColumn('features', 'text', (c) => c.notNull().defaultTo('{}'))
+        .execute();
+      await sql`UPDATE structuring_alerts SET features = ${toJson(trx)}`.execute(trx);
+      for (const f of FEATURES) await trx.schema.alterTable('structuring_alerts').dropColumn(f).execute();
+    }),
 };
