@@ -12,7 +12,7 @@ import type { Database } from '../store/database.js';
 import type { GroupDetections } from './detect.js';
 import type { ScoreResult } from './detectors/detector.js';
 import { appendColumns, readNumbers } from './duckdb.js';
-import { ALERT_CHUNK, ALERT_COLUMNS, insertAlertValues } from './structuring.repository.js';
+import { ALERT_CHUNK, ALERT_COLUMNS, insertAlertValues, type AlertValue } from './structuring.repository.js';
 import { FEATURES } from './structuring.js';
 import type { WindowGroup } from './windows.js';
 
@@ -106,7 +106,7 @@ function windowOf(chunk: ReadChunk, i: number, group: WindowGroup): WindowParts 
 /** Makes the flat INSERT values of a group's alerts, window by window, and counts them per method. */
 class AlertRows {
   readonly counts: Record<string, number>;
-  private values: unknown[] = [];
+  private values: AlertValue[] = [];
   private readonly names: string[];
   private readonly results: ScoreResult[];
 
@@ -125,7 +125,7 @@ class AlertRows {
   }
 
   /** Removes and returns the values of the first `count` alerts (all of them by default). */
-  take(count = this.size): unknown[] {
+  take(count = this.size): AlertValue[] {
     return this.values.splice(0, count * ALERT_COLUMNS.length);
   }
 
@@ -240,7 +240,7 @@ export class AlertWriter {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** Waits for the batch in flight (its error is thrown here), then sends `values` ({@link alertValues}). */
-  async write(values: readonly unknown[]): Promise<void> {
+  async write(values: readonly AlertValue[]): Promise<void> {
     this.stored += await this.pending;
     this.pending = insertAlertValues(this.db, values);
     // Marked handled at once: it may fail while the caller awaits something else, which

@@ -80,14 +80,17 @@ export const ALERT_COLUMNS = [
   'label',
 ] as const satisfies readonly (keyof NewAlertRow)[];
 
+/** One value of an alert's INSERT: every column is text, a number or NULL. */
+export type AlertValue = string | number | null;
+
 /** Alerts as flat INSERT parameters: row after row, {@link ALERT_COLUMNS} in order (missing → null). */
-export function alertValues(alerts: readonly NewAlertRow[]): unknown[] {
+export function alertValues(alerts: readonly NewAlertRow[]): AlertValue[] {
   return alerts.flatMap((alert) => ALERT_COLUMNS.map((column) => alert[column] ?? null));
 }
 
 /** Flat values ({@link alertValues}) back as rows: only to compile an INSERT's text once. */
-function alertRows(values: readonly unknown[]): Record<string, unknown>[] {
-  const rows: Record<string, unknown>[] = [];
+function alertRows(values: readonly AlertValue[]): Record<string, AlertValue | undefined>[] {
+  const rows: Record<string, AlertValue | undefined>[] = [];
   for (let i = 0; i < values.length; i += ALERT_COLUMNS.length)
     rows.push(Object.fromEntries(ALERT_COLUMNS.map((column, j) => [column, values[i + j]])));
   return rows;
@@ -105,7 +108,10 @@ export async function insertAlerts(db: Kysely<Database>, alerts: readonly NewAle
  * {@link insertAlerts} for alerts given as flat values ({@link alertValues}), as a structuring
  * run makes them: no object per alert on the way to the store.
  */
-export async function insertAlertValues(db: Kysely<Database>, values: readonly unknown[]): Promise<number> {
+export async function insertAlertValues(
+  db: Kysely<Database>,
+  values: readonly AlertValue[],
+): Promise<number> {
   if (values.length === 0) return 0;
   const perInsert = ALERT_CHUNK * ALERT_COLUMNS.length;
   return db.transaction().execute(async (trx) => {
