@@ -35,10 +35,21 @@ export class RulesService {
 
   /** Loads the active rule set, installing the default one on first start. */
   async init(): Promise<void> {
-    if (!(await findActiveRuleSet(this.db))) {
-      await this.save(DEFAULT_RULE_SET, 'system', true);
-    }
+    if (!(await findActiveRuleSet(this.db))) await this.installDefault();
     await this.refresh();
+  }
+
+  /**
+   * First start: installs the default rule set. Processes that start together on a new store
+   * (workers on one PostgreSQL) may all try; one wins the version number, the others fail on
+   * it and use the winner's set.
+   */
+  private async installDefault(): Promise<void> {
+    try {
+      await this.save(DEFAULT_RULE_SET, 'system', true);
+    } catch (error) {
+      if (!(await findActiveRuleSet(this.db))) throw error;
+    }
   }
 
   /** The compiled active rule set (synchronous: used on every transaction). */
