@@ -6,7 +6,7 @@
  * `minMethods` did) is added to the batch as flat INSERT values, stored through Kysely a
  * batch at a time.
  */
-import type { DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBVector } from '@duckdb/node-api';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/database.js';
 import type { GroupDetections } from './detect.js';
@@ -42,6 +42,7 @@ const NUMBERS = ['rid', 'start_ms', 'end_ms', ...FEATURES, 'label'] as const;
 const [START, END, FIRST_FEATURE, LABEL] = [1, 2, 3, 3 + FEATURES.length];
 /** Then its strings: the ending transaction, the user, the merchant. */
 const STRINGS = ['tx_id', 'user_id', 'merchant_id'] as const;
+const [TX, USER, MERCHANT] = [0, 1, 2];
 
 /** Rows (ascending) that get at least one alert: flagged, or consensus, and ending after `after`. */
 function alertedRows(votes: Uint8Array, endMs: Float64Array, minMethods: number, after: number): number[] {
@@ -59,10 +60,8 @@ const text = (value: unknown): string | null => (typeof value === 'string' ? val
 /** A chunk read: the NUMBERS columns as typed arrays (NULL → NaN), the STRINGS columns as vectors. */
 interface ReadChunk {
   readonly numbers: readonly Float64Array[];
-  readonly strings: readonly ColumnVector[];
+  readonly strings: readonly DuckDBVector[];
 }
-
-type ColumnVector = ReturnType<DuckDBDataChunk['getColumnVector']>;
 
 const numberAt = (chunk: ReadChunk, j: number, i: number) => chunk.numbers[j]?.[i] ?? NaN;
 const stringAt = (chunk: ReadChunk, j: number, i: number) => text(chunk.strings[j]?.getItem(i));
@@ -87,15 +86,15 @@ interface WindowParts {
 
 /** The window in row i of `chunk`. */
 function windowOf(chunk: ReadChunk, i: number, group: WindowGroup): WindowParts {
-  const userId = stringAt(chunk, 1, i) ?? '';
-  const merchantId = stringAt(chunk, 2, i);
+  const userId = stringAt(chunk, USER, i) ?? '';
+  const merchantId = stringAt(chunk, MERCHANT, i);
   const end = numberAt(chunk, END, i);
   return {
     row: numberAt(chunk, 0, i),
     keyTail: `|${group.scope}|${group.window.label}|${userId}|${merchantId ?? ''}|${end}`,
     userId,
     merchantId,
-    txId: stringAt(chunk, 0, i),
+    txId: stringAt(chunk, TX, i),
     start: numberAt(chunk, START, i),
     end,
     features: FEATURES.map((_, j) => orNull(numberAt(chunk, FIRST_FEATURE + j, i))),
