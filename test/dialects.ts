@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
+import { openStore, type Store } from '../src/store/database.js';
 import { tempDir } from './helpers.js';
 
 /** PostgreSQL server the integration tests use (a database is created per test file). */
@@ -63,4 +65,23 @@ async function adminQuery(sql: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/** A fresh, unmigrated store of `dialect` for a describe block: opened before its tests, closed and dropped after. */
+export function storeForSuite(dialect: 'sqlite' | 'postgres'): Pick<Store, 'db'> {
+  let test: TestStore;
+  let store: Store;
+  beforeAll(async () => {
+    test = await createTestStore(dialect);
+    store = openStore({ url: test.url });
+  });
+  afterAll(async () => {
+    await store.close();
+    await test.drop();
+  });
+  return {
+    get db() {
+      return store.db;
+    },
+  };
 }

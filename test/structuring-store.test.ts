@@ -1,7 +1,6 @@
-import { CompiledQuery, Migrator, sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, openStore, type Store } from '../src/store/database.js';
-import { migrationProvider } from '../src/store/migrations/index.js';
+import { createMigrator, migrate, openStore, type Store } from '../src/store/database.js';
 import {
   alertsQuery,
   consensusWindows,
@@ -14,7 +13,7 @@ import {
   type NewAlertRow,
 } from '../src/structuring/structuring.repository.js';
 import { FEATURES } from '../src/structuring/structuring.js';
-import { availableDialects, createTestStore, type TestStore } from './dialects.js';
+import { availableDialects, createTestStore, storeForSuite, type TestStore } from './dialects.js';
 
 const T = Date.UTC(2025, 0, 2);
 const DAY = 86_400_000;
@@ -183,19 +182,9 @@ describe.each(await availableDialects())('structuring results on %s', (dialect) 
 });
 
 describe.each(await availableDialects())('alert features as columns (migration 0012) on %s', (dialect) => {
-  let test: TestStore;
-  let store: Store;
-  const migrator = () =>
-    new Migrator({ db: store.db, provider: migrationProvider, allowUnorderedMigrations: true });
+  const store = storeForSuite(dialect);
+  const migrator = () => createMigrator(store.db);
   const features = { count_amt: 5, sum_amt: 180.91000000000003, mean_amt: 36.182, std_amt: 12.5 };
-  beforeAll(async () => {
-    test = await createTestStore(dialect);
-    store = openStore({ url: test.url });
-  });
-  afterAll(async () => {
-    await store.close();
-    await test.drop();
-  });
 
   it('leaves the store as it was when the copy fails (malformed JSON), then migrates once fixed', async () => {
     expect((await migrator().migrateTo('0011-alert-end-day-index')).error).toBeUndefined();
@@ -212,7 +201,7 @@ describe.each(await availableDialects())('alert features as columns (migration 0
     await sql`DELETE FROM structuring_alerts WHERE alert_key = 'bad'`.execute(store.db);
     expect((await migrator().migrateToLatest()).error).toBeUndefined();
     expect(await columns()).toContain('count_amt');
-    expect((await migrator().migrateDown()).error).toBeUndefined();
+    expect((await migrator().migrateTo('0011-alert-end-day-index')).error).toBeUndefined();
   });
 
   it('moves stored JSON features into the columns, and back on the way down', async () => {
@@ -226,7 +215,7 @@ describe.each(await availableDialects())('alert features as columns (migration 0
     expect(row).toMatchObject({ ...features, delta: null, mean_delta: 2.25, std_delta: null });
     expect(row).not.toHaveProperty('features');
 
-    expect((await migrator().migrateDown()).error).toBeUndefined();
+    expect((await migrator().migrateTo('0011-alert-end-day-index')).error).toBeUndefined();
     const back = await sql<{ features: string }>`SELECT features FROM structuring_alerts`.execute(store.db);
     expect(JSON.parse(back.rows[0]?.features ?? '')).toEqual({
       ...features,

@@ -7,7 +7,9 @@ import {
   findActiveRuleSet,
   findRuleSet,
   insertRuleSet,
+  installFirstRuleSet,
   listRuleSets,
+  type NewRuleSet,
   type RuleSetRow,
 } from './rule-set.repository.js';
 import { compileRuleSet, validateRuleSet, type CompiledRuleSet, type RuleSetDocument } from './rule-set.js';
@@ -39,17 +41,9 @@ export class RulesService {
     await this.refresh();
   }
 
-  /**
-   * First start: installs the default rule set. Processes that start together on a new store
-   * (workers on one PostgreSQL) may all try; one wins the version number, the others fail on
-   * it and use the winner's set.
-   */
+  /** First start: installs the default rule set (once, however many processes start together). */
   private async installDefault(): Promise<void> {
-    try {
-      await this.save(DEFAULT_RULE_SET, 'system', true);
-    } catch (error) {
-      if (!(await findActiveRuleSet(this.db))) throw error;
-    }
+    await installFirstRuleSet(this.db, newRuleSet(DEFAULT_RULE_SET, 'system', true));
   }
 
   /** The compiled active rule set (synchronous: used on every transaction). */
@@ -81,14 +75,7 @@ export class RulesService {
     if (errors.length > 0) {
       throw new AppError('RULESET_INVALID', 'The rule set is invalid.', { details: errors });
     }
-    const doc = document as RuleSetDocument;
-    const version = await insertRuleSet(this.db, {
-      name: doc.name ?? 'unnamed',
-      document: JSON.stringify(doc),
-      createdBy: actor,
-      activate,
-      now: Date.now(),
-    });
+    const version = await insertRuleSet(this.db, newRuleSet(document as RuleSetDocument, actor, activate));
     if (activate) await this.refresh();
     return this.get(version);
   }
@@ -110,6 +97,16 @@ export class RulesService {
   async list(): Promise<RuleSetVersion[]> {
     return (await listRuleSets(this.db)).map(toVersion);
   }
+}
+
+function newRuleSet(document: RuleSetDocument, actor: string, activate: boolean): NewRuleSet {
+  return {
+    name: document.name ?? 'unnamed',
+    document: JSON.stringify(document),
+    createdBy: actor,
+    activate,
+    now: Date.now(),
+  };
 }
 
 function toVersion(row: RuleSetRow): RuleSetVersion {

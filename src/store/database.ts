@@ -100,11 +100,15 @@ function openSqliteReader(path: string): Kysely<Database> {
   return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
 }
 
+/** The store's migrator (also for tests that migrate to a given version). */
+export function createMigrator(db: Kysely<Database>): Migrator {
+  // Features add migrations independently; a database may have run a later one first.
+  return new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
+}
+
 /** Brings the schema up to date; safe to run at every start. */
 export async function migrate(db: Kysely<Database>): Promise<void> {
-  // Features add migrations independently; a database may have run a later one first.
-  const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await createMigrator(db).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     throw new AppError('STORE_UNAVAILABLE', `Migration ${failed?.migrationName ?? ''} failed`, {
