@@ -1,5 +1,6 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { Database } from '../store/database.js';
+import { exclusiveTransaction } from '../store/exclusive-transaction.js';
 import type { ModelVersionTable } from './model-version.table.js';
 
 export type ModelVersionRow = Selectable<ModelVersionTable>;
@@ -18,12 +19,15 @@ const SUMMARY_COLUMNS = [
   'activated_at',
 ] as const;
 
+/** The advisory lock of model-version writes ("CMOD"): numbers and roles, one writer at a time. */
+const MODEL_VERSIONS_LOCK = 0x434d4f44;
+
 /** Saves a new version with the next number (`v1`, `v2`, …) and returns it. */
 export async function insertModelVersion(
   db: Kysely<Database>,
   row: Omit<Insertable<ModelVersionTable>, 'version'>,
 ): Promise<string> {
-  return db.transaction().execute(async (trx) => {
+  return exclusiveTransaction(db, MODEL_VERSIONS_LOCK, async (trx) => {
     const count = await trx
       .selectFrom('model_versions')
       .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -61,7 +65,7 @@ export async function assignModelRole(
   version: string | null,
   now: number,
 ): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+  await exclusiveTransaction(db, MODEL_VERSIONS_LOCK, async (trx) => {
     await trx.updateTable('model_versions').set({ role: 'none' }).where('role', '=', role).execute();
     if (version === null) return;
     const activatedAt = role === 'active' ? { activated_at: now } : {};

@@ -1,10 +1,11 @@
-import { PostgresAdapter, sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database } from '../store/database.js';
+import { exclusiveTransaction } from '../store/exclusive-transaction.js';
 import type { RuleSetTable } from './rule-set.table.js';
 
 export type RuleSetRow = Selectable<RuleSetTable>;
 
-/** Key of the PostgreSQL advisory lock that runs rule-set writes one at a time ("CRUL"). */
+/** The advisory lock of rule-set writes ("CRUL"). */
 const RULE_SETS_LOCK = 0x4352554c;
 
 export async function findActiveRuleSet(db: Kysely<Database>): Promise<RuleSetRow | undefined> {
@@ -50,21 +51,12 @@ export async function activateRuleSet(db: Kysely<Database>, version: number, now
   return writeRuleSets(db, (trx) => activateVersion(trx, version, now));
 }
 
-/**
- * Runs a rule-set write as one transaction, one at a time across processes: on PostgreSQL two
- * writers would otherwise both take max(version) + 1, or both clear the active flag and leave
- * two sets active. (SQLite runs one write transaction at a time by itself.)
- */
-async function writeRuleSets<T>(
+/** Rule-set writes run one at a time across processes (see {@link exclusiveTransaction}). */
+function writeRuleSets<T>(
   db: Kysely<Database>,
   write: (trx: Transaction<Database>) => Promise<T>,
 ): Promise<T> {
-  return db.transaction().execute(async (trx) => {
-    if (trx.getExecutor().adapter instanceof PostgresAdapter) {
-      await sql`SELECT pg_advisory_xact_lock(${RULE_SETS_LOCK})`.execute(trx);
-    }
-    return write(trx);
-  });
+  return exclusiveTransaction(db, RULE_SETS_LOCK, write);
 }
 
 async function insertVersion(trx: Transaction<Database>, ruleSet: NewRuleSet): Promise<number> {

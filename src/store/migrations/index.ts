@@ -12,7 +12,7 @@ import { dropPartitionIndex } from './0009-drop-partition-index.js';
 import { partialMerchantAlertIndex } from './0010-partial-merchant-alert-index.js';
 import { alertEndDayIndex } from './0011-alert-end-day-index.js';
 import { alertFeatureColumns } from './0012-alert-feature-columns.js';
-import { oneActiveRuleSet } from './0013-one-active-rule-set.js';
+import { oneActiveVersion } from './0013-one-active-version.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
@@ -28,7 +28,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0010-partial-merchant-alert-index': partialMerchantAlertIndex,
   '0011-alert-end-day-index': alertEndDayIndex,
   '0012-alert-feature-columns': alertFeatureColumns,
-  '0013-one-active-rule-set': oneActiveRuleSet,
+  '0013-one-active-version': oneActiveVersion,
 };
 
 /** Migrations are compiled into the program, so they run the same from src/ and dist/. */
