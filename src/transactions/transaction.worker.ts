@@ -35,9 +35,12 @@ export interface DeadLetter {
   readonly failed_at: string;
 }
 
+/** What a worker needs of the {@link BatchDecider}. */
+export type WorkerDecider = Pick<BatchDecider, 'decide' | 'loadPartitions' | 'dropPartitions'>;
+
 export interface WorkerOptions {
   readonly transport: Transport;
-  readonly decider: BatchDecider;
+  readonly decider: WorkerDecider;
   readonly defaultCurrency: string;
   /** Most messages of one partition decided and committed together. Default 500. */
   readonly maxBatch?: number;
@@ -51,6 +54,12 @@ export interface WorkerOptions {
 interface Valid {
   readonly delivery: Delivery;
   readonly request: DecisionRequest;
+}
+
+/** A stored decision, and the publish of its `decisions` message (awaited before the ack). */
+interface Committed {
+  readonly outcome: DecisionOutcome;
+  readonly published: Promise<void>;
 }
 
 /**
@@ -67,14 +76,15 @@ export class TransactionWorker {
 
   /**
    * One decide (one store commit) and one publish of the decisions for the batches of all
-   * owned partitions that are waiting.
+   * owned partitions that are waiting. The publish is not part of the run: the next run's
+   * batches are decided while it travels.
    */
-  private readonly commits: GroupCommit<DecisionRequest, DecisionOutcome>;
+  private readonly commits: GroupCommit<DecisionRequest, Committed>;
 
   constructor(private readonly options: WorkerOptions) {
     this.maxDeliver = options.maxDeliver ?? 5;
     this.commits = new GroupCommit(
-      (requests) => this.decideAndPublish(requests),
+      (requests) => this.decideAndStartPublishing(requests),
       Math.max(1000, options.maxBatch ?? 500),
     );
   }
@@ -121,28 +131,35 @@ export class TransactionWorker {
       // messages share its fate).
       const isolate = !(error instanceof AppError && error.code === 'STORE_UNAVAILABLE');
       if (!isolate) return this.retryOrDeadLetter(valid, error);
-      const alone = (requests: DecisionRequest[]) => this.decideAndPublish(requests);
+      const alone = (requests: DecisionRequest[]) => this.decideAndStartPublishing(requests);
       for (const one of valid)
         await this.decideAndAck([one], alone).catch((e: unknown) => this.retryOrDeadLetter([one], e));
     }
   }
 
+  /** Acks a batch once its decisions are stored and published. */
   private async decideAndAck(
     valid: readonly Valid[],
-    decide: (requests: DecisionRequest[]) => Promise<DecisionOutcome[]>,
+    decide: (requests: DecisionRequest[]) => Promise<Committed[]>,
   ): Promise<void> {
-    await decide(valid.map((v) => v.request));
+    const committed = await decide(valid.map((v) => v.request));
+    await Promise.all(new Set(committed.map((c) => c.published)));
     await Promise.all(valid.map((v) => v.delivery.ack()));
   }
 
-  /** Decides and stores `requests`, then publishes their decisions. */
-  private async decideAndPublish(requests: DecisionRequest[]): Promise<DecisionOutcome[]> {
+  /**
+   * Decides and stores `requests`, and starts publishing their decisions. A batch whose
+   * publish fails is not acked, so it is delivered again: replays of stored decisions, which
+   * are published again.
+   */
+  private async decideAndStartPublishing(requests: DecisionRequest[]): Promise<Committed[]> {
     const outcomes = await this.options.decider.decide(requests);
-    await this.publishDecisions(
+    const published = this.publishDecisions(
       outcomes.map((o) => o.result),
       performance.timeOrigin + performance.now(),
     );
-    return outcomes;
+    published.catch(() => undefined); // the callers await it; this keeps it from counting as unhandled
+    return outcomes.map((outcome) => ({ outcome, published }));
   }
 
   private parse(
