@@ -141,10 +141,9 @@ export class ModelRegistry {
     return { version, model: modelFromArtefact(JSON.parse(row.artefact)) };
   }
 
-  /** Makes `version` the live model (it stops being the shadow if it was). */
+  /** Makes `version` the live model (it stops being the shadow if it was: one role per version). */
   async activate(version: string): Promise<ModelVersionInfo> {
     await this.info(version);
-    if (this.models.shadow?.version === version) await assignModelRole(this.db, 'shadow', null, Date.now());
     await assignModelRole(this.db, 'active', version, Date.now());
     await this.refresh();
     return this.info(version);
@@ -159,12 +158,9 @@ export class ModelRegistry {
 
   /** Runs `version` in shadow (null: no shadow). */
   async shadow(version: string | null): Promise<ModelVersionInfo | null> {
-    if (version !== null) {
-      const target = await this.info(version);
-      if (target.role === 'active')
-        throw new AppError('CONFLICT', `Version '${version}' is the active model.`);
-    }
-    await assignModelRole(this.db, 'shadow', version, Date.now());
+    if (version !== null) await this.info(version); // NOT_FOUND
+    if (!(await assignModelRole(this.db, 'shadow', version, Date.now())))
+      throw new AppError('CONFLICT', `Version '${version}' is the active model.`);
     await this.refresh();
     return version === null ? null : this.info(version);
   }

@@ -58,22 +58,29 @@ export async function findModelsWithRoles(db: Kysely<Database>): Promise<ModelVe
   return db.selectFrom('model_versions').selectAll().where('role', '!=', 'none').execute();
 }
 
-/** Gives `version` the `role` (taking it from whichever version held it); null version clears it. */
+/**
+ * Gives `version` the `role` (taking it from whichever version held it); a null version
+ * clears the role. False, changing nothing, when `version` is to be the shadow but is the
+ * active model (checked under the lock: another process may have just activated it).
+ */
 export async function assignModelRole(
   db: Kysely<Database>,
   role: 'active' | 'shadow',
   version: string | null,
   now: number,
-): Promise<void> {
-  await exclusiveTransaction(db, MODEL_VERSIONS_LOCK, async (trx) => {
+): Promise<boolean> {
+  return exclusiveTransaction(db, MODEL_VERSIONS_LOCK, async (trx) => {
+    if (version !== null && role === 'shadow' && (await findModelVersion(trx, version))?.role === 'active')
+      return false;
     await trx.updateTable('model_versions').set({ role: 'none' }).where('role', '=', role).execute();
-    if (version === null) return;
+    if (version === null) return true;
     const activatedAt = role === 'active' ? { activated_at: now } : {};
     await trx
       .updateTable('model_versions')
       .set({ role, ...activatedAt })
       .where('version', '=', version)
       .execute();
+    return true;
   });
 }
 

@@ -6,17 +6,22 @@ import type { Database } from './database.js';
  * runs alongside, in any process sharing the store. For writes that read before they write
  * (the next version number, "clear the active flag, then set it"): on PostgreSQL two such
  * transactions would otherwise both read the same state. `lock` is a PostgreSQL advisory lock
- * key, held until the transaction ends; SQLite runs one write transaction at a time already.
+ * key, held until the transaction ends; the transaction is READ COMMITTED whatever the
+ * server's default, so its reads after the lock see what the previous holder committed.
+ * SQLite runs one write transaction at a time per process (the store's one writer); another
+ * process writing the same file at that moment makes it fail with SQLITE_BUSY, not misread.
  */
 export async function exclusiveTransaction<T>(
   db: Kysely<Database>,
   lock: number,
   work: (trx: Transaction<Database>) => Promise<T>,
 ): Promise<T> {
-  return db.transaction().execute(async (trx) => {
-    if (trx.getExecutor().adapter instanceof PostgresAdapter) {
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return db.transaction().execute(work);
+  return db
+    .transaction()
+    .setIsolationLevel('read committed')
+    .execute(async (trx) => {
       await sql`SELECT pg_advisory_xact_lock(${lock})`.execute(trx);
-    }
-    return work(trx);
-  });
+      return work(trx);
+    });
 }

@@ -4,7 +4,9 @@ import { sql, type Kysely, type Migration } from 'kysely';
  * One active rule set, and one active and one shadow model, enforced by the database: unique
  * indexes over the rows that hold the flag or the role. Before them, two activations at the
  * same moment on PostgreSQL could leave two rule sets (or models) active, and each process
- * scored with whichever it read. A store left that way keeps the one activated last.
+ * scored with whichever it read. A store left that way keeps the one activated last (of two
+ * shadows, whose `activated_at` tells when each was last active: the one active last, else
+ * the one created last).
  */
 export const oneActiveVersion: Migration = {
   async up(db: Kysely<unknown>) {
