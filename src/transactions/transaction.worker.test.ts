@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { AppError } from '../errors.js';
 import { InProcessTransport } from '../transport/index.js';
 import type { PublishOptions, PublishResult, StreamName, Transport } from '../transport/transport.js';
 import type { DecisionOutcome, DecisionRequest } from './batch-decider.js';
@@ -12,9 +13,17 @@ import {
 
 const PARTITIONS = 4;
 
-/** An in-process transport whose `decisions` publishes wait until released. */
+interface HeldPublish {
+  readonly batch: DecisionBatch;
+  /** Lets the publish through. */
+  release(): void;
+  /** Fails the publish as JetStream's publisher does when it gives up. */
+  fail(): void;
+}
+
+/** An in-process transport whose `decisions` publishes wait until released (or failed). */
 class HeldDecisions extends InProcessTransport {
-  readonly held: { batch: DecisionBatch; release: () => void }[] = [];
+  readonly held: HeldPublish[] = [];
 
   override publish(
     stream: StreamName,
@@ -23,17 +32,21 @@ class HeldDecisions extends InProcessTransport {
   ): Promise<PublishResult> {
     if (stream !== 'decisions') return super.publish(stream, payload, options);
     return new Promise((resolve, reject) => {
-      let released = false;
-      const release = () => {
-        if (!released) super.publish(stream, payload, options).then(resolve, reject);
-        released = true;
+      let settled = false;
+      const once = (settle: () => void) => () => {
+        if (!settled) settle();
+        settled = true;
       };
-      this.held.push({ batch: payload as DecisionBatch, release });
+      this.held.push({
+        batch: payload as DecisionBatch,
+        release: once(() => void super.publish(stream, payload, options).then(resolve, reject)),
+        fail: once(() => reject(new AppError('STORE_UNAVAILABLE', 'publish failed'))),
+      });
     });
   }
 }
 
-/** Decides every transaction `approve`, recording the batches. */
+/** Records the batches it decides; its decisions carry only the ids. */
 class RecordingDecider implements WorkerDecider {
   readonly batches: string[][] = [];
 
@@ -76,15 +89,16 @@ describe('TransactionWorker', () => {
   afterEach(async () => {
     transport?.held.forEach((h) => h.release());
     await worker?.stop();
+    await transport?.close();
   });
 
-  it('decides the next batches while the previous decisions are published, and acks a batch only after its publish', async () => {
-    const held = new HeldDecisions({ partitions: PARTITIONS });
+  /** A worker on a fresh transport, and how to send it a transaction and read its lag. */
+  async function started() {
+    const held = new HeldDecisions({ partitions: PARTITIONS, logger: { warn: () => {}, error: () => {} } });
     transport = held;
     const decider = new RecordingDecider();
     worker = new TransactionWorker({ transport: held, decider, defaultCurrency: 'USD' });
     await worker.start();
-    const [a, b] = accountsOnTwoPartitions(held);
     const send = (id: string, account: string) =>
       held.publish(
         'transactions',
@@ -92,21 +106,40 @@ describe('TransactionWorker', () => {
         { key: account },
       );
     const lag = async () => (await held.stats('transactions', WORKER_GROUP)).lag;
+    return { held: held.held, decider, send, lag, accounts: accountsOnTwoPartitions(held) };
+  }
 
-    await send('t1', a);
-    await until(() => held.held.length === 1);
-    await send('t2', b);
+  it('decides the next batches while the previous decisions are published, and acks a batch only after its publish', async () => {
+    const { held, decider, send, lag, accounts } = await started();
+    await send('t1', accounts[0]);
+    await until(() => held.length === 1);
+    await send('t2', accounts[1]);
     // t2 is decided and stored while t1's decisions message is still on its way.
-    await until(() => held.held.length === 2);
+    await until(() => held.length === 2);
     expect(decider.batches).toEqual([['t1'], ['t2']]);
     expect(await lag()).toBe(2);
 
-    held.held[1]?.release();
+    held[1]?.release();
     await until(async () => (await lag()) === 1); // t2 acked
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await lag()).toBe(1); // t1 waits for its publish
-    held.held[0]?.release();
+    held[0]?.release();
     await until(async () => (await lag()) === 0);
-    expect(held.held.map((h) => h.batch.decisions.map((d) => d.transaction_id))).toEqual([['t1'], ['t2']]);
+    expect(held.map((h) => h.batch.decisions.map((d) => d.transaction_id))).toEqual([['t1'], ['t2']]);
+  });
+
+  it('leaves a batch whose decisions could not be published unacked, and publishes them when it comes back', async () => {
+    const { held, decider, send, lag, accounts } = await started();
+    await send('t1', accounts[0]);
+    await until(() => held.length === 1);
+    held[0]?.fail();
+    // Delivered again after a back-off: decided again (a stored decision's replay, in a real
+    // decider) and published again.
+    await until(() => held.length === 2);
+    expect(await lag()).toBe(1);
+    held[1]?.release();
+    await until(async () => (await lag()) === 0);
+    expect(decider.batches).toEqual([['t1'], ['t1']]);
+    expect(held[1]?.batch.decisions.map((d) => d.transaction_id)).toEqual(['t1']);
   });
 });

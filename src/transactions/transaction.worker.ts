@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { AppError } from '../errors.js';
 import type { ConsumerHandle, Delivery, Transport } from '../transport/transport.js';
 import { GroupCommit } from '../shared/group-commit.js';
-import type { BatchDecider, DecisionOutcome, DecisionRequest } from './batch-decider.js';
+import type { BatchDecider, DecisionRequest } from './batch-decider.js';
 import type { DecisionResult } from './decision.js';
 import { parseTransaction } from './transaction.js';
 
@@ -56,11 +56,8 @@ interface Valid {
   readonly request: DecisionRequest;
 }
 
-/** A stored decision, and the publish of its `decisions` message (awaited before the ack). */
-interface Committed {
-  readonly outcome: DecisionOutcome;
-  readonly published: Promise<void>;
-}
+/** The publish of a stored decision's `decisions` message (awaited before the ack). */
+type Published = Promise<void>;
 
 /**
  * A stream worker: consumes the partitions it owns from `transactions`, decides each batch
@@ -79,7 +76,7 @@ export class TransactionWorker {
    * owned partitions that are waiting. The publish is not part of the run: the next run's
    * batches are decided while it travels.
    */
-  private readonly commits: GroupCommit<DecisionRequest, Committed>;
+  private readonly commits: GroupCommit<DecisionRequest, Published>;
 
   constructor(private readonly options: WorkerOptions) {
     this.maxDeliver = options.maxDeliver ?? 5;
@@ -140,10 +137,10 @@ export class TransactionWorker {
   /** Acks a batch once its decisions are stored and published. */
   private async decideAndAck(
     valid: readonly Valid[],
-    decide: (requests: DecisionRequest[]) => Promise<Committed[]>,
+    decide: (requests: DecisionRequest[]) => Promise<Published[]>,
   ): Promise<void> {
-    const committed = await decide(valid.map((v) => v.request));
-    await Promise.all(new Set(committed.map((c) => c.published)));
+    const published = await decide(valid.map((v) => v.request));
+    await Promise.all(new Set(published));
     await Promise.all(valid.map((v) => v.delivery.ack()));
   }
 
@@ -152,14 +149,14 @@ export class TransactionWorker {
    * publish fails is not acked, so it is delivered again: replays of stored decisions, which
    * are published again.
    */
-  private async decideAndStartPublishing(requests: DecisionRequest[]): Promise<Committed[]> {
+  private async decideAndStartPublishing(requests: DecisionRequest[]): Promise<Published[]> {
     const outcomes = await this.options.decider.decide(requests);
     const published = this.publishDecisions(
       outcomes.map((o) => o.result),
       performance.timeOrigin + performance.now(),
     );
     published.catch(() => undefined); // the callers await it; this keeps it from counting as unhandled
-    return outcomes.map((outcome) => ({ outcome, published }));
+    return requests.map(() => published);
   }
 
   private parse(
