@@ -1,5 +1,6 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { Database } from '../store/database.js';
+import { exclusiveTransaction } from '../store/exclusive-transaction.js';
 import type { ApiKeyTable } from './api-key.table.js';
 
 export type ApiKeyRow = Selectable<ApiKeyTable>;
@@ -14,6 +15,21 @@ export async function findApiKey(db: Kysely<Database>, id: string): Promise<ApiK
 
 export async function listApiKeys(db: Kysely<Database>): Promise<ApiKeyRow[]> {
   return db.selectFrom('api_keys').selectAll().orderBy('created_at', 'desc').execute();
+}
+
+/** The advisory lock of the first key ("CKEY"). */
+const API_KEYS_LOCK = 0x434b4559;
+
+/** Inserts `row` unless a key exists (first start); true if it did. */
+export async function insertFirstApiKey(
+  db: Kysely<Database>,
+  row: Insertable<ApiKeyTable>,
+): Promise<boolean> {
+  return exclusiveTransaction(db, API_KEYS_LOCK, async (trx) => {
+    if ((await countApiKeys(trx)) > 0) return false;
+    await insertApiKey(trx, row);
+    return true;
+  });
 }
 
 export async function countApiKeys(db: Kysely<Database>): Promise<number> {

@@ -3,9 +3,9 @@ import type { Kysely } from 'kysely';
 import { AppError } from '../errors.js';
 import type { Database } from '../store/database.js';
 import {
-  countApiKeys,
   findApiKey,
   insertApiKey,
+  insertFirstApiKey,
   listApiKeys,
   revokeApiKey,
   type ApiKeyRow,
@@ -46,6 +46,38 @@ interface CacheEntry {
   readonly expiresAt: number | null;
 }
 
+interface NewKeyOptions {
+  readonly name: string;
+  readonly scopes: readonly string[];
+  readonly expiresAt?: number | null;
+  readonly rateLimitPerMinute?: number | null;
+}
+
+/** A key just created, with its secret. */
+export type CreatedKey = ApiKeyInfo & { key: string };
+
+/** A new key's row (its secret only as a hash) and the secret. */
+function newKey(options: NewKeyOptions) {
+  const scopes = checkScopes(options.scopes);
+  const id = randomBytes(9)
+    .toString('base64url')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '0')
+    .slice(0, 12);
+  const key = `cnt_${id}_${randomBytes(24).toString('base64url')}`;
+  const row = {
+    id,
+    name: options.name,
+    secret_hash: sha256(key).toString('hex'),
+    scopes: JSON.stringify(scopes),
+    created_at: Date.now(),
+    expires_at: options.expiresAt ?? null,
+    revoked_at: null,
+    rate_limit_per_minute: options.rateLimitPerMinute ?? null,
+  };
+  return { row, key };
+}
+
 export class ApiKeyService {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly adminKeyHash: Buffer | undefined;
@@ -62,32 +94,19 @@ export class ApiKeyService {
   }
 
   /** Creates a key and returns it with its secret; the secret is shown only this once. */
-  async create(options: {
-    name: string;
-    scopes: readonly string[];
-    expiresAt?: number | null;
-    rateLimitPerMinute?: number | null;
-  }): Promise<ApiKeyInfo & { key: string }> {
-    const scopes = checkScopes(options.scopes);
-    const id = randomBytes(9)
-      .toString('base64url')
-      .toLowerCase()
-      .replace(/[^a-z0-9]/g, '0')
-      .slice(0, 12);
-    const key = `cnt_${id}_${randomBytes(24).toString('base64url')}`;
-    const now = Date.now();
-    const row = {
-      id,
-      name: options.name,
-      secret_hash: sha256(key).toString('hex'),
-      scopes: JSON.stringify(scopes),
-      created_at: now,
-      expires_at: options.expiresAt ?? null,
-      revoked_at: null,
-      rate_limit_per_minute: options.rateLimitPerMinute ?? null,
-    };
+  async create(options: NewKeyOptions): Promise<CreatedKey> {
+    const { row, key } = newKey(options);
     await insertApiKey(this.db, row);
     return { ...infoOf(row), key };
+  }
+
+  /**
+   * First start: creates an admin key unless a key exists; undefined if one did. Once, however
+   * many API processes start together on a new shared store.
+   */
+  async createFirstAdminKey(): Promise<CreatedKey | undefined> {
+    const { row, key } = newKey({ name: 'first-admin', scopes: ['admin'] });
+    return (await insertFirstApiKey(this.db, row)) ? { ...infoOf(row), key } : undefined;
   }
 
   async list(): Promise<ApiKeyInfo[]> {
@@ -99,11 +118,6 @@ export class ApiKeyService {
       throw new AppError('NOT_FOUND', `No active key with id '${id}'.`);
     }
     this.cache.clear();
-  }
-
-  /** True when no key has been created yet (first start). */
-  async isEmpty(): Promise<boolean> {
-    return (await countApiKeys(this.db)) === 0;
   }
 
   /**

@@ -21,10 +21,7 @@ export function serveCommand(program: Command): void {
     .action(async (flags: ServeFlags) => {
       const config = configFrom(flags);
       const service = await createService(config);
-      const firstKey =
-        !config.adminKey && (await service.keys.isEmpty())
-          ? await service.keys.create({ name: 'first-admin', scopes: ['admin'] })
-          : undefined;
+      const firstKey = config.adminKey ? undefined : await service.keys.createFirstAdminKey();
       const address = await service.app.listen({ port: config.port, host: config.host });
       const started = { address, store: service.store.location, firstKey: firstKey?.key };
       if (flags.json) printStarted(started);

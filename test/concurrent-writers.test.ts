@@ -1,12 +1,14 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMigrator, migrate, openStore, type Store } from '../src/store/database.js';
+import { ApiKeyService } from '../src/auth/api-key.service.js';
 import { assignModelRole, insertModelVersion } from '../src/models/model-version.repository.js';
 import { DEFAULT_RULE_SET } from '../src/rules/default-rules.js';
 import { RulesService } from '../src/rules/rules.service.js';
 import { availableDialects, createTestStore, storeForSuite, type TestStore } from './dialects.js';
 
-// Rule sets and model versions: versions numbered by the store, one of them active. Since
+// Records several processes on one store write at the same moment: rule sets and model
+// versions (numbered by the store, one of them active) and the first admin key. Since
 // migration 0013 a unique index also refuses a second active row, so without the lock these
 // tests fail on that error rather than on the counts.
 
@@ -16,7 +18,7 @@ const postgres = dialects.includes('postgres');
 
 const ROUNDS = 20;
 
-describe.skipIf(!postgres)('versions written by several processes at once (PostgreSQL)', () => {
+describe.skipIf(!postgres)('records written by several processes at once (PostgreSQL)', () => {
   let test: TestStore;
   const stores: Store[] = [];
   let first: Store;
@@ -94,6 +96,21 @@ describe.skipIf(!postgres)('versions written by several processes at once (Postg
       expect(roles.filter((r) => r === 'shadow')).toHaveLength(1);
     }
     expect(await modelRoles()).toHaveLength(ROUNDS * stores.length);
+  });
+
+  it('creates one first admin key when API processes start together', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      await first.db.deleteFrom('api_keys').execute();
+      const created = await Promise.all(
+        stores.map((store) => new ApiKeyService(store.db).createFirstAdminKey()),
+      );
+      const keys = created.filter((k) => k !== undefined);
+      expect(keys).toHaveLength(1);
+      const stored = await first.db.selectFrom('api_keys').select(['id', 'scopes']).execute();
+      expect(stored).toEqual([{ id: keys[0]?.id, scopes: '["admin"]' }]);
+      const principal = await new ApiKeyService(first.db).authenticate(keys[0]?.key ?? '');
+      expect(principal?.scopes).toEqual(['admin']);
+    }
   });
 
   // A version made the shadow while another process activates it: whichever comes second
