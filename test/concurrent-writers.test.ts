@@ -13,21 +13,21 @@ import { availableDialects, createTestStore, storeForSuite, type TestStore } fro
 // tests fail on that error rather than on the counts.
 
 const dialects = await availableDialects();
-// Several processes share a store only on PostgreSQL (embedded SQLite has one process).
-const postgres = dialects.includes('postgres');
 
 const ROUNDS = 20;
 
-describe.skipIf(!postgres)('records written by several processes at once (PostgreSQL)', () => {
+// On PostgreSQL, API nodes and workers; on SQLite, the service and a CLI command (`centinela
+// rules apply`, `models activate`) on the same file.
+describe.each(dialects)('records written by several processes at once (%s)', (dialect) => {
   let test: TestStore;
   const stores: Store[] = [];
   let first: Store;
   beforeAll(async () => {
-    test = await createTestStore('postgres');
+    test = await createTestStore(dialect);
     first = openStore({ url: test.url });
     stores.push(first);
     await migrate(first.db);
-    // Separate stores (separate pools), as separate processes have.
+    // Separate stores (separate pools or SQLite writer threads), as separate processes have.
     for (let i = 0; i < 3; i++) stores.push(openStore({ url: test.url }));
   });
   afterAll(async () => {

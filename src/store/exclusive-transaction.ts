@@ -8,8 +8,8 @@ import type { Database } from './database.js';
  * transactions would otherwise both read the same state. `lock` is a PostgreSQL advisory lock
  * key, held until the transaction ends; the transaction is READ COMMITTED whatever the
  * server's default, so its reads after the lock see what the previous holder committed.
- * SQLite runs one write transaction at a time per process (the store's one writer); another
- * process writing the same file at that moment makes it fail with SQLITE_BUSY, not misread.
+ * On SQLite every explicit transaction already takes the write lock when it begins (see
+ * TRANSACTION_SQL), which runs them one at a time across processes.
  */
 export async function exclusiveTransaction<T>(
   db: Kysely<Database>,

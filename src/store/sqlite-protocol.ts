@@ -30,5 +30,12 @@ export interface SqliteResponse {
   readonly error?: { readonly message: string; readonly code?: string | undefined };
 }
 
-/** SQL the driver sends to begin and end an explicit transaction (the worker runs those on its bulk connection). */
-export const TRANSACTION_SQL = { begin: 'begin', commit: 'commit', rollback: 'rollback' } as const;
+/**
+ * SQL the driver sends to begin and end an explicit transaction (the worker runs those on its
+ * bulk connection). `begin immediate` takes the write lock at once: a deferred transaction
+ * that reads and then writes fails with "database is locked" (SQLITE_BUSY, not retried by the
+ * busy timeout) when another process, e.g. a CLI command on the service's file, wrote in
+ * between; an immediate one waits for that writer instead. Explicit transactions here all
+ * write, and this process has one writer, so it waits for no one of its own.
+ */
+export const TRANSACTION_SQL = { begin: 'begin immediate', commit: 'commit', rollback: 'rollback' } as const;
