@@ -70,8 +70,7 @@ export async function assignModelRole(
   now: number,
 ): Promise<boolean> {
   return exclusiveTransaction(db, MODEL_VERSIONS_LOCK, async (trx) => {
-    if (version !== null && role === 'shadow' && (await findModelVersion(trx, version))?.role === 'active')
-      return false;
+    if (version !== null && role === 'shadow' && (await roleOf(trx, version)) === 'active') return false;
     await trx.updateTable('model_versions').set({ role: 'none' }).where('role', '=', role).execute();
     if (version === null) return true;
     const activatedAt = role === 'active' ? { activated_at: now } : {};
@@ -82,6 +81,15 @@ export async function assignModelRole(
       .execute();
     return true;
   });
+}
+
+async function roleOf(db: Kysely<Database>, version: string) {
+  const row = await db
+    .selectFrom('model_versions')
+    .select('role')
+    .where('version', '=', version)
+    .executeTakeFirst();
+  return row?.role;
 }
 
 /** The version that was active before the current one (latest activation among the others). */
