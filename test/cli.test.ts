@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_RULE_SET } from '../src/rules/default-rules.js';
 import { cli, CLI_ENV, tempDir } from './helpers.js';
@@ -61,6 +62,22 @@ describe('centinela rules', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('RULESET_INVALID');
     expect(result.stderr).toContain('rules[0].condition');
+  });
+
+  it('says clearly that the store is busy when another process holds its write lock too long', () => {
+    const file = join(dir, 'rules.json');
+    const other = new SqliteDatabase(db);
+    try {
+      other.exec('begin immediate'); // held for longer than the 5 s busy timeout
+      const blocked = cli('rules', 'apply', file, '--db', db);
+      expect(blocked.status).toBe(1);
+      expect(blocked.stderr).toContain('STORE_UNAVAILABLE: The store is busy');
+      expect(blocked.stderr).not.toContain('    at ');
+    } finally {
+      other.exec('rollback');
+      other.close();
+    }
+    expect(cli('rules', 'apply', file, '--db', db, '--json').json()).toMatchObject({ active: true });
   });
 });
 

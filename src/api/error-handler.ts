@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, statusOf, type ErrorCode, type FieldError } from '../errors.js';
+import { isStoreBusy, STORE_BUSY_MESSAGE } from '../store/store-errors.js';
 
 /** Body of every error answer. */
 export interface ErrorBody {
@@ -32,7 +33,8 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
   const status = statusOf(body.error.code);
   if (status >= 500) request.log.error({ err: error }, 'request failed');
   else request.log.debug({ code: body.error.code, status }, 'request rejected');
-  if (status === 429 && !reply.hasHeader('retry-after')) void reply.header('retry-after', '1');
+  const retryable = status === 429 || body.error.code === 'STORE_UNAVAILABLE';
+  if (retryable && !reply.hasHeader('retry-after')) void reply.header('retry-after', '1');
   void reply.status(status).send(body);
 }
 
@@ -56,6 +58,7 @@ function errorBodyOf(error: FastifyError): ErrorBody {
   const code = FASTIFY_CODES[error.code] ?? clientCode(error);
   if (code === 'INVALID_JSON') return bodyOf(code, 'The body is not valid JSON.');
   if (code) return bodyOf(code, error.message);
+  if (isStoreBusy(error)) return bodyOf('STORE_UNAVAILABLE', STORE_BUSY_MESSAGE);
   return bodyOf('INTERNAL', 'Internal error; it has been logged.');
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { AppError } from '../errors.js';
+import { isStoreBusy, STORE_BUSY_MESSAGE } from '../store/store-errors.js';
 import { dlqCommand } from './dlq.command.js';
 import { evaluateCommand } from './evaluate.command.js';
 import { faceCommand } from './face.command.js';
@@ -42,6 +43,8 @@ program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof AppError) {
     const details = error.details === undefined ? '' : `\n${JSON.stringify(error.details, null, 2)}`;
     fail(json ? error.message : `${error.code}: ${error.message}${details}`, json);
+  } else if (isStoreBusy(error)) {
+    fail(json ? STORE_BUSY_MESSAGE : `STORE_UNAVAILABLE: ${STORE_BUSY_MESSAGE}`, json);
   } else {
     fail(error instanceof Error ? (error.stack ?? error.message) : String(error), json);
   }
