@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, statusOf, type ErrorCode, type FieldError } from '../errors.js';
-import { isStoreBusy, STORE_BUSY_MESSAGE } from '../store/store-errors.js';
+import { storeBusyError } from '../store/store-errors.js';
 
 /** Body of every error answer. */
 export interface ErrorBody {
@@ -52,13 +52,13 @@ export function handleFrameworkError(
 }
 
 function errorBodyOf(error: FastifyError): ErrorBody {
-  if (error instanceof AppError) return bodyOf(error.code, error.message, error.details);
+  const known = error instanceof AppError ? error : storeBusyError(error);
+  if (known) return bodyOf(known.code, known.message, known.details);
   if (error.validation)
     return bodyOf('VALIDATION_FAILED', 'The request has invalid fields.', fieldsOf(error));
   const code = FASTIFY_CODES[error.code] ?? clientCode(error);
   if (code === 'INVALID_JSON') return bodyOf(code, 'The body is not valid JSON.');
   if (code) return bodyOf(code, error.message);
-  if (isStoreBusy(error)) return bodyOf('STORE_UNAVAILABLE', STORE_BUSY_MESSAGE);
   return bodyOf('INTERNAL', 'Internal error; it has been logged.');
 }
 

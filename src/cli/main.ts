@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { AppError } from '../errors.js';
-import { isStoreBusy, STORE_BUSY_MESSAGE } from '../store/store-errors.js';
+import { storeBusyError } from '../store/store-errors.js';
 import { dlqCommand } from './dlq.command.js';
 import { evaluateCommand } from './evaluate.command.js';
 import { faceCommand } from './face.command.js';
@@ -40,11 +40,10 @@ simulateLedgerCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const json = process.argv.includes('--json');
-  if (error instanceof AppError) {
-    const details = error.details === undefined ? '' : `\n${JSON.stringify(error.details, null, 2)}`;
-    fail(json ? error.message : `${error.code}: ${error.message}${details}`, json);
-  } else if (isStoreBusy(error)) {
-    fail(json ? STORE_BUSY_MESSAGE : `STORE_UNAVAILABLE: ${STORE_BUSY_MESSAGE}`, json);
+  const known = error instanceof AppError ? error : storeBusyError(error);
+  if (known) {
+    const details = known.details === undefined ? '' : `\n${JSON.stringify(known.details, null, 2)}`;
+    fail(json ? known.message : `${known.code}: ${known.message}${details}`, json);
   } else {
     fail(error instanceof Error ? (error.stack ?? error.message) : String(error), json);
   }

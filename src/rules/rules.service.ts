@@ -35,15 +35,14 @@ export class RulesService {
 
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** Loads the active rule set, installing the default one on first start. */
+  /**
+   * Loads the active rule set, installing the default one on first start (once, however many
+   * processes start together; the check before it spares later starts the write lock).
+   */
   async init(): Promise<void> {
-    if (!(await findActiveRuleSet(this.db))) await this.installDefault();
+    if (!(await findActiveRuleSet(this.db)))
+      await installFirstRuleSet(this.db, newRuleSet(DEFAULT_RULE_SET, 'system', true));
     await this.refresh();
-  }
-
-  /** First start: installs the default rule set (once, however many processes start together). */
-  private async installDefault(): Promise<void> {
-    await installFirstRuleSet(this.db, newRuleSet(DEFAULT_RULE_SET, 'system', true));
   }
 
   /** The compiled active rule set (synchronous: used on every transaction). */
