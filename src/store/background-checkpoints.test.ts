@@ -59,8 +59,8 @@ describe('background WAL checkpoints', () => {
     await burst(rows);
     // Without the checkpoints the log would grow by the whole burst (at least a 4 KiB page per
     // commit: over 20 MB). How much less depends on the CPU the checkpoint thread gets on a
-    // shared two-core machine (under 4 MB in earlier CI runs; 5.4 and 10.5 MB in two today), so the
-    // bound is half the burst, and the log must have started again during it.
+    // shared two-core machine (under 4 MB in earlier CI runs; 5.4 and 10.5 MB in two today),
+    // so the bound is half the burst, and the log must have started again during it.
     expect(walBytes() - afterFirst).toBeLessThan(rows * 4096 * 0.5);
     expect(restartsOf(`${path}-wal`)).toBeGreaterThan(restartsAfterFirst);
 
