@@ -1,3 +1,4 @@
+import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMigrator, migrate, openStore, type Store } from '../src/store/database.js';
@@ -200,5 +201,65 @@ describe.each(dialects)('one active version (migration 0013) on %s', (dialect) =
     await insertRuleSet(5, 1, 400);
     await insertModel('v6', 'active', 500);
     expect(await activeRuleSets()).toEqual([2, 5]);
+  });
+});
+
+// A service and a CLI command (or several workers) started together on a new or outdated
+// store. On SQLite, before the migration run took the write lock, two of them ran the same
+// migration and one failed ("table transactions already exists", "duplicate column name").
+describe.each(dialects)('migrations run by several processes at once (%s)', (dialect) => {
+  it('migrates a new store once, every process succeeding', async () => {
+    for (let round = 0; round < 5; round++) {
+      const test = await createTestStore(dialect);
+      const stores = Array.from({ length: 4 }, () => openStore({ url: test.url }));
+      try {
+        await Promise.all(stores.map((store) => migrate(store.db)));
+        const executed = await stores[0]!.db
+          .selectFrom(sql<{ name: string }>`kysely_migration`.as('m'))
+          .select('name')
+          .execute();
+        const names = (await createMigrator(stores[0]!.db).getMigrations()).map((m) => m.name);
+        expect(executed.map((m) => m.name).sort()).toEqual([...names].sort());
+      } finally {
+        for (const store of stores) await store.close();
+        await test.drop();
+      }
+    }
+  });
+});
+
+describe('migrations next to another SQLite writer', () => {
+  let test: TestStore;
+  let holder: SqliteDatabase.Database | undefined;
+  beforeAll(async () => {
+    test = await createTestStore('sqlite');
+    holder = new SqliteDatabase(test.url); // another process on the file, in WAL mode as every one is
+    holder.pragma('journal_mode = WAL');
+  });
+  afterAll(() => holder?.close());
+
+  it('waits for a write lock held longer than the busy timeout, then migrates', async () => {
+    holder?.exec('begin immediate');
+    setTimeout(() => holder?.exec('rollback'), 6_000); // past SQLite's 5 s busy timeout
+    const store = openStore({ url: test.url });
+    try {
+      await migrate(store.db);
+      expect(await store.db.selectFrom('rule_sets').select('version').execute()).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  }, 30_000);
+
+  it('does not wait for the write lock when nothing is left to migrate', async () => {
+    holder?.exec('begin immediate');
+    const store = openStore({ url: test.url });
+    try {
+      const started = Date.now();
+      await migrate(store.db);
+      expect(Date.now() - started).toBeLessThan(4_000); // under the busy timeout: no write lock taken
+    } finally {
+      holder?.exec('rollback');
+      await store.close();
+    }
   });
 });

@@ -5,6 +5,7 @@ import { AppError } from '../errors.js';
 import { migrationProvider } from './migrations/index.js';
 import { SqliteWorkerDialect } from './sqlite-worker.dialect.js';
 import { StatementCache } from './statement-cache.js';
+import { storeBusyError } from './store-errors.js';
 import type { Database } from './schema.js';
 
 export type { Database } from './schema.js';
@@ -106,13 +107,29 @@ export function createMigrator(db: Kysely<Database>): Migrator {
   return new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
 }
 
-/** Brings the schema up to date; safe to run at every start. */
+/**
+ * How long a start waits for another process migrating the same SQLite file (each attempt
+ * waits out SQLite's 5 s busy timeout). PostgreSQL's migration lock waits by itself.
+ */
+const MIGRATION_WAIT_MS = 60_000;
+
+/**
+ * Brings the schema up to date; safe to run at every start, by several processes at once.
+ * A store with nothing to migrate is only read, so a start never waits for another
+ * process's write lock without a reason.
+ */
 export async function migrate(db: Kysely<Database>): Promise<void> {
-  const { error, results } = await createMigrator(db).migrateToLatest();
-  const failed = results?.find((r) => r.status === 'Error');
-  if (error || failed) {
-    throw new AppError('STORE_UNAVAILABLE', `Migration ${failed?.migrationName ?? ''} failed`, {
-      cause: error,
-    });
+  const migrator = createMigrator(db);
+  if (!(await migrator.getMigrations()).some((m) => m.executedAt === undefined)) return;
+  const deadline = Date.now() + MIGRATION_WAIT_MS;
+  for (;;) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (error && storeBusyError(error) && Date.now() < deadline) continue; // another process is migrating
+    const failed = results?.find((r) => r.status === 'Error');
+    if (!error && !failed) return;
+    throw (
+      storeBusyError(error) ??
+      new AppError('STORE_UNAVAILABLE', `Migration ${failed?.migrationName ?? ''} failed`, { cause: error })
+    );
   }
 }

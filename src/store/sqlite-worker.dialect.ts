@@ -40,7 +40,7 @@ export class SqliteWorkerDialect implements Dialect {
   constructor(private readonly options: SqliteWorkerOptions) {}
 
   createAdapter(): DialectAdapter {
-    return new SqliteAdapter();
+    return new SqliteMigrationAdapter();
   }
   createDriver(): Driver {
     return new SqliteWorkerDriver(this.options);
@@ -50,6 +50,20 @@ export class SqliteWorkerDialect implements Dialect {
   }
   createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
     return new SqliteIntrospector(db);
+  }
+}
+
+/**
+ * Kysely's SQLite adapter, except that migrations run in one transaction. SQLite's DDL is
+ * transactional, and this dialect's transactions `begin immediate`: a whole migration run holds
+ * the write lock, so processes starting together on one file (a service and a CLI command)
+ * migrate one after the other instead of running the same migration twice ("table already
+ * exists"), and a run that fails leaves the schema as it was. Kysely's own adapter says no
+ * transactional DDL and takes no migration lock on SQLite.
+ */
+class SqliteMigrationAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
   }
 }
 
