@@ -6,7 +6,13 @@ import { ApiKeyService } from '../src/auth/api-key.service.js';
 import { assignModelRole, insertModelVersion } from '../src/models/model-version.repository.js';
 import { DEFAULT_RULE_SET } from '../src/rules/default-rules.js';
 import { RulesService } from '../src/rules/rules.service.js';
-import { availableDialects, createTestStore, storeForSuite, type TestStore } from './dialects.js';
+import {
+  availableDialects,
+  createTestStore,
+  storeForSuite,
+  TEST_DATABASE_URL,
+  type TestStore,
+} from './dialects.js';
 
 // Records several processes on one store write at the same moment: rule sets and model
 // versions (numbered by the store, one of them active) and the first admin key. Since
@@ -224,6 +230,19 @@ describe.each(dialects)('migrations run by several processes at once (%s)', (dia
         for (const store of stores) await store.close();
         await test.drop();
       }
+    }
+  });
+
+  it.runIf(dialect === 'postgres')('names the reason when the store cannot be read', async () => {
+    const url = Object.assign(new URL(TEST_DATABASE_URL), { pathname: '/centinela_no_such_db' }).toString();
+    const store = openStore({ url });
+    try {
+      await expect(migrate(store.db)).rejects.toMatchObject({
+        code: 'STORE_UNAVAILABLE',
+        message: 'The store could not be migrated: database "centinela_no_such_db" does not exist',
+      });
+    } finally {
+      await store.close();
     }
   });
 });

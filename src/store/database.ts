@@ -120,16 +120,24 @@ const MIGRATION_WAIT_MS = 60_000;
  */
 export async function migrate(db: Kysely<Database>): Promise<void> {
   const migrator = createMigrator(db);
-  if (!(await migrator.getMigrations()).some((m) => m.executedAt === undefined)) return;
+  const pending = await migrator.getMigrations().then(
+    (migrations) => migrations.some((m) => m.executedAt === undefined),
+    (error: unknown) => Promise.reject(migrationError(error)),
+  );
+  if (!pending) return;
   const deadline = Date.now() + MIGRATION_WAIT_MS;
   for (;;) {
     const { error, results } = await migrator.migrateToLatest();
     if (error && storeBusyError(error) && Date.now() < deadline) continue; // another process is migrating
     const failed = results?.find((r) => r.status === 'Error');
     if (!error && !failed) return;
-    throw (
-      storeBusyError(error) ??
-      new AppError('STORE_UNAVAILABLE', `Migration ${failed?.migrationName ?? ''} failed`, { cause: error })
-    );
+    throw migrationError(error, failed?.migrationName);
   }
+}
+
+/** STORE_UNAVAILABLE with the store's own reason (`database "x" does not exist`, a busy store). */
+function migrationError(error: unknown, migration?: string): AppError {
+  const reason = error instanceof Error ? `: ${error.message}` : '';
+  const what = migration ? `Migration ${migration} failed` : 'The store could not be migrated';
+  return storeBusyError(error) ?? new AppError('STORE_UNAVAILABLE', `${what}${reason}`, { cause: error });
 }
