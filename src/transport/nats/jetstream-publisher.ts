@@ -1,10 +1,13 @@
-import type { JetStreamClient } from '@nats-io/jetstream';
-import { headers as natsHeaders, nuid } from '@nats-io/transport-node';
+import { headers as natsHeaders, nuid, type NatsConnection } from '@nats-io/transport-node';
 import { AppError } from '../../errors.js';
 import { encodePayload, sleep } from '../delivery.js';
 import type { PublishOptions, PublishResult, StreamName, TransportLogger } from '../transport.js';
 import { KEY_HEADER } from './jetstream-delivery.js';
 import type { JetStreamNames } from './jetstream-names.js';
+import { PubAckInbox } from './pub-ack-inbox.js';
+
+/** JetStream deduplicates messages by this header within the stream's duplicate window. */
+const MSG_ID_HEADER = 'Nats-Msg-Id';
 
 export interface PublisherSettings {
   /** How long a publish keeps retrying (server restarting, no JetStream yet) before it fails. Default 30 s. */
@@ -24,13 +27,17 @@ export const DEFAULT_PUBLISHER_SETTINGS = {
  * whose ack was lost is deduplicated by the server instead of stored twice.
  */
 export class JetStreamPublisher {
+  private readonly acks: PubAckInbox;
+
   constructor(
-    private readonly js: JetStreamClient,
+    nc: NatsConnection,
     private readonly names: JetStreamNames,
     private readonly partitionOf: (key: string) => number,
     private readonly settings: PublisherSettings,
     private readonly logger: TransportLogger,
-  ) {}
+  ) {
+    this.acks = new PubAckInbox(nc, settings.publishAttemptMs);
+  }
 
   async publish(
     stream: StreamName,
@@ -43,11 +50,7 @@ export class JetStreamPublisher {
     const deadline = Date.now() + this.settings.publishRetryMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        const ack = await this.js.publish(subject, data, {
-          msgID,
-          headers: this.headersOf(options),
-          timeout: this.settings.publishAttemptMs,
-        });
+        const ack = await this.acks.publish(subject, data, this.headersOf(options, msgID));
         // A duplicate of our own generated id is an earlier attempt of this call that was stored.
         return { seq: ack.seq, duplicate: ack.duplicate && options.msgId !== undefined };
       } catch (error) {
@@ -61,8 +64,9 @@ export class JetStreamPublisher {
     }
   }
 
-  private headersOf(options: PublishOptions) {
+  private headersOf(options: PublishOptions, msgId: string) {
     const h = natsHeaders();
+    h.set(MSG_ID_HEADER, msgId);
     h.set(KEY_HEADER, options.key);
     for (const [name, value] of Object.entries(options.headers ?? {})) h.set(name, value);
     return h;

@@ -78,7 +78,7 @@ export class JetStreamTransport implements Transport {
     this.logger = options.logger ?? consoleLogger;
     const settings = { ...DEFAULT_PUBLISHER_SETTINGS, ...definedOf(options) };
     this.publisher = new JetStreamPublisher(
-      connection.js,
+      connection.nc,
       this.names,
       (k) => this.partitionOf(k),
       settings,
