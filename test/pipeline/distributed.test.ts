@@ -196,4 +196,57 @@ describe.skipIf(!hasJetStream)('distributed pipeline on JetStream and PostgreSQL
       await store.drop();
     }
   }, 120_000);
+
+  // Async requests are accepted in runs (one lookup and one INSERT per run, a publish each):
+  // every request of a burst answers 202, an id sent twice in the burst is published and stored
+  // once, an id already stored answers its status, and each is decided once.
+  it('accepts a burst of async requests together, each id once, and decides them', async () => {
+    const store = await createTestStore('postgres');
+    const prefix = `b${randomBytes(4).toString('hex')}`;
+    const api = await startTestService({
+      databaseUrl: store.url,
+      natsUrl: TEST_NATS_URL,
+      natsPrefix: prefix,
+      partitions: 8,
+    });
+    const post = (i: number) =>
+      api.request({
+        method: 'POST',
+        url: '/v1/transactions?mode=async',
+        payload: { transaction_id: `burst-${i}`, account_id: `acc-${i % 7}`, amount: 10 + i },
+      });
+    let pipeline: Awaited<ReturnType<typeof startWorkers>> | undefined;
+    try {
+      expect((await post(0)).json()).toEqual({ transaction_id: 'burst-0', status: 'pending' });
+      const ids = [
+        ...Array.from({ length: 120 }, (_, i) => i),
+        ...Array.from({ length: 20 }, (_, i) => i * 3),
+      ];
+      const answers = await Promise.all(ids.map(post));
+      for (const [i, answer] of answers.entries()) {
+        expect(answer.statusCode, answer.body).toBe(202);
+        expect(answer.json()).toEqual({ transaction_id: `burst-${ids[i]}`, status: 'pending' });
+      }
+      const rows = await api.service.store.db
+        .selectFrom('transactions')
+        .select(['transaction_id', 'status', 'seq'])
+        .execute();
+      expect(rows).toHaveLength(120);
+      expect(new Set(rows.map((r) => r.seq)).size).toBe(120);
+      expect(rows.every((r) => r.status === 'pending')).toBe(true);
+
+      pipeline = await startWorkers(1, store.url, prefix);
+      expect(await waitForDecided(pipeline.services.store.db, 120, 30_000)).toBe(120);
+      expect((await post(5)).json()).toEqual({ transaction_id: 'burst-5', status: 'decided' });
+      const counted = await api.service.store.db
+        .selectFrom('transactions')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      expect(Number(counted.n)).toBe(120);
+    } finally {
+      await api.close();
+      await pipeline?.stop();
+      await store.drop();
+    }
+  }, 120_000);
 });
