@@ -1,5 +1,8 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/database.js';
 import type { DecisionOutcome } from './batch-decider.js';
 import type { DecisionResult } from './decision.js';
+import { findTransactions } from './transaction.repository.js';
 import type { TransactionInput } from './transaction.js';
 
 /** Receives new decisions once they are durable. */
@@ -20,7 +23,7 @@ export interface Ingestion {
   /** Decides `tx` (or returns its stored decision); resolves once the decision is durable. */
   submit(tx: TransactionInput, arrivedAt: number): Promise<DecisionOutcome>;
   /** Resolves once `tx` is durably accepted; the decision follows. */
-  accept(tx: TransactionInput, arrivedAt: number): Promise<{ status: 'pending' | 'decided' }>;
+  accept(tx: TransactionInput, arrivedAt: number): Promise<{ status: Status }>;
   /** Calls `listener` with new decisions; returns the function that unsubscribes. */
   subscribe(listener: DecisionListener): () => void;
   /** Work accepted and not yet decided, and (distributed) messages parked in the dead-letter stream. */
@@ -28,6 +31,39 @@ export interface Ingestion {
   /** Waits for the work in flight (embedded: the queue; distributed: nothing to wait for). */
   idle(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Where a transaction stands: stored and waiting for its decision, or decided. */
+export type Status = 'pending' | 'decided';
+
+/** Most async requests accepted in one run: one idempotency lookup and one INSERT statement of pending rows. */
+export const ACCEPT_BATCH = 256;
+
+/**
+ * The async requests of one run, sorted out before anything is stored: the status of each id
+ * that is stored already, and the first request of every other id (an id sent twice in a
+ * run is accepted once, with its first payload). One lookup for the run; none for ids the
+ * parser generated, which cannot be stored yet.
+ */
+export async function sortOutAccepted(
+  db: Kysely<Database>,
+  txs: readonly TransactionInput[],
+): Promise<{ stored: Map<string, Status>; fresh: TransactionInput[] }> {
+  const ids = [...new Set(txs.filter((tx) => !hasGeneratedId(tx)).map((tx) => tx.transaction_id))];
+  const rows = await findTransactions(db, ids);
+  const stored = new Map(rows.map((r) => [r.transaction_id, r.status]));
+  const seen = new Set(stored.keys());
+  const fresh = txs.filter((tx) => {
+    if (seen.has(tx.transaction_id)) return false;
+    seen.add(tx.transaction_id);
+    return true;
+  });
+  return { stored, fresh };
+}
+
+/** The client sent no id, so the parser made a new UUID: it cannot have been stored before. */
+export function hasGeneratedId(tx: TransactionInput): boolean {
+  return tx.raw['transaction_id'] === undefined;
 }
 
 /** Calls every listener, keeping one listener's failure from the others. */

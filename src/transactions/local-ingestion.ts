@@ -4,8 +4,17 @@ import { GroupCommit } from '../shared/group-commit.js';
 import { partitionOf } from '../shared/partition.js';
 import type { Database } from '../store/database.js';
 import type { BatchDecider, DecisionOutcome, DecisionRequest } from './batch-decider.js';
-import { notify, type Backlog, type DecisionListener, type Ingestion } from './ingestion.js';
-import { findTransaction, maxSeq, pendingTransactions, storePending } from './transaction.repository.js';
+import {
+  ACCEPT_BATCH,
+  hasGeneratedId,
+  notify,
+  sortOutAccepted,
+  type Backlog,
+  type DecisionListener,
+  type Ingestion,
+  type Status,
+} from './ingestion.js';
+import { maxSeq, pendingTransactions, storePending } from './transaction.repository.js';
 import { transactionOfRow } from './transaction-row.js';
 import type { TransactionInput } from './transaction.js';
 import { rowOf } from './transaction.view.js';
@@ -20,6 +29,10 @@ export class LocalIngestion implements Ingestion {
   private seq = 0;
   private readonly listeners = new Set<DecisionListener>();
   private readonly commits: GroupCommit<DecisionRequest, DecisionOutcome>;
+  private readonly accepts = new GroupCommit<AsyncRequest, Status>(
+    (requests) => this.acceptAll(requests),
+    ACCEPT_BATCH,
+  );
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -52,20 +65,38 @@ export class LocalIngestion implements Ingestion {
     return this.enqueue({ tx, arrivedAt, receivedAt: Date.now(), freshId: hasGeneratedId(tx) });
   }
 
-  async accept(tx: TransactionInput, arrivedAt: number): Promise<{ status: 'pending' | 'decided' }> {
-    const existing = await findTransaction(this.db, tx.transaction_id);
-    if (existing) return { status: existing.status };
-    const arrival = {
-      seq: ++this.seq,
-      receivedAt: Date.now(),
-      partition: partitionOf(tx.account_id, this.options.partitions),
-    };
-    await storePending(this.db, [rowOf(tx, null, arrival)]);
-    this.enqueue({ tx, arrivedAt, receivedAt: arrival.receivedAt, seq: arrival.seq }).catch(
-      (error: unknown) =>
-        console.error('async decision failed; it stays pending and is decided at the next start', error),
+  async accept(tx: TransactionInput, arrivedAt: number): Promise<{ status: Status }> {
+    const [status] = await this.accepts.run([{ tx, arrivedAt }]);
+    return { status: status ?? 'pending' };
+  }
+
+  /**
+   * The async requests that arrived while the previous run was being stored, together: one
+   * idempotency lookup and one commit of their pending rows (a request per commit cost a
+   * fsync each); then each new one is queued for its decision.
+   */
+  private async acceptAll(requests: readonly AsyncRequest[]): Promise<Status[]> {
+    const { stored, fresh } = await sortOutAccepted(
+      this.db,
+      requests.map((r) => r.tx),
     );
-    return { status: 'pending' };
+    const receivedAt = Date.now();
+    const accepted = fresh.map((tx) => ({
+      tx,
+      seq: ++this.seq,
+      partition: partitionOf(tx.account_id, this.options.partitions),
+    }));
+    await storePending(
+      this.db,
+      accepted.map(({ tx, seq, partition }) => rowOf(tx, null, { seq, receivedAt, partition })),
+    );
+    const arrivedAt = new Map(requests.map((r) => [r.tx, r.arrivedAt]));
+    for (const { tx, seq } of accepted)
+      this.enqueue({ tx, arrivedAt: arrivedAt.get(tx) ?? performance.now(), receivedAt, seq }).catch(
+        (error: unknown) =>
+          console.error('async decision failed; it stays pending and is decided at the next start', error),
+      );
+    return requests.map((r) => stored.get(r.tx.transaction_id) ?? 'pending');
   }
 
   subscribe(listener: DecisionListener): () => void {
@@ -73,8 +104,9 @@ export class LocalIngestion implements Ingestion {
     return () => this.listeners.delete(listener);
   }
 
-  idle(): Promise<void> {
-    return this.commits.idle();
+  async idle(): Promise<void> {
+    await this.accepts.idle();
+    await this.commits.idle();
   }
 
   close(): Promise<void> {
@@ -100,7 +132,8 @@ export class LocalIngestion implements Ingestion {
   }
 }
 
-/** The client sent no id, so the parser made a new UUID: it cannot have been decided before. */
-function hasGeneratedId(tx: TransactionInput): boolean {
-  return tx.raw['transaction_id'] === undefined;
+/** An async request: the transaction and when it arrived (performance.now(), for latency_ms). */
+interface AsyncRequest {
+  readonly tx: TransactionInput;
+  readonly arrivedAt: number;
 }

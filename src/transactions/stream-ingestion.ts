@@ -4,9 +4,17 @@ import type { Database } from '../store/database.js';
 import type { Transport } from '../transport/transport.js';
 import type { DecisionOutcome } from './batch-decider.js';
 import type { DecisionResult } from './decision.js';
-import { notify, type Backlog, type DecisionListener, type Ingestion } from './ingestion.js';
+import {
+  ACCEPT_BATCH,
+  notify,
+  sortOutAccepted,
+  type Backlog,
+  type DecisionListener,
+  type Ingestion,
+  type Status,
+} from './ingestion.js';
 import { GroupCommit } from '../shared/group-commit.js';
-import { findTransaction, findTransactions, storePending } from './transaction.repository.js';
+import { findTransaction, storePending } from './transaction.repository.js';
 import type { TransactionInput } from './transaction.js';
 import { decisionOf, rowOf } from './transaction.view.js';
 import { WORKER_GROUP, type DecisionBatch, type TransactionMessage } from './transaction.worker.js';
@@ -15,13 +23,8 @@ interface Waiter {
   readonly resolve: (result: DecisionResult) => void;
 }
 
-type Status = 'pending' | 'decided';
-
 /** What became of one accepted transaction in its run: its status, or its publish's error. */
 type Accepted = { readonly status: Status } | { readonly error: unknown };
-
-/** Most async requests per run: one idempotency lookup and one INSERT statement of pending rows. */
-const ACCEPT_BATCH = 256;
 
 /**
  * Distributed mode, API side: transactions are published (durably) to the `transactions`
@@ -100,9 +103,7 @@ export class StreamIngestion implements Ingestion {
    * to PostgreSQL cost the API about 450 µs of CPU per async request.
    */
   private async acceptAll(txs: readonly TransactionInput[]): Promise<Accepted[]> {
-    const ids = [...new Set(txs.map((tx) => tx.transaction_id))];
-    const stored = new Map((await findTransactions(this.db, ids)).map((r) => [r.transaction_id, r.status]));
-    const fresh = firstUnstored(txs, stored);
+    const { stored, fresh } = await sortOutAccepted(this.db, txs);
     const published = await Promise.allSettled(fresh.map((tx) => this.publish(tx)));
     const failed = new Map<string, unknown>();
     const rows = fresh.flatMap((tx, i) => {
@@ -154,14 +155,4 @@ export class StreamIngestion implements Ingestion {
       this.waiters.set(id, [...(this.waiters.get(id) ?? []), waiter]);
     });
   }
-}
-
-/** The first request of each id that is not stored yet: an id sent twice in a run is published once. */
-function firstUnstored(txs: readonly TransactionInput[], stored: Map<string, Status>): TransactionInput[] {
-  const seen = new Set(stored.keys());
-  return txs.filter((tx) => {
-    if (seen.has(tx.transaction_id)) return false;
-    seen.add(tx.transaction_id);
-    return true;
-  });
 }

@@ -276,6 +276,31 @@ describe.each(await availableDialects())('transactions API on %s', (dialect) => 
       expect(sync.features).toMatchObject({ count_60s: 2, prior_transactions: 1 });
     });
 
+    it('accepts a burst together: an id sent twice is stored and counted once, each decided once', async () => {
+      const id = account();
+      const post = (i: number) =>
+        t.request({
+          method: 'POST',
+          url: '/v1/transactions?mode=async',
+          payload: {
+            transaction_id: `burst-${id}-${i}`,
+            account_id: id,
+            amount: 5 + i,
+            timestamp: at(i * 1000),
+          },
+        });
+      const sent = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 3, 7, 3];
+      const answers = await Promise.all(sent.map(post));
+      expect(answers.map((a) => a.statusCode)).toEqual(sent.map(() => 202));
+      await t.service.transactions.idle();
+      const { items } = (await t.request({ url: `/v1/transactions?account_id=${id}&limit=50` })).json();
+      expect(items).toHaveLength(10);
+      expect(items.every((i: { status: string }) => i.status === 'decided')).toBe(true);
+      const last = items.find((i: { transaction_id: string }) => i.transaction_id === `burst-${id}-9`);
+      expect(last.decision.features).toMatchObject({ prior_transactions: 9, count_1h: 10 });
+      expect((await post(3)).json()).toEqual({ transaction_id: `burst-${id}-3`, status: 'decided' });
+    });
+
     it('rejects an unknown mode', async () => {
       const res = await t.request({
         method: 'POST',
