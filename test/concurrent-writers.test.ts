@@ -233,6 +233,24 @@ describe.each(dialects)('migrations run by several processes at once (%s)', (dia
     }
   });
 
+  it('refuses a store that a newer build has migrated', async () => {
+    const test = await createTestStore(dialect);
+    const store = openStore({ url: test.url });
+    try {
+      await migrate(store.db);
+      await sql`INSERT INTO kysely_migration (name, timestamp) VALUES ('0099-from-a-newer-build', '2027-01-01')`.execute(
+        store.db,
+      );
+      await expect(migrate(store.db)).rejects.toMatchObject({
+        code: 'STORE_UNAVAILABLE',
+        message: expect.stringMatching(/0099-from-a-newer-build/),
+      });
+    } finally {
+      await store.close();
+      await test.drop();
+    }
+  });
+
   it.runIf(dialect === 'postgres')('names the reason when the store cannot be read', async () => {
     const url = Object.assign(new URL(TEST_DATABASE_URL), { pathname: '/centinela_no_such_db' }).toString();
     const store = openStore({ url });

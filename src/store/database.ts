@@ -1,5 +1,5 @@
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { AppError } from '../errors.js';
 import { migrationProvider } from './migrations/index.js';
@@ -115,24 +115,35 @@ const MIGRATION_WAIT_MS = 60_000;
 
 /**
  * Brings the schema up to date; safe to run at every start, by several processes at once.
- * A store with nothing to migrate is only read, so a start never waits for another
+ * A store this build has fully migrated is only read, so a start never waits for another
  * process's write lock without a reason.
  */
 export async function migrate(db: Kysely<Database>): Promise<void> {
   const migrator = createMigrator(db);
-  const pending = await migrator.getMigrations().then(
-    (migrations) => migrations.some((m) => m.executedAt === undefined),
-    (error: unknown) => Promise.reject(migrationError(error)),
-  );
-  if (!pending) return;
+  if (await upToDate(db, migrator).catch((error: unknown) => Promise.reject(migrationError(error)))) return;
   const deadline = Date.now() + MIGRATION_WAIT_MS;
   for (;;) {
     const { error, results } = await migrator.migrateToLatest();
-    if (error && storeBusyError(error) && Date.now() < deadline) continue; // another process is migrating
+    const busy = error !== undefined && storeBusyError(error) !== undefined;
+    if (busy && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200)); // another process is migrating
+      continue;
+    }
     const failed = results?.find((r) => r.status === 'Error');
     if (!error && !failed) return;
     throw migrationError(error, failed?.migrationName);
   }
+}
+
+/**
+ * Every migration of this build has run, and no other: a store migrated by a newer build
+ * goes on to Kysely, which refuses it ("previously executed migration … is missing").
+ */
+async function upToDate(db: Kysely<Database>, migrator: Migrator): Promise<boolean> {
+  const migrations = await migrator.getMigrations();
+  if (migrations.some((m) => m.executedAt === undefined)) return false;
+  const { rows } = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM kysely_migration`.execute(db);
+  return Number(rows[0]?.n) === migrations.length;
 }
 
 /** STORE_UNAVAILABLE with the store's own reason (`database "x" does not exist`, a busy store). */
