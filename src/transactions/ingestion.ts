@@ -40,25 +40,39 @@ export type Status = 'pending' | 'decided';
 export const ACCEPT_BATCH = 256;
 
 /**
- * The async requests of one run, sorted out before anything is stored: the status of each id
- * that is stored already, and the first request of every other id (an id sent twice in a
- * run is accepted once, with its first payload). One lookup for the run; none for ids the
- * parser generated, which cannot be stored yet.
+ * The status of each id among `txs` that is stored already: one lookup for a whole run of
+ * requests, and none for ids the parser generated, which cannot be stored yet.
+ */
+export async function storedStatuses(
+  db: Kysely<Database>,
+  txs: readonly TransactionInput[],
+): Promise<Map<string, Status>> {
+  const ids = [...new Set(txs.filter((tx) => !hasGeneratedId(tx)).map((tx) => tx.transaction_id))];
+  const rows = await findTransactions(db, ids);
+  return new Map(rows.map((r) => [r.transaction_id, r.status]));
+}
+
+/**
+ * The async requests of one run, sorted out before anything is stored: the status of each
+ * id that is stored already, and the first request of every other id (an id sent twice in
+ * a run is accepted once, with its first payload).
  */
 export async function sortOutAccepted(
   db: Kysely<Database>,
   txs: readonly TransactionInput[],
 ): Promise<{ stored: Map<string, Status>; fresh: TransactionInput[] }> {
-  const ids = [...new Set(txs.filter((tx) => !hasGeneratedId(tx)).map((tx) => tx.transaction_id))];
-  const rows = await findTransactions(db, ids);
-  const stored = new Map(rows.map((r) => [r.transaction_id, r.status]));
-  const seen = new Set(stored.keys());
-  const fresh = txs.filter((tx) => {
-    if (seen.has(tx.transaction_id)) return false;
-    seen.add(tx.transaction_id);
+  const stored = await storedStatuses(db, txs);
+  return { stored, fresh: firstOfEach(txs, (tx) => tx.transaction_id, new Set(stored.keys())) };
+}
+
+/** The first item of each key, leaving out keys in `skip`. */
+export function firstOfEach<T>(items: readonly T[], key: (item: T) => string, skip = new Set<string>()): T[] {
+  const seen = new Set(skip);
+  return items.filter((item) => {
+    if (seen.has(key(item))) return false;
+    seen.add(key(item));
     return true;
   });
-  return { stored, fresh };
 }
 
 /** The client sent no id, so the parser made a new UUID: it cannot have been stored before. */

@@ -4,11 +4,15 @@ import { migrate, openStore, type Store } from '../store/database.js';
 import { InProcessTransport } from '../transport/index.js';
 import type { PublishOptions, PublishResult, StreamName } from '../transport/transport.js';
 import { StreamIngestion } from './stream-ingestion.js';
+import { storePending } from './transaction.repository.js';
+import { rowOf } from './transaction.view.js';
 import { parseTransaction, type TransactionInput } from './transaction.js';
 
 /** An in-process transport whose publishes of one transaction id fail, as JetStream's publisher does when it gives up. */
 class FailingFor extends InProcessTransport {
   published = 0;
+  /** Publishes of this id take a second. */
+  slow = '';
   constructor(private readonly failing: string) {
     super({ partitions: 4, logger: { warn: () => undefined, error: () => undefined } });
   }
@@ -21,6 +25,10 @@ class FailingFor extends InProcessTransport {
     if (options.msgId === this.failing)
       return Promise.reject(
         new AppError('STORE_UNAVAILABLE', "Could not store the message in 'transactions'."),
+      );
+    if (options.msgId === this.slow)
+      return new Promise((resolve) => setTimeout(resolve, 1000)).then(() =>
+        super.publish(stream, payload, options),
       );
     return super.publish(stream, payload, options);
   }
@@ -35,7 +43,7 @@ function tx(id: string, amount = 10): TransactionInput {
   return parsed.value;
 }
 
-describe('StreamIngestion.accept (async requests, accepted in runs)', () => {
+describe('StreamIngestion.accept (async requests, looked up and stored in runs)', () => {
   let store: Store;
   let transport: FailingFor;
   let ingestion: StreamIngestion;
@@ -57,7 +65,7 @@ describe('StreamIngestion.accept (async requests, accepted in runs)', () => {
       .orderBy('seq')
       .execute();
 
-  it('fails only the request whose publish failed; the others of its run are stored pending', async () => {
+  it('fails only the request whose publish failed; the others are stored pending', async () => {
     const results = await Promise.allSettled(['a', 'bad', 'b'].map((id) => ingestion.accept(tx(id))));
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'STORE_UNAVAILABLE' });
@@ -67,12 +75,33 @@ describe('StreamIngestion.accept (async requests, accepted in runs)', () => {
     ]);
   });
 
-  it('publishes and stores an id sent twice in one run once, with its first payload', async () => {
+  it('stores an id sent twice at once one time, with its first payload, and answers a repeat from the store', async () => {
     const answers = await Promise.all([ingestion.accept(tx('x', 1)), ingestion.accept(tx('x', 2))]);
     expect(answers).toEqual([{ status: 'pending' }, { status: 'pending' }]);
-    expect(transport.published).toBe(1);
     expect(await pendingRows()).toEqual([{ transaction_id: 'x', amount: 1, status: 'pending' }]);
+    const stream = await transport.read('transactions', { limit: 10 });
+    expect(stream.map((d) => d.json<{ transaction: { amount: number } }>().transaction.amount)).toEqual([1]);
+    const published = transport.published;
     expect(await ingestion.accept(tx('x', 3))).toEqual({ status: 'pending' });
-    expect(transport.published).toBe(1);
+    expect(transport.published).toBe(published); // found stored: not published again
+  });
+
+  it('fails only the request whose pending row cannot be stored; the others of its run are stored', async () => {
+    await storePending(store.db, [rowOf(tx('other'), null, { seq: 2, receivedAt: 0, partition: 0 })]);
+    const results = await Promise.allSettled(['a', 'b', 'c'].map((id) => ingestion.accept(tx(id))));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    expect((await pendingRows()).map((r) => r.transaction_id)).toEqual(['a', 'other', 'c']);
+  });
+
+  it('does not hold the other requests while one publish is slow', async () => {
+    transport.slow = 'slow';
+    const slow = ingestion.accept(tx('slow'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const started = Date.now();
+    expect(await ingestion.accept(tx('quick'))).toEqual({ status: 'pending' });
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(await slow).toEqual({ status: 'pending' });
+    expect((await pendingRows()).map((r) => r.transaction_id)).toEqual(['quick', 'slow']);
   });
 });

@@ -6,15 +6,16 @@ import type { DecisionOutcome } from './batch-decider.js';
 import type { DecisionResult } from './decision.js';
 import {
   ACCEPT_BATCH,
+  firstOfEach,
   notify,
-  sortOutAccepted,
+  storedStatuses,
   type Backlog,
   type DecisionListener,
   type Ingestion,
   type Status,
 } from './ingestion.js';
 import { GroupCommit } from '../shared/group-commit.js';
-import { findTransaction, storePending } from './transaction.repository.js';
+import { findTransaction, storePending, type NewTransactionRow } from './transaction.repository.js';
 import type { TransactionInput } from './transaction.js';
 import { decisionOf, rowOf } from './transaction.view.js';
 import { WORKER_GROUP, type DecisionBatch, type TransactionMessage } from './transaction.worker.js';
@@ -22,9 +23,6 @@ import { WORKER_GROUP, type DecisionBatch, type TransactionMessage } from './tra
 interface Waiter {
   readonly resolve: (result: DecisionResult) => void;
 }
-
-/** What became of one accepted transaction in its run: its status, or its publish's error. */
-type Accepted = { readonly status: Status } | { readonly error: unknown };
 
 /**
  * Distributed mode, API side: transactions are published (durably) to the `transactions`
@@ -35,10 +33,16 @@ export class StreamIngestion implements Ingestion {
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly listeners = new Set<DecisionListener>();
   private unsubscribe: (() => void) | undefined;
-  private readonly accepts = new GroupCommit<TransactionInput, Accepted>(
-    (txs) => this.acceptAll(txs),
+  /** Async requests: one idempotency lookup per run, and one INSERT of pending rows per run. */
+  private readonly lookups = new GroupCommit<TransactionInput, Status | undefined>(
+    (txs) => this.statusesOf(txs),
     ACCEPT_BATCH,
   );
+  private readonly pendingRows = new GroupCommit<NewTransactionRow, AppError | undefined>(
+    (rows) => this.storePendingRows(rows),
+    ACCEPT_BATCH,
+  );
+  private readonly accepting = new Set<Promise<unknown>>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -66,10 +70,27 @@ export class StreamIngestion implements Ingestion {
     return { result: await decided, replayed: false };
   }
 
-  async accept(tx: TransactionInput): Promise<{ status: Status }> {
-    const [accepted] = await this.accepts.run([tx]);
-    if (!accepted || 'error' in accepted) throw accepted?.error;
+  /**
+   * Looks the id up, publishes the transaction and stores its pending row (with its stream
+   * sequence). The lookups and the rows of requests that arrive together are batched; the
+   * publishes are not, so one slow publish (JetStream restarting) delays only its request.
+   */
+  accept(tx: TransactionInput): Promise<{ status: Status }> {
+    const accepted = this.acceptOne(tx);
+    this.accepting.add(accepted);
+    const forget = () => this.accepting.delete(accepted);
+    accepted.then(forget, forget);
     return accepted;
+  }
+
+  private async acceptOne(tx: TransactionInput): Promise<{ status: Status }> {
+    const [stored] = await this.lookups.run([tx]);
+    if (stored) return { status: stored };
+    const { seq } = await this.publish(tx); // a repeated id: JetStream deduplicates it by msgId, same seq
+    const partition = this.transport.partitionOf(tx.account_id);
+    const [error] = await this.pendingRows.run([rowOf(tx, null, { seq, receivedAt: Date.now(), partition })]);
+    if (error) throw error;
+    return { status: 'pending' };
   }
 
   subscribe(listener: DecisionListener): () => void {
@@ -87,40 +108,41 @@ export class StreamIngestion implements Ingestion {
   }
 
   /** Resolves once no async request is being accepted. */
-  idle(): Promise<void> {
-    return this.accepts.idle();
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.accepting]);
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    await this.idle();
     this.unsubscribe?.();
-    return Promise.resolve();
+  }
+
+  private async statusesOf(txs: readonly TransactionInput[]): Promise<(Status | undefined)[]> {
+    const stored = await storedStatuses(this.db, txs);
+    return txs.map((tx) => stored.get(tx.transaction_id));
   }
 
   /**
-   * The async requests that arrived while the previous run was in flight, together: one
-   * idempotency lookup, a publish each (an id twice in the run is published once), and one
-   * INSERT of their pending rows, which carry the stream sequence. A request per round trip
-   * to PostgreSQL cost the API about 450 µs of CPU per async request.
+   * The pending rows of a run in one INSERT (an id twice in the run once); if it fails, row by
+   * row, so that one row's failure fails only its own request, as STORE_UNAVAILABLE (the
+   * transaction is in the stream already, and a retry with its id is answered from there).
    */
-  private async acceptAll(txs: readonly TransactionInput[]): Promise<Accepted[]> {
-    const { stored, fresh } = await sortOutAccepted(this.db, txs);
-    const published = await Promise.allSettled(fresh.map((tx) => this.publish(tx)));
-    const failed = new Map<string, unknown>();
-    const rows = fresh.flatMap((tx, i) => {
-      const outcome = published[i];
-      if (outcome?.status !== 'fulfilled') {
-        failed.set(tx.transaction_id, outcome?.reason);
-        return [];
-      }
-      const partition = this.transport.partitionOf(tx.account_id);
-      return [rowOf(tx, null, { seq: outcome.value.seq, receivedAt: Date.now(), partition })];
-    });
-    await storePending(this.db, rows);
-    return txs.map((tx): Accepted => {
-      const status = stored.get(tx.transaction_id);
-      if (status) return { status };
-      return failed.has(tx.transaction_id) ? { error: failed.get(tx.transaction_id) } : { status: 'pending' };
-    });
+  private async storePendingRows(rows: readonly NewTransactionRow[]): Promise<(AppError | undefined)[]> {
+    const unique = firstOfEach(rows, (row) => row.transaction_id);
+    try {
+      await storePending(this.db, unique);
+      return rows.map(() => undefined);
+    } catch {
+      const failed = new Map<string, AppError>();
+      for (const row of unique)
+        await storePending(this.db, [row]).catch((cause: unknown) =>
+          failed.set(
+            row.transaction_id,
+            new AppError('STORE_UNAVAILABLE', 'The transaction could not be stored; retry.', { cause }),
+          ),
+        );
+      return rows.map((row) => failed.get(row.transaction_id));
+    }
   }
 
   private publish(tx: TransactionInput): Promise<{ seq: number }> {

@@ -1,3 +1,4 @@
+import { PubHeaders } from '@nats-io/jetstream';
 import { headers as natsHeaders, nuid, type NatsConnection } from '@nats-io/transport-node';
 import { AppError } from '../../errors.js';
 import { encodePayload, sleep } from '../delivery.js';
@@ -7,7 +8,7 @@ import type { JetStreamNames } from './jetstream-names.js';
 import { PubAckInbox } from './pub-ack-inbox.js';
 
 /** JetStream deduplicates messages by this header within the stream's duplicate window. */
-const MSG_ID_HEADER = 'Nats-Msg-Id';
+const MSG_ID_HEADER = PubHeaders.MsgIdHdr;
 
 export interface PublisherSettings {
   /** How long a publish keeps retrying (server restarting, no JetStream yet) before it fails. Default 30 s. */
@@ -30,7 +31,7 @@ export class JetStreamPublisher {
   private readonly acks: PubAckInbox;
 
   constructor(
-    nc: NatsConnection,
+    private readonly nc: NatsConnection,
     private readonly names: JetStreamNames,
     private readonly partitionOf: (key: string) => number,
     private readonly settings: PublisherSettings,
@@ -54,7 +55,7 @@ export class JetStreamPublisher {
         // A duplicate of our own generated id is an earlier attempt of this call that was stored.
         return { seq: ack.seq, duplicate: ack.duplicate && options.msgId !== undefined };
       } catch (error) {
-        if (Date.now() >= deadline)
+        if (Date.now() >= deadline || this.nc.isClosed() || this.nc.isDraining())
           throw new AppError('STORE_UNAVAILABLE', `Could not store the message in '${stream}'.`, {
             cause: error,
           });
@@ -66,9 +67,9 @@ export class JetStreamPublisher {
 
   private headersOf(options: PublishOptions, msgId: string) {
     const h = natsHeaders();
-    h.set(MSG_ID_HEADER, msgId);
     h.set(KEY_HEADER, options.key);
     for (const [name, value] of Object.entries(options.headers ?? {})) h.set(name, value);
+    h.set(MSG_ID_HEADER, msgId); // last: the deduplication id is never a caller's header
     return h;
   }
 }

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { createInbox, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 
 /** Where JetStream stored a published message. */
@@ -44,10 +45,16 @@ export class PubAckInbox {
     private readonly nc: NatsConnection,
     private readonly timeoutMs: number,
   ) {
-    nc.subscribe(`${this.prefix}.*`, { callback: (_error, msg) => this.settle(msg) });
-    this.sweeper = setInterval(() => this.expire(Date.now()), Math.min(100, timeoutMs / 4));
+    nc.subscribe(`${this.prefix}.*`, {
+      // An error ends the subscription (a permissions violation, say): nothing waiting can be answered.
+      callback: (error, msg) => (error ? this.rejectWaiting(error) : this.settle(msg)),
+    });
+    this.sweeper = setInterval(() => this.expire(performance.now()), Math.min(100, timeoutMs / 4));
     this.sweeper.unref();
-    void nc.closed().then(() => this.rejectAll(new Error('The NATS connection is closed.')));
+    void nc.closed().then(() => {
+      clearInterval(this.sweeper);
+      this.rejectWaiting(new Error('The NATS connection is closed.'));
+    });
   }
 
   /** Publishes `data` to `subject`; resolves with JetStream's ack, rejects on its error or a timeout. */
@@ -55,7 +62,7 @@ export class PubAckInbox {
     const token = (this.nextToken++).toString(36);
     return new Promise((resolve, reject) => {
       this.nc.publish(subject, data, { headers, reply: `${this.prefix}.${token}` }); // throws once closed
-      this.waiting.set(token, { resolve, reject, deadline: Date.now() + this.timeoutMs });
+      this.waiting.set(token, { resolve, reject, deadline: performance.now() + this.timeoutMs });
     });
   }
 
@@ -77,8 +84,7 @@ export class PubAckInbox {
     }
   }
 
-  private rejectAll(error: Error): void {
-    clearInterval(this.sweeper);
+  private rejectWaiting(error: Error): void {
     for (const waiter of this.waiting.values()) waiter.reject(error);
     this.waiting.clear();
   }
