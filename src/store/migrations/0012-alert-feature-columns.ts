@@ -18,10 +18,10 @@ function toJson(db: Kysely<unknown>) {
 }
 
 /**
- * Runs `work` as one transaction. PostgreSQL migrations already run in one; SQLite's do not
- * (Kysely's SQLite adapter does not claim transactional DDL), and a store stopped between these
- * statements (the UPDATE and the DROP rewrite every alert) would be left with the new columns
- * and fail this migration on every later start.
+ * Runs `work` as one transaction: a store stopped between these statements (the UPDATE and
+ * the DROP rewrite every alert) would be left with the new columns and fail this migration on
+ * every later start. Migration runs are one transaction on both stores (on SQLite since the
+ * dialect's migration adapter), so this only matters for a caller that runs it outside one.
  */
 async function atomically(db: Kysely<unknown>, work: (db: Kysely<unknown>) => Promise<void>) {
   if (db.isTransaction) await work(db);
