@@ -72,7 +72,8 @@ interface Buffered {
  * after a reconnect; closing returns buffered messages that were never handed out.
  */
 export class JetStreamFeed implements PartitionFeed {
-  private buffer: Buffered[] = [];
+  /** Fetched messages not handed out yet, by stream sequence (a redelivery replaces its entry). */
+  private readonly buffer = new Map<number, Buffered>();
   private readonly acks = new AckBatcher();
   private wake: (() => void) | undefined;
   private closed = false;
@@ -116,13 +117,17 @@ export class JetStreamFeed implements PartitionFeed {
     }
     // In stream order: a message fetched while a failed batch was being returned may arrive
     // before that batch's redeliveries, and must not overtake them.
-    this.buffer.sort((a, b) => a.msg.seq - b.msg.seq);
-    const batch = this.buffer.splice(0, this.context.options.maxBatch);
+    const batch = [...this.buffer.values()]
+      .sort((a, b) => a.msg.seq - b.msg.seq)
+      .slice(0, this.context.options.maxBatch);
+    for (const { msg } of batch) this.buffer.delete(msg.seq);
     return batch.map(({ msg, count }) => consumerDelivery(this.context.stream, msg, count, this.acks));
   }
 
   requeue(): void {
-    this.buffer.splice(0).forEach(({ msg }) => msg.nak());
+    const buffered = [...this.buffer.values()];
+    this.buffer.clear();
+    buffered.forEach(({ msg }) => msg.nak());
   }
 
   async close(): Promise<void> {
@@ -135,30 +140,27 @@ export class JetStreamFeed implements PartitionFeed {
   }
 
   private ready(): boolean {
-    if (this.buffer.length === 0) return false;
+    if (this.buffer.size === 0) return false;
     const backlog = this.backlog;
     if (!backlog) return true;
-    const back = this.buffer.filter(({ msg }) => msg.seq <= backlog.upToSeq).length;
+    const back = [...this.buffer.keys()].filter((seq) => seq <= backlog.upToSeq).length;
     if (back < backlog.count && Date.now() < backlog.deadline) return false;
     this.backlog = undefined;
     clearInterval(this.backlogTimer);
-    this.buffer.sort((a, b) => a.msg.seq - b.msg.seq);
     return true;
   }
 
   /** Keeps held messages from expiring again, and wakes `next()` for the deadline. */
   private holdBacklog(): void {
-    this.buffer.forEach(({ msg }) => msg.working());
+    for (const { msg } of this.buffer.values()) msg.working();
     this.signal();
   }
 
   /** Buffers `msg`; a second delivery of a buffered message replaces it (one ack settles both). */
   private push(msg: JsMsg): void {
     if (this.closed) return msg.nak();
-    const same = this.buffer.findIndex((m) => m.msg.seq === msg.seq);
-    const count = Math.max(msg.info.deliveryCount, this.buffer[same]?.count ?? 0);
-    if (same >= 0) this.buffer[same] = { msg, count };
-    else this.buffer.push({ msg, count });
+    const count = Math.max(msg.info.deliveryCount, this.buffer.get(msg.seq)?.count ?? 0);
+    this.buffer.set(msg.seq, { msg, count });
     this.signal();
   }
 
