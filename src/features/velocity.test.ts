@@ -91,4 +91,50 @@ describe('VelocityState', () => {
       }),
     );
   });
+
+  // Sums come from running totals, and the distinct destinations of windows of more than 32
+  // events from per-country time lists, not from a scan of the window: checked against one,
+  // for events in any order, some of them undone (a failed commit), with retention forgetting
+  // the oldest (up to 150 events in 40 h, so 24 h windows hold dozens).
+  it('agrees with a scan of the retained events for sums and destinations, in any order', () => {
+    const HOUR = 3_600_000;
+    const arrival = fc.record({
+      offset: fc.integer({ min: 0, max: 40 * HOUR }),
+      cents: fc.integer({ min: 1, max: 2_000_000 }),
+      destination: fc.constantFrom(null, 'ES', 'FR', 'DE', 'PT'),
+      undo: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(arrival, { minLength: 1, maxLength: 150 }), (arrivals) => {
+        const retention = 30 * HOUR;
+        const state = new VelocityState(retention);
+        const kept: VelocityEvent[] = [];
+        let newest = -Infinity;
+        for (const { offset, cents, destination, undo } of arrivals) {
+          const e = event(T0 + offset, cents / 100, { destinationCountry: destination });
+          const f = state.features(e);
+          const within = (length: number) =>
+            kept.filter((k) => k.time >= e.time - length && k.time <= e.time);
+          for (const [name, length] of [
+            ['1h', HOUR],
+            ['24h', 24 * HOUR],
+          ] as const) {
+            const window = within(length);
+            expect(f[`count_${name}`]).toBe(window.length + 1);
+            const cents24 = window.reduce((sum, k) => sum + Math.round(k.amount * 100), cents);
+            expect(f[`sum_${name}`]).toBe(cents24 / 100);
+          }
+          const destinations = new Set([...within(24 * HOUR).map((k) => k.destinationCountry), destination]);
+          destinations.delete(null);
+          expect(f.distinct_destinations_24h).toBe(destinations.size);
+          state.record(e);
+          if (undo)
+            state.forget(e); // undoes the event, not the retention it moved on
+          else kept.push(e);
+          newest = Math.max(newest, e.time);
+          kept.splice(0, kept.length, ...kept.filter((k) => k.time >= newest - retention));
+        }
+      }),
+    );
+  });
 });

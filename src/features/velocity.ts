@@ -16,10 +16,28 @@ interface AccountHistory {
   received: number;
   /** Retained events sorted by time; ties keep arrival order. */
   readonly times: number[];
-  readonly amounts: number[];
+  /** Their amounts in millionths (integers: sums of them are exact, in any order). */
+  readonly micros: number[];
   readonly destinations: (string | null)[];
+  /** Built once the account retains more than INDEX_FROM events. */
+  index?: WindowIndex;
   newest: number;
 }
+
+/**
+ * What makes a busy account's windows cheap: without it, an account with thousands of
+ * transactions in 24 h made every one of its transactions scan them all (10 accounts with
+ * 20,000 transactions each in 24 h scored 8,500 tx/s against 100,000 for spread traffic).
+ */
+interface WindowIndex {
+  /** Running totals of `micros`: `totals[i]` is the sum of the first i, so a window's sum is a subtraction. */
+  readonly totals: number[];
+  /** The times of the retained events of each destination country, sorted. */
+  readonly destinationTimes: Map<string, number[]>;
+}
+
+/** Accounts that retain more events than this get a {@link WindowIndex}; smaller windows are scanned. */
+const INDEX_FROM = 32;
 
 /**
  * Per-account velocity state. Windows hold the account's transactions received so far
@@ -87,7 +105,7 @@ export class VelocityState {
   private historyOf(accountId: string): AccountHistory {
     let history = this.accounts.get(accountId);
     if (!history) {
-      history = { received: 0, times: [], amounts: [], destinations: [], newest: -Infinity };
+      history = { received: 0, times: [], micros: [], destinations: [], newest: -Infinity };
       this.accounts.set(accountId, history);
     }
     return history;
@@ -110,7 +128,11 @@ function computeFeatures(history: AccountHistory | undefined, event: VelocityEve
     count_24h: w24h.count,
     sum_24h: w24h.sum,
     seconds_since_previous: previous === undefined ? null : (t - previous) / 1000,
-    distinct_destinations_24h: distinctDestinations(history, w24h.start, end, event.destinationCountry),
+    distinct_destinations_24h: distinctDestinations(
+      history,
+      { start: w24h.start, end, from: t - WINDOWS['24h'], to: t },
+      event.destinationCountry,
+    ),
     amount_to_balance: event.balance ? event.amount / event.balance : null,
     hour_of_day: new Date(t).getUTCHours(),
     cross_border: crossBorder(event) ? 1 : 0,
@@ -121,20 +143,35 @@ function computeFeatures(history: AccountHistory | undefined, event: VelocityEve
 function windowStats(history: AccountHistory | undefined, end: number, from: number, amount: number) {
   if (!history) return { start: 0, count: 1, sum: amount };
   const start = lowerBound(history.times, from);
-  let sum = amount;
-  for (let i = start; i < end; i++) sum += history.amounts[i] ?? 0;
-  return { start, count: end - start + 1, sum: roundCents(sum) };
+  let micros = toMicros(amount);
+  const totals = history.index?.totals;
+  if (totals) micros += (totals[end] as number) - (totals[start] as number);
+  else for (let i = start; i < end; i++) micros += history.micros[i] as number;
+  return { start, count: end - start + 1, sum: micros / MICROS };
 }
 
+/**
+ * Destinations of the events in [from, to] (indexes `start` to `end`), and `own`: scanned, or
+ * for a busy account one binary search per destination it has used.
+ */
 function distinctDestinations(
   history: AccountHistory | undefined,
-  start: number,
-  end: number,
+  window: { start: number; end: number; from: number; to: number },
   own: string | null,
 ): number {
+  const index = history?.index;
+  if (index) {
+    let count = own ? 1 : 0;
+    for (const [destination, times] of index.destinationTimes) {
+      if (destination === own) continue;
+      const first = lowerBound(times, window.from);
+      if (first < times.length && (times[first] as number) <= window.to) count++;
+    }
+    return count;
+  }
   const seen = new Set<string>();
   if (own) seen.add(own);
-  for (let i = start; i < end; i++) {
+  for (let i = window.start; i < window.end; i++) {
     const destination = history?.destinations[i];
     if (destination) seen.add(destination);
   }
@@ -150,43 +187,103 @@ export function crossBorder(event: Pick<VelocityEvent, 'originCountry' | 'destin
   );
 }
 
-/** Sums of money are kept to a precision that does not drift with float addition. */
-function roundCents(value: number): number {
-  return Math.round(value * 1e6) / 1e6;
+/** Amounts are summed in millionths: exact, and the same whatever the order of the additions. */
+const MICROS = 1e6;
+
+/** Running totals start again from 0 past this (integers stay exact up to 2^53). */
+const MAX_BASE = 2 ** 50;
+
+function toMicros(amount: number): number {
+  return Math.round(amount * MICROS);
 }
 
 function insertEvent(history: AccountHistory, event: VelocityEvent): void {
-  const at = upperBound(history.times, event.time);
-  if (at === history.times.length) {
-    history.times.push(event.time);
-    history.amounts.push(event.amount);
-    history.destinations.push(event.destinationCountry);
-    return;
+  const { times, micros, destinations, index } = history;
+  const at = upperBound(times, event.time);
+  const amount = toMicros(event.amount);
+  if (at === times.length) {
+    // in time order, the usual case
+    times.push(event.time);
+    micros.push(amount);
+    destinations.push(event.destinationCountry);
+    index?.totals.push((index.totals[at] as number) + amount);
+  } else {
+    times.splice(at, 0, event.time);
+    micros.splice(at, 0, amount);
+    destinations.splice(at, 0, event.destinationCountry);
+    if (index) recomputeTotals(history, index, at);
   }
-  history.times.splice(at, 0, event.time);
-  history.amounts.splice(at, 0, event.amount);
-  history.destinations.splice(at, 0, event.destinationCountry);
+  if (index && event.destinationCountry !== null)
+    insertSorted(index.destinationTimes, event.destinationCountry, event.time);
+  if (!index && times.length > INDEX_FROM) history.index = buildIndex(history);
+}
+
+function buildIndex(history: AccountHistory): WindowIndex {
+  const index: WindowIndex = { totals: [0], destinationTimes: new Map() };
+  recomputeTotals(history, index, 0);
+  history.times.forEach((time, i) => {
+    const destination = history.destinations[i];
+    if (destination) insertSorted(index.destinationTimes, destination, time);
+  });
+  return index;
+}
+
+/** Adds `time` to the sorted times of `key`. */
+function insertSorted(lists: Map<string, number[]>, key: string, time: number): void {
+  const list = lists.get(key);
+  if (!list) lists.set(key, [time]);
+  else if (time >= (list[list.length - 1] as number)) list.push(time);
+  else list.splice(upperBound(list, time), 0, time);
 }
 
 function findEvent(history: AccountHistory, event: VelocityEvent): number {
+  const micros = toMicros(event.amount);
   for (let i = upperBound(history.times, event.time) - 1; i >= 0 && history.times[i] === event.time; i--) {
-    if (history.amounts[i] === event.amount && history.destinations[i] === event.destinationCountry) return i;
+    if (history.micros[i] === micros && history.destinations[i] === event.destinationCountry) return i;
   }
   return -1;
 }
 
 function removeAt(history: AccountHistory, index: number): void {
-  history.times.splice(index, 1);
-  history.amounts.splice(index, 1);
-  history.destinations.splice(index, 1);
+  const [time] = history.times.splice(index, 1);
+  history.micros.splice(index, 1);
+  const [destination] = history.destinations.splice(index, 1);
+  const windowIndex = history.index;
+  if (!windowIndex) return;
+  recomputeTotals(history, windowIndex, index);
+  const times = destination ? windowIndex.destinationTimes.get(destination) : undefined;
+  if (!times || time === undefined) return;
+  times.splice(lowerBound(times, time), 1);
+  if (times.length === 0) windowIndex.destinationTimes.delete(destination as string);
 }
 
 function prune(history: AccountHistory, before: number): void {
   const drop = lowerBound(history.times, before);
   if (drop === 0) return;
   history.times.splice(0, drop);
-  history.amounts.splice(0, drop);
+  history.micros.splice(0, drop);
   history.destinations.splice(0, drop);
+  const index = history.index;
+  if (!index) return;
+  index.totals.splice(0, drop); // still running totals: windows use their differences
+  const base = index.totals[0] as number;
+  if (base > MAX_BASE)
+    for (let i = 0; i < index.totals.length; i++) index.totals[i] = (index.totals[i] as number) - base;
+  for (const [destination, times] of index.destinationTimes) {
+    times.splice(0, lowerBound(times, before));
+    if (times.length === 0) index.destinationTimes.delete(destination);
+  }
+}
+
+/**
+ * Brings the running totals up to date from index `from` on (after a late arrival or a
+ * removal in the middle).
+ */
+function recomputeTotals(history: AccountHistory, index: WindowIndex, from: number): void {
+  const { micros } = history;
+  const { totals } = index;
+  totals.length = micros.length + 1;
+  for (let i = from; i < micros.length; i++) totals[i + 1] = (totals[i] as number) + (micros[i] as number);
 }
 
 /** First index whose value is >= target. */
