@@ -213,7 +213,7 @@ function insertEvent(history: AccountHistory, event: VelocityEvent): void {
     destinations.splice(at, 0, event.destinationCountry);
     if (index) recomputeTotals(history, index, at);
   }
-  if (index && event.destinationCountry !== null)
+  if (index && event.destinationCountry)
     insertSorted(index.destinationTimes, event.destinationCountry, event.time);
   if (!index && times.length > INDEX_FROM) history.index = buildIndex(history);
 }

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../store/database.js';
 import type { DecisionOutcome } from './batch-decider.js';
 import type { DecisionResult } from './decision.js';
-import { findTransactions } from './transaction.repository.js';
+import { findTransactions, type TransactionRow } from './transaction.repository.js';
 import type { TransactionInput } from './transaction.js';
 
 /** Receives new decisions once they are durable. */
@@ -40,16 +40,16 @@ export type Status = 'pending' | 'decided';
 export const ACCEPT_BATCH = 256;
 
 /**
- * The status of each id among `txs` that is stored already: one lookup for a whole run of
- * requests, and none for ids the parser generated, which cannot be stored yet.
+ * The stored rows among the ids of `txs`: one lookup for a whole run of requests, and none
+ * for ids the parser generated, which cannot be stored yet.
  */
-export async function storedStatuses(
+export async function storedRows(
   db: Kysely<Database>,
   txs: readonly TransactionInput[],
-): Promise<Map<string, Status>> {
+): Promise<Map<string, TransactionRow>> {
   const ids = [...new Set(txs.filter((tx) => !hasGeneratedId(tx)).map((tx) => tx.transaction_id))];
   const rows = await findTransactions(db, ids);
-  return new Map(rows.map((r) => [r.transaction_id, r.status]));
+  return new Map(rows.map((r) => [r.transaction_id, r]));
 }
 
 /**
@@ -61,7 +61,8 @@ export async function sortOutAccepted(
   db: Kysely<Database>,
   txs: readonly TransactionInput[],
 ): Promise<{ stored: Map<string, Status>; fresh: TransactionInput[] }> {
-  const stored = await storedStatuses(db, txs);
+  const rows = await storedRows(db, txs);
+  const stored = new Map([...rows].map(([id, row]) => [id, row.status]));
   return { stored, fresh: firstOfEach(txs, (tx) => tx.transaction_id, new Set(stored.keys())) };
 }
 

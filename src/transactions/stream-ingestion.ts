@@ -8,14 +8,14 @@ import {
   ACCEPT_BATCH,
   firstOfEach,
   notify,
-  storedStatuses,
+  storedRows,
   type Backlog,
   type DecisionListener,
   type Ingestion,
   type Status,
 } from './ingestion.js';
 import { GroupCommit } from '../shared/group-commit.js';
-import { findTransaction, storePending, type NewTransactionRow } from './transaction.repository.js';
+import { storePending, type NewTransactionRow, type TransactionRow } from './transaction.repository.js';
 import type { TransactionInput } from './transaction.js';
 import { decisionOf, rowOf } from './transaction.view.js';
 import { WORKER_GROUP, type DecisionBatch, type TransactionMessage } from './transaction.worker.js';
@@ -33,9 +33,9 @@ export class StreamIngestion implements Ingestion {
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly listeners = new Set<DecisionListener>();
   private unsubscribe: (() => void) | undefined;
-  /** Async requests: one idempotency lookup per run, and one INSERT of pending rows per run. */
-  private readonly lookups = new GroupCommit<TransactionInput, Status | undefined>(
-    (txs) => this.statusesOf(txs),
+  /** Idempotency lookups (sync and async requests) and async requests' pending rows: one statement per run. */
+  private readonly lookups = new GroupCommit<TransactionInput, TransactionRow | undefined>(
+    (txs) => this.rowsOf(txs),
     ACCEPT_BATCH,
   );
   private readonly pendingRows = new GroupCommit<NewTransactionRow, AppError | undefined>(
@@ -62,7 +62,7 @@ export class StreamIngestion implements Ingestion {
   }
 
   async submit(tx: TransactionInput): Promise<DecisionOutcome> {
-    const stored = await findTransaction(this.db, tx.transaction_id);
+    const [stored] = await this.lookups.run([tx]);
     const prior = stored && decisionOf(stored);
     if (prior) return { result: prior, replayed: true };
     const decided = this.waitFor(tx.transaction_id);
@@ -85,7 +85,7 @@ export class StreamIngestion implements Ingestion {
 
   private async acceptOne(tx: TransactionInput): Promise<{ status: Status }> {
     const [stored] = await this.lookups.run([tx]);
-    if (stored) return { status: stored };
+    if (stored) return { status: stored.status };
     const { seq } = await this.publish(tx); // a repeated id: JetStream deduplicates it by msgId, same seq
     const partition = this.transport.partitionOf(tx.account_id);
     const [error] = await this.pendingRows.run([rowOf(tx, null, { seq, receivedAt: Date.now(), partition })]);
@@ -117,8 +117,8 @@ export class StreamIngestion implements Ingestion {
     this.unsubscribe?.();
   }
 
-  private async statusesOf(txs: readonly TransactionInput[]): Promise<(Status | undefined)[]> {
-    const stored = await storedStatuses(this.db, txs);
+  private async rowsOf(txs: readonly TransactionInput[]): Promise<(TransactionRow | undefined)[]> {
+    const stored = await storedRows(this.db, txs);
     return txs.map((tx) => stored.get(tx.transaction_id));
   }
 
