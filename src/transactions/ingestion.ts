@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { AppError } from '../errors.js';
 import type { Database } from '../store/database.js';
 import type { DecisionOutcome } from './batch-decider.js';
 import type { DecisionResult } from './decision.js';
@@ -48,7 +49,9 @@ export async function storedRows(
   txs: readonly TransactionInput[],
 ): Promise<Map<string, TransactionRow>> {
   const ids = [...new Set(txs.filter((tx) => !hasGeneratedId(tx)).map((tx) => tx.transaction_id))];
-  const rows = await findTransactions(db, ids);
+  const rows = await findTransactions(db, ids).catch((cause: unknown) => {
+    throw new AppError('STORE_UNAVAILABLE', 'The store cannot be read; retry.', { cause });
+  });
   return new Map(rows.map((r) => [r.transaction_id, r]));
 }
 

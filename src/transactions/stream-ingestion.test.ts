@@ -104,4 +104,11 @@ describe('StreamIngestion.accept (async requests, looked up and stored in runs)'
     expect(await slow).toEqual({ status: 'pending' });
     expect((await pendingRows()).map((r) => r.transaction_id)).toEqual(['quick', 'slow']);
   });
+
+  it('answers STORE_UNAVAILABLE, not an internal error, when the store cannot be read', async () => {
+    await store.close();
+    await expect(ingestion.accept(tx('late'))).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    await expect(ingestion.submit(tx('late'))).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    store = openStore({ url: ':memory:' }); // for afterEach
+  });
 });
