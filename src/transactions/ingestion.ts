@@ -55,20 +55,6 @@ export async function storedRows(
   return new Map(rows.map((r) => [r.transaction_id, r]));
 }
 
-/**
- * The async requests of one run, sorted out before anything is stored: the status of each
- * id that is stored already, and the first request of every other id (an id sent twice in
- * a run is accepted once, with its first payload).
- */
-export async function sortOutAccepted(
-  db: Kysely<Database>,
-  txs: readonly TransactionInput[],
-): Promise<{ stored: Map<string, Status>; fresh: TransactionInput[] }> {
-  const rows = await storedRows(db, txs);
-  const stored = new Map([...rows].map(([id, row]) => [id, row.status]));
-  return { stored, fresh: firstOfEach(txs, (tx) => tx.transaction_id, new Set(stored.keys())) };
-}
-
 /** The first item of each key, leaving out keys in `skip`. */
 export function firstOfEach<T>(items: readonly T[], key: (item: T) => string, skip = new Set<string>()): T[] {
   const seen = new Set(skip);

@@ -6,9 +6,10 @@ import type { Database } from '../store/database.js';
 import type { BatchDecider, DecisionOutcome, DecisionRequest } from './batch-decider.js';
 import {
   ACCEPT_BATCH,
+  firstOfEach,
   hasGeneratedId,
   notify,
-  sortOutAccepted,
+  storedRows,
   type Backlog,
   type DecisionListener,
   type Ingestion,
@@ -76,13 +77,16 @@ export class LocalIngestion implements Ingestion {
    * fsync each); then each new one is queued for its decision.
    */
   private async acceptAll(requests: readonly AsyncRequest[]): Promise<Status[]> {
-    const { stored, fresh } = await sortOutAccepted(
+    const stored = await storedRows(
       this.db,
       requests.map((r) => r.tx),
     );
+    // The first request of each id not stored yet: an id sent twice in a run is accepted once.
+    const fresh = firstOfEach(requests, (r) => r.tx.transaction_id, new Set(stored.keys()));
     const receivedAt = Date.now();
-    const accepted = fresh.map((tx) => ({
+    const accepted = fresh.map(({ tx, arrivedAt }) => ({
       tx,
+      arrivedAt,
       seq: ++this.seq,
       partition: partitionOf(tx.account_id, this.options.partitions),
     }));
@@ -90,13 +94,11 @@ export class LocalIngestion implements Ingestion {
       this.db,
       accepted.map(({ tx, seq, partition }) => rowOf(tx, null, { seq, receivedAt, partition })),
     );
-    const arrivedAt = new Map(requests.map((r) => [r.tx, r.arrivedAt]));
-    for (const { tx, seq } of accepted)
-      this.enqueue({ tx, arrivedAt: arrivedAt.get(tx) ?? performance.now(), receivedAt, seq }).catch(
-        (error: unknown) =>
-          console.error('async decision failed; it stays pending and is decided at the next start', error),
+    for (const { tx, arrivedAt, seq } of accepted)
+      this.enqueue({ tx, arrivedAt, receivedAt, seq }).catch((error: unknown) =>
+        console.error('async decision failed; it stays pending and is decided at the next start', error),
       );
-    return requests.map((r) => stored.get(r.tx.transaction_id) ?? 'pending');
+    return requests.map((r) => stored.get(r.tx.transaction_id)?.status ?? 'pending');
   }
 
   subscribe(listener: DecisionListener): () => void {
