@@ -1,4 +1,5 @@
 import type { JsMsg } from '@nats-io/jetstream';
+import type { ReplyInbox } from './reply-inbox.js';
 
 interface PendingAck {
   readonly msg: JsMsg;
@@ -8,12 +9,14 @@ interface PendingAck {
 
 /**
  * Acks of one consumer, confirmed together: acks made in the same tick are sent as plain
- * acks except the last, which asks the server for a confirmation. The server handles a
- * consumer's acks in order, so that confirmation covers the earlier ones: one round trip per
- * batch instead of one per message.
+ * acks except the last, which asks the server for a confirmation (on the connection's
+ * {@link ReplyInbox}). The server handles a consumer's acks in order, so that confirmation
+ * covers the earlier ones: one round trip per batch instead of one per message.
  */
 export class AckBatcher {
   private pending: PendingAck[] = [];
+
+  constructor(private readonly inbox: ReplyInbox) {}
 
   ack(msg: JsMsg): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -28,11 +31,8 @@ export class AckBatcher {
     const last = acks[acks.length - 1];
     if (!last) return;
     for (let i = 0; i < acks.length - 1; i++) acks[i]?.msg.ack();
-    last.msg.ackAck().then(
-      (confirmed) => {
-        const error = new Error(`ack of ${acks.length} message(s) was not confirmed by the server`);
-        acks.forEach((a) => (confirmed ? a.resolve() : a.reject(error)));
-      },
+    this.inbox.ack(last.msg).then(
+      () => acks.forEach((a) => a.resolve()),
       (error: Error) => acks.forEach((a) => a.reject(error)),
     );
   }

@@ -13,10 +13,13 @@ import type { ConsumeOptions, Delivery, StreamName } from '../transport.js';
 import { AckBatcher } from './ack-batcher.js';
 import { consumerDelivery } from './jetstream-delivery.js';
 import type { JetStreamNames } from './jetstream-names.js';
+import type { ReplyInbox } from './reply-inbox.js';
 
 export interface FeedContext {
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
+  /** Where ack confirmations come back. */
+  readonly inbox: ReplyInbox;
   readonly names: JetStreamNames;
   readonly stream: StreamName;
   readonly options: ConsumeOptions;
@@ -74,7 +77,7 @@ interface Buffered {
 export class JetStreamFeed implements PartitionFeed {
   /** Fetched messages not handed out yet, by stream sequence (a redelivery replaces its entry). */
   private readonly buffer = new Map<number, Buffered>();
-  private readonly acks = new AckBatcher();
+  private readonly acks: AckBatcher;
   private wake: (() => void) | undefined;
   private closed = false;
   private ended = false;
@@ -85,6 +88,7 @@ export class JetStreamFeed implements PartitionFeed {
     private readonly context: FeedContext,
     private backlog: Backlog | undefined,
   ) {
+    this.acks = new AckBatcher(context.inbox);
     if (backlog) this.backlogTimer = setInterval(() => this.holdBacklog(), context.options.ackWaitMs / 3);
   }
 

@@ -5,7 +5,7 @@ import { encodePayload, sleep } from '../delivery.js';
 import type { PublishOptions, PublishResult, StreamName, TransportLogger } from '../transport.js';
 import { KEY_HEADER } from './jetstream-delivery.js';
 import type { JetStreamNames } from './jetstream-names.js';
-import { PubAckInbox } from './pub-ack-inbox.js';
+import type { ReplyInbox } from './reply-inbox.js';
 
 /** JetStream deduplicates messages by this header within the stream's duplicate window. */
 const MSG_ID_HEADER = PubHeaders.MsgIdHdr;
@@ -28,17 +28,18 @@ export const DEFAULT_PUBLISHER_SETTINGS = {
  * whose ack was lost is deduplicated by the server instead of stored twice.
  */
 export class JetStreamPublisher {
-  private readonly acks: PubAckInbox;
-
+  /**
+   * @param inbox where the acks of `nc` come back; its timeout is the timeout of one publish
+   * attempt ({@link PublisherSettings.publishAttemptMs}).
+   */
   constructor(
     private readonly nc: NatsConnection,
+    private readonly inbox: ReplyInbox,
     private readonly names: JetStreamNames,
     private readonly partitionOf: (key: string) => number,
     private readonly settings: PublisherSettings,
     private readonly logger: TransportLogger,
-  ) {
-    this.acks = new PubAckInbox(nc, settings.publishAttemptMs);
-  }
+  ) {}
 
   async publish(
     stream: StreamName,
@@ -51,7 +52,7 @@ export class JetStreamPublisher {
     const deadline = Date.now() + this.settings.publishRetryMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        const ack = await this.acks.publish(subject, data, this.headersOf(options, msgID));
+        const ack = await this.inbox.publish(subject, data, this.headersOf(options, msgID));
         // A duplicate of our own generated id is an earlier attempt of this call that was stored.
         return { seq: ack.seq, duplicate: ack.duplicate && options.msgId !== undefined };
       } catch (error) {

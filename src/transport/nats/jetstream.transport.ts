@@ -33,6 +33,7 @@ import {
 } from './jetstream-streams.js';
 import { LeaseBucket } from './lease-bucket.js';
 import { LeaseManager } from './lease-manager.js';
+import { ReplyInbox } from './reply-inbox.js';
 
 export interface JetStreamTransportOptions extends Partial<StreamSettings>, Partial<PublisherSettings> {
   /** NATS server URL(s), e.g. `nats://127.0.0.1:4222`. */
@@ -65,6 +66,8 @@ export class JetStreamTransport implements Transport {
   readonly partitions: number;
   readonly names: JetStreamNames;
   private readonly publisher: JetStreamPublisher;
+  /** Where the connection's publish acks and ack confirmations come back. */
+  private readonly inbox: ReplyInbox;
   private readonly handles = new Set<ConsumerHandle>();
   private readonly unsubscribes = new Set<() => void>();
   private readonly logger: TransportLogger;
@@ -77,8 +80,10 @@ export class JetStreamTransport implements Transport {
     this.names = new JetStreamNames(options.prefix);
     this.logger = options.logger ?? consoleLogger;
     const settings = { ...DEFAULT_PUBLISHER_SETTINGS, ...definedOf(options) };
+    this.inbox = new ReplyInbox(connection.nc, settings.publishAttemptMs);
     this.publisher = new JetStreamPublisher(
       connection.nc,
+      this.inbox,
       this.names,
       (k) => this.partitionOf(k),
       settings,
@@ -100,7 +105,8 @@ export class JetStreamTransport implements Transport {
     const session = new PartitionSession({
       consume: options,
       logger: this.logger,
-      openFeed: (p) => JetStreamFeed.open({ js, jsm, names: this.names, stream, options }, p),
+      openFeed: (p) =>
+        JetStreamFeed.open({ js, jsm, inbox: this.inbox, names: this.names, stream, options }, p),
     });
     const leases = new LeaseManager({
       kv,
