@@ -28,10 +28,22 @@ export function isSettled(delivery: Delivery): boolean {
   return settled.has(delivery);
 }
 
-/** A {@link Delivery} from its fields and settle actions. */
+/**
+ * A {@link Delivery} from its fields and settle actions. The fields are copied one by one, so
+ * every delivery is made from one literal of one shape: an object spread of them followed by
+ * the four functions made V8 define each property through its runtime, 2.7% of a stream
+ * worker's CPU. (Getters for `key` and `headers`, to decode a message's headers only when
+ * read, cost more than the decoding they saved: two closures per delivery.)
+ */
 export function createDelivery(fields: DeliveryFields, actions: SettleActions): Delivery {
   const delivery: Delivery = {
-    ...fields,
+    stream: fields.stream,
+    partition: fields.partition,
+    seq: fields.seq,
+    deliveryCount: fields.deliveryCount,
+    key: fields.key,
+    data: fields.data,
+    headers: fields.headers,
     json: <T>() => JSON.parse(decoder.decode(fields.data)) as T,
     ack: () => {
       settled.add(delivery);
