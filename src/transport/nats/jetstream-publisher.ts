@@ -13,7 +13,10 @@ const MSG_ID_HEADER = PubHeaders.MsgIdHdr;
 export interface PublisherSettings {
   /** How long a publish keeps retrying (server restarting, no JetStream yet) before it fails. Default 30 s. */
   readonly publishRetryMs: number;
-  /** Timeout of one publish attempt. Default 5 s. */
+  /**
+   * Timeout of one publish attempt, and of the server's confirmation of a worker's acks (both
+   * wait on the connection's reply inbox). Keep it well below the consumers' ack wait. Default 5 s.
+   */
   readonly publishAttemptMs: number;
 }
 

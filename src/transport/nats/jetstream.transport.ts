@@ -187,9 +187,10 @@ export class JetStreamTransport implements Transport {
 
 /**
  * Connects, reconnecting forever once connected; `STORE_UNAVAILABLE` if the first attempt fails.
- * `noAsyncTraces`: without it the client captures two stack traces for every request (each
- * JetStream publish and acknowledged ack), in case it times out; a profile of a worker showed
- * V8's stack-trace machinery among its largest costs.
+ * `noAsyncTraces`: without it the client captures two stack traces for every request it makes
+ * (JetStream API calls, pulls), in case it times out; a profile of a worker showed V8's
+ * stack-trace machinery among its largest costs. Publishes and ack confirmations are not such
+ * requests: they go through the connection's {@link ReplyInbox}.
  */
 function connectTo(servers: string[], name: string): Promise<NatsConnection> {
   return connect({

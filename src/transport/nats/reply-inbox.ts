@@ -71,7 +71,9 @@ export class ReplyInbox {
 
   /**
    * Acks `msg` and resolves once the server has handled the ack. The server handles a
-   * consumer's acks in order, so this also confirms the plain acks sent before it.
+   * consumer's acks in order, so this also confirms the plain acks sent before it. Unlike the
+   * library's `ackAck`, this does not mark `msg` as acked on the client: an ack sent again
+   * (after a confirmation that timed out) is confirmed again, and an ack is final on the server.
    */
   async ack(msg: JsMsg): Promise<void> {
     const reply = await this.request(ackSubjectOf(msg), ACK);

@@ -1,0 +1,56 @@
+import type { JsMsg } from '@nats-io/jetstream';
+import { describe, expect, it } from 'vitest';
+import { AckBatcher } from './ack-batcher.js';
+import type { ReplyInbox } from './reply-inbox.js';
+
+/** A message that counts its plain acks. */
+function message(seq: number) {
+  const msg = { seq, plainAcks: 0, ack: () => void msg.plainAcks++ };
+  return msg;
+}
+
+/** An inbox whose confirmations the test settles by hand. */
+function inbox() {
+  const confirmations: { msg: JsMsg; settle: (error?: Error) => void }[] = [];
+  const fake = {
+    ack: (msg: JsMsg) =>
+      new Promise<void>((resolve, reject) =>
+        confirmations.push({ msg, settle: (error) => (error ? reject(error) : resolve()) }),
+      ),
+  };
+  return { fake: fake as unknown as ReplyInbox, confirmations };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('AckBatcher', () => {
+  it('sends the acks of one tick as plain acks and asks for a confirmation of the last only', async () => {
+    const { fake, confirmations } = inbox();
+    const batcher = new AckBatcher(fake);
+    const msgs = [message(1), message(2), message(3)];
+    let done = 0;
+    const acks = msgs.map((m) => batcher.ack(m as unknown as JsMsg).then(() => done++));
+    await tick();
+    expect(msgs.map((m) => m.plainAcks)).toEqual([1, 1, 0]);
+    expect(confirmations.map((c) => c.msg.seq)).toEqual([3]);
+    expect(done).toBe(0); // nothing counts as acked before the server confirms
+    confirmations[0]?.settle();
+    await Promise.all(acks);
+    expect(done).toBe(3);
+  });
+
+  it('fails every ack of the tick when the confirmation fails, and starts afresh at the next tick', async () => {
+    const { fake, confirmations } = inbox();
+    const batcher = new AckBatcher(fake);
+    const first = [message(1), message(2)].map((m) => batcher.ack(m as unknown as JsMsg));
+    await tick();
+    confirmations[0]?.settle(new Error('JetStream did not take the ack: 503'));
+    const outcomes = await Promise.allSettled(first);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    const next = batcher.ack(message(3) as unknown as JsMsg);
+    await tick();
+    expect(confirmations.map((c) => c.msg.seq)).toEqual([2, 3]);
+    confirmations[1]?.settle();
+    await expect(next).resolves.toBeUndefined();
+  });
+});
