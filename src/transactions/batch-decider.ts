@@ -153,7 +153,7 @@ export class BatchDecider {
     if (ids.length === 0) return new Map();
     let rows;
     try {
-      rows = await findTransactions(this.options.reader ?? this.options.db, ids);
+      rows = await findTransactions(this.options.reader ?? this.options.db, ids, 'decided');
     } catch (error) {
       throw new AppError('STORE_UNAVAILABLE', 'The store cannot be read; retry.', { cause: error });
     }

@@ -146,6 +146,23 @@ describe.each(await availableDialects())('transaction writes on %s', (dialect) =
     }
   });
 
+  it('finds the rows of some ids, or only the decided ones (the same compiled SQL for each count)', async () => {
+    await open();
+    await storePending(store.db, range(0, 6).map(pendingRow));
+    await storeDecisions(
+      store.db,
+      range(3, 9).map((i) => decidedRow(i, 'approve')),
+    );
+    const ids = (from: number) => range(from, from + 8).map((i) => `tx-${i}`);
+    const found = async (from: number, only?: 'decided') =>
+      (await findTransactions(store.db, ids(from), only)).map((r) => r.transaction_id).sort();
+    expect(await found(0)).toEqual(ids(0));
+    expect(await found(0, 'decided')).toEqual(range(3, 8).map((i) => `tx-${i}`));
+    // The second query of each shape runs from the cached SQL: with its own ids and status.
+    expect(await found(2, 'decided')).toEqual(range(3, 9).map((i) => `tx-${i}`));
+    expect(await found(2)).toEqual(range(2, 9).map((i) => `tx-${i}`));
+  });
+
   it('stores a batch whose rows leave out different optional columns', async () => {
     await open();
     const rows: NewTransactionRow[] = range(0, 4).map((i) => ({

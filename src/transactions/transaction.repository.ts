@@ -138,15 +138,21 @@ export async function pendingTransactions(db: Kysely<Database>, limit: number): 
     .execute();
 }
 
-/** The stored rows among `ids` (every batch's idempotency check: compiled once per id count). */
+/**
+ * The stored rows among `ids` (every batch's idempotency check: compiled once per id count),
+ * or with `only`, those of that status. The decider asks for decided rows only: a pending
+ * row (an async request accepted, not yet decided) is no decision, and need not be read back.
+ */
 export async function findTransactions(
   db: Kysely<Database>,
   ids: readonly string[],
+  only?: TransactionRow['status'],
 ): Promise<TransactionRow[]> {
   if (ids.length === 0) return [];
-  const query = templates.compile(db, `find:${ids.length}`, ids, () =>
-    db.selectFrom('transactions').selectAll().where('transaction_id', 'in', ids),
-  );
+  const query = templates.compile(db, `find:${only ?? 'any'}:${ids.length}`, ids, () => {
+    const rows = db.selectFrom('transactions').selectAll().where('transaction_id', 'in', ids);
+    return only ? rows.where('status', '=', only) : rows;
+  });
   return (await db.executeQuery<TransactionRow>(query)).rows;
 }
 
