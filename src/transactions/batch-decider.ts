@@ -9,12 +9,12 @@ import type { DecisionResult, Thresholds } from './decision.js';
 import { scoreTransaction, velocityEventOf, type ModelObserver } from './scoring.js';
 import {
   countsByAccount,
-  findTransactions,
   maxSeq,
   retainedVelocityEvents,
   storeDecisions,
   type NewTransactionRow,
 } from './transaction.repository.js';
+import { storedRowsOf } from './ingestion.js';
 import type { TransactionInput } from './transaction.js';
 import { decisionOf, rowOf } from './transaction.view.js';
 
@@ -149,16 +149,10 @@ export class BatchDecider {
   }
 
   private async storedDecisions(requests: readonly DecisionRequest[]): Promise<Map<string, DecisionResult>> {
-    const ids = [...new Set(requests.filter((r) => !r.freshId).map((r) => r.tx.transaction_id))];
-    if (ids.length === 0) return new Map();
-    let rows;
-    try {
-      rows = await findTransactions(this.options.reader ?? this.options.db, ids, 'decided');
-    } catch (error) {
-      throw new AppError('STORE_UNAVAILABLE', 'The store cannot be read; retry.', { cause: error });
-    }
+    const ids = requests.filter((r) => !r.freshId).map((r) => r.tx.transaction_id);
+    const rows = await storedRowsOf(this.options.reader ?? this.options.db, ids, 'decided');
     const known = new Map<string, DecisionResult>();
-    for (const row of rows) {
+    for (const row of rows.values()) {
       const decision = decisionOf(row);
       if (decision) known.set(row.transaction_id, decision);
     }

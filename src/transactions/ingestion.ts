@@ -44,12 +44,26 @@ export const ACCEPT_BATCH = 256;
  * The stored rows among the ids of `txs`: one lookup for a whole run of requests, and none
  * for ids the parser generated, which cannot be stored yet.
  */
-export async function storedRows(
+export function storedRows(
   db: Kysely<Database>,
   txs: readonly TransactionInput[],
 ): Promise<Map<string, TransactionRow>> {
-  const ids = [...new Set(txs.filter((tx) => !hasGeneratedId(tx)).map((tx) => tx.transaction_id))];
-  const rows = await findTransactions(db, ids).catch((cause: unknown) => {
+  return storedRowsOf(
+    db,
+    txs.filter((tx) => !hasGeneratedId(tx)).map((tx) => tx.transaction_id),
+  );
+}
+
+/**
+ * The stored rows among `ids` (or, with `only`, those of that status) by id, in one lookup
+ * (none for no ids); a store that cannot be read is STORE_UNAVAILABLE.
+ */
+export async function storedRowsOf(
+  db: Kysely<Database>,
+  ids: readonly string[],
+  only?: Status,
+): Promise<Map<string, TransactionRow>> {
+  const rows = await findTransactions(db, [...new Set(ids)], only).catch((cause: unknown) => {
     throw new AppError('STORE_UNAVAILABLE', 'The store cannot be read; retry.', { cause });
   });
   return new Map(rows.map((r) => [r.transaction_id, r]));
