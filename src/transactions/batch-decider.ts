@@ -9,12 +9,12 @@ import type { DecisionResult, Thresholds } from './decision.js';
 import { scoreTransaction, velocityEventOf, type ModelObserver } from './scoring.js';
 import {
   countsByAccount,
+  storedRowsOf,
   maxSeq,
   retainedVelocityEvents,
   storeDecisions,
   type NewTransactionRow,
 } from './transaction.repository.js';
-import { storedRowsOf } from './ingestion.js';
 import type { TransactionInput } from './transaction.js';
 import { decisionOf, rowOf } from './transaction.view.js';
 

@@ -1,9 +1,8 @@
 import type { Kysely } from 'kysely';
-import { AppError } from '../errors.js';
 import type { Database } from '../store/database.js';
 import type { DecisionOutcome } from './batch-decider.js';
 import type { DecisionResult } from './decision.js';
-import { findTransactions, type TransactionRow } from './transaction.repository.js';
+import { storedRowsOf, type TransactionRow } from './transaction.repository.js';
 import type { TransactionInput } from './transaction.js';
 
 /** Receives new decisions once they are durable. */
@@ -52,21 +51,6 @@ export function storedRows(
     db,
     txs.filter((tx) => !hasGeneratedId(tx)).map((tx) => tx.transaction_id),
   );
-}
-
-/**
- * The stored rows among `ids` (or, with `only`, those of that status) by id, in one lookup
- * (none for no ids); a store that cannot be read is STORE_UNAVAILABLE.
- */
-export async function storedRowsOf(
-  db: Kysely<Database>,
-  ids: readonly string[],
-  only?: Status,
-): Promise<Map<string, TransactionRow>> {
-  const rows = await findTransactions(db, [...new Set(ids)], only).catch((cause: unknown) => {
-    throw new AppError('STORE_UNAVAILABLE', 'The store cannot be read; retry.', { cause });
-  });
-  return new Map(rows.map((r) => [r.transaction_id, r]));
 }
 
 /** The first item of each key, leaving out keys in `skip`. */

@@ -1,4 +1,5 @@
 import type { Compilable, Insertable, Kysely, Selectable, SelectQueryBuilder } from 'kysely';
+import { AppError } from '../errors.js';
 import type { Database } from '../store/database.js';
 import { QueryTemplates } from '../store/query-templates.js';
 import type { TransactionLabelTable } from './transaction-label.table.js';
@@ -154,6 +155,21 @@ export async function findTransactions(
     return only ? rows.where('status', '=', only) : rows;
   });
   return (await db.executeQuery<TransactionRow>(query)).rows;
+}
+
+/**
+ * The stored rows among `ids` (or, with `only`, those of that status) by id, in one lookup
+ * (none for no ids); a store that cannot be read is STORE_UNAVAILABLE.
+ */
+export async function storedRowsOf(
+  db: Kysely<Database>,
+  ids: readonly string[],
+  only?: TransactionRow['status'],
+): Promise<Map<string, TransactionRow>> {
+  const rows = await findTransactions(db, [...new Set(ids)], only).catch((cause: unknown) => {
+    throw new AppError('STORE_UNAVAILABLE', 'The store cannot be read; retry.', { cause });
+  });
+  return new Map(rows.map((r) => [r.transaction_id, r]));
 }
 
 export async function findTransaction(db: Kysely<Database>, id: string): Promise<TransactionRow | undefined> {
