@@ -13,6 +13,7 @@ import {
   writeResult,
 } from './lib.js';
 import { openLoop } from './open-loop.js';
+import { CpuMeter } from './process-cpu.js';
 
 const KEY = 'bench-admin-key-0123456789abcdef';
 const DURATION_S = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
@@ -62,7 +63,8 @@ async function measure(target: string, args: string[], loads: readonly Load[]) {
   const rows: Record<string, string | number>[] = [];
   for (const load of loads) {
     const runs = [];
-    for (let run = 0; run < RUNS; run++) runs.push(await withServer(args, run, (url) => fire(url, load)));
+    for (let run = 0; run < RUNS; run++)
+      runs.push(await withServer(args, run, (url, pid) => fire(url, pid, load)));
     rows.push({
       target,
       load: load.name,
@@ -70,14 +72,21 @@ async function measure(target: string, args: string[], loads: readonly Load[]) {
       'p50 ms': median(runs.map((r) => r.p50)),
       'p99 ms': median(runs.map((r) => r.p99)),
       errors: runs.reduce((n, r) => n + r.errors, 0),
+      // The server process's CPU per answered request: varies less than throughput and latency
+      // with the load of a shared machine.
+      ...(CpuMeter.available && { 'server CPU µs/req': median(runs.map((r) => r.cpuMicrosPerRequest)) }),
       // Offered loads: the load generator's longest stall in any run (see open-loop.ts).
-      'sender gap ms': Math.max(...runs.map((r) => ('senderGapMs' in r ? r.senderGapMs : 0))) || '-',
+      'sender gap ms': Math.max(...runs.map((r) => r.senderGapMs)) || '-',
     });
   }
   return rows;
 }
 
-async function withServer<T>(args: string[], run: number, work: (url: string) => Promise<T>): Promise<T> {
+async function withServer<T>(
+  args: string[],
+  run: number,
+  work: (url: string, pid: number) => Promise<T>,
+): Promise<T> {
   const port = 3900 + run;
   const dir = join(tmpdir(), `centinela-bench-${process.pid}-${run}`);
   const env = {
@@ -89,7 +98,7 @@ async function withServer<T>(args: string[], run: number, work: (url: string) =>
   };
   const child = await startProcess('node', args, env, `http://127.0.0.1:${port}/healthz`);
   try {
-    return await work(`http://127.0.0.1:${port}`);
+    return await work(`http://127.0.0.1:${port}`, child.pid ?? NaN);
   } finally {
     await stopProcess(child);
     rmSync(dir, { recursive: true, force: true });
@@ -97,10 +106,14 @@ async function withServer<T>(args: string[], run: number, work: (url: string) =>
 }
 
 /** A warm-up at the same load (JIT, caches, SQLite pages; not counted), then the measured run. */
-async function fire(url: string, load: Load) {
+async function fire(url: string, serverPid: number, load: Load) {
   const bodies = new RequestBodies();
   await drive(url, load, WARMUP_S, bodies);
-  return drive(url, load, DURATION_S, bodies);
+  const meter = new CpuMeter({ server: () => [serverPid] });
+  if (CpuMeter.available) meter.start();
+  const result = await drive(url, load, DURATION_S, bodies);
+  const cpuSeconds = CpuMeter.available ? meter.stop().server : NaN;
+  return { ...result, cpuMicrosPerRequest: Math.round((cpuSeconds * 1e6) / result.answered) };
 }
 
 const HEADERS = { 'content-type': 'application/json', 'x-api-key': KEY };
@@ -130,10 +143,12 @@ async function flatOut(url: string, load: Load, seconds: number, bodies: Request
     requests: [{ setupRequest: (request) => ({ ...request, body: bodies.next() }) }],
   });
   return {
+    answered: result['2xx'],
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx + result.timeouts,
+    senderGapMs: 0, // not measured by autocannon (shown as "-")
   };
 }
 

@@ -17,6 +17,8 @@ export interface OpenLoopOptions {
 
 export interface OpenLoopResult {
   readonly sent: number;
+  /** Answers (2xx). */
+  readonly answered: number;
   /** Answers (2xx) per second, from the first request's due time to the last answer. */
   readonly rps: number;
   readonly p50: number;
@@ -64,6 +66,7 @@ export async function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult
   latencies.sort((a, b) => a - b);
   return {
     sent: requests,
+    answered: latencies.length,
     rps: latencies.length / elapsedS,
     p50: round(percentile(latencies, 0.5)),
     p99: round(percentile(latencies, 0.99)),

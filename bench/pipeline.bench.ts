@@ -9,6 +9,7 @@ import { createJetStreamTransport } from '../src/transport/nats/jetstream.transp
 import type { DecisionBatch } from '../src/transactions/transaction.worker.js';
 import type { Transport } from '../src/transport/transport.js';
 import { CENTINELA_COMMAND, median, printTable, writeResult } from './lib.js';
+import { CpuMeter, processesNamed } from './process-cpu.js';
 
 const NATS_URL = process.env.CENTINELA_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 const PG_URL = process.env.CENTINELA_TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
@@ -52,8 +53,10 @@ export async function runPipelineBench() {
 async function measureRepeatedly(run: Run) {
   const results: Awaited<ReturnType<typeof measure>>[] = [];
   for (let i = 0; i < REPEATS; i++) results.push(await measure(run));
-  const mid = (key: Exclude<keyof (typeof results)[number], 'sent' | 'decided'>) =>
+  const mid = (key: Exclude<keyof (typeof results)[number], 'sent' | 'decided' | 'cpu'>) =>
     median(results.map((r) => r[key]));
+  const cpu = (name: keyof NonNullable<(typeof results)[number]['cpu']>) =>
+    median(results.map((r) => r.cpu?.[name] ?? NaN));
   return {
     workers: run.workers,
     load: run.rate ? `offered ${run.rate}/s` : 'max',
@@ -65,6 +68,12 @@ async function measureRepeatedly(run: Run) {
     'p99 of each run': results.map((r) => r['p99 ms']).join(' / '),
     'received p50 ms': mid('received p50 ms'),
     'received p99 ms': mid('received p99 ms'),
+    ...(CpuMeter.available && {
+      'CPU µs/tx: workers': cpu('workers'),
+      'nats-server': cpu('nats-server'),
+      postgres: cpu('postgres'),
+      publisher: cpu('publisher'),
+    }),
   };
 }
 
@@ -80,7 +89,13 @@ async function measure(run: Run) {
   const transport = await createJetStreamTransport({ servers: NATS_URL, partitions: PARTITIONS, prefix });
   try {
     await sharedOut(workers);
-    return await drive(transport, run.rate);
+    const meter = new CpuMeter({
+      workers: () => workers.flatMap((w) => (w.pid === undefined ? [] : [w.pid])),
+      'nats-server': processesNamed('nats-server'),
+      postgres: processesNamed('postgres'),
+      publisher: () => [process.pid],
+    });
+    return await drive(transport, run.rate, meter);
   } finally {
     workers.forEach((w) => w.kill('SIGKILL'));
     await transport.destroy(); // this run's streams and lease bucket
@@ -94,9 +109,12 @@ const wallClock = () => performance.timeOrigin + performance.now();
 /**
  * Publishes for WARMUP_SECONDS + SECONDS at `rate` (or flat out) and times the decisions of
  * the last SECONDS: from the publish to the worker's commit of the decision (the batch's
- * `stored_at`), and to the decision's arrival back here.
+ * `stored_at`), and to the decision's arrival back here. The CPU of the processes on this
+ * machine, from the first measured publish until its decisions are back, per decided
+ * transaction: a figure that varies less than throughput and latency with the load of a
+ * shared machine (the servers count whatever else uses them then).
  */
-async function drive(transport: Transport, rate: number | undefined) {
+async function drive(transport: Transport, rate: number | undefined, meter: CpuMeter<CpuName>) {
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
   const received: number[] = [];
@@ -124,6 +142,7 @@ async function drive(transport: Transport, rate: number | undefined) {
       for (const tx of generator.nextEpisode()) {
         const id = `b-${sent++}`;
         if (performance.now() >= measuredFrom) {
+          if (measured === 0 && CpuMeter.available) meter.start();
           sentAt.set(id, wallClock());
           measured++;
         }
@@ -146,6 +165,7 @@ async function drive(transport: Transport, rate: number | undefined) {
   while (latencies.length < measured && performance.now() < deadline)
     await new Promise((r) => setTimeout(r, 100));
   const elapsed = (lastDecisionAt - measuredFrom) / 1000;
+  const cpu = CpuMeter.available ? microsecondsPerTransaction(meter.stop(), latencies.length) : undefined;
   unsubscribe();
   return {
     sent: measured,
@@ -155,7 +175,17 @@ async function drive(transport: Transport, rate: number | undefined) {
     'p99 ms': quantile(latencies, 0.99),
     'received p50 ms': quantile(received, 0.5),
     'received p99 ms': quantile(received, 0.99),
+    cpu,
   };
+}
+
+type CpuName = 'workers' | 'nats-server' | 'postgres' | 'publisher';
+
+function microsecondsPerTransaction(seconds: Record<CpuName, number>, decided: number) {
+  const perTransaction = {} as Record<CpuName, number>;
+  for (const [name, spent] of Object.entries(seconds) as [CpuName, number][])
+    perTransaction[name] = Math.round((spent * 1e6) / decided);
+  return perTransaction;
 }
 
 function quantile(values: number[], q: number): number {
