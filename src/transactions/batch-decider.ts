@@ -13,6 +13,7 @@ import {
   maxSeq,
   retainedVelocityEvents,
   storeDecisions,
+  storeNewDecisions,
   type NewTransactionRow,
 } from './transaction.repository.js';
 import type { TransactionInput } from './transaction.js';
@@ -51,6 +52,17 @@ export interface BatchDeciderOptions {
   readonly observeModel?: ModelObserver;
 }
 
+/** Batches decided with the idempotency lookup after a batch found an id stored already. */
+export const LOOKUP_BATCHES_AFTER_A_MISS = 100;
+
+/** A batch decided, not yet stored. */
+interface Attempt {
+  readonly outcomes: DecisionOutcome[];
+  readonly rows: NewTransactionRow[];
+  /** Velocity events counted by the attempt, to forget if it is not stored. */
+  readonly recorded: VelocityEvent[];
+}
+
 /**
  * Decides batches of transactions against per-account velocity state and stores them in
  * one database transaction. Shared by the embedded service and the stream workers, so
@@ -60,6 +72,8 @@ export class BatchDecider {
   private readonly velocity: VelocityState;
   private seq = 0;
   private lock: Promise<void> = Promise.resolve();
+  /** Batches still to be decided with the idempotency lookup first (see decideNow). */
+  private lookupBatches = 0;
 
   constructor(private readonly options: BatchDeciderOptions) {
     this.velocity = new VelocityState(options.velocityRetentionMs);
@@ -132,20 +146,52 @@ export class BatchDecider {
     return this.exclusive(() => this.decideNow(requests));
   }
 
+  /**
+   * Most batches hold only ids never seen, so they are decided without reading the store
+   * first, and stored by an insert that fails, storing nothing, if an id is stored already.
+   * Then the batch's velocity events are forgotten and it is decided again knowing the stored
+   * rows (a redelivery is replayed, never counted twice), and so are the next
+   * LOOKUP_BATCHES_AFTER_A_MISS batches: async ingestion stores a pending row before every
+   * decision, so there the insert would fail every time.
+   */
   private async decideNow(requests: readonly DecisionRequest[]): Promise<DecisionOutcome[]> {
-    const known = await this.storedDecisions(requests);
+    if (this.lookupBatches === 0) {
+      const attempt = this.attempt(requests, new Map());
+      if (await this.store(attempt, storeNewDecisions)) return attempt.outcomes;
+      this.forget(attempt);
+      this.lookupBatches = LOOKUP_BATCHES_AFTER_A_MISS;
+    }
+    this.lookupBatches--;
+    const attempt = this.attempt(requests, await this.storedDecisions(requests));
+    await this.store(attempt, storeDecisions);
+    return attempt.outcomes;
+  }
+
+  /** Decides every request in order, counting each new one in the velocity state. */
+  private attempt(requests: readonly DecisionRequest[], known: Map<string, DecisionResult>): Attempt {
     const rows: NewTransactionRow[] = [];
     const recorded: VelocityEvent[] = [];
     const outcomes = requests.map((request) => this.decideOne(request, known, rows, recorded));
+    return { outcomes, rows, recorded };
+  }
+
+  /** Stores an attempt's rows; on a store failure its velocity events are forgotten and STORE_UNAVAILABLE thrown. */
+  private async store<T>(
+    attempt: Attempt,
+    write: (db: Kysely<Database>, rows: readonly NewTransactionRow[]) => Promise<T>,
+  ): Promise<T> {
     try {
-      await storeDecisions(this.options.db, rows);
+      return await write(this.options.db, attempt.rows);
     } catch (error) {
-      recorded.forEach((event) => this.velocity.forget(event));
+      this.forget(attempt);
       throw new AppError('STORE_UNAVAILABLE', 'The transaction could not be stored; retry.', {
         cause: error,
       });
     }
-    return outcomes;
+  }
+
+  private forget(attempt: Attempt): void {
+    attempt.recorded.forEach((event) => this.velocity.forget(event));
   }
 
   private async storedDecisions(requests: readonly DecisionRequest[]): Promise<Map<string, DecisionResult>> {

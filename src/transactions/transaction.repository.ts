@@ -54,6 +54,24 @@ export async function storeDecisions(
   );
 }
 
+/**
+ * Stores decided rows whose ids are expected to be new, all or none. False, with nothing
+ * stored, when any of them is stored already (decided or pending): the caller then decides
+ * again knowing the stored rows, and stores with {@link storeDecisions}.
+ */
+export async function storeNewDecisions(
+  db: Kysely<Database>,
+  rows: readonly NewTransactionRow[],
+): Promise<boolean> {
+  try {
+    await insertOnce(db, rows, 'new', (chunk, target) => target.insertInto('transactions').values(chunk));
+    return true;
+  } catch (error) {
+    if (isUniqueViolation(error)) return false;
+    throw error;
+  }
+}
+
 /** Stores transactions accepted for later decision; an id already stored is left as it is. */
 export async function storePending(db: Kysely<Database>, rows: readonly NewTransactionRow[]): Promise<void> {
   await insertAtomically(db, rows, 'pending', (chunk, target) =>
@@ -91,9 +109,13 @@ async function insertAtomically(
   }
 }
 
-/** PostgreSQL's unique_violation (SQLite has one writer, so it never races). */
+/** SQLite's codes for a row whose primary key or unique column is taken. */
+const SQLITE_UNIQUE_VIOLATIONS = new Set(['SQLITE_CONSTRAINT_PRIMARYKEY', 'SQLITE_CONSTRAINT_UNIQUE']);
+
+/** PostgreSQL's unique_violation, or SQLite's (SQLite has one writer, so it never races in insertAtomically). */
 function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === '23505';
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || SQLITE_UNIQUE_VIOLATIONS.has(code as string);
 }
 
 /**
