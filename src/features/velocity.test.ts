@@ -67,11 +67,32 @@ describe('VelocityState', () => {
   it('forget undoes record', () => {
     const state = new VelocityState();
     state.next(event(T0));
-    const e = event(T0 + 1);
-    state.record(e);
-    state.forget(e);
+    state.forget(state.record(event(T0 + 1)));
     expect(state.features(event(T0 + 2)).count_60s).toBe(2);
     expect(state.features(event(T0 + 2)).prior_transactions).toBe(1);
+  });
+
+  // A batch that is not stored is forgotten; its events may have moved an account's retention
+  // on (a replayed id posted again with a much later timestamp) or created an account.
+  it('forget undoes record exactly: retention, a new account, a busy account’s index', () => {
+    const HOUR = 3_600_000;
+    const state = new VelocityState(30 * HOUR);
+    for (let i = 0; i < 40; i++)
+      // more than 32 events: the account has a window index
+      state.record(event(T0 + i * 60_000, 10 + i, { destinationCountry: i % 2 ? 'ES' : 'FR' }));
+    const probe = event(T0 + 40 * 60_000, 5, { destinationCountry: 'DE' });
+    const before = state.features(probe);
+
+    const records = [state.record(event(T0 + 49 * HOUR)), state.record({ ...event(T0), accountId: 'acc-2' })];
+    expect(state.features(probe).count_1h).toBe(1); // retention dropped the 40 events
+    expect(state.size).toBe(2);
+    for (const recorded of records.reverse()) state.forget(recorded);
+
+    expect(state.features(probe)).toEqual(before);
+    expect(before).toMatchObject({ count_1h: 41, distinct_destinations_24h: 3, prior_transactions: 40 });
+    expect(state.size).toBe(1);
+    state.record(probe); // and the state goes on from there
+    expect(state.features(event(T0 + 41 * 60_000)).count_1h).toBe(42);
   });
 
   it('agrees with a brute-force count for any arrival order', () => {
@@ -127,10 +148,12 @@ describe('VelocityState', () => {
           const destinations = new Set([...within(24 * HOUR).map((k) => k.destinationCountry), destination]);
           destinations.delete(null);
           expect(f.distinct_destinations_24h).toBe(destinations.size);
-          state.record(e);
-          if (undo)
-            state.forget(e); // undoes the event, not the retention it moved on
-          else kept.push(e);
+          const recorded = state.record(e);
+          if (undo) {
+            state.forget(recorded); // as if it never came, retention included
+            continue;
+          }
+          kept.push(e);
           newest = Math.max(newest, e.time);
           kept.splice(0, kept.length, ...kept.filter((k) => k.time >= newest - retention));
         }

@@ -36,6 +36,24 @@ interface WindowIndex {
   readonly destinationTimes: Map<string, number[]>;
 }
 
+/** Events dropped by retention: the first retained ones, in order. */
+interface Pruned {
+  readonly times: number[];
+  readonly micros: number[];
+  readonly destinations: (string | null)[];
+}
+
+/** What {@link VelocityState.record} changed, so that {@link VelocityState.forget} can undo it exactly. */
+export interface Recorded {
+  readonly event: VelocityEvent;
+  /** The account had no state before. */
+  readonly created: boolean;
+  readonly previousNewest: number;
+  readonly hadIndex: boolean;
+  /** What retention dropped because the event moved the account's newest time on. */
+  readonly pruned: Pruned | undefined;
+}
+
 /** Accounts that retain more events than this get a {@link WindowIndex}; smaller windows are scanned. */
 const INDEX_FROM = 32;
 
@@ -63,12 +81,16 @@ export class VelocityState {
   }
 
   /** Records `event` as received; later events see it. */
-  record(event: VelocityEvent): void {
+  record(event: VelocityEvent): Recorded {
+    const created = !this.accounts.has(event.accountId);
     const history = this.historyOf(event.accountId);
+    const previousNewest = history.newest;
+    const hadIndex = history.index !== undefined;
     history.received += 1;
     insertEvent(history, event);
     history.newest = Math.max(history.newest, event.time);
-    prune(history, history.newest - this.retentionMs);
+    const pruned = prune(history, history.newest - this.retentionMs);
+    return { event, created, previousNewest, hadIndex, pruned };
   }
 
   /** Computes the features of `event`, then records it. */
@@ -78,13 +100,25 @@ export class VelocityState {
     return features;
   }
 
-  /** Undoes {@link record} of `event` (used when a batch fails to commit). */
-  forget(event: VelocityEvent): void {
+  /**
+   * Undoes a {@link record} exactly, retention included (used when a batch is not stored).
+   * Records are undone in the reverse of their order.
+   */
+  forget(recorded: Recorded): void {
+    const { event } = recorded;
     const history = this.accounts.get(event.accountId);
     if (!history) return;
+    if (recorded.created) {
+      this.accounts.delete(event.accountId);
+      return;
+    }
+    delete history.index; // rebuilt below: simpler than undoing each of its updates
+    if (recorded.pruned) restorePruned(history, recorded.pruned);
+    history.newest = recorded.previousNewest;
     history.received -= 1;
-    const index = findEvent(history, event);
-    if (index >= 0) removeAt(history, index);
+    const at = findEvent(history, event);
+    if (at >= 0) removeAt(history, at);
+    if (recorded.hadIndex) history.index = buildIndex(history);
   }
 
   /** Sets how many transactions an account had before the retained ones (restores state at start). */
@@ -257,14 +291,17 @@ function removeAt(history: AccountHistory, index: number): void {
   if (times.length === 0) windowIndex.destinationTimes.delete(destination as string);
 }
 
-function prune(history: AccountHistory, before: number): void {
+/** Drops the events before `before`; returns them. */
+function prune(history: AccountHistory, before: number): Pruned | undefined {
   const drop = lowerBound(history.times, before);
-  if (drop === 0) return;
-  history.times.splice(0, drop);
-  history.micros.splice(0, drop);
-  history.destinations.splice(0, drop);
+  if (drop === 0) return undefined;
+  const pruned = {
+    times: history.times.splice(0, drop),
+    micros: history.micros.splice(0, drop),
+    destinations: history.destinations.splice(0, drop),
+  };
   const index = history.index;
-  if (!index) return;
+  if (!index) return pruned;
   index.totals.splice(0, drop); // still running totals: windows use their differences
   const base = index.totals[0] as number;
   if (base > MAX_BASE)
@@ -273,6 +310,22 @@ function prune(history: AccountHistory, before: number): void {
     times.splice(0, lowerBound(times, before));
     if (times.length === 0) index.destinationTimes.delete(destination);
   }
+  return pruned;
+}
+
+/** Puts back what {@link prune} dropped (on an account without index). */
+function restorePruned(history: AccountHistory, pruned: Pruned): void {
+  prepend(history.times, pruned.times);
+  prepend(history.micros, pruned.micros);
+  prepend(history.destinations, pruned.destinations);
+}
+
+/** Puts `items` before the elements of `target`, in place (no spread: the lists can be long). */
+function prepend<T>(target: T[], items: readonly T[]): void {
+  const rest = target.slice();
+  target.length = 0;
+  for (const item of items) target.push(item);
+  for (const item of rest) target.push(item);
 }
 
 /**

@@ -83,6 +83,17 @@ describe.each(dialects)('the batch decider (%s)', (dialect) => {
     expect(counter.reads).toBe(LOOKUP_BATCHES_AFTER_A_MISS);
   });
 
+  it('leaves no trace of a replay posted again with a much later time', async () => {
+    const { decider } = await start();
+    await decider.decide([request('b1', 0, 1), request('b2', 10, 2)]);
+    // Counted in the first attempt, it moved the account's retention past b1 and b2; the
+    // insert found b2 stored, and forgetting the attempt must put them back.
+    const [replay] = await decider.decide([request('b2', 50 * 3600, 3)]);
+    expect(replay?.replayed).toBe(true);
+    const [next] = await decider.decide([request('b3', 20, 4)]);
+    expect(next?.result.features).toMatchObject({ count_60s: 3, prior_transactions: 2 });
+  });
+
   it('decides transactions stored as pending (async ingestion), each counted once', async () => {
     const { db, decider } = await start();
     const pending = [request('p1', 0, 1), request('p2', 5, 2)];

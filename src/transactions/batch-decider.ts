@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { AppError } from '../errors.js';
-import { VelocityState, type VelocityEvent } from '../features/velocity.js';
+import { VelocityState, type Recorded, type VelocityEvent } from '../features/velocity.js';
 import type { ModelRegistry } from '../models/model-registry.service.js';
 import type { RulesService } from '../rules/rules.service.js';
 import { partitionOf } from '../shared/partition.js';
@@ -59,8 +59,8 @@ export const LOOKUP_BATCHES_AFTER_A_MISS = 100;
 interface Attempt {
   readonly outcomes: DecisionOutcome[];
   readonly rows: NewTransactionRow[];
-  /** Velocity events counted by the attempt, to forget if it is not stored. */
-  readonly recorded: VelocityEvent[];
+  /** What the attempt recorded in the velocity state, to forget if it is not stored. */
+  readonly recorded: Recorded[];
 }
 
 /**
@@ -170,7 +170,7 @@ export class BatchDecider {
   /** Decides every request in order, counting each new one in the velocity state. */
   private attempt(requests: readonly DecisionRequest[], known: Map<string, DecisionResult>): Attempt {
     const rows: NewTransactionRow[] = [];
-    const recorded: VelocityEvent[] = [];
+    const recorded: Recorded[] = [];
     const outcomes = requests.map((request) => this.decideOne(request, known, rows, recorded));
     return { outcomes, rows, recorded };
   }
@@ -190,8 +190,9 @@ export class BatchDecider {
     }
   }
 
+  /** Undoes the attempt's records in the velocity state, the last first. */
   private forget(attempt: Attempt): void {
-    attempt.recorded.forEach((event) => this.velocity.forget(event));
+    for (const recorded of attempt.recorded.toReversed()) this.velocity.forget(recorded);
   }
 
   private async storedDecisions(requests: readonly DecisionRequest[]): Promise<Map<string, DecisionResult>> {
@@ -209,13 +210,13 @@ export class BatchDecider {
     { tx, arrivedAt, receivedAt, seq }: DecisionRequest,
     known: Map<string, DecisionResult>,
     rows: NewTransactionRow[],
-    recorded: VelocityEvent[],
+    recorded: Recorded[],
   ): DecisionOutcome {
     const prior = known.get(tx.transaction_id);
     if (prior) return { result: prior, replayed: true };
     const event = velocityEventOf(tx);
-    const features = this.velocity.next(event);
-    recorded.push(event);
+    const features = this.velocity.features(event);
+    recorded.push(this.velocity.record(event));
     const { rules, models, thresholds, partitions, observeModel } = this.options;
     const context = { ruleSet: rules.current(), thresholds, models: models?.serving(), observeModel };
     const result = scoreTransaction(tx, features, context, arrivedAt);

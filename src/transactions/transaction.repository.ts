@@ -56,8 +56,9 @@ export async function storeDecisions(
 
 /**
  * Stores decided rows whose ids are expected to be new, all or none. False, with nothing
- * stored, when any of them is stored already (decided or pending): the caller then decides
- * again knowing the stored rows, and stores with {@link storeDecisions}.
+ * stored, when any of them is stored already (decided or pending), or another row holds one
+ * of their sequences: the caller then decides again knowing the stored rows, and stores with
+ * {@link storeDecisions} (which fails as STORE_UNAVAILABLE on a sequence held by another id).
  */
 export async function storeNewDecisions(
   db: Kysely<Database>,
@@ -112,7 +113,10 @@ async function insertAtomically(
 /** SQLite's codes for a row whose primary key or unique column is taken. */
 const SQLITE_UNIQUE_VIOLATIONS = new Set(['SQLITE_CONSTRAINT_PRIMARYKEY', 'SQLITE_CONSTRAINT_UNIQUE']);
 
-/** PostgreSQL's unique_violation, or SQLite's (SQLite has one writer, so it never races in insertAtomically). */
+/**
+ * PostgreSQL's unique_violation, or SQLite's. (SQLite has one writer, so insertAtomically's
+ * second try never finds anything new there: it fails the same way, which costs one statement.)
+ */
 function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === '23505' || SQLITE_UNIQUE_VIOLATIONS.has(code as string);
