@@ -86,13 +86,43 @@ describe('VelocityState', () => {
     const records = [state.record(event(T0 + 49 * HOUR)), state.record({ ...event(T0), accountId: 'acc-2' })];
     expect(state.features(probe).count_1h).toBe(1); // retention dropped the 40 events
     expect(state.size).toBe(2);
-    for (const recorded of records.reverse()) state.forget(recorded);
+    state.forgetAll(records);
 
     expect(state.features(probe)).toEqual(before);
     expect(before).toMatchObject({ count_1h: 41, distinct_destinations_24h: 3, prior_transactions: 40 });
     expect(state.size).toBe(1);
     state.record(probe); // and the state goes on from there
     expect(state.features(event(T0 + 41 * 60_000)).count_1h).toBe(42);
+  });
+
+  it('forgetAll leaves the state as if the forgotten records had never come', () => {
+    const HOUR = 3_600_000;
+    const arrival = fc.record({
+      accountId: fc.constantFrom('acc-1', 'acc-2'),
+      offset: fc.integer({ min: 0, max: 60 * HOUR }),
+      cents: fc.integer({ min: 1, max: 100_000 }),
+      destinationCountry: fc.constantFrom(null, 'ES', 'FR', 'DE'),
+    });
+    type Arrival = { accountId: string; offset: number; cents: number; destinationCountry: string | null };
+    const toEvent = ({ offset, cents, ...rest }: Arrival) => event(T0 + offset, cents / 100, rest);
+    fc.assert(
+      fc.property(
+        fc.array(arrival, { maxLength: 150 }),
+        fc.array(arrival, { minLength: 1, maxLength: 40 }),
+        fc.array(arrival, { minLength: 1, maxLength: 10 }),
+        (seen, forgotten, later) => {
+          const state = new VelocityState(30 * HOUR);
+          const reference = new VelocityState(30 * HOUR);
+          for (const a of seen) [state, reference].forEach((s) => s.record(toEvent(a)));
+          state.forgetAll(forgotten.map((a) => state.record(toEvent(a))));
+          expect(state.size).toBe(reference.size);
+          for (const a of later) {
+            expect(state.features(toEvent(a))).toEqual(reference.features(toEvent(a)));
+            [state, reference].forEach((s) => s.record(toEvent(a)));
+          }
+        },
+      ),
+    );
   });
 
   it('agrees with a brute-force count for any arrival order', () => {

@@ -82,8 +82,9 @@ export class VelocityState {
 
   /** Records `event` as received; later events see it. */
   record(event: VelocityEvent): Recorded {
-    const created = !this.accounts.has(event.accountId);
-    const history = this.historyOf(event.accountId);
+    const existing = this.accounts.get(event.accountId);
+    const created = existing === undefined;
+    const history = existing ?? this.historyOf(event.accountId);
     const previousNewest = history.newest;
     const hadIndex = history.index !== undefined;
     history.received += 1;
@@ -100,25 +101,32 @@ export class VelocityState {
     return features;
   }
 
-  /**
-   * Undoes a {@link record} exactly, retention included (used when a batch is not stored).
-   * Records are undone in the reverse of their order.
-   */
+  /** Undoes the last {@link record} exactly, retention included. */
   forget(recorded: Recorded): void {
-    const { event } = recorded;
-    const history = this.accounts.get(event.accountId);
-    if (!history) return;
-    if (recorded.created) {
-      this.accounts.delete(event.accountId);
-      return;
+    this.forgetAll([recorded]);
+  }
+
+  /**
+   * Undoes the last `records.length` records, given in the order they were made, exactly:
+   * retention included (used when a batch is not stored). Window indexes are rebuilt once per
+   * account at the end, not undone step by step.
+   */
+  forgetAll(records: readonly Recorded[]): void {
+    const indexed = new Map<AccountHistory, boolean>();
+    for (let i = records.length - 1; i >= 0; i--) {
+      const recorded = records[i] as Recorded;
+      const history = this.accounts.get(recorded.event.accountId);
+      if (!history) continue;
+      if (recorded.created) {
+        this.accounts.delete(recorded.event.accountId);
+        indexed.delete(history);
+        continue;
+      }
+      delete history.index;
+      indexed.set(history, recorded.hadIndex); // the earliest record's, in the end
+      undoRecord(history, recorded);
     }
-    delete history.index; // rebuilt below: simpler than undoing each of its updates
-    if (recorded.pruned) restorePruned(history, recorded.pruned);
-    history.newest = recorded.previousNewest;
-    history.received -= 1;
-    const at = findEvent(history, event);
-    if (at >= 0) removeAt(history, at);
-    if (recorded.hadIndex) history.index = buildIndex(history);
+    for (const [history, hadIndex] of indexed) if (hadIndex) history.index = buildIndex(history);
   }
 
   /** Sets how many transactions an account had before the retained ones (restores state at start). */
@@ -313,19 +321,27 @@ function prune(history: AccountHistory, before: number): Pruned | undefined {
   return pruned;
 }
 
-/** Puts back what {@link prune} dropped (on an account without index). */
-function restorePruned(history: AccountHistory, pruned: Pruned): void {
-  prepend(history.times, pruned.times);
-  prepend(history.micros, pruned.micros);
-  prepend(history.destinations, pruned.destinations);
+/** Undoes one record on an account whose index was dropped (see forgetAll). */
+function undoRecord(history: AccountHistory, recorded: Recorded): void {
+  const { pruned } = recorded;
+  if (pruned) {
+    prepend(history.times, pruned.times);
+    prepend(history.micros, pruned.micros);
+    prepend(history.destinations, pruned.destinations);
+  }
+  history.newest = recorded.previousNewest;
+  history.received -= 1;
+  const at = findEvent(history, recorded.event);
+  if (at >= 0) removeAt(history, at);
 }
 
-/** Puts `items` before the elements of `target`, in place (no spread: the lists can be long). */
+/** Most elements passed to one splice call (each is a call argument). */
+const SPLICE_CHUNK = 10_000;
+
+/** Puts `items` before the elements of `target`, in place. */
 function prepend<T>(target: T[], items: readonly T[]): void {
-  const rest = target.slice();
-  target.length = 0;
-  for (const item of items) target.push(item);
-  for (const item of rest) target.push(item);
+  for (let end = items.length; end > 0; end -= SPLICE_CHUNK)
+    target.splice(0, 0, ...items.slice(Math.max(0, end - SPLICE_CHUNK), end));
 }
 
 /**

@@ -190,9 +190,9 @@ export class BatchDecider {
     }
   }
 
-  /** Undoes the attempt's records in the velocity state, the last first. */
+  /** Undoes what the attempt recorded in the velocity state. */
   private forget(attempt: Attempt): void {
-    for (const recorded of attempt.recorded.toReversed()) this.velocity.forget(recorded);
+    this.velocity.forgetAll(attempt.recorded);
   }
 
   private async storedDecisions(requests: readonly DecisionRequest[]): Promise<Map<string, DecisionResult>> {
