@@ -13,7 +13,7 @@ import {
   writeResult,
 } from './lib.js';
 import { openLoop } from './open-loop.js';
-import { CpuMeter } from './process-cpu.js';
+import { CpuMeter, microsecondsPer } from './process-cpu.js';
 
 const KEY = 'bench-admin-key-0123456789abcdef';
 const DURATION_S = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
@@ -110,10 +110,9 @@ async function fire(url: string, serverPid: number, load: Load) {
   const bodies = new RequestBodies();
   await drive(url, load, WARMUP_S, bodies);
   const meter = new CpuMeter({ server: () => [serverPid] });
-  if (CpuMeter.available) meter.start();
+  meter.start();
   const result = await drive(url, load, DURATION_S, bodies);
-  const cpuSeconds = CpuMeter.available ? meter.stop().server : NaN;
-  return { ...result, cpuMicrosPerRequest: Math.round((cpuSeconds * 1e6) / result.answered) };
+  return { ...result, cpuMicrosPerRequest: microsecondsPer(meter.stop().server, result.answered) };
 }
 
 const HEADERS = { 'content-type': 'application/json', 'x-api-key': KEY };

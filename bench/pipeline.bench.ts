@@ -9,7 +9,7 @@ import { createJetStreamTransport } from '../src/transport/nats/jetstream.transp
 import type { DecisionBatch } from '../src/transactions/transaction.worker.js';
 import type { Transport } from '../src/transport/transport.js';
 import { CENTINELA_COMMAND, median, printTable, writeResult } from './lib.js';
-import { CpuMeter, processesNamed } from './process-cpu.js';
+import { CpuMeter, microsecondsPer, processesNamed } from './process-cpu.js';
 
 const NATS_URL = process.env.CENTINELA_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 const PG_URL = process.env.CENTINELA_TEST_DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
@@ -55,8 +55,7 @@ async function measureRepeatedly(run: Run) {
   for (let i = 0; i < REPEATS; i++) results.push(await measure(run));
   const mid = (key: Exclude<keyof (typeof results)[number], 'sent' | 'decided' | 'cpu'>) =>
     median(results.map((r) => r[key]));
-  const cpu = (name: keyof NonNullable<(typeof results)[number]['cpu']>) =>
-    median(results.map((r) => r.cpu?.[name] ?? NaN));
+  const cpu = (name: CpuName) => median(results.map((r) => r.cpu[name]));
   return {
     workers: run.workers,
     load: run.rate ? `offered ${run.rate}/s` : 'max',
@@ -142,7 +141,7 @@ async function drive(transport: Transport, rate: number | undefined, meter: CpuM
       for (const tx of generator.nextEpisode()) {
         const id = `b-${sent++}`;
         if (performance.now() >= measuredFrom) {
-          if (measured === 0 && CpuMeter.available) meter.start();
+          if (measured === 0) meter.start();
           sentAt.set(id, wallClock());
           measured++;
         }
@@ -165,7 +164,7 @@ async function drive(transport: Transport, rate: number | undefined, meter: CpuM
   while (latencies.length < measured && performance.now() < deadline)
     await new Promise((r) => setTimeout(r, 100));
   const elapsed = (lastDecisionAt - measuredFrom) / 1000;
-  const cpu = CpuMeter.available ? microsecondsPerTransaction(meter.stop(), latencies.length) : undefined;
+  const cpu = microsecondsPerTransaction(meter.stop(), latencies.length);
   unsubscribe();
   return {
     sent: measured,
@@ -184,7 +183,7 @@ type CpuName = 'workers' | 'nats-server' | 'postgres' | 'publisher';
 function microsecondsPerTransaction(seconds: Record<CpuName, number>, decided: number) {
   const perTransaction = {} as Record<CpuName, number>;
   for (const [name, spent] of Object.entries(seconds) as [CpuName, number][])
-    perTransaction[name] = Math.round((spent * 1e6) / decided);
+    perTransaction[name] = microsecondsPer(spent, decided);
   return perTransaction;
 }
 

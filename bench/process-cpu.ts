@@ -32,10 +32,15 @@ function readOr(path: string, fallback: string): string {
   }
 }
 
+/** Microseconds of CPU per item (transaction, request), rounded. */
+export function microsecondsPer(cpuSeconds: number, items: number): number {
+  return Math.round((cpuSeconds * 1e6) / items);
+}
+
 /**
  * CPU seconds spent by groups of processes between `start()` and `stop()`, from `/proc` (Linux
- * only: `available` is false elsewhere). A process counts if it runs at both readings, so one
- * that starts or exits in between is left out.
+ * only: `available` is false elsewhere, and every group reads NaN). A process counts if it runs
+ * at both readings, so one that starts or exits in between is left out.
  */
 export class CpuMeter<Name extends string> {
   static readonly available = existsSync('/proc/self/stat');
@@ -44,17 +49,17 @@ export class CpuMeter<Name extends string> {
   constructor(private readonly groups: Readonly<Record<Name, ProcessGroup>>) {}
 
   start(): void {
-    this.started = this.read();
+    if (CpuMeter.available) this.started = this.read();
   }
 
-  /** Seconds of CPU per group since `start()`. */
+  /** Seconds of CPU per group since `start()`; NaN without `/proc` or without a start. */
   stop(): Record<Name, number> {
-    const now = this.read();
+    const now = CpuMeter.available ? this.read() : new Map<Name, Map<number, number>>();
     const spent = {} as Record<Name, number>;
-    for (const [name, before] of this.started) {
-      let seconds = 0;
-      for (const [pid, at] of now.get(name) ?? []) seconds += at - (before.get(pid) ?? at);
-      spent[name] = seconds;
+    for (const name of Object.keys(this.groups) as Name[]) {
+      const before = this.started.get(name);
+      const after = now.get(name);
+      spent[name] = before && after ? secondsBetween(before, after) : NaN;
     }
     return spent;
   }
@@ -71,4 +76,11 @@ export class CpuMeter<Name extends string> {
     }
     return readings;
   }
+}
+
+/** CPU seconds between two readings of a group, of the processes present in both. */
+function secondsBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let seconds = 0;
+  for (const [pid, at] of after) seconds += at - (before.get(pid) ?? at);
+  return seconds;
 }

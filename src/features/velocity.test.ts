@@ -67,7 +67,7 @@ describe('VelocityState', () => {
   it('forget undoes record', () => {
     const state = new VelocityState();
     state.next(event(T0));
-    state.forget(state.record(event(T0 + 1)));
+    state.forgetAll([state.record(event(T0 + 1))]);
     expect(state.features(event(T0 + 2)).count_60s).toBe(2);
     expect(state.features(event(T0 + 2)).prior_transactions).toBe(1);
   });
@@ -180,7 +180,7 @@ describe('VelocityState', () => {
           expect(f.distinct_destinations_24h).toBe(destinations.size);
           const recorded = state.record(e);
           if (undo) {
-            state.forget(recorded); // as if it never came, retention included
+            state.forgetAll([recorded]); // as if it never came, retention included
             continue;
           }
           kept.push(e);

@@ -43,7 +43,7 @@ interface Pruned {
   readonly destinations: (string | null)[];
 }
 
-/** What {@link VelocityState.record} changed, so that {@link VelocityState.forget} can undo it exactly. */
+/** What {@link VelocityState.record} changed, so that {@link VelocityState.forgetAll} can undo it exactly. */
 export interface Recorded {
   readonly event: VelocityEvent;
   /** The account had no state before. */
@@ -99,11 +99,6 @@ export class VelocityState {
     const features = this.features(event);
     this.record(event);
     return features;
-  }
-
-  /** Undoes the last {@link record} exactly, retention included. */
-  forget(recorded: Recorded): void {
-    this.forgetAll([recorded]);
   }
 
   /**
