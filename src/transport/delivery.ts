@@ -1,5 +1,5 @@
-import { AppError } from '../errors.js';
-import type { ConsumeOptions, Delivery } from './transport.js';
+import { AppError, ValidationError, type FieldError } from '../errors.js';
+import type { ConsumeOptions, Delivery, PublishOptions } from './transport.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -64,6 +64,35 @@ export function createDelivery(fields: DeliveryFields, actions: SettleActions): 
 /** The bytes to store: a `Uint8Array` as it is, anything else as JSON. */
 export function encodePayload(payload: Uint8Array | object): Uint8Array {
   return payload instanceof Uint8Array ? payload : encoder.encode(JSON.stringify(payload));
+}
+
+/** Printable ASCII but the colon: what NATS accepts in a header name. */
+const HEADER_NAME = /^[!-9;-~]+$/;
+
+/**
+ * The `VALIDATION_FAILED` error for headers that not every transport can carry (a name outside
+ * printable ASCII or with a colon, a value with a line break: NATS refuses both); undefined when
+ * all can be carried.
+ */
+export function headersError(headers: PublishOptions['headers']): ValidationError | undefined {
+  const errors: FieldError[] = [];
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (!HEADER_NAME.test(name))
+      errors.push({
+        field: `headers.${name}`,
+        code: 'name',
+        message: 'A header name is printable ASCII without a colon.',
+      });
+    else if (/[\r\n]/.test(value))
+      errors.push({
+        field: `headers.${name}`,
+        code: 'line_break',
+        message: 'A header value cannot contain a line break.',
+      });
+  }
+  return errors.length > 0
+    ? new ValidationError(errors, 'A header cannot be carried by the transport.')
+    : undefined;
 }
 
 const TOKEN = /^[A-Za-z0-9_-]{1,64}$/;

@@ -99,6 +99,32 @@ describe.each(kinds)('%s transport', (kind) => {
     expect(await t.transport.read('transactions', { limit: 10 })).toHaveLength(1);
   });
 
+  it('keeps keys and msgIds exactly, whatever their characters', async () => {
+    const keys = ['line\nbreak', 'cr\rlf', ' padded ', '"quoted"', 'tab\tinside', 'ñandú', ''];
+    for (const key of keys) {
+      const first = await t.transport.publish('transactions', { key }, { key, msgId: `id ${key}` });
+      const again = await t.transport.publish('transactions', { key }, { key, msgId: `id ${key}` });
+      expect(again).toEqual({ seq: first.seq, duplicate: true });
+    }
+    const read = await (await t.peer()).read('transactions', { limit: 20 });
+    expect(read.map((d) => d.key)).toEqual(keys);
+    expect(read.map((d) => d.partition)).toEqual(keys.map((k) => t.transport.partitionOf(k)));
+  });
+
+  it('refuses at once, naming the header, a header some transport cannot carry', async () => {
+    const started = Date.now();
+    const refusable: Record<string, string>[] = [{ 'bad name': 'x' }, { 'bad:name': 'x' }, { trace: 'a\nb' }];
+    for (const headers of refusable) {
+      const refused = t.transport.publish('transactions', { n: 1 }, { key: 'k', headers });
+      await expect(refused).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+        details: [{ field: `headers.${Object.keys(headers)[0]}` }],
+      });
+    }
+    expect(Date.now() - started).toBeLessThan(1000); // not retried as if the server were down
+    expect(await t.transport.read('transactions', { limit: 10 })).toEqual([]);
+  });
+
   it('delivers each acked message once, in order per partition, one batch of a partition at a time', async () => {
     const active = new Map<number, number>();
     const batches: Delivery[][] = [];

@@ -13,10 +13,11 @@ export type StreamName = 'transactions' | 'decisions' | 'dlq';
 export const STREAM_NAMES: readonly StreamName[] = ['transactions', 'decisions', 'dlq'];
 
 export interface PublishOptions {
-  /** Partition key, e.g. the account id: one key always lands on the same partition. */
+  /** Partition key, e.g. the account id: one key always lands on the same partition. Any string. */
   readonly key: string;
   /** Dedupe id: a second publish with the same id within the window is a no-op reporting `duplicate`. */
   readonly msgId?: string;
+  /** Names of printable ASCII without a colon, values without line breaks (else `VALIDATION_FAILED`). */
   readonly headers?: Readonly<Record<string, string>>;
 }
 

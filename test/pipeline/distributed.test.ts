@@ -185,6 +185,22 @@ describe.skipIf(!hasJetStream)('distributed pipeline on JetStream and PostgreSQL
         status: 'decided',
         decision: { features: { count_60s: 2, prior_transactions: 1 } },
       });
+      // Ids with line breaks or spaces at the ends travel in NATS headers as JSON strings:
+      // decided like any other, not refused by NATS and retried until STORE_UNAVAILABLE.
+      const odd = {
+        ...body,
+        transaction_id: 'api\n3',
+        account_id: ' acc\r\nodd ',
+        timestamp: '2026-05-01T10:00:20Z',
+      };
+      const oddAnswer = await api.post(odd);
+      expect(oddAnswer.statusCode, oddAnswer.body).toBe(200);
+      expect(oddAnswer.json()).toMatchObject({
+        transaction_id: 'api\n3',
+        account_id: ' acc\r\nodd ',
+        features: { count_60s: 1 },
+      });
+      expect((await api.post(odd)).headers['idempotent-replayed']).toBe('true');
       const ready = (await api.request({ url: '/readyz' })).json();
       expect(ready.checks).toMatchObject({ store: 'ok', transport: 'ok' });
       const { body: metrics } = await api.service.metrics.scrape();

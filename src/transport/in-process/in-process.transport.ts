@@ -6,6 +6,7 @@ import {
   assertPartitions,
   createDelivery,
   encodePayload,
+  headersError,
   NO_SETTLE,
 } from '../delivery.js';
 import {
@@ -79,8 +80,11 @@ export class InProcessTransport implements Transport {
     return partitionOf(key, this.partitions);
   }
 
+  /** Rejects, as JetStream does, headers that JetStream cannot carry (see {@link headersError}). */
   publish(stream: StreamName, payload: Uint8Array | object, options: PublishOptions): Promise<PublishResult> {
     this.assertOpen();
+    const invalid = headersError(options.headers);
+    if (invalid) return Promise.reject(invalid);
     const message = {
       partition: this.partitionOf(options.key),
       key: options.key,

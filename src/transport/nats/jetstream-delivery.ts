@@ -4,8 +4,28 @@ import { createDelivery, NO_SETTLE } from '../delivery.js';
 import type { AckBatcher } from './ack-batcher.js';
 import type { Delivery, StreamName } from '../transport.js';
 
-/** Header holding the partition key of a message. */
+/** Header holding the partition key of a message, as {@link headerValueOf} writes it. */
 export const KEY_HEADER = 'Centinela-Key';
+
+/**
+ * Any string as a header value that reads back the same. NATS refuses line breaks in header
+ * values and trims spaces at their ends, so a string with either, or one starting with a
+ * quote, is written as a JSON string; any other string as it is. Used for keys and msgIds.
+ */
+export function headerValueOf(text: string): string {
+  return /^["\s]|\s$|[\r\n]/.test(text) ? JSON.stringify(text) : text;
+}
+
+/** The string a header value written by {@link headerValueOf} holds. */
+export function stringOfHeader(value: string): string {
+  if (!value.startsWith('"')) return value;
+  try {
+    const text: unknown = JSON.parse(value);
+    return typeof text === 'string' ? text : value;
+  } catch {
+    return value;
+  }
+}
 
 /** The user headers of a message (NATS's own `Nats-*` headers and the key header left out). */
 export function headersOf(hdrs: MsgHdrs | undefined): Record<string, string> {
@@ -48,7 +68,7 @@ function fieldsOf(stream: StreamName, msg: JsMsg, deliveryCount: number) {
     partition: partitionOfSubject(msg.subject),
     seq: msg.seq,
     deliveryCount,
-    key: msg.headers?.get(KEY_HEADER) ?? '',
+    key: stringOfHeader(msg.headers?.get(KEY_HEADER) ?? ''),
     data: msg.data,
     headers: headersOf(msg.headers),
   };

@@ -1,9 +1,9 @@
 import { PubHeaders } from '@nats-io/jetstream';
-import { headers as natsHeaders, nuid, type NatsConnection } from '@nats-io/transport-node';
+import { headers as natsHeaders, nuid, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import { AppError } from '../../errors.js';
-import { encodePayload, sleep } from '../delivery.js';
+import { encodePayload, headersError, sleep } from '../delivery.js';
 import type { PublishOptions, PublishResult, StreamName, TransportLogger } from '../transport.js';
-import { KEY_HEADER } from './jetstream-delivery.js';
+import { headerValueOf, KEY_HEADER } from './jetstream-delivery.js';
 import type { JetStreamNames } from './jetstream-names.js';
 import type { ReplyInbox } from './reply-inbox.js';
 
@@ -51,11 +51,11 @@ export class JetStreamPublisher {
   ): Promise<PublishResult> {
     const subject = this.names.subject(stream, this.partitionOf(options.key));
     const data = encodePayload(payload);
-    const msgID = options.msgId ?? nuid.next();
+    const headers = headersFor(options);
     const deadline = Date.now() + this.settings.publishRetryMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        const ack = await this.inbox.publish(subject, data, this.headersOf(options, msgID));
+        const ack = await this.inbox.publish(subject, data, headers);
         // A duplicate of our own generated id is an earlier attempt of this call that was stored.
         return { seq: ack.seq, duplicate: ack.duplicate && options.msgId !== undefined };
       } catch (error) {
@@ -68,12 +68,16 @@ export class JetStreamPublisher {
       }
     }
   }
+}
 
-  private headersOf(options: PublishOptions, msgId: string) {
-    const h = natsHeaders();
-    h.set(KEY_HEADER, options.key);
-    for (const [name, value] of Object.entries(options.headers ?? {})) h.set(name, value);
-    h.set(MSG_ID_HEADER, msgId); // last: the deduplication id is never a caller's header
-    return h;
-  }
+/** The headers of a publish, with a msgId (a generated one when the caller gives none). */
+function headersFor(options: PublishOptions): MsgHdrs {
+  const invalid = headersError(options.headers);
+  if (invalid) throw invalid;
+  const h = natsHeaders();
+  h.set(KEY_HEADER, headerValueOf(options.key));
+  for (const [name, value] of Object.entries(options.headers ?? {})) h.set(name, value);
+  // Last: the deduplication id is never a caller's header.
+  h.set(MSG_ID_HEADER, options.msgId === undefined ? nuid.next() : headerValueOf(options.msgId));
+  return h;
 }
