@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { openStore, type Store } from '../src/store/database.js';
-import { tempDir } from './helpers.js';
+import { startTestService, tempDir, type TestService } from './helpers.js';
 
 /** PostgreSQL server the integration tests use (a database is created per test file). */
 export const TEST_DATABASE_URL =
@@ -84,4 +84,19 @@ export function storeForSuite(dialect: 'sqlite' | 'postgres'): Pick<Store, 'db'>
       return store.db;
     },
   };
+}
+
+/** The whole service on a fresh store of `dialect` for a describe block: started before its tests, stopped (its store dropped) after. */
+export function serviceForSuite(dialect: 'sqlite' | 'postgres'): () => TestService {
+  let store: TestStore;
+  let service: TestService;
+  beforeAll(async () => {
+    store = await createTestStore(dialect);
+    service = await startTestService({ databaseUrl: store.url });
+  });
+  afterAll(async () => {
+    await service.destroy();
+    await store.drop();
+  });
+  return () => service;
 }

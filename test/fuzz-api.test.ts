@@ -85,6 +85,7 @@ const value = fc.oneof(
     '__proto__',
     '../../etc/passwd',
     '%00',
+    'nul\u0000inside',
   ),
   fc.jsonValue({ maxDepth: 2 }),
 );

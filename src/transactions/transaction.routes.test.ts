@@ -1,7 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { availableDialects, createTestStore, type TestStore } from '../../test/dialects.js';
-import { startTestService, type TestService } from '../../test/helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { availableDialects, serviceForSuite } from '../../test/dialects.js';
+import type { TestService } from '../../test/helpers.js';
 
 /** The fields a 400 VALIDATION_FAILED answer lists, or the status and code it has instead. */
 function invalidFieldsOf(res: LightMyRequestResponse): unknown {
@@ -12,15 +12,10 @@ function invalidFieldsOf(res: LightMyRequestResponse): unknown {
 
 // The storage suite: the whole API against every store dialect.
 describe.each(await availableDialects())('transactions API on %s', (dialect) => {
+  const service = serviceForSuite(dialect);
   let t: TestService;
-  let store: TestStore;
-  beforeAll(async () => {
-    store = await createTestStore(dialect);
-    t = await startTestService({ databaseUrl: store.url });
-  });
-  afterAll(async () => {
-    await t.destroy();
-    await store.drop();
+  beforeAll(() => {
+    t = service();
   });
 
   const T0 = Date.UTC(2026, 5, 1, 12);

@@ -85,6 +85,14 @@ describe('parseTransaction', () => {
     expect(fieldsOf(body)).toEqual(expected);
   });
 
+  it('refuses the NUL character anywhere in the payload (PostgreSQL cannot store it), naming the field', () => {
+    expect(fieldsOf({ account_id: 'a\u0000', amount: 1 })).toEqual(['account_id:nul_character']);
+    expect(fieldsOf({ account_id: 'a', amount: 1, kept: { note: '\u0000' } })).toEqual([
+      'kept.note:nul_character',
+    ]);
+    expect(fieldsOf({ account_id: 'a', amount: 1, kept: { note: 'no nul' } })).toEqual([]);
+  });
+
   it('accepts only ISO 4217 currencies, in any case', () => {
     const currencyOf = (currency: string) => {
       const r = parse({ account_id: 'a', amount: 1, currency });

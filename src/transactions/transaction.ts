@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FieldError } from '../errors.js';
+import { NUL_CHARACTER, nulCharacterPath } from '../shared/nul-character.js';
 
 /** A transaction as accepted by the API, normalised (aliases resolved, defaults applied). */
 export interface TransactionInput {
@@ -75,6 +76,7 @@ export function parseTransaction(body: unknown, defaults: ParseDefaults): ParseR
     location_match: read.flag('location_match'),
     raw,
   };
+  read.refuseNulCharacters();
   return read.errors.length > 0 ? { ok: false, errors: read.errors } : { ok: true, value };
 }
 
@@ -85,6 +87,12 @@ class FieldReader {
   private present(field: string): unknown {
     const value = this.body[field];
     return value === null ? undefined : value;
+  }
+
+  /** A NUL character anywhere in the payload, unknown fields included (they are stored too). */
+  refuseNulCharacters(): void {
+    const field = nulCharacterPath(this.body);
+    if (field !== undefined) this.fail(field, NUL_CHARACTER.code, `${field}: ${NUL_CHARACTER.message}`);
   }
 
   private fail(field: string, code: string, message: string): undefined {

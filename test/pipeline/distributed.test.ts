@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Config } from '../../src/config.js';
 import { deciderOptions, openServices } from '../../src/main.js';
 import { BatchDecider } from '../../src/transactions/batch-decider.js';
 import { StreamIngestion } from '../../src/transactions/stream-ingestion.js';
@@ -53,6 +55,36 @@ async function startWorkers(count: number, databaseUrl: string, prefix: string) 
     await services.store.close();
   };
   return { services, transports, workers, stop };
+}
+
+/**
+ * The API in distributed mode on a fresh PostgreSQL database and streams of its own; `workers`
+ * starts workers in this process on them. `stop` closes everything and drops the database.
+ */
+async function startDistributedApi(overrides: Partial<Config> = {}) {
+  const store = await createTestStore('postgres');
+  const prefix = `d${randomBytes(4).toString('hex')}`;
+  const api = await startTestService({
+    databaseUrl: store.url,
+    natsUrl: TEST_NATS_URL,
+    natsPrefix: prefix,
+    partitions: 8,
+    ...overrides,
+  });
+  const pipelines: Awaited<ReturnType<typeof startWorkers>>[] = [];
+  return {
+    api,
+    workers: async (count: number) => {
+      const pipeline = await startWorkers(count, store.url, prefix);
+      pipelines.push(pipeline);
+      return pipeline;
+    },
+    stop: async () => {
+      await api.close();
+      for (const pipeline of pipelines) await pipeline.stop();
+      await store.drop();
+    },
+  };
 }
 
 async function eventually(check: () => boolean, timeoutMs: number): Promise<boolean> {
@@ -147,15 +179,8 @@ describe.skipIf(!hasJetStream)('distributed pipeline on JetStream and PostgreSQL
   }, 180_000);
 
   it("serves the HTTP API on the stream: sync answers the worker's decision, async answers 202 then decides", async () => {
-    const store = await createTestStore('postgres');
-    const prefix = `a${randomBytes(4).toString('hex')}`;
-    const pipeline = await startWorkers(1, store.url, prefix);
-    const api = await startTestService({
-      databaseUrl: store.url,
-      natsUrl: TEST_NATS_URL,
-      natsPrefix: prefix,
-      partitions: 8,
-    });
+    const { api, workers, stop } = await startDistributedApi();
+    const pipeline = await workers(1);
     try {
       const body = {
         transaction_id: 'api-1',
@@ -207,9 +232,46 @@ describe.skipIf(!hasJetStream)('distributed pipeline on JetStream and PostgreSQL
       expect(metrics).toContain('centinela_dead_letters{queue="dlq"} 0');
       expect(metrics).toMatch(/centinela_consumer_lag\{consumer="workers"\} [0-2]\n/);
     } finally {
-      await api.close();
-      await pipeline.stop();
-      await store.drop();
+      await stop();
+    }
+  }, 120_000);
+
+  it('decides, or refuses field by field, transactions whose ids hold any characters; never a 5xx', async () => {
+    const { api, workers, stop } = await startDistributedApi({ decisionTimeoutMs: 10_000 });
+    const pipeline = await workers(1);
+    const seen = new Set<string>();
+    const anyId = fc.string({ unit: 'binary', minLength: 1, maxLength: 24 });
+    try {
+      await fc.assert(
+        fc.asyncProperty(anyId, anyId, fc.boolean(), async (id, account, async) => {
+          fc.pre(!seen.has(id));
+          seen.add(id);
+          const answer = await api.request({
+            method: 'POST',
+            url: async ? '/v1/transactions?mode=async' : '/v1/transactions',
+            payload: { transaction_id: id, account_id: account, amount: 25 },
+          });
+          const where = JSON.stringify({ id, account, async });
+          expect(answer.statusCode, `${where}: ${answer.body}`).toBeLessThan(500);
+          if (answer.statusCode === 400) {
+            expect(answer.json().error.code, where).toBe('VALIDATION_FAILED');
+            return;
+          }
+          expect(answer.statusCode, where).toBe(async ? 202 : 200);
+          if (!async) expect(answer.json(), where).toMatchObject({ transaction_id: id, account_id: account });
+        }),
+        { numRuns: 40 },
+      );
+      const db = pipeline.services.store.db;
+      const row = await db
+        .selectFrom('transactions')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirst();
+      const accepted = Number(row?.n);
+      expect(accepted).toBeGreaterThan(0);
+      expect(await waitForDecided(db, accepted, 20_000)).toBe(accepted);
+    } finally {
+      await stop();
     }
   }, 120_000);
 
@@ -217,21 +279,13 @@ describe.skipIf(!hasJetStream)('distributed pipeline on JetStream and PostgreSQL
   // every request of a burst answers 202, an id sent twice in the burst is published and stored
   // once, an id already stored answers its status, and each is decided once.
   it('accepts a burst of async requests together, each id once, and decides them', async () => {
-    const store = await createTestStore('postgres');
-    const prefix = `b${randomBytes(4).toString('hex')}`;
-    const api = await startTestService({
-      databaseUrl: store.url,
-      natsUrl: TEST_NATS_URL,
-      natsPrefix: prefix,
-      partitions: 8,
-    });
+    const { api, workers, stop } = await startDistributedApi();
     const post = (i: number) =>
       api.request({
         method: 'POST',
         url: '/v1/transactions?mode=async',
         payload: { transaction_id: `burst-${i}`, account_id: `acc-${i % 7}`, amount: 10 + i },
       });
-    let pipeline: Awaited<ReturnType<typeof startWorkers>> | undefined;
     try {
       expect((await post(0)).json()).toEqual({ transaction_id: 'burst-0', status: 'pending' });
       const ids = [
@@ -251,7 +305,7 @@ describe.skipIf(!hasJetStream)('distributed pipeline on JetStream and PostgreSQL
       expect(new Set(rows.map((r) => r.seq)).size).toBe(120);
       expect(rows.every((r) => r.status === 'pending')).toBe(true);
 
-      pipeline = await startWorkers(1, store.url, prefix);
+      const pipeline = await workers(1);
       expect(await waitForDecided(pipeline.services.store.db, 120, 30_000)).toBe(120);
       expect((await post(5)).json()).toEqual({ transaction_id: 'burst-5', status: 'decided' });
       const counted = await api.service.store.db
@@ -260,9 +314,7 @@ describe.skipIf(!hasJetStream)('distributed pipeline on JetStream and PostgreSQL
         .executeTakeFirstOrThrow();
       expect(Number(counted.n)).toBe(120);
     } finally {
-      await api.close();
-      await pipeline?.stop();
-      await store.drop();
+      await stop();
     }
   }, 120_000);
 });
