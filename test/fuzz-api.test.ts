@@ -96,6 +96,7 @@ const value = fc.oneof(
     '../../etc/passwd',
     '%00',
     'nul\u0000inside',
+    'half\ud800pair',
   ),
   fc.jsonValue({ maxDepth: 2 }),
 );
@@ -145,7 +146,7 @@ function queryFor(op: Operation) {
 const segment = fc.oneof(
   fc.string({ minLength: 1, maxLength: 20 }),
   fc.integer().map(String),
-  fc.constantFrom('0', '-1', '1.5', '%2F', 'null'),
+  fc.constantFrom('0', '-1', '1.5', '%2F', 'null', 'nul\u0000'),
 );
 
 async function send(

@@ -28,7 +28,7 @@ import type { WebhookService } from '../webhooks/webhook.service.js';
 import { webhooksRoutes } from '../webhooks/webhooks.routes.js';
 import { registerAuth } from './auth.js';
 import { handleClientError, handleError, handleFrameworkError } from './error-handler.js';
-import { registerNulCharacterCheck } from './nul-characters.js';
+import { registerUnstorableTextCheck } from './unstorable-text.js';
 import { registerQueryNumberCheck } from './query-numbers.js';
 import { healthRoutes, type ReadinessProbe } from './health.routes.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -86,7 +86,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     done();
   });
   registerQueryNumberCheck(app);
-  registerNulCharacterCheck(app);
+  registerUnstorableTextCheck(app);
   await registerDocs(app);
   registerAuth(app, deps.keys, new RateLimiter(deps.config.rateLimitPerMinute));
   metricsRoutes(app, deps);

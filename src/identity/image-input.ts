@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError, ValidationError } from '../errors.js';
+import { assertStorableFields } from '../shared/unstorable-text.js';
 import { DEFAULT_IMAGE_LIMITS } from './face-engine/image-decoder.js';
 
 /** Images and text fields of a request, from JSON (base64) or multipart/form-data. */
@@ -42,6 +43,7 @@ async function fromMultipart(request: FastifyRequest, imageNames: readonly strin
     }
     throw error;
   }
+  assertStorableFields(fields); // JSON bodies are checked by the API's hook; multipart fields here
   return { images, fields };
 }
 

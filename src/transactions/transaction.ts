@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FieldError } from '../errors.js';
-import { NUL_CHARACTER, nulCharacterPath } from '../shared/nul-character.js';
+import { unstorableTextIn } from '../shared/unstorable-text.js';
 
 /** A transaction as accepted by the API, normalised (aliases resolved, defaults applied). */
 export interface TransactionInput {
@@ -76,7 +76,7 @@ export function parseTransaction(body: unknown, defaults: ParseDefaults): ParseR
     location_match: read.flag('location_match'),
     raw,
   };
-  read.refuseNulCharacters();
+  read.refuseUnstorableText();
   return read.errors.length > 0 ? { ok: false, errors: read.errors } : { ok: true, value };
 }
 
@@ -89,10 +89,10 @@ class FieldReader {
     return value === null ? undefined : value;
   }
 
-  /** A NUL character anywhere in the payload, unknown fields included (they are stored too). */
-  refuseNulCharacters(): void {
-    const field = nulCharacterPath(this.body);
-    if (field !== undefined) this.fail(field, NUL_CHARACTER.code, `${field}: ${NUL_CHARACTER.message}`);
+  /** Text no store can keep anywhere in the payload, unknown fields included (they are stored too). */
+  refuseUnstorableText(): void {
+    const error = unstorableTextIn(this.body);
+    if (error) this.errors.push(error);
   }
 
   private fail(field: string, code: string, message: string): undefined {

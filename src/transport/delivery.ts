@@ -70,9 +70,9 @@ export function encodePayload(payload: Uint8Array | object): Uint8Array {
 const HEADER_NAME = /^[!-9;-~]+$/;
 
 /**
- * The `VALIDATION_FAILED` error for headers that not every transport can carry (a name outside
- * printable ASCII or with a colon, a value with a line break: NATS refuses both); undefined when
- * all can be carried.
+ * The `VALIDATION_FAILED` error for headers that not every transport can carry as they are (a
+ * name outside printable ASCII or with a colon, a value with a line break: NATS refuses them; a
+ * value with spaces at its ends: NATS trims them); undefined when all can be carried.
  */
 export function headersError(headers: PublishOptions['headers']): ValidationError | undefined {
   const errors: FieldError[] = [];
@@ -83,11 +83,11 @@ export function headersError(headers: PublishOptions['headers']): ValidationErro
         code: 'name',
         message: 'A header name is printable ASCII without a colon.',
       });
-    else if (/[\r\n]/.test(value))
+    else if (/[\r\n]|^\s|\s$/.test(value))
       errors.push({
         field: `headers.${name}`,
-        code: 'line_break',
-        message: 'A header value cannot contain a line break.',
+        code: 'value',
+        message: 'A header value cannot contain a line break or start or end with a space (NATS trims them).',
       });
   }
   return errors.length > 0

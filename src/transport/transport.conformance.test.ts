@@ -100,7 +100,17 @@ describe.each(kinds)('%s transport', (kind) => {
   });
 
   it('keeps keys and msgIds exactly, whatever their characters', async () => {
-    const keys = ['line\nbreak', 'cr\rlf', ' padded ', '"quoted"', 'tab\tinside', 'ñandú', ''];
+    const keys = [
+      'line\nbreak',
+      'cr\rlf',
+      ' padded ',
+      '"quoted"',
+      'tab\tinside',
+      'ñandú',
+      '',
+      'x\ud800',
+      'x\udbff',
+    ];
     for (const key of keys) {
       const first = await t.transport.publish('transactions', { key }, { key, msgId: `id ${key}` });
       const again = await t.transport.publish('transactions', { key }, { key, msgId: `id ${key}` });
@@ -111,9 +121,23 @@ describe.each(kinds)('%s transport', (kind) => {
     expect(read.map((d) => d.partition)).toEqual(keys.map((k) => t.transport.partitionOf(k)));
   });
 
+  it('keeps msgIds apart that differ only in what a header would lose', async () => {
+    const ids = ['a', 'a ', ' a', '"a"', 'a\ud800', 'a\udbff', 'a\ufffd'];
+    const published = [];
+    for (const msgId of ids)
+      published.push(await t.transport.publish('transactions', { msgId }, { key: 'k', msgId }));
+    expect(published.map((p) => p.duplicate)).toEqual(ids.map(() => false));
+    expect(new Set(published.map((p) => p.seq)).size).toBe(ids.length);
+  });
+
   it('refuses at once, naming the header, a header some transport cannot carry', async () => {
     const started = Date.now();
-    const refusable: Record<string, string>[] = [{ 'bad name': 'x' }, { 'bad:name': 'x' }, { trace: 'a\nb' }];
+    const refusable: Record<string, string>[] = [
+      { 'bad name': 'x' },
+      { 'bad:name': 'x' },
+      { trace: 'a\nb' },
+      { trace: ' padded' },
+    ];
     for (const headers of refusable) {
       const refused = t.transport.publish('transactions', { n: 1 }, { key: 'k', headers });
       await expect(refused).rejects.toMatchObject({

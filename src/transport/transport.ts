@@ -17,7 +17,7 @@ export interface PublishOptions {
   readonly key: string;
   /** Dedupe id: a second publish with the same id within the window is a no-op reporting `duplicate`. */
   readonly msgId?: string;
-  /** Names of printable ASCII without a colon, values without line breaks (else `VALIDATION_FAILED`). */
+  /** Names of printable ASCII without a colon; values without line breaks or spaces at their ends (else `VALIDATION_FAILED`). */
   readonly headers?: Readonly<Record<string, string>>;
 }
 

@@ -1,6 +1,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/transport-node';
 import { createDelivery, NO_SETTLE } from '../delivery.js';
+import { isUnstorable } from '../../shared/unstorable-text.js';
 import type { AckBatcher } from './ack-batcher.js';
 import type { Delivery, StreamName } from '../transport.js';
 
@@ -9,11 +10,13 @@ export const KEY_HEADER = 'Centinela-Key';
 
 /**
  * Any string as a header value that reads back the same. NATS refuses line breaks in header
- * values and trims spaces at their ends, so a string with either, or one starting with a
- * quote, is written as a JSON string; any other string as it is. Used for keys and msgIds.
+ * values and trims spaces at their ends, and headers travel as UTF-8 (a lone surrogate would
+ * become U+FFFD, merging distinct msgIds), so a string with any of these, or one starting with
+ * a quote, is written as a JSON string (ASCII escapes); any other string as it is. Used for
+ * keys and msgIds.
  */
 export function headerValueOf(text: string): string {
-  return /^["\s]|\s$|[\r\n]/.test(text) ? JSON.stringify(text) : text;
+  return /^["\s]|\s$|[\r\n]/.test(text) || isUnstorable(text) ? JSON.stringify(text) : text;
 }
 
 /** The string a header value written by {@link headerValueOf} holds. */
