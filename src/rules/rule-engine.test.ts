@@ -95,4 +95,17 @@ describe('rule errors', () => {
       'rules[2].id',
     ]);
   });
+
+  it('validation refuses text no store can keep (a file applied from the CLI passes no API check)', () => {
+    const [first, ...rest] = DEFAULT_RULE_SET.rules;
+    const errors = validateRuleSet({
+      ...DEFAULT_RULE_SET,
+      rules: [{ ...first, message: 'nul\u0000' }, ...rest],
+    });
+    expect(errors).toContainEqual(
+      expect.objectContaining({ field: 'rules.0.message', code: 'nul_character' }),
+    );
+    const half = validateRuleSet({ ...DEFAULT_RULE_SET, lists: { names: ['x\ud800'] } });
+    expect(half).toContainEqual(expect.objectContaining({ field: 'lists.names.0', code: 'lone_surrogate' }));
+  });
 });

@@ -2,6 +2,7 @@ import type { FieldError } from '../errors.js';
 import { FEATURE_NAMES } from '../features/features.js';
 import { compileExpression, type Evaluator } from './expression-compiler.js';
 import { ExpressionSyntaxError } from './expression-parser.js';
+import { unstorableTextIn } from '../shared/unstorable-text.js';
 
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -66,6 +67,8 @@ const RULE_ID = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 export function validateRuleSet(input: unknown): FieldError[] {
   if (!isObject(input)) return [problem('', 'type', 'A rule set must be a JSON object.')];
   const errors: FieldError[] = [];
+  const unstorable = unstorableTextIn(input); // a file applied from the CLI passes no API check
+  if (unstorable) errors.push(unstorable);
   const lists = validateLists(input.lists, errors);
   if (!Array.isArray(input.rules)) {
     errors.push(problem('rules', 'required', 'rules must be an array of rules.'));
