@@ -1,8 +1,8 @@
 import type { FieldError } from '../errors.js';
 import { FEATURE_NAMES } from '../features/features.js';
+import { unstorableTextIn } from '../shared/unstorable-text.js';
 import { compileExpression, type Evaluator } from './expression-compiler.js';
 import { ExpressionSyntaxError } from './expression-parser.js';
-import { unstorableTextIn } from '../shared/unstorable-text.js';
 
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];

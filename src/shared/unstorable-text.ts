@@ -9,7 +9,7 @@ import { ValidationError, type FieldError } from '../errors.js';
 const UNSTORABLE = /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** The field error for unstorable text at `field`. */
-export function unstorableTextError(field: string, text: string): FieldError {
+function unstorableTextError(field: string, text: string): FieldError {
   return text.includes('\0')
     ? { field, code: 'nul_character', message: 'Text cannot contain the NUL character (U+0000).' }
     : {
@@ -37,7 +37,7 @@ export function unstorableTextIn(value: unknown): FieldError | undefined {
 
 /** Throws `VALIDATION_FAILED` naming the first field of `fields` that holds unstorable text. */
 export function assertStorableFields(fields: Readonly<Record<string, unknown>>): void {
-  const error = unstorableTextIn({ ...fields });
+  const error = unstorableTextIn(fields);
   if (error) throw new ValidationError([error]);
 }
 

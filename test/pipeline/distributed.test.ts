@@ -18,6 +18,7 @@ import { TEST_NATS_URL } from '../../src/transport/conformance/transport.fixture
 import { createTestStore } from '../dialects.js';
 import { startTestService } from '../helpers.js';
 import {
+  countTransactions,
   duplicateIds,
   hasJetStream,
   mismatches,
@@ -270,11 +271,7 @@ describe.skipIf(!hasJetStream)('distributed pipeline on JetStream and PostgreSQL
         { numRuns: 40 },
       );
       const db = pipeline.services.store.db;
-      const row = await db
-        .selectFrom('transactions')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirst();
-      const accepted = Number(row?.n);
+      const accepted = await countTransactions(db);
       expect(accepted).toBeGreaterThan(0);
       expect(await waitForDecided(db, accepted, 20_000)).toBe(accepted);
     } finally {
@@ -315,11 +312,7 @@ describe.skipIf(!hasJetStream)('distributed pipeline on JetStream and PostgreSQL
       const pipeline = await workers(1);
       expect(await waitForDecided(pipeline.services.store.db, 120, 30_000)).toBe(120);
       expect((await post(5)).json()).toEqual({ transaction_id: 'burst-5', status: 'decided' });
-      const counted = await api.service.store.db
-        .selectFrom('transactions')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirstOrThrow();
-      expect(Number(counted.n)).toBe(120);
+      expect(await countTransactions(api.service.store.db)).toBe(120);
     } finally {
       await stop();
     }

@@ -95,6 +95,16 @@ export async function publishStream(
   }
 }
 
+/** Stored transactions, or only those with `status`. */
+export async function countTransactions(
+  db: Kysely<Database>,
+  status?: 'pending' | 'decided',
+): Promise<number> {
+  let query = db.selectFrom('transactions').select((eb) => eb.fn.countAll<number>().as('n'));
+  if (status) query = query.where('status', '=', status);
+  return Number((await query.executeTakeFirst())?.n ?? 0);
+}
+
 /** Polls until `count` transactions are decided (or fails after `timeoutMs`). */
 export async function waitForDecided(
   db: Kysely<Database>,
@@ -104,12 +114,7 @@ export async function waitForDecided(
   const deadline = Date.now() + timeoutMs;
   let decided = 0;
   while (Date.now() < deadline) {
-    const row = await db
-      .selectFrom('transactions')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('status', '=', 'decided')
-      .executeTakeFirst();
-    decided = Number(row?.n ?? 0);
+    decided = await countTransactions(db, 'decided');
     if (decided >= count) return decided;
     await new Promise((r) => setTimeout(r, 200));
   }
