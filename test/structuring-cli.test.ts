@@ -191,6 +191,17 @@ describe('centinela simulate-ledger and structuring', () => {
     expect(csv.stderr).toContain('INPUT_INVALID');
     expect(csv.stderr).toContain('column transaction_amount');
     expect(csv.stderr).not.toContain('SECRET');
+    const nul = join(dir, 'nul.csv');
+    writeFileSync(
+      nul,
+      'user_id,merchant_id,transaction_date,transaction_amount\nu1,m\u0000SECRET,2026-01-01,5\n',
+    );
+    const withNul = cli('structuring', 'run', '--input', nul, '--db', db);
+    expect(withNul.status).toBe(1);
+    expect(withNul.stderr).toContain(
+      `INPUT_INVALID: Cannot read '${nul}': column merchant_id: a value holds a NUL character (U+0000)`,
+    );
+    expect(withNul.stderr).not.toContain('SECRET');
     const missing = cli('structuring', 'run', '--input', join(dir, 'none-*.csv'), '--db', db);
     expect(missing.stderr).toContain('INPUT_NOT_FOUND: No file matches');
   });

@@ -57,8 +57,26 @@ function conversionProblem(message: string, context: ReadContext): InputProblem 
 const BROKEN_PARQUET =
   /magic bytes|parquet|thrift|footer|corrupt|metadata|too small|page|snappy|zstd|gzip|decompress/i;
 
+const NUL_CHARACTER = 'Centinela: a NUL character in column ';
+
+/** The failure a load raises in DuckDB for a NUL character in `column` (see source.ts). */
+export function nulCharacterMarker(column: string): string {
+  return `${NUL_CHARACTER}${column}`;
+}
+
+/** The column named by a {@link nulCharacterMarker} failure in `message`, if it is one. */
+function nulCharacterColumn(message: string): string | undefined {
+  const at = message.indexOf(NUL_CHARACTER);
+  return at < 0 ? undefined : message.slice(at + NUL_CHARACTER.length).split('\n', 1)[0];
+}
+
 /** Classifies a DuckDB reader failure. */
 function problemOf(message: string, context: ReadContext): InputProblem {
+  const nulColumn = nulCharacterColumn(message);
+  if (nulColumn !== undefined) {
+    const said = `column ${nulColumn}: a value holds a NUL character (U+0000), which cannot be stored`;
+    return { kind: 'nul_character', column: nulColumn, message: said };
+  }
   if (/^Conversion Error/i.test(message)) return conversionProblem(message, context);
   if (/not utf-?8|invalid unicode/i.test(message)) {
     return context.parquet

@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import { AppError } from '../errors.js';
 import type { Database } from '../store/database.js';
 import { ident, literal, queryNumber } from './duckdb.js';
-import { inputError } from './input-errors.js';
+import { inputError, nulCharacterMarker } from './input-errors.js';
 import type { Field } from './structuring.js';
 
 /** True for inputs whose name says Parquet (`.parquet`, `.pq`, also as a glob). */
@@ -144,10 +144,12 @@ export async function loadFiles(
   checkColumns(types, columns);
   const col = (f: Field, cast: string, fallback = 'NULL') =>
     types.has(columns[f]) ? `CAST(${ident(columns[f])} AS ${cast})` : fallback;
+  const text = (f: Field, fallback = 'NULL') =>
+    types.has(columns[f]) ? withoutNul(col(f, 'VARCHAR'), columns[f]) : fallback;
   const load = `${CREATE_TX}
-      ${col('id', 'VARCHAR', 'CAST(row_number() OVER () AS VARCHAR)')} AS tx_id,
-      ${col('user_id', 'VARCHAR')} AS user_id,
-      ${col('merchant_id', 'VARCHAR')} AS merchant_id,
+      ${text('id', 'CAST(row_number() OVER () AS VARCHAR)')} AS tx_id,
+      ${text('user_id')} AS user_id,
+      ${text('merchant_id')} AS merchant_id,
       ${timestampSql(ident(columns.timestamp), types.get(columns.timestamp) ?? '')} AS ts,
       ${col('amount', 'DOUBLE')} AS amount,
       ${col('label', 'INTEGER')} AS label
@@ -155,6 +157,18 @@ export async function loadFiles(
     WHERE ${ident(columns.user_id)} IS NOT NULL AND ${ident(columns.amount)} IS NOT NULL
       AND ${ident(columns.timestamp)} IS NOT NULL`;
   await reading(input, () => connection.run(load), columns);
+}
+
+/**
+ * A text column's values, failing the load on a NUL character (U+0000): DuckDB reads one, but
+ * PostgreSQL cannot store it (a run's alerts failed there with its own error) and SQLite's
+ * text functions stop at it, so the column is named in an INPUT_INVALID error instead
+ * ({@link nulCharacterMarker}). Lone surrogates cannot arrive: DuckDB refuses text that is not
+ * UTF-8.
+ */
+function withoutNul(expression: string, column: string): string {
+  const failure = `error(${literal(nulCharacterMarker(column))})`;
+  return `CASE WHEN contains(${expression}, chr(0)) THEN ${failure} ELSE ${expression} END`;
 }
 
 /** Event-time bounds (ms, inclusive) of stored transactions to load. */

@@ -186,6 +186,17 @@ describe('window features', () => {
     expect(users).toBe(new Set(txs.map((t) => t.user)).size);
   });
 
+  it('refuses a NUL character in a text column, naming the column, and loads the same file without it', async () => {
+    const path = join(dir, 'nul.csv');
+    writeFileSync(path, csvOf(txs.map((t, i) => (i === 5 ? { ...t, user: `${t.user}\u0000x` } : t))));
+    await expect(loadFiles(engine.connection, path, DEFAULT_COLUMNS)).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+      details: { kind: 'nul_character', column: DEFAULT_COLUMNS.user_id },
+    });
+    await loadFiles(engine.connection, join(dir, 'log.csv'), DEFAULT_COLUMNS);
+    expect(await queryNumber(engine.connection, 'SELECT count(*) FROM tx')).toBe(txs.length);
+  });
+
   it('rejects a path that matches no file with INPUT_NOT_FOUND', async () => {
     await expect(
       loadFiles(engine.connection, join(dir, 'nope-*.parquet'), DEFAULT_COLUMNS),
