@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
  * Tests run alone, one file at a time, after the rest: those that use the shared NATS server
  * (two of them restart it, which must not hit other tests), and the WAL checkpoint test, whose
  * bound on the log's growth holds only while its checkpoint thread gets CPU (run among the
- * other files on two cores, the log once grew 10.5 MB against its 4 MB bound).
+ * other files on two cores, the log once grew 10.5 MB against its bound then of 4 MB).
  */
 const ALONE_TESTS = [
   'src/transport/**/*.test.ts',
