@@ -40,6 +40,8 @@ export interface ReadContext {
   readonly parquet: boolean;
   /** Column name → what its values must be, in words (e.g. `a number`). */
   readonly musts?: Readonly<Record<string, string>>;
+  /** Field → the input column read for it (`--map`). */
+  readonly columns?: Readonly<Record<string, string>>;
 }
 
 /** A cast of one column failed: name the column and what it must be, never the value. */
@@ -57,22 +59,29 @@ function conversionProblem(message: string, context: ReadContext): InputProblem 
 const BROKEN_PARQUET =
   /magic bytes|parquet|thrift|footer|corrupt|metadata|too small|page|snappy|zstd|gzip|decompress/i;
 
-const NUL_CHARACTER = 'Centinela: a NUL character in column ';
+const NUL_CHARACTER = 'Centinela: a NUL character in field ';
+/** The first line of DuckDB's message for such a failure (e.g. `Invalid Input Error: …`). */
+const NUL_FAILURE = new RegExp(`^[A-Za-z ]*Error: ${NUL_CHARACTER}(\\w+)$`);
 
-/** The failure a load raises in DuckDB for a NUL character in `column` (see source.ts). */
-export function nulCharacterMarker(column: string): string {
-  return `${NUL_CHARACTER}${column}`;
+/** The failure a load raises in DuckDB for a NUL character in `field`'s column (see source.ts). */
+export function nulCharacterMarker(field: string): string {
+  return `${NUL_CHARACTER}${field}`;
 }
 
-/** The column named by a {@link nulCharacterMarker} failure in `message`, if it is one. */
-function nulCharacterColumn(message: string): string | undefined {
-  const at = message.indexOf(NUL_CHARACTER);
-  return at < 0 ? undefined : message.slice(at + NUL_CHARACTER.length).split('\n', 1)[0];
+/**
+ * The input column of a {@link nulCharacterMarker} failure, when `message` is one: its whole
+ * first line, so that text a file holds (quoted by other DuckDB messages) cannot pass for it;
+ * the column comes from the read's own mapping, never from the message.
+ */
+function nulCharacterColumn(message: string, context: ReadContext): string | undefined {
+  const first = message.split('\n', 1)[0] ?? '';
+  const field = NUL_FAILURE.exec(first)?.[1];
+  return field === undefined ? undefined : context.columns?.[field];
 }
 
 /** Classifies a DuckDB reader failure. */
 function problemOf(message: string, context: ReadContext): InputProblem {
-  const nulColumn = nulCharacterColumn(message);
+  const nulColumn = nulCharacterColumn(message, context);
   if (nulColumn !== undefined) {
     const said = `column ${nulColumn}: a value holds a NUL character (U+0000), which cannot be stored`;
     return { kind: 'nul_character', column: nulColumn, message: said };

@@ -98,7 +98,11 @@ async function reading<T>(
   try {
     return await read();
   } catch (error) {
-    throw inputError(error, input, { parquet: isParquet(input), musts: columns && mustsOf(columns) });
+    throw inputError(error, input, {
+      parquet: isParquet(input),
+      musts: columns && mustsOf(columns),
+      columns,
+    });
   }
 }
 
@@ -145,7 +149,7 @@ export async function loadFiles(
   const col = (f: Field, cast: string, fallback = 'NULL') =>
     types.has(columns[f]) ? `CAST(${ident(columns[f])} AS ${cast})` : fallback;
   const text = (f: Field, fallback = 'NULL') =>
-    types.has(columns[f]) ? withoutNul(col(f, 'VARCHAR'), columns[f]) : fallback;
+    types.has(columns[f]) ? withoutNul(col(f, 'VARCHAR'), f) : fallback;
   const load = `${CREATE_TX}
       ${text('id', 'CAST(row_number() OVER () AS VARCHAR)')} AS tx_id,
       ${text('user_id')} AS user_id,
@@ -162,12 +166,12 @@ export async function loadFiles(
 /**
  * A text column's values, failing the load on a NUL character (U+0000): DuckDB reads one, but
  * PostgreSQL cannot store it (a run's alerts failed there with its own error) and SQLite's
- * text functions stop at it, so the column is named in an INPUT_INVALID error instead
+ * text functions stop at it, so its column is named in an INPUT_INVALID error instead
  * ({@link nulCharacterMarker}). Lone surrogates cannot arrive: DuckDB refuses text that is not
  * UTF-8.
  */
-function withoutNul(expression: string, column: string): string {
-  const failure = `error(${literal(nulCharacterMarker(column))})`;
+function withoutNul(expression: string, field: Field): string {
+  const failure = `error(${literal(nulCharacterMarker(field))})`;
   return `CASE WHEN contains(${expression}, chr(0)) THEN ${failure} ELSE ${expression} END`;
 }
 

@@ -186,15 +186,56 @@ describe('window features', () => {
     expect(users).toBe(new Set(txs.map((t) => t.user)).size);
   });
 
-  it('refuses a NUL character in a text column, naming the column, and loads the same file without it', async () => {
-    const path = join(dir, 'nul.csv');
-    writeFileSync(path, csvOf(txs.map((t, i) => (i === 5 ? { ...t, user: `${t.user}\u0000x` } : t))));
-    await expect(loadFiles(engine.connection, path, DEFAULT_COLUMNS)).rejects.toMatchObject({
+  describe('a NUL character in a text column', () => {
+    const withNul = (i: number, change: (t: Tx) => Tx) => txs.map((t, j) => (i === j ? change(t) : t));
+    const refusal = (column: string) => ({
       code: 'INPUT_INVALID',
-      details: { kind: 'nul_character', column: DEFAULT_COLUMNS.user_id },
+      details: { kind: 'nul_character', column },
     });
-    await loadFiles(engine.connection, join(dir, 'log.csv'), DEFAULT_COLUMNS);
-    expect(await queryNumber(engine.connection, 'SELECT count(*) FROM tx')).toBe(txs.length);
+
+    it('is refused in CSV, naming the column', async () => {
+      const path = join(dir, 'nul-user.csv');
+      writeFileSync(path, csvOf(withNul(5, (t) => ({ ...t, user: `${t.user}\u0000x` }))));
+      await expect(loadFiles(engine.connection, path, DEFAULT_COLUMNS)).rejects.toMatchObject(
+        refusal(DEFAULT_COLUMNS.user_id),
+      );
+    });
+
+    it('is refused in Parquet', async () => {
+      const csv = join(dir, 'nul-merchant.csv');
+      writeFileSync(csv, csvOf(withNul(7, (t) => ({ ...t, merchant: `m\u0000${t.merchant}` }))));
+      const parquet = join(dir, 'nul-merchant.parquet');
+      await engine.connection.run(
+        `COPY (SELECT * FROM read_csv(${literal(csv)})) TO ${literal(parquet)} (FORMAT PARQUET)`,
+      );
+      await expect(loadFiles(engine.connection, parquet, DEFAULT_COLUMNS)).rejects.toMatchObject(
+        refusal(DEFAULT_COLUMNS.merchant_id),
+      );
+    });
+
+    it('is refused in a column renamed with --map, naming it as the file does', async () => {
+      const path = join(dir, 'nul-ref.csv');
+      const header = { ...DEFAULT_COLUMNS, id: 'ref' };
+      writeFileSync(
+        path,
+        csvOf(
+          withNul(0, (t) => ({ ...t, id: `\u0000${t.id}` })),
+          header,
+        ),
+      );
+      await expect(loadFiles(engine.connection, path, parseColumnMap(['ref=id']))).rejects.toMatchObject(
+        refusal('ref'),
+      );
+    });
+
+    it('is not claimed by a file that holds the failure text itself', async () => {
+      const path = join(dir, 'marker.csv');
+      const marker = 'Invalid Input Error: Centinela: a NUL character in field user_id';
+      writeFileSync(path, `user_id,transaction_date,transaction_amount\nu1,2026-01-01,${marker}\n`);
+      const error = await loadFiles(engine.connection, path, DEFAULT_COLUMNS).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'INPUT_INVALID', details: { kind: 'bad_value' } });
+      expect(`${(error as Error).message} ${JSON.stringify(error)}`).not.toContain('Centinela');
+    });
   });
 
   it('rejects a path that matches no file with INPUT_NOT_FOUND', async () => {
