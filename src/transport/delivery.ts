@@ -69,6 +69,11 @@ export function encodePayload(payload: Uint8Array | object): Uint8Array {
 /** Printable ASCII but the colon: what NATS accepts in a header name. */
 const HEADER_NAME = /^[!-9;-~]+$/;
 
+/** Whether NATS would refuse a header value (a line break) or change it (it trims spaces at its ends). */
+export function natsAltersHeaderValue(value: string): boolean {
+  return /[\r\n]|^\s|\s$/.test(value);
+}
+
 /**
  * The `VALIDATION_FAILED` error for headers that not every transport can carry as they are (a
  * name outside printable ASCII or with a colon, a value with a line break: NATS refuses them; a
@@ -83,7 +88,7 @@ export function headersError(headers: PublishOptions['headers']): ValidationErro
         code: 'name',
         message: 'A header name is printable ASCII without a colon.',
       });
-    else if (/[\r\n]|^\s|\s$/.test(value))
+    else if (natsAltersHeaderValue(value))
       errors.push({
         field: `headers.${name}`,
         code: 'value',

@@ -1,6 +1,6 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/transport-node';
-import { createDelivery, NO_SETTLE } from '../delivery.js';
+import { createDelivery, natsAltersHeaderValue, NO_SETTLE } from '../delivery.js';
 import { isUnstorable } from '../../shared/unstorable-text.js';
 import type { AckBatcher } from './ack-batcher.js';
 import type { Delivery, StreamName } from '../transport.js';
@@ -16,7 +16,8 @@ export const KEY_HEADER = 'Centinela-Key';
  * keys and msgIds.
  */
 export function headerValueOf(text: string): string {
-  return /^["\s]|\s$|[\r\n]/.test(text) || isUnstorable(text) ? JSON.stringify(text) : text;
+  const encoded = text.startsWith('"') || natsAltersHeaderValue(text) || isUnstorable(text);
+  return encoded ? JSON.stringify(text) : text;
 }
 
 /** The string a header value written by {@link headerValueOf} holds. */
