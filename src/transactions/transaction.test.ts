@@ -59,6 +59,7 @@ describe('parseTransaction', () => {
     expect(at('2026-03-01T12:00:00+02:00')).toBe(Date.UTC(2026, 2, 1, 10));
     expect(at(1_772_359_200)).toBe(1_772_359_200_000);
     expect(at(1_772_359_200_000)).toBe(1_772_359_200_000);
+    expect(at(253_402_300_799_999)).toBe(Date.parse('9999-12-31T23:59:59.999Z'));
     expect(location_match_of(true)).toBe(1);
   });
 
@@ -72,6 +73,9 @@ describe('parseTransaction', () => {
     [{ account_id: 'a', user_id: 'b', amount: 5 }, ['user_id:conflict']],
     [{ account_id: 'a', amount: 5, currency: 'euro' }, ['currency:format']],
     [{ account_id: 'a', amount: 5, timestamp: '01/02/2026' }, ['timestamp:format']],
+    // Epoch numbers past year 9999 (1e20 is past what a JavaScript date can hold at all).
+    [{ account_id: 'a', amount: 5, timestamp: 253_402_300_800_000 }, ['timestamp:range']],
+    [{ account_id: 'a', amount: 5, timestamp: 1e20 }, ['timestamp:range']],
     [{ account_id: 'a', amount: 5, origin_country: 'ESP' }, ['origin_country:format']],
     [{ account_id: 'a', amount: 5, balance: -1 }, ['balance:range']],
     [{ account_id: 'a', amount: 5, location_match: 'yes' }, ['location_match:type']],

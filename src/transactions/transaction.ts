@@ -35,6 +35,11 @@ export interface ParseDefaults {
 const MAX_ID = 128;
 const MAX_LABEL = 64;
 const MAX_AMOUNT = 1e12;
+/**
+ * The latest event time, as an ISO-8601 text with a four-digit year can say: an epoch number
+ * past it would be stored and then fail every read that turns it into a date.
+ */
+const MAX_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 const ISO_DATE_TIME =
   /^(?<year>\d{4})-(?<month>\d{2})-(?<day>\d{2})(?:[T ](?<hour>\d{2}):(?<minute>\d{2})(?::(?<second>\d{2})(?:\.\d{1,9})?)?)?(?<zone>Z|[+-]\d{2}:?\d{2})?$/i;
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -182,6 +187,8 @@ class FieldReader {
         `${field} must be an ISO-8601 date-time (UTC when no offset is given).`,
       );
     }
+    if (time > MAX_TIME_MS)
+      return this.fail(field, 'range', `${field} must be at most 9999-12-31T23:59:59.999Z.`);
     return time;
   }
 }
