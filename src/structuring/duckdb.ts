@@ -42,7 +42,11 @@ export interface EngineOptions {
 /** Opens a DuckDB: in memory, or on a scratch file (spilling to the OS temp folder). */
 export async function openEngine(options: EngineOptions = {}): Promise<Engine> {
   const dir = options.scratchFile ? mkdtempSync(join(tmpdir(), 'centinela-duckdb-')) : undefined;
-  const config: Record<string, string> = { temp_directory: join(dir ?? tmpdir(), 'spill') };
+  const config: Record<string, string> = {
+    temp_directory: join(dir ?? tmpdir(), 'spill'),
+    // Never download an extension (an `http://…` path made DuckDB try to fetch httpfs).
+    autoinstall_known_extensions: 'false',
+  };
   if (options.threads) config.threads = String(options.threads);
   if (options.memoryLimit) config.memory_limit = options.memoryLimit;
   const instance = await DuckDBInstance.create(dir ? join(dir, 'run.duckdb') : ':memory:', config);

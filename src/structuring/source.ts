@@ -3,11 +3,12 @@
  * ts, amount, label)`: from CSV or Parquet files (a path or a glob), or from the service's
  * stored transactions, read a page at a time. Rows never become JS objects all at once.
  */
+import { statSync } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Kysely } from 'kysely';
 import { AppError } from '../errors.js';
 import type { Database } from '../store/database.js';
-import { ident, literal, queryNumber } from './duckdb.js';
+import { ident, literal } from './duckdb.js';
 import { inputError, nulCharacterMarker } from './input-errors.js';
 import type { Field } from './structuring.js';
 
@@ -23,13 +24,40 @@ export function readerOf(input: string): string {
     : `read_csv(${literal(input)}, union_by_name = true, header = true, auto_detect = true)`;
 }
 
-/** Fails with INPUT_NOT_FOUND when no file matches `input`. */
+/**
+ * Fails with INPUT_INVALID for a URL (`http://…`, `s3://…`: inputs are files on this machine)
+ * and for a match that is not a regular file (a FIFO would block the run, and hold its slot,
+ * until someone wrote to it), and with INPUT_NOT_FOUND when no file matches `input`.
+ */
 export async function checkInputExists(connection: DuckDBConnection, input: string): Promise<number> {
-  const files = await queryNumber(connection, `SELECT count(*) FROM glob(${literal(input)})`);
-  if (files === 0) {
+  if (URL_SCHEME.test(input)) {
+    throw new AppError('INPUT_INVALID', `input must be a file path or glob on this machine, not a URL.`, {
+      details: { input },
+    });
+  }
+  const reader = await connection.runAndReadAll(`SELECT file FROM glob(${literal(input)})`);
+  const files = reader.getRows().map((row) => String(row[0]));
+  if (files.length === 0) {
     throw new AppError('INPUT_NOT_FOUND', `No file matches '${input}'.`, { details: { input } });
   }
-  return files;
+  const irregular = files.find((file) => !isRegularFile(file));
+  if (irregular !== undefined) {
+    throw new AppError('INPUT_INVALID', `'${irregular}' is not a regular file.`, {
+      details: { input, file: irregular },
+    });
+  }
+  return files.length;
+}
+
+/** A scheme such as `http://`, `s3://`, `hf://` (a Windows drive letter has one letter). */
+const URL_SCHEME = /^[a-z][a-z0-9+.-]+:\/\//i;
+
+function isRegularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** Column names and DuckDB types of the input. */

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -212,6 +213,21 @@ describe('structuring API', () => {
     expect([method.statusCode, method.json().error.code]).toEqual([400, 'VALIDATION_FAILED']);
     const unknown = await t.request({ method: 'GET', url: '/v1/structuring/runs/nope' });
     expect([unknown.statusCode, unknown.json().error.code]).toEqual([404, 'NOT_FOUND']);
+  });
+
+  it('answers 400 INPUT_INVALID for a URL and for a match that is not a regular file (a FIFO)', async () => {
+    const fifo = join(t.dir, 'pipe.csv');
+    execFileSync('mkfifo', [fifo]);
+    const cases = {
+      'http://127.0.0.1:9/x.csv': 'not a URL',
+      's3://bucket/x.parquet': 'not a URL',
+      [fifo]: 'not a regular file',
+    };
+    for (const [input, message] of Object.entries(cases)) {
+      const res = await t.request({ method: 'POST', url: '/v1/structuring/runs', payload: { input } });
+      expect([res.statusCode, res.json().error.code], input).toEqual([400, 'INPUT_INVALID']);
+      expect(res.json().error.message).toContain(message);
+    }
   });
 
   it('needs structuring:run to start a run and structuring:read to read', async () => {
