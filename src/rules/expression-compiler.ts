@@ -52,11 +52,26 @@ function compileVariable(name: string, options: CompileOptions): Evaluator {
 
 function compileList(items: readonly Node[], options: CompileOptions): Evaluator {
   if (items.every((item) => item.kind === 'literal')) {
-    const values = new Set(items.map((item) => (item as { value: unknown }).value));
+    const values = membershipSet(items.map((item) => (item as { value: unknown }).value));
     return () => values;
   }
   const evaluators = items.map((item) => compileNode(item, options));
-  return (context) => new Set(evaluators.map((evaluate) => evaluate(context)));
+  return (context) => membershipSet(evaluators.map((evaluate) => evaluate(context)));
+}
+
+/**
+ * The values of a list for `in`: a number also as the text the transaction parser makes of it
+ * (an account id sent as 777 is the string "777"), and a text that is a number written that
+ * way also as the number, so `account_id in [777]` and `amount in ['100']` match as they read.
+ */
+function membershipSet(values: readonly unknown[]): ReadonlySet<unknown> {
+  const set = new Set<unknown>(values);
+  for (const value of values) {
+    if (typeof value === 'number') set.add(String(value));
+    else if (typeof value === 'string' && value !== '' && String(Number(value)) === value)
+      set.add(Number(value));
+  }
+  return set;
 }
 
 const FUNCTIONS: Readonly<Record<string, (args: unknown[]) => unknown>> = {
@@ -70,7 +85,7 @@ const FUNCTIONS: Readonly<Record<string, (args: unknown[]) => unknown>> = {
 
 function compileCall(name: string, args: readonly Node[], options: CompileOptions): Evaluator {
   if (name === 'list') return compileNamedList(args, options);
-  const fn = FUNCTIONS[name];
+  const fn = Object.hasOwn(FUNCTIONS, name) ? FUNCTIONS[name] : undefined;
   if (!fn) throw new ExpressionSyntaxError(`Unknown function '${name}'`, 0);
   const evaluators = args.map((arg) => compileNode(arg, options));
   return (context) => fn(evaluators.map((evaluate) => evaluate(context)));
@@ -81,9 +96,9 @@ function compileNamedList(args: readonly Node[], options: CompileOptions): Evalu
   if (args.length !== 1 || arg?.kind !== 'literal' || typeof arg.value !== 'string') {
     throw new ExpressionSyntaxError("list() takes one quoted list name, e.g. list('deny_accounts')", 0);
   }
-  const values = options.lists[arg.value];
-  if (!values) throw new ExpressionSyntaxError(`Unknown list '${arg.value}'`, 0);
-  const set = new Set(values);
+  const values = Object.hasOwn(options.lists, arg.value) ? options.lists[arg.value] : undefined;
+  if (!Array.isArray(values)) throw new ExpressionSyntaxError(`Unknown list '${arg.value}'`, 0);
+  const set = membershipSet(values);
   return () => set;
 }
 

@@ -83,19 +83,62 @@ export function parseExpression(source: string): Node {
   const parser = new Parser(tokenize(source));
   const node = parser.or();
   parser.expectEnd();
+  if (depthOf(node) > MAX_DEPTH) throw tooDeep(0);
   return node;
+}
+
+/**
+ * Deepest nesting a condition may have (brackets, `not`, operators in a row such as
+ * `a + b + c`): compiling and evaluating recurse once per level, and thousands of levels
+ * overflowed the stack (a 500 instead of a refused rule set).
+ */
+export const MAX_DEPTH = 200;
+
+function tooDeep(position: number): ExpressionSyntaxError {
+  return new ExpressionSyntaxError(`The condition is nested more than ${MAX_DEPTH} levels deep`, position);
+}
+
+/** Levels of the tree under `root`, counted without recursion. */
+function depthOf(root: Node): number {
+  let deepest = 0;
+  const pending: [Node, number][] = [[root, 1]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [node, depth] = next;
+    deepest = Math.max(deepest, depth);
+    for (const child of childrenOf(node)) pending.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+function childrenOf(node: Node): readonly Node[] {
+  switch (node.kind) {
+    case 'list':
+      return node.items;
+    case 'call':
+      return node.args;
+    case 'unary':
+      return [node.operand];
+    case 'binary':
+      return [node.left, node.right];
+    default:
+      return [];
+  }
 }
 
 const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=']);
 
 class Parser {
   private index = 0;
+  /** Nested calls of the parser itself, bounded before they can overflow the stack. */
+  private depth = 0;
   constructor(private readonly tokens: readonly Token[]) {}
 
   or(): Node {
-    let node = this.and();
-    while (this.accept('or')) node = { kind: 'binary', op: 'or', left: node, right: this.and() };
-    return node;
+    return this.nested(() => {
+      let node = this.and();
+      while (this.accept('or')) node = { kind: 'binary', op: 'or', left: node, right: this.and() };
+      return node;
+    });
   }
 
   and(): Node {
@@ -107,7 +150,7 @@ class Parser {
   not(): Node {
     if (this.peek().text === 'not' && this.tokens[this.index + 1]?.text !== 'in') {
       this.index++;
-      return { kind: 'unary', op: 'not', operand: this.not() };
+      return { kind: 'unary', op: 'not', operand: this.nested(() => this.not()) };
     }
     return this.compare();
   }
@@ -144,7 +187,7 @@ class Parser {
   }
 
   unary(): Node {
-    if (this.accept('-')) return { kind: 'unary', op: '-', operand: this.unary() };
+    if (this.accept('-')) return { kind: 'unary', op: '-', operand: this.nested(() => this.unary()) };
     return this.primary();
   }
 
@@ -166,6 +209,15 @@ class Parser {
   expectEnd(): void {
     const token = this.peek();
     if (token.type !== 'end') throw new ExpressionSyntaxError(`Unexpected '${token.text}'`, token.position);
+  }
+
+  private nested<T>(parse: () => T): T {
+    if (++this.depth > MAX_DEPTH) throw tooDeep(this.peek().position);
+    try {
+      return parse();
+    } finally {
+      this.depth--;
+    }
   }
 
   private nameOrCall(token: Token): Node {

@@ -30,6 +30,21 @@ describe('rule conditions', () => {
     expect(run('max(amount, 5) - abs(-1) == 4', { amount: 1 })).toBe(true);
   });
 
+  it('matches a number in a list with the text the parser makes of it, and back', () => {
+    const numbers = { ...options, lists: { deny: [777, 'a1'] } };
+    const runWith = (source: string, context: Record<string, unknown>) =>
+      compileExpression(source, numbers)(context);
+    // An account id sent as the number 777 is stored and evaluated as the text '777'.
+    expect(runWith("account_id in list('deny')", { account_id: '777' })).toBe(true);
+    expect(run('account_id in [777]', { account_id: '777' })).toBe(true);
+    expect(run("amount in ['100', 'x']", { amount: 100 })).toBe(true);
+    expect(run('account_id not in [777]', { account_id: '777' })).toBe(false);
+    // Only the way a number is written as text: '0777' and '7.70' are other ids.
+    expect(run("amount in ['0777', '7.70']", { amount: 777 })).toBe(false);
+    expect(run("amount in ['0777', '7.70']", { amount: 7.7 })).toBe(false);
+    expect(run('account_id in [777]', { account_id: '0777' })).toBe(false);
+  });
+
   it('throws an evaluation error for arithmetic on a missing value', () => {
     expect(() => run('amount > 0.9 * balance', { amount: 5 })).toThrow(EvaluationError);
     expect(() => run('amount / 0 > 1', { amount: 5 })).toThrow(/division by zero/);

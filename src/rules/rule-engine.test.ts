@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULE_SET } from './default-rules.js';
 import { evaluateRules } from './rule-engine.js';
+import { MAX_DEPTH } from './expression-parser.js';
 import { compileRuleSet, validateRuleSet } from './rule-set.js';
 
 const defaults = compileRuleSet(DEFAULT_RULE_SET, 1);
@@ -94,6 +95,41 @@ describe('rule errors', () => {
       'rules[0].condition',
       'rules[2].id',
     ]);
+  });
+
+  it('validation refuses a name or reason_code that is not text', () => {
+    const [first, ...rest] = DEFAULT_RULE_SET.rules;
+    for (const name of [true, { a: 1 }, 5, ['a'], '', 'n'.repeat(201)]) {
+      expect(
+        validateRuleSet({ ...DEFAULT_RULE_SET, name }).map((e) => e.field),
+        JSON.stringify(name),
+      ).toEqual(['name']);
+    }
+    const errors = validateRuleSet({ ...DEFAULT_RULE_SET, rules: [{ ...first, reason_code: 5 }, ...rest] });
+    expect(errors.map((e) => e.field)).toEqual(['rules[0].reason_code']);
+  });
+
+  it('validation refuses conditions nested past the limit, and names of built-in object members', () => {
+    const rule = (condition: string) => ({
+      ...DEFAULT_RULE_SET,
+      rules: [{ ...DEFAULT_RULE_SET.rules[0], condition }],
+    });
+    const codes = (condition: string) => validateRuleSet(rule(condition)).map((e) => `${e.field}:${e.code}`);
+    expect(codes('not '.repeat(MAX_DEPTH - 1) + 'true')).toEqual([]);
+    for (const deep of [
+      'not '.repeat(10_000) + 'true',
+      '-'.repeat(10_000) + '1 > 0',
+      'amount in ' + '['.repeat(2_000) + ']'.repeat(2_000),
+      '('.repeat(5_000) + 'true' + ')'.repeat(5_000),
+      'amount' + ' + amount'.repeat(10_000) + ' > 0',
+      'true' + ' and true'.repeat(10_000),
+    ]) {
+      expect(codes(deep), deep.slice(0, 20)).toEqual(['rules[0].condition:syntax']);
+    }
+    for (const name of ['toString', 'hasOwnProperty', 'constructor', '__proto__', 'valueOf']) {
+      expect(codes(`account_id in list('${name}')`)).toEqual(['rules[0].condition:syntax']);
+      expect(codes(`${name}(amount) > 1`)).toEqual(['rules[0].condition:syntax']);
+    }
   });
 
   it('validation refuses text no store can keep (a file applied from the CLI passes no API check)', () => {

@@ -62,6 +62,12 @@ export const TRANSACTION_FIELDS = [
 
 const VARIABLES: ReadonlySet<string> = new Set([...TRANSACTION_FIELDS, ...FEATURE_NAMES]);
 const RULE_ID = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+const MAX_NAME = 200;
+const MAX_REASON_CODE = 64;
+
+function isShortText(value: unknown, max: number): boolean {
+  return typeof value === 'string' && value.trim() !== '' && value.length <= max;
+}
 
 /** Checks a rule set document; returns every problem with its path (empty when valid). */
 export function validateRuleSet(input: unknown): FieldError[] {
@@ -69,6 +75,11 @@ export function validateRuleSet(input: unknown): FieldError[] {
   const errors: FieldError[] = [];
   const unstorable = unstorableTextIn(input); // a file applied from the CLI passes no API check
   if (unstorable) errors.push(unstorable);
+  if (input.name !== undefined && !isShortText(input.name, MAX_NAME)) {
+    errors.push(
+      problem('name', 'type', `name must be a non-empty string of at most ${MAX_NAME} characters.`),
+    );
+  }
   const lists = validateLists(input.lists, errors);
   if (!Array.isArray(input.rules)) {
     errors.push(problem('rules', 'required', 'rules must be an array of rules.'));
@@ -116,6 +127,15 @@ function validateRule(rule: unknown, path: string, check: RuleCheck): void {
   }
   if (typeof rule.score !== 'number' || !(rule.score >= 0 && rule.score <= 100)) {
     errors.push(problem(`${path}.score`, 'range', 'score must be a number from 0 to 100.'));
+  }
+  if (rule.reason_code !== undefined && !isShortText(rule.reason_code, MAX_REASON_CODE)) {
+    errors.push(
+      problem(
+        `${path}.reason_code`,
+        'type',
+        `reason_code must be a non-empty string of at most ${MAX_REASON_CODE} characters.`,
+      ),
+    );
   }
   if (rule.enabled !== undefined && typeof rule.enabled !== 'boolean') {
     errors.push(problem(`${path}.enabled`, 'type', 'enabled must be true or false.'));
