@@ -28,6 +28,7 @@ import type { WebhookService } from '../webhooks/webhook.service.js';
 import { webhooksRoutes } from '../webhooks/webhooks.routes.js';
 import { registerAuth } from './auth.js';
 import { handleClientError, handleError, handleFrameworkError } from './error-handler.js';
+import { registerJsonBodyParser } from './json-body.js';
 import { registerUnstorableTextCheck } from './unstorable-text.js';
 import { registerQueryNumberCheck } from './query-numbers.js';
 import { healthRoutes, type ReadinessProbe } from './health.routes.js';
@@ -76,6 +77,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     frameworkErrors: handleFrameworkError,
   });
   app.removeContentTypeParser(['text/plain']);
+  registerJsonBodyParser(app);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request) => {
     throw new AppError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`);

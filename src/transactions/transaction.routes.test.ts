@@ -139,6 +139,29 @@ describe.each(await availableDialects())('transactions API on %s', (dialect) => 
       });
       expect([text.statusCode, text.json().error.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
     });
+
+    it('answers 400 INVALID_JSON for a body that is not UTF-8, so two ids never decode to one', async () => {
+      const headers = { 'content-type': 'application/json' };
+      const bodyWithId = (idByte: number) =>
+        Buffer.concat([
+          Buffer.from('{"transaction_id":"utf-'),
+          Buffer.from([idByte]),
+          Buffer.from(`","account_id":"${account()}","amount":1}`),
+        ]);
+      for (const byte of [0xff, 0xfe]) {
+        const res = await t.request({
+          method: 'POST',
+          url: '/v1/transactions',
+          payload: bodyWithId(byte),
+          headers,
+        });
+        expect([res.statusCode, res.json().error.code]).toEqual([400, 'INVALID_JSON']);
+        expect(res.json().error.message).toMatch(/UTF-8/);
+      }
+      // Valid UTF-8 outside ASCII (and an escaped U+FFFD) is read as sent.
+      const accented = await t.post({ transaction_id: 'utf-ñ-\ufffd-€', account_id: account(), amount: 1 });
+      expect([accented.statusCode, accented.json().transaction_id]).toEqual([200, 'utf-ñ-\ufffd-€']);
+    });
   });
 
   describe('authentication', () => {
