@@ -96,9 +96,28 @@ describe('micro-batches over stored transactions', () => {
     expect(batches[1]).toBeNull(); // nothing arrived in between
   });
 
-  it('parses intervals', () => {
+  it('parses intervals, from 1 s to 366 days', () => {
     expect(parseEvery('1h')).toBe(HOUR);
     expect(parseEvery('15m')).toBe(15 * 60_000);
-    expect(() => parseEvery('hourly')).toThrow(/interval/);
+    expect(parseEvery('366d')).toBe(366 * 24 * HOUR);
+    for (const bad of ['hourly', '0.5s', '367d', '999999999999d'])
+      expect(() => parseEvery(bad), bad).toThrow(/interval/);
+  });
+
+  it('waits an interval longer than a Node timer holds (25 days) instead of running batches back to back', async () => {
+    const controller = new AbortController();
+    const batches: unknown[] = [];
+    const done = scheduleMicroBatches({
+      db: store.db,
+      params,
+      workers: 0,
+      everyMs: 25 * 24 * HOUR,
+      signal: controller.signal,
+      onBatch: (summary) => batches.push(summary),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    controller.abort();
+    await done;
+    expect(batches).toHaveLength(1);
   });
 });

@@ -74,7 +74,20 @@ export async function scheduleMicroBatches(
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/**
+ * Waits `ms` (or until `signal` aborts) in steps a Node timer can hold: a longer delay (from
+ * about 24.8 days) fires at once, and an interval of 25d ran batches back to back.
+ */
+async function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  for (let left = ms; left > 0 && !signal.aborted; left -= MAX_TIMER_MS) {
+    await sleepAtMost(Math.min(left, MAX_TIMER_MS), signal);
+  }
+}
+
+/** The longest delay of a Node timer (2^31 − 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function sleepAtMost(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
     function done() {
@@ -86,15 +99,17 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+const MAX_EVERY_MS = 366 * 86_400_000;
+
 /** Parses `1h`, `30m`, `45s`, `1d` into milliseconds. */
 export function parseEvery(spec: string): number {
   const match = /^(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(spec.trim());
   const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match?.[2] ?? ''];
   const ms = match && unit ? Number(match[1]) * unit : NaN;
-  if (!(ms >= 1000))
+  if (!(ms >= 1000 && ms <= MAX_EVERY_MS))
     throw new AppError(
       'VALIDATION_FAILED',
-      `'${spec}' is not an interval such as 1h, 30m or 45s (at least 1 s).`,
+      `'${spec}' is not an interval such as 1h, 30m or 45s (at least 1 s, at most 366 days).`,
     );
   return ms;
 }

@@ -71,6 +71,13 @@ export const RUN_DEFAULTS = {
 const UNIT_HOURS: Readonly<Record<string, number>> = { m: 1 / 60, h: 1, d: 24, w: 168 };
 
 /**
+ * Window lengths from one minute to ten years: DuckDB's intervals and timestamps cannot hold
+ * much longer ones (a run with 200000000000d failed in the middle with DuckDB's own error).
+ */
+const MIN_WINDOW_HOURS = 1 / 60;
+const MAX_WINDOW_HOURS = 3660 * 24;
+
+/**
  * Parses `24h,72h,7d` (units m, h, d, w) into window lengths, longest last.
  *
  * @example parseWindows('24h,7d') // [{label:'24h',hours:24},{label:'7d',hours:168}]
@@ -80,11 +87,13 @@ export function parseWindows(spec: string | readonly string[]): WindowLength[] {
   const windows = parts.map((label) => {
     const match = /^(\d+(?:\.\d+)?)([mhdw])$/.exec(label);
     const hours = match ? Number(match[1]) * (UNIT_HOURS[match[2] ?? 'h'] ?? 1) : NaN;
-    if (!(hours > 0)) invalid('window', `'${label}' is not a window length such as 24h, 90m or 7d.`);
+    if (!(hours >= MIN_WINDOW_HOURS && hours <= MAX_WINDOW_HOURS))
+      invalid('window', `'${label}' is not a window length from 1m to 3660d, such as 24h, 90m or 7d.`);
     return { label, hours };
   });
   if (windows.length === 0) invalid('window', 'At least one window length is needed.');
-  return [...new Map(windows.map((w) => [w.label, w])).values()].sort((a, b) => a.hours - b.hours);
+  // One window per length: 24h and 1d are the same window, counted once (the first label names it).
+  return [...new Map(windows.reverse().map((w) => [w.hours, w])).values()].sort((a, b) => a.hours - b.hours);
 }
 
 /** Parses methods (`rules,lof`) and checks each name. */

@@ -121,6 +121,13 @@ describe('window features', () => {
     expect(() => parseWindows('24x')).toThrow(/not a window length/);
   });
 
+  it('takes each window length once, from one minute to ten years', () => {
+    expect(parseWindows('24h,1d,1440m')).toEqual([{ label: '24h', hours: 24 }]);
+    expect(parseWindows('1m,3660d').map((w) => w.hours)).toEqual([1 / 60, 3660 * 24]);
+    for (const bad of ['0.00001h', '3661d', '200000000000d', '1000000000000000000000w'])
+      expect(() => parseWindows(bad), bad).toThrow(/not a window length from 1m to 3660d/);
+  });
+
   it.each([
     ['user', 0, 24],
     ['user', 1, 72],
