@@ -42,6 +42,76 @@ describe('centinela keys', () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('VALIDATION_FAILED');
   });
+
+  it('refuses a bad --expires-in-days before creating anything', () => {
+    const before = cli('keys', 'list', '--db', db, '--json').json().length as number;
+    for (const days of ['abc', '0', '-1', '1.5', '1e400', '100000000']) {
+      const bad = cli(
+        'keys',
+        'create',
+        '--scopes',
+        'rules:read',
+        '--expires-in-days',
+        days,
+        '--db',
+        db,
+        '--json',
+      );
+      expect(bad.status, days).toBe(1);
+      expect(bad.json().error, days).toMatchObject({ code: 'VALIDATION_FAILED' });
+      expect(bad.json().error.message).toContain('--expires-in-days');
+    }
+    expect(cli('keys', 'list', '--db', db, '--json').json()).toHaveLength(before);
+  });
+});
+
+describe('failures', () => {
+  it('with --json print the API error envelope, details included', () => {
+    const file = join(dir, 'bad-envelope.json');
+    writeFileSync(file, JSON.stringify({ rules: [{ id: 'X', condition: 'amount >' }] }));
+    const result = cli('rules', 'apply', file, '--db', db, '--json');
+    expect(result.status).toBe(1);
+    const { error } = result.json();
+    expect(error).toMatchObject({ code: 'RULESET_INVALID' });
+    expect(error.details).toContainEqual(expect.objectContaining({ field: 'rules[0].condition' }));
+  });
+
+  it('end the process when a server cannot start, instead of hanging on its open handles', () => {
+    for (const port of ['abc', '-1', '99999', '4100.5']) {
+      const started = Date.now();
+      const result = cli('serve', '--port', port, '--db', join(dir, 'serve.db'));
+      expect(result.status, port).toBe(1);
+      expect(result.stderr).toContain('--port');
+      expect(Date.now() - started).toBeLessThan(30_000);
+    }
+  });
+
+  it('of a structuring run name an unwritable --out or --export before any work', () => {
+    const input = join(dir, 'tiny.csv');
+    writeFileSync(input, 'user_id,transaction_date,transaction_amount\nu1,2026-01-01T00:00:00Z,5\n');
+    for (const [flag, path] of [
+      ['--out', join(dir, 'missing', 'report.html')],
+      ['--out', dir],
+      ['--export', join(dir, 'missing', 'windows.csv')],
+      ['--export', join(dir, 'windows.xlsx')],
+    ] as const) {
+      const result = cli(
+        'structuring',
+        'run',
+        '--input',
+        input,
+        '--methods',
+        'rules',
+        flag,
+        path,
+        '--db',
+        db,
+      );
+      expect(result.status, path).toBe(1);
+      expect(result.stderr, path).toContain(`${flag} ${path}`);
+      expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    }
+  });
 });
 
 describe('centinela rules', () => {

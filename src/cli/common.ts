@@ -1,3 +1,4 @@
+import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config.js';
@@ -30,11 +31,44 @@ export function timeOf(value: string | undefined, flag: string): number | undefi
   return ms;
 }
 
+/** A whole-number flag from `min` to `max`; otherwise a 400-style error naming the flag. */
+export function wholeNumberOf(
+  value: string,
+  flag: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+    const bound = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+    const message = `${flag} must be a whole number ${bound}, not '${value}'.`;
+    throw new ValidationError([{ field: flag, code: 'range', message }], message);
+  }
+  return n;
+}
+
+/**
+ * Fails at once, naming the flag, when `path` cannot be written (a directory, a missing
+ * folder, no permission), so a long run does not fail, or lose its output, at its end.
+ * Nothing is left behind: a file this check creates is removed again.
+ */
+export function checkWritableFile(path: string, flag: string): void {
+  const existed = existsSync(path);
+  try {
+    closeSync(openSync(path, 'a'));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    const message = `${flag} ${path} cannot be written (${reason}).`;
+    throw new ValidationError([{ field: flag, code: 'not_writable', message }], message);
+  }
+  if (!existed) rmSync(path, { force: true });
+}
+
 /** Configuration from the environment with the command's flags on top. */
 export function configFrom(flags: StoreFlags & { port?: string; host?: string }): Config {
   return loadConfig(process.env, {
     ...(flags.db === undefined ? {} : { databaseUrl: flags.db }),
-    ...(flags.port === undefined ? {} : { port: Number(flags.port) }),
+    ...(flags.port === undefined ? {} : { port: wholeNumberOf(flags.port, '--port', 0, 65_535) }),
     ...(flags.host === undefined ? {} : { host: flags.host }),
   });
 }

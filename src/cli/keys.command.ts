@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { withServices, withStoreFlags, type StoreFlags } from './common.js';
-import { AppError } from '../errors.js';
+import { wholeNumberOf, withServices, withStoreFlags, type StoreFlags } from './common.js';
 import { formatTable, printResult } from './output.js';
 
 interface CreateFlags {
@@ -10,14 +9,8 @@ interface CreateFlags {
   rateLimit?: string;
 }
 
-function rateLimitOf(flag: string | undefined): number | null {
-  if (flag === undefined) return null;
-  const value = Number(flag);
-  if (!Number.isInteger(value) || value < 1) {
-    throw new AppError('VALIDATION_FAILED', `--rate-limit ${flag} must be a positive integer (per minute).`);
-  }
-  return value;
-}
+/** Keys live at most 100 years (a longer expiry is no expiry: leave the flag out). */
+const MAX_EXPIRY_DAYS = 36_500;
 
 /** `centinela keys create|list|revoke`. */
 export function keysCommand(program: Command): void {
@@ -31,12 +24,17 @@ export function keysCommand(program: Command): void {
     .option('--rate-limit <n>', 'requests per minute for this key (default: CENTINELA_RATE_LIMIT_PER_MINUTE)')
     .action(async (flags: StoreFlags & CreateFlags) => {
       await withServices(flags, async ({ keys: service, audit }) => {
-        const expiresAt = flags.expiresInDays ? Date.now() + Number(flags.expiresInDays) * 86_400_000 : null;
+        const expiresAt =
+          flags.expiresInDays === undefined
+            ? null
+            : Date.now() +
+              wholeNumberOf(flags.expiresInDays, '--expires-in-days', 1, MAX_EXPIRY_DAYS) * 86_400_000;
         const scopes = flags.scopes
           .split(',')
           .map((s) => s.trim())
           .filter(Boolean);
-        const rateLimitPerMinute = rateLimitOf(flags.rateLimit);
+        const rateLimitPerMinute =
+          flags.rateLimit === undefined ? null : wholeNumberOf(flags.rateLimit, '--rate-limit', 1);
         const created = await service.create({ name: flags.name, scopes, expiresAt, rateLimitPerMinute });
         const { key: _secret, ...info } = created;
         await audit.record('cli', 'keys.create', created.id, info);

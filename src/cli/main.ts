@@ -8,7 +8,7 @@ import { faceCommand } from './face.command.js';
 import { keysCommand } from './keys.command.js';
 import { migrateCommand } from './migrate.command.js';
 import { modelsCommand } from './models.command.js';
-import { fail } from './output.js';
+import { fail, type Failure } from './output.js';
 import { replayCommand } from './replay.command.js';
 import { rulesCommand } from './rules.command.js';
 import { serveCommand } from './serve.command.js';
@@ -39,12 +39,21 @@ faceCommand(program);
 simulateLedgerCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  const json = process.argv.includes('--json');
-  const known = error instanceof AppError ? error : storeBusyError(error);
-  if (known) {
-    const details = known.details === undefined ? '' : `\n${JSON.stringify(known.details, null, 2)}`;
-    fail(json ? known.message : `${known.code}: ${known.message}${details}`, json);
-  } else {
-    fail(error instanceof Error ? (error.stack ?? error.message) : String(error), json);
-  }
+  fail(failureOf(error), process.argv.includes('--json'));
+  // A command that failed has nothing left to do: a server that could not listen, or a
+  // worker that could not connect, must not keep the process alive on its open handles.
+  setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
 });
+
+/** Time for the failure's output to be written before a process kept alive is stopped. */
+const EXIT_GRACE_MS = 1000;
+
+/** The error as reported; an unexpected one by its message (its stack with CENTINELA_DEBUG=1). */
+function failureOf(error: unknown): Failure {
+  const known = error instanceof AppError ? error : storeBusyError(error);
+  if (known) return { code: known.code, message: known.message, details: known.details };
+  const message = error instanceof Error ? error.message : String(error);
+  if (process.env.CENTINELA_DEBUG && error instanceof Error)
+    return { code: 'INTERNAL', message: error.stack ?? message };
+  return { code: 'INTERNAL', message: `${message} (CENTINELA_DEBUG=1 shows where)` };
+}

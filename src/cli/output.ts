@@ -24,9 +24,23 @@ function formatCell(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Prints an error for people and sets a failing exit code. */
-export function fail(message: string, json = false): void {
-  if (json) process.stdout.write(`${JSON.stringify({ error: message })}\n`);
-  else process.stderr.write(`centinela: ${message}\n`);
+/** What a failed command reports: the API's error envelope `{code, message, details}`. */
+export interface Failure {
+  readonly code: string;
+  readonly message: string;
+  readonly details?: unknown;
+}
+
+/**
+ * Prints an error and sets a failing exit code: with `json`, `{"error": {code, message,
+ * details}}` on stdout (what the API answers); otherwise `centinela: CODE: message` and the
+ * details on stderr.
+ */
+export function fail(failure: Failure, json = false): void {
+  if (json) process.stdout.write(`${JSON.stringify({ error: failure })}\n`);
+  else {
+    const details = failure.details === undefined ? '' : `\n${JSON.stringify(failure.details, null, 2)}`;
+    process.stderr.write(`centinela: ${failure.code}: ${failure.message}${details}\n`);
+  }
   process.exitCode = 1;
 }

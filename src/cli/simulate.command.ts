@@ -6,7 +6,8 @@ import {
   type Pattern,
   type SimulatedTransaction,
 } from '../simulate/traffic.generator.js';
-import { fail, formatTable, printResult } from './output.js';
+import { AppError } from '../errors.js';
+import { formatTable, printResult } from './output.js';
 
 interface SimulateFlags {
   rate: string;
@@ -33,7 +34,8 @@ export function simulateCommand(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(async (flags: SimulateFlags) => {
       const apiKey = flags.apiKey ?? process.env.CENTINELA_API_KEY ?? process.env.CENTINELA_ADMIN_KEY;
-      if (!apiKey) return fail('an API key is needed: --api-key or CENTINELA_API_KEY', flags.json);
+      if (!apiKey)
+        throw new AppError('VALIDATION_FAILED', 'An API key is needed: --api-key or CENTINELA_API_KEY.');
       const summary = await simulate({
         rate: positive(flags.rate, 'rate'),
         durationS: positive(flags.duration, 'duration'),
@@ -148,7 +150,8 @@ function emptyCounts(): Record<Outcome, number> {
 
 function positive(value: string, name: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new AppError('VALIDATION_FAILED', `--${name} must be a positive number, not '${value}'.`);
   return n;
 }
 

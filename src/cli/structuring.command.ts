@@ -10,7 +10,7 @@ import { parseEvery, runMicroBatch, scheduleMicroBatches } from '../structuring/
 import { consensusWindows, findRun } from '../structuring/structuring.repository.js';
 import { runParamsOf, type RunParams, type RunSource } from '../structuring/structuring.js';
 import { WebhookService } from '../webhooks/webhook.service.js';
-import { withServices, withStoreFlags, type StoreFlags } from './common.js';
+import { checkWritableFile, withServices, withStoreFlags, type StoreFlags } from './common.js';
 import { formatTable, printResult } from './output.js';
 
 interface DetectionFlags extends StoreFlags {
@@ -85,6 +85,9 @@ function describe(summary: RunSummary): string {
   ].join('\n');
 }
 
+/** What `--export` writes: CSV or Parquet, by the file's extension. */
+const EXPORT_FORMAT = /\.(csv|parquet)$/i;
+
 /** `centinela structuring run|schedule`. */
 export function structuringCommand(program: Command): void {
   const structuring = program.command('structuring').description('split-payment (structuring) detection');
@@ -102,6 +105,10 @@ export function structuringCommand(program: Command): void {
     .action(async (flags: DetectionFlags & SourceFlags & { out?: string; export?: string }) => {
       const params = paramsOf(flags);
       const source = sourceOf(flags);
+      if (flags.export !== undefined && !EXPORT_FORMAT.test(flags.export))
+        throw new AppError('VALIDATION_FAILED', `--export ${flags.export} must end in .csv or .parquet.`);
+      if (flags.out !== undefined) checkWritableFile(flags.out, '--out');
+      if (flags.export !== undefined) checkWritableFile(flags.export, '--export');
       await withServices(flags, async ({ store }) => {
         const progress = progressPrinter();
         const summary = await runStructuring({

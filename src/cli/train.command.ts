@@ -71,7 +71,9 @@ export function trainCommand(program: Command): void {
         const result = await trainModel({
           ...{ records: data.records, labelField: data.labelField, algorithm, seed },
           ...(data.schema ? { schema: data.schema } : {}),
-          ...(flags.epochs === undefined ? {} : { epochs: integerOf(flags.epochs, '--epochs') }),
+          ...(flags.epochs === undefined
+            ? {}
+            : { epochs: atLeastOne(integerOf(flags.epochs, '--epochs'), '--epochs') }),
           ...(progress ? { onProgress: progress.onProgress } : {}),
         }).finally(() => progress?.stop());
         const info = await register(services, result, data.source, flags);
@@ -193,6 +195,11 @@ function algorithmOf(flags: TrainFlags): Algorithm {
 function integerOf(value: string, flag: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw invalid(`${flag} must be a whole number.`);
+  return n;
+}
+
+function atLeastOne(n: number, flag: string): number {
+  if (n < 1) throw invalid(`${flag} must be at least 1.`);
   return n;
 }
 
