@@ -203,6 +203,24 @@ describe.skipIf(!dataDir).each(await availableDialects())('identity API on %s', 
     }
   });
 
+  it('answers 400 BAD_REQUEST for a multipart body that cannot be read', async () => {
+    const cut = await multipart({ image: img.bob1 });
+    const bodies = {
+      'no boundary': { headers: { 'content-type': 'multipart/form-data' }, payload: 'abc' },
+      'cut inside a part': {
+        headers: cut.headers,
+        payload: cut.payload.subarray(0, cut.payload.length / 2),
+      },
+    };
+    for (const [name, body] of Object.entries(bodies)) {
+      for (const url of ['/v1/identities/carol/faces', '/v1/identities/alice/verify']) {
+        const res = await t.request({ method: 'POST', url, ...body });
+        expect([res.statusCode, res.json().error.code], `${name} ${url}`).toEqual([400, 'BAD_REQUEST']);
+        expect(res.json().error.message).toMatch(/^The multipart body cannot be read: /);
+      }
+    }
+  });
+
   it('filters and pages the verification log', async () => {
     const list = async (query: string) =>
       (await t.request({ method: 'GET', url: `/v1/verifications?${query}` })).json();

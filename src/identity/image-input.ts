@@ -41,7 +41,11 @@ async function fromMultipart(request: FastifyRequest, imageNames: readonly strin
         cause: error,
       });
     }
-    throw error;
+    // Anything else reading the parts is the body's fault ("Boundary not found", "Part
+    // terminated early", too many parts): a 400 saying so, never a 500.
+    throw new AppError('BAD_REQUEST', `The multipart body cannot be read: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   assertStorableFields(fields); // JSON bodies are checked by the API's hook; multipart fields here
   return { images, fields };
