@@ -149,6 +149,22 @@ describe('webhooks', () => {
     );
     expect(await bad({ url: 'http://127.0.0.1/x', events: ['nope'] })).toBe('VALIDATION_FAILED');
     expect(await bad({ url: 'http://127.0.0.1/x', events: [] })).toBe('VALIDATION_FAILED');
+    const badUrls = [
+      'http://user:pass@127.0.0.1:4151/', // fetch refuses credentials: every delivery would fail
+      ' http://a.com/ ',
+      'http:///x',
+      'http:\\\\a.com\\x',
+      'https://a.com/a b',
+    ];
+    for (const url of badUrls)
+      expect(await bad({ url, events: ['transaction.review'] }), url).toBe('VALIDATION_FAILED');
+    const good = await t.request({
+      method: 'POST',
+      url: '/v1/webhooks',
+      payload: { url: 'https://hooks.example.com:8443/centinela?team=ops#x', events: ['transaction.review'] },
+    });
+    expect(good.statusCode).toBe(201);
+    await t.request({ method: 'DELETE', url: `/v1/webhooks/${good.json().id}` });
     const missing = await t.request({ method: 'GET', url: '/v1/webhooks/wh_nope/deliveries' });
     expect(missing.statusCode).toBe(404);
   });

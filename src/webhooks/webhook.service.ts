@@ -137,17 +137,24 @@ export class WebhookService {
   }
 }
 
+/**
+ * An http(s) URL written as such: `scheme://host…` with no spaces or backslashes (the URL
+ * parser would quietly repair `http:///x`, ` http://a.com/ ` or `http:\\a.com`, and store
+ * them as sent), and no user name or password (fetch refuses to send to one, so every
+ * delivery failed, and the listing showed the password).
+ */
 function checkUrl(url: string): void {
-  let protocol = '';
-  try {
-    protocol = new URL(url).protocol;
-  } catch {
-    protocol = '';
-  }
-  if (protocol !== 'http:' && protocol !== 'https:') {
-    throw new ValidationError([{ field: 'url', code: 'format', message: 'url must be an http(s) URL.' }]);
-  }
+  const fail = (message: string) => {
+    throw new ValidationError([{ field: 'url', code: 'format', message }]);
+  };
+  if (!WRITTEN_AS_URL.test(url)) fail('url must be an http(s) URL such as https://example.com/hooks.');
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  if (!parsed) fail('url must be an http(s) URL such as https://example.com/hooks.');
+  if (parsed?.username || parsed?.password)
+    fail('url must not hold a user name or password; authenticate with the signature.');
 }
+
+const WRITTEN_AS_URL = /^https?:\/\/[^\s/\\?#]+[^\s\\]*$/i;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
 
