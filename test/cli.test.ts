@@ -76,6 +76,17 @@ describe('failures', () => {
     expect(error.details).toContainEqual(expect.objectContaining({ field: 'rules[0].condition' }));
   });
 
+  it('say why a store cannot be opened: a directory, a file that is not a database', () => {
+    const notADatabase = join(dir, 'not-a-database.db');
+    writeFileSync(notADatabase, 'plain text, not SQLite');
+    const cases = { [dir]: 'SQLITE_CANTOPEN', [notADatabase]: 'SQLITE_NOTADB' };
+    for (const [path, code] of Object.entries(cases)) {
+      const result = cli('keys', 'list', '--db', path);
+      expect(result.status, path).toBe(1);
+      expect(result.stderr, path).toMatch(new RegExp(`STORE_UNAVAILABLE: .+ \\(${code}\\)`));
+    }
+  });
+
   it('end the process when a server cannot start, instead of hanging on its open handles', () => {
     for (const port of ['abc', '-1', '99999', '4100.5']) {
       const started = Date.now();

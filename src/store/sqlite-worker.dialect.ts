@@ -127,7 +127,7 @@ class WorkerConnection implements DatabaseConnection {
       this.pending.get(response.id)?.(response);
       this.pending.delete(response.id);
     });
-    worker.on('error', (error) => this.failAll(error));
+    worker.on('error', (error) => this.failAll(workerFailure(error)));
     worker.on('exit', () => {
       this.stopped = new SqliteError('The SQLite worker stopped.', 'WORKER_EXITED');
       this.failAll(this.stopped);
@@ -155,6 +155,23 @@ class WorkerConnection implements DatabaseConnection {
       settle({ id: -1, error: { message: error.message, code: 'WORKER_FAILED' } });
     this.pending.clear();
   }
+}
+
+/**
+ * The worker's uncaught error as an Error with a message. better-sqlite3's errors reach this
+ * thread as plain `{code}` objects (a directory or a file that is not a database given as the
+ * store), and the migration's error then ended in an empty reason.
+ */
+function workerFailure(error: unknown): Error {
+  const { message, code } = (error ?? {}) as { message?: unknown; code?: unknown };
+  if (error instanceof Error && typeof message === 'string' && message !== '') return error;
+  const known = typeof code === 'string' ? code : undefined;
+  const reasons: Readonly<Record<string, string>> = {
+    SQLITE_CANTOPEN: 'SQLite cannot open the store file (is it a directory, or in a folder it cannot write?)',
+    SQLITE_NOTADB: 'the store file is not a SQLite database',
+  };
+  const reason = (known && reasons[known]) ?? 'the SQLite worker failed';
+  return new SqliteError(known ? `${reason} (${known})` : reason, known);
 }
 
 function resultOf<R>(response: SqliteResponse): QueryResult<R> {
