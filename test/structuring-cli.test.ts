@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { literal, openEngine, queryNumber } from '../src/structuring/duckdb.js';
@@ -49,6 +49,27 @@ describe('centinela simulate-ledger and structuring', () => {
       `COPY (${renamed} WHERE _id % 2 = 1) TO ${literal(join(dir, 'part-2.csv'))} (FORMAT CSV, HEADER)`,
     );
     engine.close();
+  });
+
+  it('simulate-ledger refuses bad numbers, dates and outputs before writing anything', () => {
+    const out = join(dir, 'refused.parquet');
+    const cases: [string[], string][] = [
+      [['--users', 'abc'], '--users'],
+      [['--users', '-5'], '--users'],
+      [['--days', '0'], '--days'],
+      [['--seed', '1.5'], '--seed'],
+      [['--start', '2025-02-30'], '--start'],
+    ];
+    for (const [flags, named] of cases) {
+      const result = cli('simulate-ledger', '--out', out, ...flags, '--json');
+      expect(result.status, flags.join(' ')).toBe(1);
+      expect(result.json().error, flags.join(' ')).toMatchObject({ code: 'VALIDATION_FAILED' });
+      expect(result.json().error.message).toContain(named);
+    }
+    expect(cli('simulate-ledger', '--out', join(dir, 'ledger.json')).stderr).toContain(
+      'must end in .parquet or .csv',
+    );
+    expect(existsSync(out)).toBe(false);
   });
 
   it('simulate-ledger writes the default columns with labelled episodes and look-alikes', async () => {

@@ -1,6 +1,21 @@
 import type { Command } from 'commander';
 import { generateLedger } from '../structuring/ledger.generator.js';
+import { AppError } from '../errors.js';
+import { checkWritableFile, wholeNumberOf } from './common.js';
 import { printResult } from './output.js';
+
+const LEDGER_FORMAT = /\.(parquet|csv)$/i;
+/** Bounds of the generator's own loops (ten million users, ten years). */
+const MAX_USERS = 10_000_000;
+const MAX_DAYS = 3660;
+
+/** `--start`: a calendar date (YYYY-MM-DD) that exists. */
+function startOf(value: string): string {
+  const date = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : undefined;
+  if (!date || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value)
+    throw new AppError('VALIDATION_FAILED', `--start must be a date such as 2025-01-01, not '${value}'.`);
+  return value;
+}
 
 /** `centinela simulate-ledger`: synthetic transaction logs with labelled split payments. */
 export function simulateLedgerCommand(program: Command): void {
@@ -22,13 +37,17 @@ export function simulateLedgerCommand(program: Command): void {
         start: string;
         json?: boolean;
       }) => {
-        const summary = await generateLedger({
+        if (!LEDGER_FORMAT.test(flags.out))
+          throw new AppError('VALIDATION_FAILED', `--out ${flags.out} must end in .parquet or .csv.`);
+        const options = {
           out: flags.out,
-          users: Number(flags.users),
-          days: Number(flags.days),
-          seed: Number(flags.seed),
-          start: flags.start,
-        });
+          users: wholeNumberOf(flags.users, '--users', 1, MAX_USERS),
+          days: wholeNumberOf(flags.days, '--days', 1, MAX_DAYS),
+          seed: wholeNumberOf(flags.seed, '--seed', 0, 2 ** 32 - 1),
+          start: startOf(flags.start),
+        };
+        checkWritableFile(flags.out, '--out');
+        const summary = await generateLedger(options);
         printResult(
           Boolean(flags.json),
           { out: flags.out, ...summary },
