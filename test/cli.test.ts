@@ -87,6 +87,18 @@ describe('failures', () => {
     }
   });
 
+  it('refuse a --from after --to instead of reporting an empty range', () => {
+    const range = ['--from', '2026-03-31T00:00:00Z', '--to', '2026-03-01T00:00:00Z', '--db', db];
+    for (const args of [
+      ['replay', ...range],
+      ['structuring', 'run', '--stored', ...range],
+    ]) {
+      const result = cli(...args);
+      expect(result.status, args[0]).toBe(1);
+      expect(result.stderr, args[0]).toContain('VALIDATION_FAILED: --from must not be after --to.');
+    }
+  });
+
   it('end the process when a server cannot start, instead of hanging on its open handles', () => {
     for (const port of ['abc', '-1', '99999', '4100.5']) {
       const started = Date.now();

@@ -1,3 +1,4 @@
+import { orderedRange } from '../shared/time-range.js';
 import type { Command } from 'commander';
 import { ValidationError } from '../errors.js';
 import { backtestRuleSet, runBacktest, type BacktestReport } from '../rules/backtest.service.js';
@@ -35,8 +36,10 @@ export function replayCommand(program: Command): void {
     .action(async (flags: ReplayFlags) => {
       const document = flags.rules === undefined ? undefined : await readRuleSetFile(flags.rules);
       const options = {
-        from: timeOf(flags.from, '--from'),
-        to: timeOf(flags.to, '--to'),
+        ...orderedRange({ from: timeOf(flags.from, '--from'), to: timeOf(flags.to, '--to') }, [
+          '--from',
+          '--to',
+        ]),
         limit: countOf(flags.limit, '--limit'),
         sampleSize: countOf(flags.sample, '--sample'),
       };

@@ -1,3 +1,4 @@
+import { orderedRange } from '../shared/time-range.js';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Kysely } from 'kysely';
@@ -74,7 +75,10 @@ function sourceOf(flags: SourceFlags): RunSource {
     if (Number.isNaN(t)) throw new AppError('VALIDATION_FAILED', `--${name} '${value}' is not an ISO time.`);
     return t;
   };
-  return { kind: 'store', from: ms('from', flags.from), to: ms('to', flags.to) };
+  return {
+    kind: 'store',
+    ...orderedRange({ from: ms('from', flags.from), to: ms('to', flags.to) }, ['--from', '--to']),
+  };
 }
 
 function describe(summary: RunSummary): string {

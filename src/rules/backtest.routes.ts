@@ -1,3 +1,4 @@
+import { orderedRange } from '../shared/time-range.js';
 import type { FastifyInstance } from 'fastify';
 import { authErrors, errorSchema } from '../api/schemas.js';
 import type { Config } from '../config.js';
@@ -50,10 +51,7 @@ export function backtestRoutes(
     },
     async (request) => {
       const { rules, from, to, limit } = request.body;
-      const range = { from: timeOf(from, 'from'), to: timeOf(to, 'to') };
-      if (range.from !== undefined && range.to !== undefined && range.from > range.to) {
-        throw new ValidationError([{ field: 'from', code: 'range', message: 'from must not be after to.' }]);
-      }
+      const range = orderedRange({ from: timeOf(from, 'from'), to: timeOf(to, 'to') });
       const ruleSet = backtestRuleSet(rules, deps.rules);
       return runBacktest({ db: deps.db, models: deps.models, thresholds }, ruleSet, { ...range, limit });
     },

@@ -230,6 +230,16 @@ describe('structuring API', () => {
     }
   });
 
+  it('answers 400 for a stored-transactions range whose from is after its to', async () => {
+    const res = await t.request({
+      method: 'POST',
+      url: '/v1/structuring/runs',
+      payload: { from: '2026-03-31T00:00:00Z', to: '2026-03-01T00:00:00Z' },
+    });
+    expect([res.statusCode, res.json().error.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect(res.json().error.details).toEqual([expect.objectContaining({ field: 'from', code: 'range' })]);
+  });
+
   it('needs structuring:run to start a run and structuring:read to read', async () => {
     const reader = await t.service.keys.create({ name: 'reader', scopes: ['structuring:read'] });
     const headers = { 'x-api-key': reader.key };

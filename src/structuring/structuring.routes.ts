@@ -1,3 +1,4 @@
+import { orderedRange } from '../shared/time-range.js';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
 import { authErrors, errorSchema } from '../api/schemas.js';
@@ -73,7 +74,7 @@ const json = (text: string | null) => (text === null ? null : (JSON.parse(text) 
 async function sourceOf(body: RunBody): Promise<RunSource> {
   if (body.input === undefined) {
     const ms = (s?: string) => (s === undefined ? undefined : Date.parse(s));
-    return { kind: 'store', from: ms(body.from), to: ms(body.to) };
+    return { kind: 'store', ...orderedRange({ from: ms(body.from), to: ms(body.to) }) };
   }
   if (body.from !== undefined || body.to !== undefined) {
     throw new AppError('VALIDATION_FAILED', 'Give either input or a from/to range, not both.');
