@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
@@ -85,6 +86,22 @@ describe('failures', () => {
       expect(result.status, path).toBe(1);
       expect(result.stderr, path).toMatch(new RegExp(`STORE_UNAVAILABLE: .+ \\(${code}\\)`));
     }
+  });
+
+  it('of serve on a port in use: CONFLICT, the process ends, and no first admin key is made', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = String((holder.address() as AddressInfo).port);
+    const store = join(dir, 'port-in-use.db');
+    try {
+      const result = cli('serve', '--port', port, '--db', store, '--json');
+      expect(result.status).toBe(1);
+      expect(result.json().error).toMatchObject({ code: 'CONFLICT' });
+      expect(result.json().error.message).toContain(`Port ${port}`);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+    expect(cli('keys', 'list', '--db', store, '--json').json()).toEqual([]);
   });
 
   it('refuse a --from after --to instead of reporting an empty range', () => {

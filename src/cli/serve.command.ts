@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { stopAccepting } from '../api/drain.js';
+import type { Config } from '../config.js';
+import { AppError } from '../errors.js';
 import { createService, type Service } from '../main.js';
 import { configFrom, type StoreFlags } from './common.js';
 import { stopOnSignals } from './signals.js';
@@ -21,8 +23,9 @@ export function serveCommand(program: Command): void {
     .action(async (flags: ServeFlags) => {
       const config = configFrom(flags);
       const service = await createService(config);
+      const address = await listen(service, config);
+      // Only once listening: a first admin key made by a start that then failed could never be shown.
       const firstKey = config.adminKey ? undefined : await service.keys.createFirstAdminKey();
-      const address = await service.app.listen({ port: config.port, host: config.host });
       const started = { address, store: service.store.location, firstKey: firstKey?.key };
       if (flags.json) printStarted(started);
       else printBanner(started, Boolean(config.adminKey));
@@ -32,6 +35,19 @@ export function serveCommand(program: Command): void {
         await service.close();
       });
     });
+}
+
+/** Listens on the configured port; on failure closes the service (a port in use: CONFLICT). */
+async function listen(service: Service, config: Config): Promise<string> {
+  try {
+    return await service.app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await service.close();
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    throw new AppError('CONFLICT', `Port ${config.port} on ${config.host} is in use by another process.`, {
+      cause: error,
+    });
+  }
 }
 
 /** Loads the face models in the background, so the first verification does not wait for them. */
