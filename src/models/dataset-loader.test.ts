@@ -74,6 +74,16 @@ describe('loadDataset', () => {
     expect(error.message).toContain('nope.csv');
   });
 
+  it('says what is wrong with a file it cannot read, never quoting the SQL that read it', async () => {
+    const fake = join(dir, 'really-csv.parquet');
+    writeFileSync(fake, 'amount,is_fraud\n1,0\n');
+    const error = await failureOf(loadDataset({ inputs: [fake] }));
+    expect(error).toMatchObject({ code: 'INPUT_INVALID' });
+    expect(error.message).toContain(fake);
+    expect(error.message).toMatch(/not a Parquet file/);
+    expect(error.message).not.toMatch(/SELECT|LINE 1/);
+  });
+
   it('fails with INPUT_INVALID, naming the columns, when the label or a renamed column is absent', async () => {
     const label = await failureOf(loadDataset({ inputs: [csv] }));
     expect(label.code).toBe('INPUT_INVALID');

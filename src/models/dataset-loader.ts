@@ -5,7 +5,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { AppError } from '../errors.js';
 import { ident, openEngine } from '../structuring/duckdb.js';
-import { checkInputExists, readerOf } from '../structuring/source.js';
+import { inputError } from '../structuring/input-errors.js';
+import { checkInputExists, isParquet, readerOf } from '../structuring/source.js';
 import type { DataRecord } from './dataset.js';
 
 /** The label column when none is named. */
@@ -48,7 +49,7 @@ export async function loadDataset(options: DatasetLoadOptions): Promise<LoadedDa
   try {
     for (const input of options.inputs) await checkInputExists(connection, input);
     const source = `(${options.inputs.map((input) => `SELECT * FROM ${readerOf(input)}`).join(' UNION ALL BY NAME ')})`;
-    const columns = await describe(connection, source);
+    const columns = await describe(connection, source, options.inputs);
     const map = options.map ?? {};
     checkMapped(map, columns);
     const fields = columns.map(([name]) => map[name] ?? name);
@@ -57,7 +58,7 @@ export async function loadDataset(options: DatasetLoadOptions): Promise<LoadedDa
     const select = columns.map(
       ([name, type], i) => `${castSql(name, type)} AS ${ident(fields[i] as string)}`,
     );
-    const records = await readRows(connection, `SELECT ${select.join(', ')} FROM ${source}`);
+    const records = await readRows(connection, `SELECT ${select.join(', ')} FROM ${source}`, options.inputs);
     return { records, labelField, fields };
   } finally {
     engine.close();
@@ -65,14 +66,24 @@ export async function loadDataset(options: DatasetLoadOptions): Promise<LoadedDa
 }
 
 /** Runs the read; a file DuckDB cannot decode (corrupt, truncated) is INPUT_INVALID, not a crash. */
-async function readRows(connection: DuckDBConnection, query: string): Promise<DataRecord[]> {
+async function readRows(
+  connection: DuckDBConnection,
+  query: string,
+  inputs: readonly string[],
+): Promise<DataRecord[]> {
   try {
     return (await connection.runAndReadAll(query)).getRowObjects() as DataRecord[];
   } catch (error) {
-    throw new AppError('INPUT_INVALID', `Cannot read the data: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw unreadable(error, inputs);
   }
+}
+
+/**
+ * INPUT_INVALID saying what is wrong with the data, as structuring runs say it (never quoting
+ * the file, nor the SQL that read it, which DuckDB's own message shows).
+ */
+function unreadable(error: unknown, inputs: readonly string[]): AppError {
+  return inputError(error, inputs.join(', '), { parquet: inputs.some(isParquet) });
 }
 
 /**
@@ -91,14 +102,16 @@ export function parseMappings(pairs: readonly string[]): Record<string, string> 
 }
 
 /** Column names and DuckDB types of the source. */
-async function describe(connection: DuckDBConnection, source: string): Promise<[string, string][]> {
+async function describe(
+  connection: DuckDBConnection,
+  source: string,
+  inputs: readonly string[],
+): Promise<[string, string][]> {
   try {
     const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
     return reader.getRows().map((row) => [String(row[0]), String(row[1])]);
   } catch (error) {
-    throw new AppError('INPUT_INVALID', `Cannot read the data: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw unreadable(error, inputs);
   }
 }
 
