@@ -208,6 +208,8 @@ describe('centinela serve and simulate', () => {
     expect(rules.status).toBe(200);
     server.kill('SIGTERM');
     expect(await new Promise((resolve) => server.on('exit', resolve))).toBe(0);
+    // Stopping says so on stderr: stdout stays JSON lines only.
+    for (const line of output.trim().split('\n')) expect(() => JSON.parse(line), line).not.toThrow();
   }, 60_000);
 
   it('prints the URL and a first admin key, scores traffic from the simulator, stops on SIGTERM', async () => {

@@ -6,10 +6,12 @@ import { FaceEngineClient } from '../identity/face-engine/face-engine-client.js'
 import { createIdentity, type Identity } from '../identity/identity.factory.js';
 import { compareFaces } from '../identity/identity.service.js';
 import { WebhookService } from '../webhooks/webhook.service.js';
-import { configFrom, withServices, withStoreFlags, type StoreFlags } from './common.js';
+import { configFrom, wholeNumberOf, withServices, withStoreFlags, type StoreFlags } from './common.js';
 import { formatTable, printResult } from './output.js';
 
 const ACTOR = 'cli';
+/** Each face engine worker holds its own models (hundreds of MB): more than this only thrashes. */
+const MAX_EVALUATE_WORKERS = 16;
 
 /** Runs `run` with the identity feature on the store named by the flags (one engine worker). */
 async function withIdentity(flags: StoreFlags, run: (identity: Identity) => Promise<void>): Promise<void> {
@@ -165,10 +167,10 @@ function evaluateFaceCommand(face: Command): void {
     )
     .requiredOption('--pairs <file>', 'pairs.tsv: person_a image_a person_b image_b same (header line)')
     .requiredOption('--images <dir>', 'folder with <Person>/<image> photos')
-    .option('--workers <n>', 'face engine worker threads', '2')
+    .option('--workers <n>', `face engine worker threads (1–${MAX_EVALUATE_WORKERS})`, '2')
     .option('--json', 'print one JSON document')
     .action(async (flags: { pairs: string; images: string; workers: string; json?: boolean }) => {
-      const workers = Math.max(1, Number(flags.workers) || 1);
+      const workers = wholeNumberOf(flags.workers, '--workers', 1, MAX_EVALUATE_WORKERS);
       const engine = await FaceEngineClient.start({ workers, maxQueue: 1000 });
       try {
         const result = await evaluatePairs({

@@ -4,7 +4,7 @@ export function stopOnSignals(close: () => Promise<void>): void {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    process.stdout.write(`${signal}: finishing in-flight work…\n`);
+    process.stderr.write(`${signal}: finishing in-flight work…\n`);
     close().then(
       () => process.exit(0),
       (error: unknown) => {
