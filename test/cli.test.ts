@@ -77,6 +77,23 @@ describe('failures', () => {
     expect(error.details).toContainEqual(expect.objectContaining({ field: 'rules[0].condition' }));
   });
 
+  it('of usage (unknown command or flag, missing argument) are one JSON document with --json', () => {
+    const cases = [
+      [['bogus', '--json'], "unknown command 'bogus'"],
+      [['keys', 'list', '--bogus', '--json'], "unknown option '--bogus'"],
+      [['keys', 'revoke', '--json'], "missing required argument 'id'"],
+    ] as const;
+    for (const [args, message] of cases) {
+      const result = cli(...args);
+      expect(result.status, args.join(' ')).toBe(1);
+      expect(result.json(), args.join(' ')).toEqual({ error: { code: 'VALIDATION_FAILED', message } });
+    }
+    const plain = cli('keys', 'list', '--bogus');
+    expect([plain.status, plain.stdout]).toEqual([1, '']);
+    expect(plain.stderr).toContain("error: unknown option '--bogus'");
+    expect(plain.stderr).toContain('Usage: centinela keys list');
+  });
+
   it('say why a store cannot be opened: a directory, a file that is not a database', () => {
     const notADatabase = join(dir, 'not-a-database.db');
     writeFileSync(notADatabase, 'plain text, not SQLite');

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { AppError } from '../errors.js';
 import { storeBusyError } from '../store/store-errors.js';
 import { dlqCommand } from './dlq.command.js';
@@ -18,10 +18,16 @@ import { structuringCommand } from './structuring.command.js';
 import { trainCommand } from './train.command.js';
 import { workerCommand } from './worker.command.js';
 
+const json = process.argv.includes('--json');
+
 const program = new Command()
   .name('centinela')
   .description('Centinela fraud prevention: scoring service, rules, keys and tools.')
-  .showHelpAfterError();
+  // Usage errors (an unknown flag, a missing value) are thrown to the handler below, which
+  // reports them like any failure: with --json as one JSON document on stdout.
+  .exitOverride()
+  .configureOutput({ outputError: (text, write) => (json ? undefined : write(text)) })
+  .showHelpAfterError(!json);
 
 serveCommand(program);
 workerCommand(program);
@@ -39,7 +45,14 @@ faceCommand(program);
 simulateLedgerCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  fail(failureOf(error), process.argv.includes('--json'));
+  if (error instanceof CommanderError) {
+    if (error.exitCode === 0) return; // --help, --version
+    if (!json) {
+      process.exitCode = error.exitCode; // Commander has already said why, with the usage
+      return;
+    }
+  }
+  fail(failureOf(error), json);
   // A command that failed has nothing left to do: a server that could not listen, or a
   // worker that could not connect, must not keep the process alive on its open handles.
   setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
@@ -50,6 +63,8 @@ const EXIT_GRACE_MS = 1000;
 
 /** The error as reported; an unexpected one by its message (its stack with CENTINELA_DEBUG=1). */
 function failureOf(error: unknown): Failure {
+  if (error instanceof CommanderError)
+    return { code: 'VALIDATION_FAILED', message: error.message.replace(/^error: /, '') };
   const known = error instanceof AppError ? error : storeBusyError(error);
   if (known) return { code: known.code, message: known.message, details: known.details };
   const message = error instanceof Error ? error.message : String(error);
