@@ -94,6 +94,29 @@ describe('failures', () => {
     expect(plain.stderr).toContain('Usage: centinela keys list');
   });
 
+  it('of simulate: a bad --target is refused, and --duration bounds a run the target cannot keep up with', () => {
+    const bad = cli('simulate', '--target', 'notaurl', '--api-key', 'k', '--json');
+    expect([bad.status, bad.json().error.code]).toEqual([1, 'VALIDATION_FAILED']);
+    // Nothing listens on port 9: every request fails, at most as fast as this machine sends them.
+    const run = cli(
+      'simulate',
+      '--rate',
+      '1000000',
+      '--duration',
+      '1',
+      '--target',
+      'http://127.0.0.1:9',
+      '--api-key',
+      'k',
+      '--json',
+    );
+    const summary = run.json();
+    expect(summary.seconds).toBeLessThan(5);
+    expect(summary.sent).toBeLessThan(1_000_000);
+    expect(summary.errors).toBe(summary.sent);
+    expect(run.status).toBe(1); // every request failed
+  });
+
   it('say why a store cannot be opened: a directory, a file that is not a database', () => {
     const notADatabase = join(dir, 'not-a-database.db');
     writeFileSync(notADatabase, 'plain text, not SQLite');

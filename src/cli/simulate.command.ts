@@ -39,7 +39,7 @@ export function simulateCommand(program: Command): void {
       const summary = await simulate({
         rate: positive(flags.rate, 'rate'),
         durationS: positive(flags.duration, 'duration'),
-        target: flags.target.replace(/\/$/, ''),
+        target: targetOf(flags.target),
         seed: Number(flags.seed),
         apiKey,
       });
@@ -66,8 +66,11 @@ export async function simulate(options: SimulationOptions) {
   const inFlight = new Set<Promise<void>>();
   const start = performance.now();
   const total = Math.round(options.rate * options.durationS);
+  const endsAt = start + options.durationS * 1000;
   let sent = 0;
-  while (sent < total) {
+  // Stops at the end of the duration even if the target could not take the rate (what was
+  // sent is reported with the rate reached).
+  while (sent < total && performance.now() < endsAt) {
     const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * options.rate));
     while (sent < due && inFlight.size < MAX_IN_FLIGHT) {
       if (backlog.length === 0) backlog.push(...generator.nextEpisode());
@@ -153,6 +156,14 @@ function positive(value: string, name: string): number {
   if (!Number.isFinite(n) || n <= 0)
     throw new AppError('VALIDATION_FAILED', `--${name} must be a positive number, not '${value}'.`);
   return n;
+}
+
+/** `--target`: the service's http(s) URL, without a trailing slash. */
+function targetOf(value: string): string {
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:')
+    throw new AppError('VALIDATION_FAILED', `--target must be the service's http(s) URL, not '${value}'.`);
+  return value.replace(/\/$/, '');
 }
 
 function round(value: number): number {
