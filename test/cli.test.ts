@@ -41,7 +41,8 @@ describe('centinela keys', () => {
   it('refuses unknown scopes with a clear error', () => {
     const bad = cli('keys', 'create', '--scopes', 'everything', '--db', db);
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toContain('VALIDATION_FAILED');
+    expect(bad.stderr).toContain('VALIDATION_FAILED: Unknown scopes: everything; known scopes: ');
+    expect(bad.stderr).toContain('transactions:write');
   });
 
   it('refuses a bad --expires-in-days before creating anything', () => {
@@ -203,6 +204,14 @@ describe('centinela rules', () => {
     expect(applied.json()).toMatchObject({ version: 2, active: true, name: 'stricter' });
     expect(cli('rules', 'show', '--db', db, '--json').json()).toMatchObject({ version: 2 });
     expect(cli('rules', 'show', '1', '--db', db).stdout).toContain('HIGH_AMOUNT');
+  });
+
+  it('names a version that is not a number instead of looking up NaN', () => {
+    for (const command of ['show', 'activate']) {
+      const result = cli('rules', command, 'abc', '--db', db);
+      expect(result.status, command).toBe(1);
+      expect(result.stderr, command).toContain("VERSION must be a whole number of at least 1, not 'abc'.");
+    }
   });
 
   it('rejects an invalid rule set and names the field', () => {

@@ -11,7 +11,7 @@ import {
   type ApiKeyRow,
 } from './api-key.repository.js';
 import { RevocationCheck } from './revocation-check.js';
-import { isScope, type Scope } from './scopes.js';
+import { isScope, SCOPES, type Scope } from './scopes.js';
 
 /** Who is calling: the key id (or `env-admin`) and what it may do. */
 export interface Principal {
@@ -163,10 +163,10 @@ const ENV_ADMIN = 'env-admin';
 function checkScopes(scopes: readonly string[]): Scope[] {
   const unknown = scopes.filter((s) => !isScope(s));
   if (scopes.length === 0 || unknown.length > 0) {
-    throw new AppError('VALIDATION_FAILED', 'Unknown or missing scopes.', {
-      details: [
-        { field: 'scopes', code: 'enum', message: `Unknown scopes: ${unknown.join(', ') || '(none given)'}` },
-      ],
+    const problem = unknown.length > 0 ? `Unknown scopes: ${unknown.join(', ')}` : 'No scope given';
+    const message = `${problem}; known scopes: ${SCOPES.join(', ')}.`;
+    throw new AppError('VALIDATION_FAILED', message, {
+      details: [{ field: 'scopes', code: 'enum', message }],
     });
   }
   return [...new Set(scopes)] as Scope[];

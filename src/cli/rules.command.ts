@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { RuleSetVersion } from '../rules/rules.service.js';
-import { readRuleSetFile, withServices, withStoreFlags, type StoreFlags } from './common.js';
+import { readRuleSetFile, wholeNumberOf, withServices, withStoreFlags, type StoreFlags } from './common.js';
 import { formatTable, printResult } from './output.js';
 
 /** `centinela rules list|show|apply|activate`. A running service picks changes up without a restart. */
@@ -23,7 +23,9 @@ export function rulesCommand(program: Command): void {
     .argument('[version]', 'version number')
     .action(async (version: string | undefined, flags: StoreFlags) => {
       await withServices(flags, async ({ rules: service }) => {
-        const shown = await service.get(version === undefined ? service.current().version : Number(version));
+        const shown = await service.get(
+          version === undefined ? service.current().version : wholeNumberOf(version, 'VERSION', 1),
+        );
         printResult(Boolean(flags.json), shown, () => describeVersion(shown));
       });
     });
@@ -53,7 +55,7 @@ export function rulesCommand(program: Command): void {
     .argument('<version>', 'version number')
     .action(async (version: string, flags: StoreFlags) => {
       await withServices(flags, async ({ rules: service, audit }) => {
-        const active = await service.activate(Number(version));
+        const active = await service.activate(wholeNumberOf(version, 'VERSION', 1));
         await audit.record('cli', 'rules.activate', String(active.version));
         printResult(Boolean(flags.json), active, () => `Rule set version ${active.version} is active.`);
       });
