@@ -69,9 +69,11 @@ export async function simulate(options: SimulationOptions) {
   const endsAt = start + options.durationS * 1000;
   let sent = 0;
   // Stops at the end of the duration even if the target could not take the rate (what was
-  // sent is reported with the rate reached).
-  while (sent < total && performance.now() < endsAt) {
-    const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * options.rate));
+  // sent is reported with the rate reached); the clock is clamped there, so the requests due
+  // at the very end are still sent.
+  for (;;) {
+    const now = Math.min(performance.now(), endsAt);
+    const due = Math.min(total, Math.floor(((now - start) / 1000) * options.rate));
     while (sent < due && inFlight.size < MAX_IN_FLIGHT) {
       if (backlog.length === 0) backlog.push(...generator.nextEpisode());
       const tx = backlog.shift() as SimulatedTransaction;
@@ -79,6 +81,7 @@ export async function simulate(options: SimulationOptions) {
       const request = send(options, tx, counts, latencies, errors).finally(() => inFlight.delete(request));
       inFlight.add(request);
     }
+    if (sent >= total || now >= endsAt) break;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   await Promise.all(inFlight);
