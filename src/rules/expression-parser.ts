@@ -83,16 +83,25 @@ export function parseExpression(source: string): Node {
   const parser = new Parser(tokenize(source));
   const node = parser.or();
   parser.expectEnd();
-  if (depthOf(node) > MAX_DEPTH) throw tooDeep(0);
+  if (depthOf(node) > MAX_TREE_DEPTH) {
+    throw new ExpressionSyntaxError(`The condition has more than ${MAX_TREE_DEPTH} operators in a row`, 0);
+  }
   return node;
 }
 
 /**
- * Deepest nesting a condition may have (brackets, `not`, operators in a row such as
- * `a + b + c`): compiling and evaluating recurse once per level, and thousands of levels
- * overflowed the stack (a 500 instead of a refused rule set).
+ * Deepest nesting a condition may have (brackets, `not`, unary minus, lists, calls). Parsing,
+ * compiling and evaluating recurse once per level, and thousands of levels overflowed the
+ * stack (a 500 instead of a refused rule set).
  */
 export const MAX_DEPTH = 200;
+
+/**
+ * Longest chain of operators (`a or b or …`, `a + b + …`): each term is one more level of the
+ * tree the compiler and the evaluator recurse through. Far above any real rule (a list of
+ * alternatives belongs in `in [...]`), far below the ~9,000 levels that overflowed the stack.
+ */
+export const MAX_TREE_DEPTH = 2000;
 
 function tooDeep(position: number): ExpressionSyntaxError {
   return new ExpressionSyntaxError(`The condition is nested more than ${MAX_DEPTH} levels deep`, position);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULE_SET } from './default-rules.js';
 import { evaluateRules } from './rule-engine.js';
-import { MAX_DEPTH } from './expression-parser.js';
+import { MAX_DEPTH, MAX_TREE_DEPTH } from './expression-parser.js';
 import { compileRuleSet, validateRuleSet } from './rule-set.js';
 
 const defaults = compileRuleSet(DEFAULT_RULE_SET, 1);
@@ -116,6 +116,9 @@ describe('rule errors', () => {
     });
     const codes = (condition: string) => validateRuleSet(rule(condition)).map((e) => `${e.field}:${e.code}`);
     expect(codes('not '.repeat(MAX_DEPTH - 1) + 'true')).toEqual([]);
+    // Long flat chains are not nesting: a thousand alternatives still compile.
+    expect(codes(Array.from({ length: 1000 }, (_, i) => `merchant_id == 'm${i}'`).join(' or '))).toEqual([]);
+    expect(codes('amount' + ' + amount'.repeat(MAX_TREE_DEPTH - 2) + ' > 0')).toEqual([]);
     for (const deep of [
       'not '.repeat(10_000) + 'true',
       '-'.repeat(10_000) + '1 > 0',
