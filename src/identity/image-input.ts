@@ -41,8 +41,10 @@ async function fromMultipart(request: FastifyRequest, imageNames: readonly strin
         cause: error,
       });
     }
-    // Anything else reading the parts is the body's fault ("Boundary not found", "Part
-    // terminated early", too many parts): a 400 saying so, never a 500.
+    // The parser's own errors carry no status: the body's fault ("Boundary not found", "Part
+    // terminated early"), a 400 saying so, never a 500. The plugin's limits (413) and its
+    // own failures keep their status.
+    if ((error as { statusCode?: number }).statusCode !== undefined) throw error;
     throw new AppError('BAD_REQUEST', `The multipart body cannot be read: ${(error as Error).message}`, {
       cause: error,
     });
