@@ -157,8 +157,16 @@ describe('failures', () => {
     }
   });
 
-  it('end the process when a server cannot start, instead of hanging on its open handles', () => {
-    for (const port of ['abc', '-1', '99999', '4100.5']) {
+  it('end the process even with handles open: a worker that cannot reach NATS', () => {
+    const started = Date.now();
+    const result = cli('worker', '--db', join(dir, 'worker.db'), '--nats', 'nats://127.0.0.1:1');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('NATS');
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  it('refuse a --port that is not a whole number from 0 to 65535', () => {
+    for (const port of ['abc', '-1', '99999', '4100.5', '0x50', '1e3']) {
       const started = Date.now();
       const result = cli('serve', '--port', port, '--db', join(dir, 'serve.db'));
       expect(result.status, port).toBe(1);

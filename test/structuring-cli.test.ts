@@ -67,7 +67,7 @@ describe('centinela simulate-ledger and structuring', () => {
       expect(result.json().error.message).toContain(named);
     }
     expect(cli('simulate-ledger', '--out', join(dir, 'ledger.json')).stderr).toContain(
-      'must end in .parquet or .csv',
+      'must end in .parquet, .pq or .csv',
     );
     expect(existsSync(out)).toBe(false);
   });

@@ -38,8 +38,8 @@ export function wholeNumberOf(
   min: number,
   max = Number.MAX_SAFE_INTEGER,
 ): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
     const bound = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
     const message = `${flag} must be a whole number ${bound}, not '${value}'.`;
     throw new ValidationError([{ field: flag, code: 'range', message }], message);

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { generateLedger } from '../structuring/ledger.generator.js';
+import { isCsvOrParquet } from '../structuring/source.js';
 import { AppError } from '../errors.js';
 import { checkWritableFile, wholeNumberOf } from './common.js';
 import { printResult } from './output.js';
 
-const LEDGER_FORMAT = /\.(parquet|csv)$/i;
 /** Bounds of the generator's own loops (ten million users, ten years). */
 const MAX_USERS = 10_000_000;
 const MAX_DAYS = 3660;
@@ -37,8 +37,8 @@ export function simulateLedgerCommand(program: Command): void {
         start: string;
         json?: boolean;
       }) => {
-        if (!LEDGER_FORMAT.test(flags.out))
-          throw new AppError('VALIDATION_FAILED', `--out ${flags.out} must end in .parquet or .csv.`);
+        if (!isCsvOrParquet(flags.out))
+          throw new AppError('VALIDATION_FAILED', `--out ${flags.out} must end in .parquet, .pq or .csv.`);
         const options = {
           out: flags.out,
           users: wholeNumberOf(flags.users, '--users', 1, MAX_USERS),

@@ -7,6 +7,7 @@ import type { Database } from '../store/database.js';
 import { progressPrinter } from '../structuring/progress.js';
 import type { RunHooks } from '../structuring/run-events.js';
 import { runStructuring, type RunSummary } from '../structuring/run.js';
+import { isCsvOrParquet } from '../structuring/source.js';
 import { parseEvery, runMicroBatch, scheduleMicroBatches } from '../structuring/schedule.js';
 import { consensusWindows, findRun } from '../structuring/structuring.repository.js';
 import { runParamsOf, type RunParams, type RunSource } from '../structuring/structuring.js';
@@ -89,9 +90,6 @@ function describe(summary: RunSummary): string {
   ].join('\n');
 }
 
-/** What `--export` writes: CSV or Parquet, by the file's extension. */
-const EXPORT_FORMAT = /\.(csv|parquet)$/i;
-
 /** `centinela structuring run|schedule`. */
 export function structuringCommand(program: Command): void {
   const structuring = program.command('structuring').description('split-payment (structuring) detection');
@@ -109,8 +107,11 @@ export function structuringCommand(program: Command): void {
     .action(async (flags: DetectionFlags & SourceFlags & { out?: string; export?: string }) => {
       const params = paramsOf(flags);
       const source = sourceOf(flags);
-      if (flags.export !== undefined && !EXPORT_FORMAT.test(flags.export))
-        throw new AppError('VALIDATION_FAILED', `--export ${flags.export} must end in .csv or .parquet.`);
+      if (flags.export !== undefined && !isCsvOrParquet(flags.export))
+        throw new AppError(
+          'VALIDATION_FAILED',
+          `--export ${flags.export} must end in .csv, .parquet or .pq.`,
+        );
       if (flags.out !== undefined) checkWritableFile(flags.out, '--out');
       if (flags.export !== undefined) checkWritableFile(flags.export, '--export');
       await withServices(flags, async ({ store }) => {
