@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { orderedRange } from '../shared/time-range.js';
 import { authErrors, errorSchema } from '../api/schemas.js';
 import { ValidationError } from '../errors.js';
 import type { AuditLog } from './audit-log.service.js';
@@ -65,8 +66,10 @@ export function auditRoutes(app: FastifyInstance, { audit }: { audit: AuditLog }
       const page = await audit.list({
         action: q.action,
         actor: q.actor,
-        from: q.from === undefined ? undefined : timeOf(q.from, 'from'),
-        to: q.to === undefined ? undefined : timeOf(q.to, 'to'),
+        ...orderedRange({
+          from: q.from === undefined ? undefined : timeOf(q.from, 'from'),
+          to: q.to === undefined ? undefined : timeOf(q.to, 'to'),
+        }),
         before: q.cursor === undefined ? undefined : cursorOf(q.cursor),
         limit: q.limit,
       });

@@ -1,4 +1,5 @@
 import multipart from '@fastify/multipart';
+import { orderedRange } from '../shared/time-range.js';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { actorOf } from '../api/auth.js';
 import { handleError } from '../api/error-handler.js';
@@ -229,8 +230,10 @@ function verificationRoutes(
       return verifications.list({
         userId: q.user_id,
         result: q.result,
-        from: q.from === undefined ? undefined : Date.parse(q.from),
-        to: q.to === undefined ? undefined : Date.parse(q.to),
+        ...orderedRange({
+          from: q.from === undefined ? undefined : Date.parse(q.from),
+          to: q.to === undefined ? undefined : Date.parse(q.to),
+        }),
         before: at !== undefined && id !== undefined ? { at: Number(at), id } : undefined,
         limit: q.limit,
       });

@@ -256,6 +256,13 @@ describe.each(await availableDialects())('transactions API on %s', (dialect) => 
         await t.request({ url: `/v1/transactions?account_id=${id}&from=${at(100_000)}&to=${at(250_000)}` })
       ).json();
       expect(ranged.items).toHaveLength(2);
+      for (const url of ['/v1/transactions', '/v1/audit', '/v1/verifications']) {
+        const reversed = await t.request({ url: `${url}?from=${at(250_000)}&to=${at(100_000)}` });
+        expect([reversed.statusCode, reversed.json().error.details], url).toEqual([
+          400,
+          [expect.objectContaining({ field: 'from', code: 'range' })],
+        ]);
+      }
       const bad = await t.request({ url: '/v1/transactions?limit=0&decision=maybe' });
       expect(bad.statusCode).toBe(400);
       expect(

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { orderedRange } from '../shared/time-range.js';
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../api/auth.js';
 import { authErrors, errorSchema } from '../api/schemas.js';
@@ -157,8 +158,10 @@ export function transactionRoutes(app: FastifyInstance, options: TransactionRout
       const page = await transactions.list({
         accountId: q.account_id,
         decision: q.decision,
-        from: q.from === undefined ? undefined : Date.parse(q.from),
-        to: q.to === undefined ? undefined : Date.parse(q.to),
+        ...orderedRange({
+          from: q.from === undefined ? undefined : Date.parse(q.from),
+          to: q.to === undefined ? undefined : Date.parse(q.to),
+        }),
         beforeSeq: q.cursor === undefined ? undefined : Number(q.cursor),
         limit: q.limit,
       });
