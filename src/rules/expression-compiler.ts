@@ -107,6 +107,16 @@ function compileUnary(op: '-' | 'not', operand: Evaluator): Evaluator {
   return (context) => !booleanOf(operand(context), 'not');
 }
 
+/**
+ * `==` as `in` compares ({@link membershipSet}): a number equals the text it is written as, so
+ * `account_id == 777` matches an account id sent as 777 (stored as the text '777').
+ */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (typeof a === 'number' && typeof b === 'string') return String(a) === b;
+  if (typeof a === 'string' && typeof b === 'number') return a === String(b);
+  return a === b;
+}
+
 function compileBinary(op: BinaryOp, left: Evaluator, right: Evaluator): Evaluator {
   switch (op) {
     case 'and':
@@ -114,9 +124,9 @@ function compileBinary(op: BinaryOp, left: Evaluator, right: Evaluator): Evaluat
     case 'or':
       return (c) => booleanOf(left(c), 'or') || booleanOf(right(c), 'or');
     case '==':
-      return (c) => left(c) === right(c);
+      return (c) => sameValue(left(c), right(c));
     case '!=':
-      return (c) => left(c) !== right(c);
+      return (c) => !sameValue(left(c), right(c));
     case 'in':
       return (c) => collectionOf(right(c)).has(left(c));
     case 'not in':

@@ -43,6 +43,11 @@ describe('rule conditions', () => {
     expect(run("amount in ['0777', '7.70']", { amount: 777 })).toBe(false);
     expect(run("amount in ['0777', '7.70']", { amount: 7.7 })).toBe(false);
     expect(run('account_id in [777]', { account_id: '0777' })).toBe(false);
+    // == and != compare the same way.
+    expect(run('account_id == 777', { account_id: '777' })).toBe(true);
+    expect(run("amount == '100'", { amount: 100 })).toBe(true);
+    expect(run('account_id != 777', { account_id: '777' })).toBe(false);
+    expect(run('account_id == 777', { account_id: '0777' })).toBe(false);
   });
 
   it('throws an evaluation error for arithmetic on a missing value', () => {
