@@ -17,6 +17,24 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
       done(new AppError('INVALID_JSON', 'The body is not valid UTF-8, as JSON must be.'), undefined);
       return;
     }
-    void parseJson(request, bytes.toString('utf8'), done);
+    const text = bytes.toString('utf8');
+    void parseJson(request, text, (error, body) => done(error && refusalOf(error, text), body));
   });
+}
+
+/**
+ * Fastify's parser says only "invalid JSON", also for valid JSON it refuses because it holds a
+ * `__proto__` or `constructor.prototype` key: that case says so (found out by parsing again,
+ * on this error path only).
+ */
+function refusalOf(error: Error, text: string): Error {
+  try {
+    JSON.parse(text);
+  } catch {
+    return error; // really not JSON
+  }
+  return new AppError(
+    'INVALID_JSON',
+    'The body holds a __proto__ or constructor.prototype key, which is refused.',
+  );
 }

@@ -140,6 +140,20 @@ describe.each(await availableDialects())('transactions API on %s', (dialect) => 
       expect([text.statusCode, text.json().error.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
     });
 
+    it('answers 400 INVALID_JSON naming a __proto__ or constructor.prototype key as the reason', async () => {
+      const headers = { 'content-type': 'application/json' };
+      for (const payload of [
+        '{"account_id":"a","amount":1,"__proto__":{"x":1}}',
+        '{"account_id":"a","amount":1,"constructor":{"prototype":{"x":1}}}',
+      ]) {
+        const res = await t.request({ method: 'POST', url: '/v1/transactions', payload, headers });
+        expect([res.statusCode, res.json().error.code]).toEqual([400, 'INVALID_JSON']);
+        expect(res.json().error.message).toContain('__proto__ or constructor.prototype key');
+      }
+      const broken = await t.request({ method: 'POST', url: '/v1/transactions', payload: '{"a":', headers });
+      expect(broken.json().error.message).toBe('The body is not valid JSON.');
+    });
+
     it('answers 400 INVALID_JSON for a body that is not UTF-8, so two ids never decode to one', async () => {
       const headers = { 'content-type': 'application/json' };
       const bodyWithId = (idByte: number) =>
