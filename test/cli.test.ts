@@ -118,6 +118,15 @@ describe('failures', () => {
     expect(run.status).toBe(1); // every request failed
   });
 
+  it('refuse a detector --seed that is not a whole number and train --samples 0', () => {
+    const seed = cli('structuring', 'run', '--stored', '--seed', 'abc', '--db', db, '--json');
+    expect([seed.status, seed.json().error.code]).toEqual([1, 'VALIDATION_FAILED']);
+    expect(seed.json().error.message).toContain('--seed');
+    const samples = cli('train', '--samples', '0', '--db', db, '--json');
+    expect([samples.status, samples.json().error.code]).toEqual([1, 'INPUT_INVALID']);
+    expect(samples.json().error.message).toBe('--samples must be at least 1.');
+  });
+
   it('say why a store cannot be opened: a directory, a file that is not a database', () => {
     const notADatabase = join(dir, 'not-a-database.db');
     writeFileSync(notADatabase, 'plain text, not SQLite');

@@ -12,7 +12,7 @@ import { parseEvery, runMicroBatch, scheduleMicroBatches } from '../structuring/
 import { consensusWindows, findRun } from '../structuring/structuring.repository.js';
 import { runParamsOf, type RunParams, type RunSource } from '../structuring/structuring.js';
 import { WebhookService } from '../webhooks/webhook.service.js';
-import { checkWritableFile, withServices, withStoreFlags, type StoreFlags } from './common.js';
+import { checkWritableFile, wholeNumberOf, withServices, withStoreFlags, type StoreFlags } from './common.js';
 import { formatTable, printResult } from './output.js';
 
 interface DetectionFlags extends StoreFlags {
@@ -44,7 +44,7 @@ function paramsOf(flags: DetectionFlags) {
     windows: flags.window,
     map: flags.map,
     minMethods: flags.minMethods === undefined ? undefined : Number(flags.minMethods),
-    seed: flags.seed === undefined ? undefined : Number(flags.seed),
+    seed: flags.seed === undefined ? undefined : wholeNumberOf(flags.seed, '--seed', 0, 2 ** 32 - 1),
   });
 }
 

@@ -98,7 +98,7 @@ async function trainingData(flags: TrainFlags, seed: number, services: Services)
 }
 
 function generated(generator: string, samples: string | undefined, seed: number): TrainingData {
-  const count = samples === undefined ? undefined : integerOf(samples, '--samples');
+  const count = samples === undefined ? undefined : atLeastOne(integerOf(samples, '--samples'), '--samples');
   const source = `generator:${generator}`;
   if (generator === 'prototype') {
     const records = generatePrototype({ seed, ...(count === undefined ? {} : { samples: count }) });
