@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { orderedRange } from '../shared/time-range.js';
 import { authErrors, errorSchema } from '../api/schemas.js';
 import { ValidationError } from '../errors.js';
+import { orderedRange } from '../shared/time-range.js';
 import type { AuditLog } from './audit-log.service.js';
 
 interface AuditQuery {

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config.js';
 import { AppError, ValidationError } from '../errors.js';
 import { openServices } from '../main.js';
+import { isCsvOrParquet } from '../structuring/source.js';
 
 export interface StoreFlags {
   readonly db?: string;
@@ -45,6 +46,20 @@ export function wholeNumberOf(
     throw new ValidationError([{ field: flag, code: 'range', message }], message);
   }
   return n;
+}
+
+/** A `--seed` flag: a whole number that fits 32 bits. */
+export function seedOf(value: string): number {
+  return wholeNumberOf(value, '--seed', 0, 2 ** 32 - 1);
+}
+
+/** An output table (`--export`, `simulate-ledger --out`): a CSV or Parquet name, writable now. */
+export function checkTableFile(path: string, flag: string): void {
+  if (!isCsvOrParquet(path)) {
+    const message = `${flag} ${path} must end in .parquet, .pq or .csv.`;
+    throw new ValidationError([{ field: flag, code: 'format', message }], message);
+  }
+  checkWritableFile(path, flag);
 }
 
 /**

@@ -1,7 +1,7 @@
-import { orderedRange } from '../shared/time-range.js';
 import type { Command } from 'commander';
 import { ValidationError } from '../errors.js';
 import { backtestRuleSet, runBacktest, type BacktestReport } from '../rules/backtest.service.js';
+import { orderedRange } from '../shared/time-range.js';
 import {
   configFrom,
   readRuleSetFile,

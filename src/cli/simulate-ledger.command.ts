@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { generateLedger } from '../structuring/ledger.generator.js';
-import { isCsvOrParquet } from '../structuring/source.js';
 import { AppError } from '../errors.js';
-import { checkWritableFile, wholeNumberOf } from './common.js';
+import { checkTableFile, seedOf, wholeNumberOf } from './common.js';
 import { printResult } from './output.js';
 
 /** Bounds of the generator's own loops (ten million users, ten years). */
@@ -37,16 +36,14 @@ export function simulateLedgerCommand(program: Command): void {
         start: string;
         json?: boolean;
       }) => {
-        if (!isCsvOrParquet(flags.out))
-          throw new AppError('VALIDATION_FAILED', `--out ${flags.out} must end in .parquet, .pq or .csv.`);
         const options = {
           out: flags.out,
           users: wholeNumberOf(flags.users, '--users', 1, MAX_USERS),
           days: wholeNumberOf(flags.days, '--days', 1, MAX_DAYS),
-          seed: wholeNumberOf(flags.seed, '--seed', 0, 2 ** 32 - 1),
+          seed: seedOf(flags.seed),
           start: startOf(flags.start),
         };
-        checkWritableFile(flags.out, '--out');
+        checkTableFile(flags.out, '--out');
         const summary = await generateLedger(options);
         printResult(
           Boolean(flags.json),

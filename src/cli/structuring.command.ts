@@ -1,18 +1,24 @@
-import { orderedRange } from '../shared/time-range.js';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Kysely } from 'kysely';
 import { AppError } from '../errors.js';
+import { orderedRange } from '../shared/time-range.js';
 import type { Database } from '../store/database.js';
 import { progressPrinter } from '../structuring/progress.js';
 import type { RunHooks } from '../structuring/run-events.js';
 import { runStructuring, type RunSummary } from '../structuring/run.js';
-import { isCsvOrParquet } from '../structuring/source.js';
 import { parseEvery, runMicroBatch, scheduleMicroBatches } from '../structuring/schedule.js';
 import { consensusWindows, findRun } from '../structuring/structuring.repository.js';
 import { runParamsOf, type RunParams, type RunSource } from '../structuring/structuring.js';
 import { WebhookService } from '../webhooks/webhook.service.js';
-import { checkWritableFile, wholeNumberOf, withServices, withStoreFlags, type StoreFlags } from './common.js';
+import {
+  checkTableFile,
+  checkWritableFile,
+  seedOf,
+  withServices,
+  withStoreFlags,
+  type StoreFlags,
+} from './common.js';
 import { formatTable, printResult } from './output.js';
 
 interface DetectionFlags extends StoreFlags {
@@ -44,7 +50,7 @@ function paramsOf(flags: DetectionFlags) {
     windows: flags.window,
     map: flags.map,
     minMethods: flags.minMethods === undefined ? undefined : Number(flags.minMethods),
-    seed: flags.seed === undefined ? undefined : wholeNumberOf(flags.seed, '--seed', 0, 2 ** 32 - 1),
+    seed: flags.seed === undefined ? undefined : seedOf(flags.seed),
   });
 }
 
@@ -107,13 +113,8 @@ export function structuringCommand(program: Command): void {
     .action(async (flags: DetectionFlags & SourceFlags & { out?: string; export?: string }) => {
       const params = paramsOf(flags);
       const source = sourceOf(flags);
-      if (flags.export !== undefined && !isCsvOrParquet(flags.export))
-        throw new AppError(
-          'VALIDATION_FAILED',
-          `--export ${flags.export} must end in .csv, .parquet or .pq.`,
-        );
       if (flags.out !== undefined) checkWritableFile(flags.out, '--out');
-      if (flags.export !== undefined) checkWritableFile(flags.export, '--export');
+      if (flags.export !== undefined) checkTableFile(flags.export, '--export');
       await withServices(flags, async ({ store }) => {
         const progress = progressPrinter();
         const summary = await runStructuring({

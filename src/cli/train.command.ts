@@ -71,9 +71,7 @@ export function trainCommand(program: Command): void {
         const result = await trainModel({
           ...{ records: data.records, labelField: data.labelField, algorithm, seed },
           ...(data.schema ? { schema: data.schema } : {}),
-          ...(flags.epochs === undefined
-            ? {}
-            : { epochs: atLeastOne(integerOf(flags.epochs, '--epochs'), '--epochs') }),
+          ...(flags.epochs === undefined ? {} : { epochs: integerOf(flags.epochs, '--epochs', 1) }),
           ...(progress ? { onProgress: progress.onProgress } : {}),
         }).finally(() => progress?.stop());
         const info = await register(services, result, data.source, flags);
@@ -98,7 +96,7 @@ async function trainingData(flags: TrainFlags, seed: number, services: Services)
 }
 
 function generated(generator: string, samples: string | undefined, seed: number): TrainingData {
-  const count = samples === undefined ? undefined : atLeastOne(integerOf(samples, '--samples'), '--samples');
+  const count = samples === undefined ? undefined : integerOf(samples, '--samples', 1);
   const source = `generator:${generator}`;
   if (generator === 'prototype') {
     const records = generatePrototype({ seed, ...(count === undefined ? {} : { samples: count }) });
@@ -192,14 +190,10 @@ function algorithmOf(flags: TrainFlags): Algorithm {
   throw invalid(`--algorithm must be nn or gbdt, not '${value}'.`);
 }
 
-function integerOf(value: string, flag: string): number {
+function integerOf(value: string, flag: string, min = 0): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw invalid(`${flag} must be a whole number.`);
-  return n;
-}
-
-function atLeastOne(n: number, flag: string): number {
-  if (n < 1) throw invalid(`${flag} must be at least 1.`);
+  if (n < min) throw invalid(`${flag} must be at least ${min}.`);
   return n;
 }
 

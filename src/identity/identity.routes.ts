@@ -1,10 +1,10 @@
 import multipart from '@fastify/multipart';
-import { orderedRange } from '../shared/time-range.js';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { actorOf } from '../api/auth.js';
 import { handleError } from '../api/error-handler.js';
 import { authErrors, errorSchema } from '../api/schemas.js';
 import { AppError } from '../errors.js';
+import { orderedRange } from '../shared/time-range.js';
 import type { IdentityService } from './identity.service.js';
 import {
   compareBodySchema,

@@ -1,8 +1,8 @@
-import { orderedRange } from '../shared/time-range.js';
 import type { FastifyInstance } from 'fastify';
 import { authErrors, errorSchema } from '../api/schemas.js';
 import type { Config } from '../config.js';
 import { ValidationError } from '../errors.js';
+import { orderedRange } from '../shared/time-range.js';
 import { backtestRuleSet, runBacktest, type BacktestDeps } from './backtest.service.js';
 import type { RulesService } from './rules.service.js';
 

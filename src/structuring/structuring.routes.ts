@@ -1,9 +1,9 @@
-import { orderedRange } from '../shared/time-range.js';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
 import { authErrors, errorSchema } from '../api/schemas.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
+import { orderedRange } from '../shared/time-range.js';
 import type { Database } from '../store/database.js';
 import { openEngine } from './duckdb.js';
 import { createRun, executeRun } from './run.js';

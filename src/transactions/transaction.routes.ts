@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import { orderedRange } from '../shared/time-range.js';
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../api/auth.js';
 import { authErrors, errorSchema } from '../api/schemas.js';
 import { AppError, ValidationError } from '../errors.js';
+import { orderedRange } from '../shared/time-range.js';
 import type { TransactionInput } from './transaction.js';
 import { parseTransaction } from './transaction.js';
 import type { TransactionService } from './transaction.service.js';

@@ -144,13 +144,12 @@ export class WebhookService {
  * delivery failed, and the listing showed the password).
  */
 function checkUrl(url: string): void {
-  const fail = (message: string) => {
+  const fail = (message: string): never => {
     throw new ValidationError([{ field: 'url', code: 'format', message }]);
   };
-  if (!WRITTEN_AS_URL.test(url)) fail('url must be an http(s) URL such as https://example.com/hooks.');
-  const parsed = URL.canParse(url) ? new URL(url) : undefined;
-  if (!parsed) fail('url must be an http(s) URL such as https://example.com/hooks.');
-  if (parsed?.username || parsed?.password)
+  const parsed = WRITTEN_AS_URL.test(url) && URL.canParse(url) ? new URL(url) : undefined;
+  if (!parsed) return fail('url must be an http(s) URL such as https://example.com/hooks.');
+  if (parsed.username || parsed.password)
     fail('url must not hold a user name or password; authenticate with the signature.');
 }
 
