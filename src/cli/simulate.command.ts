@@ -65,15 +65,14 @@ export async function simulate(options: SimulationOptions) {
   const backlog: SimulatedTransaction[] = [];
   const inFlight = new Set<Promise<void>>();
   const start = performance.now();
-  const total = Math.round(options.rate * options.durationS);
-  const endsAt = start + options.durationS * 1000;
+  const durationMs = options.durationS * 1000;
+  const total = requestsDue(durationMs, options.rate, options.durationS);
   let sent = 0;
   // Stops at the end of the duration even if the target could not take the rate (what was
-  // sent is reported with the rate reached); the clock is clamped there, so the requests due
-  // at the very end are still sent.
+  // sent is reported with the rate reached).
   for (;;) {
-    const now = Math.min(performance.now(), endsAt);
-    const due = Math.min(total, Math.floor(((now - start) / 1000) * options.rate));
+    const elapsedMs = performance.now() - start;
+    const due = requestsDue(elapsedMs, options.rate, options.durationS);
     while (sent < due && inFlight.size < MAX_IN_FLIGHT) {
       if (backlog.length === 0) backlog.push(...generator.nextEpisode());
       const tx = backlog.shift() as SimulatedTransaction;
@@ -81,11 +80,21 @@ export async function simulate(options: SimulationOptions) {
       const request = send(options, tx, counts, latencies, errors).finally(() => inFlight.delete(request));
       inFlight.add(request);
     }
-    if (sent >= total || now >= endsAt) break;
+    if (sent >= total || elapsedMs >= durationMs) break;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   await Promise.all(inFlight);
   return summarise(counts, latencies, errors, sent, (performance.now() - start) / 1000);
+}
+
+/**
+ * How many requests are due `elapsedMs` into a run: `rate` a second, and all of them
+ * (rate × duration, rounded) once the duration is over, whatever the clock's rounding.
+ */
+export function requestsDue(elapsedMs: number, rate: number, durationS: number): number {
+  const total = Math.round(rate * durationS);
+  if (elapsedMs >= durationS * 1000) return total;
+  return Math.min(total, Math.floor((elapsedMs / 1000) * rate));
 }
 
 async function send(
