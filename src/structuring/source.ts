@@ -51,7 +51,24 @@ export async function checkInputExists(connection: DuckDBConnection, input: stri
       details: { input, file: irregular },
     });
   }
+  checkOneFormat(input, files);
   return files.length;
+}
+
+/**
+ * Fails with INPUT_INVALID when `input` matches a file of the other format than the one it is
+ * read as ({@link readerOf}: Parquet when the pattern ends in `.parquet` or `.pq`, CSV
+ * otherwise): DuckDB's CSV reader would report a Parquet file as a CSV without a delimiter.
+ */
+function checkOneFormat(input: string, files: readonly string[]): void {
+  if (isParquet(input)) return; // every match ends in .parquet or .pq
+  const parquet = files.filter(isParquet);
+  if (parquet.length === 0) return;
+  const shown = parquet.slice(0, 3).join(', ') + (parquet.length > 3 ? ', …' : '');
+  const message =
+    `'${input}' matches Parquet files (${shown}) but is read as CSV: a run reads one format, ` +
+    `chosen by the pattern's ending; end it with .parquet for Parquet files, or .csv for CSV files.`;
+  throw new AppError('INPUT_INVALID', message, { details: { input, files: parquet } });
 }
 
 /** A scheme such as `http://`, `s3://`, `hf://` (a Windows drive letter has one letter). */
@@ -110,11 +127,15 @@ function columnProblems(types: ReadonlyMap<string, string>, columns: Readonly<Re
 }
 
 /** Fails with INPUT_INVALID listing every {@link columnProblems} of the input. */
-function checkColumns(types: ReadonlyMap<string, string>, columns: Readonly<Record<Field, string>>): void {
+function checkColumns(
+  input: string,
+  types: ReadonlyMap<string, string>,
+  columns: Readonly<Record<Field, string>>,
+): void {
   const problems = columnProblems(types, columns);
   if (problems.length === 0) return;
   const missing = problems.filter((p) => p.code === 'missing_column').map((p) => columns[p.field]);
-  const lacks = missing.length > 0 ? [`The input lacks columns: ${missing.join(', ')}.`] : [];
+  const lacks = missing.length > 0 ? [`The input '${input}' lacks columns: ${missing.join(', ')}.`] : [];
   const typed = problems.filter((p) => p.code === 'wrong_type').map((p) => `The ${p.message}.`);
   throw new AppError('INPUT_INVALID', [...lacks, ...typed].join(' '), { details: problems });
 }
@@ -178,7 +199,7 @@ export async function loadFiles(
   columns: Readonly<Record<Field, string>>,
 ): Promise<void> {
   const types = await inspectInput(connection, input);
-  checkColumns(types, columns);
+  checkColumns(input, types, columns);
   const col = (f: Field, cast: string, fallback = 'NULL') =>
     types.has(columns[f]) ? `CAST(${ident(columns[f])} AS ${cast})` : fallback;
   const text = (f: Field, fallback = 'NULL') =>

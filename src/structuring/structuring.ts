@@ -115,14 +115,19 @@ export function parseMethods(spec: string | readonly string[]): MethodName[] {
 export function parseColumnMap(
   pairs: readonly string[] | Readonly<Record<string, string>>,
 ): Record<Field, string> {
-  const entries = Array.isArray(pairs)
-    ? (pairs as readonly string[]).flatMap((p) => p.split(',')).map((p) => p.split('='))
-    : Object.entries(pairs);
+  const entries: [string, string | undefined, string][] = Array.isArray(pairs)
+    ? (pairs as readonly string[])
+        .flatMap((p) => p.split(','))
+        .map((p) => {
+          const at = p.indexOf('=');
+          return at < 0 ? [p, undefined, p] : [p.slice(0, at), p.slice(at + 1), p];
+        })
+    : Object.entries(pairs).map(([column, field]) => [column, field, `${column}=${field}`]);
   const columns: Record<Field, string> = { ...DEFAULT_COLUMNS };
-  for (const [column, field] of entries) {
+  for (const [column, field, written] of entries) {
     const name = fieldOf(field?.trim() ?? '');
-    if (!column?.trim() || !name)
-      invalid('map', `'${column}=${field}' must be column=field, field one of ${FIELDS.join(', ')}.`);
+    if (!column.trim() || !name)
+      invalid('map', `'${written}' must be column=field, field one of ${FIELDS.join(', ')}.`);
     columns[name] = column.trim();
   }
   return columns;

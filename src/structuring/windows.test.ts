@@ -171,6 +171,12 @@ describe('window features', () => {
     );
     await loadFiles(engine.connection, parquet, DEFAULT_COLUMNS);
     expect(await queryNumber(engine.connection, 'SELECT count(*) FROM tx')).toBe(300);
+    // A pattern read as CSV that also matches the Parquet file is refused, naming the file.
+    await expect(loadFiles(engine.connection, join(dir, '*'), DEFAULT_COLUMNS)).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+      message: expect.stringContaining(`matches Parquet files (${parquet}) but is read as CSV`),
+      details: { files: [parquet] },
+    });
     expect(await queryNumber(engine.connection, 'SELECT round(sum(amount), 2) FROM tx')).toBeCloseTo(
       txs.reduce((a, t) => a + t.amount, 0),
       2,
@@ -183,7 +189,12 @@ describe('window features', () => {
     const path = join(dir, 'renamed.csv');
     await expect(loadFiles(engine.connection, path, DEFAULT_COLUMNS)).rejects.toMatchObject({
       code: 'INPUT_INVALID',
+      message: expect.stringContaining(
+        `The input '${path}' lacks columns: user_id, transaction_date, transaction_amount.`,
+      ),
     });
+    expect(() => parseColumnMap(['customer'])).toThrow(/^'customer' must be column=field/);
+    expect(() => parseColumnMap(['a=user_id=b'])).toThrow(/^'a=user_id=b' must be column=field/);
     await loadFiles(
       engine.connection,
       path,
