@@ -191,6 +191,10 @@ describe('centinela evaluate', () => {
     const label = evaluate('--data', csv, '--map', 'amt=amount');
     expect(label.status).toBe(1);
     expect(label.stderr).toContain("INPUT_INVALID: The data has no label column 'is_fraud'");
+    // An unknown version is named before anything about the data.
+    const unknown = cli('evaluate', '--model', 'v99', '--db', db, '--data', csv, '--json');
+    expect([unknown.status, unknown.json().error.code]).toEqual([1, 'NOT_FOUND']);
+    expect(unknown.json().error.message).toContain('v99');
     const unmapped = evaluate('--data', csv, '--label', 'outcome');
     expect(unmapped.status).toBe(1);
     expect(unmapped.stderr).toContain('lacks columns the model reads: amount');

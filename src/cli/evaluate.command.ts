@@ -46,9 +46,9 @@ export function evaluateCommand(program: Command): void {
     .requiredOption('--model <version>', 'model version, e.g. v3')
     .action(async (flags: StoreFlags & DataFlags & { model: string }) => {
       if (flags.data === undefined) throw new AppError('INPUT_INVALID', 'evaluate needs --data FILES.');
-      const dataset = await loadDataFlags(flags);
       await withServices(flags, async ({ models }) => {
-        const { version, model } = await models.load(flags.model);
+        const { version, model } = await models.load(flags.model); // an unknown version first
+        const dataset = await loadDataFlags(flags);
         checkColumns(model, dataset.fields);
         const metrics = evaluateModel(model, dataset);
         const result: EvaluationResult = {
