@@ -90,6 +90,10 @@ describe('model registry over HTTP', () => {
     const stored = (await t.request({ url: '/v1/transactions/shadow-1' })).json();
     expect(stored.decision.shadow).toEqual(decided.shadow);
     expect((await t.request({ method: 'DELETE', url: '/v1/models/shadow' })).statusCode).toBe(204);
+    // Stopping again changes nothing: still 204, and no second audit entry.
+    expect((await t.request({ method: 'DELETE', url: '/v1/models/shadow' })).statusCode).toBe(204);
+    const stops = (await t.request({ url: '/v1/audit?action=models.shadow_stop' })).json().items;
+    expect(stops.map((e: { target: string }) => e.target)).toEqual(['v2']);
     const after = (
       await t.post({ account_id: 'm-3', amount: 50, timestamp: new Date(T0).toISOString() })
     ).json();

@@ -81,8 +81,13 @@ export async function shadowAudited(
   { models, audit }: Services,
   version: string | null,
 ): Promise<ModelVersionInfo | null> {
+  if (version === null) {
+    const stopped = await models.stopShadow();
+    if (stopped !== null) await audit.record('cli', 'models.shadow_stop', stopped);
+    return null;
+  }
   const shadow = await models.shadow(version);
-  await audit.record('cli', shadow ? 'models.shadow' : 'models.shadow_stop', shadow?.version ?? 'shadow');
+  await audit.record('cli', 'models.shadow', shadow.version);
   return shadow;
 }
 

@@ -7,6 +7,7 @@ import type { EvaluationReport } from './metrics.js';
 import { modelFromArtefact, type TrainedModel } from './model.js';
 import {
   assignModelRole,
+  clearModelRole,
   findModelsWithRoles,
   findModelVersion,
   insertModelVersion,
@@ -156,13 +157,20 @@ export class ModelRegistry {
     return this.activate(previous);
   }
 
-  /** Runs `version` in shadow (null: no shadow). */
-  async shadow(version: string | null): Promise<ModelVersionInfo | null> {
-    if (version !== null) await this.info(version); // NOT_FOUND
+  /** Runs `version` in shadow, in place of the shadow model there was. */
+  async shadow(version: string): Promise<ModelVersionInfo> {
+    await this.info(version); // NOT_FOUND
     if (!(await assignModelRole(this.db, 'shadow', version, Date.now())))
       throw new AppError('CONFLICT', `Version '${version}' is the active model.`);
     await this.refresh();
-    return version === null ? null : this.info(version);
+    return this.info(version);
+  }
+
+  /** Stops shadow scoring; answers the version that was in shadow (null: none was). */
+  async stopShadow(): Promise<string | null> {
+    const stopped = await clearModelRole(this.db, 'shadow');
+    await this.refresh();
+    return stopped;
   }
 }
 

@@ -58,6 +58,23 @@ export async function findModelsWithRoles(db: Kysely<Database>): Promise<ModelVe
   return db.selectFrom('model_versions').selectAll().where('role', '!=', 'none').execute();
 }
 
+/** Clears `role`; answers the version that held it (null when none did). */
+export async function clearModelRole(
+  db: Kysely<Database>,
+  role: 'active' | 'shadow',
+): Promise<string | null> {
+  return exclusiveTransaction(db, MODEL_VERSIONS_LOCK, async (trx) => {
+    const holder = await trx
+      .selectFrom('model_versions')
+      .select('version')
+      .where('role', '=', role)
+      .executeTakeFirst();
+    if (holder === undefined) return null;
+    await trx.updateTable('model_versions').set({ role: 'none' }).where('role', '=', role).execute();
+    return holder.version;
+  });
+}
+
 /**
  * Gives `version` the `role` (taking it from whichever version held it); a null version
  * clears the role. False, changing nothing, when `version` is to be the shadow but is the

@@ -121,8 +121,8 @@ export function modelsRoutes(
     '/v1/models/shadow',
     { config: { access: 'models:admin' }, schema: { tags, summary: 'Stop the shadow model' } },
     async (request, reply) => {
-      await models.shadow(null);
-      await audit.record(actorOf(request), 'models.shadow_stop', 'shadow');
+      const stopped = await models.stopShadow();
+      if (stopped !== null) await audit.record(actorOf(request), 'models.shadow_stop', stopped);
       return reply.status(204).send();
     },
   );
