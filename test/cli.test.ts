@@ -89,6 +89,14 @@ describe('failures', () => {
       expect(result.status, args.join(' ')).toBe(1);
       expect(result.json(), args.join(' ')).toEqual({ error: { code: 'VALIDATION_FAILED', message } });
     }
+    // A flag is not taken as another flag's value (--db --json used '--json' as the path).
+    const swallowed = cli('keys', 'list', '--db', '--json');
+    expect(swallowed.status).toBe(1);
+    expect(swallowed.json().error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: '--db needs a value, not the flag --json.',
+      details: [{ field: '--db' }],
+    });
     const plain = cli('keys', 'list', '--bogus');
     expect([plain.status, plain.stdout]).toEqual([1, '']);
     expect(plain.stderr).toContain("error: unknown option '--bogus'");

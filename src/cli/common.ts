@@ -21,6 +21,22 @@ export function withStoreFlags(command: Command): Command {
     .option('--json', 'print one JSON document');
 }
 
+/**
+ * Fails when a flag was taken as another flag's value: `--db --json` made `--json` the path
+ * (and left the output as text). Run before every command's action.
+ */
+export function refuseFlagsAsValues(command: Command): void {
+  const isFlag = (value: unknown) =>
+    typeof value === 'string' && command.options.some((o) => o.long === value || o.short === value);
+  for (const option of command.options) {
+    const value: unknown = command.getOptionValue(option.attributeName());
+    const flag = (Array.isArray(value) ? value : [value]).find(isFlag) as string | undefined;
+    if (flag === undefined) continue;
+    const message = `${option.long ?? option.flags} needs a value, not the flag ${flag}.`;
+    throw new ValidationError([{ field: option.long ?? option.flags, code: 'required', message }], message);
+  }
+}
+
 /** An ISO-8601 `--from`/`--to` flag as ms since the epoch; a 400-style error names the flag. */
 export function timeOf(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;

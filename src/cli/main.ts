@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { AppError } from '../errors.js';
 import { storeBusyError } from '../store/store-errors.js';
+import { refuseFlagsAsValues } from './common.js';
 import { dlqCommand } from './dlq.command.js';
 import { evaluateCommand } from './evaluate.command.js';
 import { faceCommand } from './face.command.js';
@@ -27,7 +28,8 @@ const program = new Command()
   // reports them like any failure: with --json as one JSON document on stdout.
   .exitOverride()
   .configureOutput({ outputError: (text, write) => (json ? undefined : write(text)) })
-  .showHelpAfterError(!json);
+  .showHelpAfterError(!json)
+  .hook('preAction', (_program, action) => refuseFlagsAsValues(action));
 
 serveCommand(program);
 workerCommand(program);
