@@ -14,6 +14,13 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
   }
+  interface FastifyInstance {
+    /**
+     * Whether the key a request came with still opens its route (not revoked, not expired,
+     * with the scope): for long-lived answers such as `GET /v1/events`, checked again later.
+     */
+    stillAuthorised(request: FastifyRequest): Promise<boolean>;
+  }
 }
 
 const PUBLIC_PREFIXES = ['/docs'];
@@ -31,6 +38,14 @@ export function registerAuth(app: FastifyInstance, keys: ApiKeyService, limiter?
     const schema: FastifySchema & Record<string, unknown> = { ...route.schema, ...security };
     schema['x-required-scope'] = access;
     route.schema = schema;
+  });
+  app.decorate('stillAuthorised', async (request: FastifyRequest) => {
+    const access = accessOf(request);
+    if (access === 'public') return true;
+    const presented = presentedKey(request);
+    // A store that cannot tell counts as a no: the client reconnects and is checked afresh.
+    const principal = presented ? await keys.authenticate(presented).catch(() => null) : null;
+    return principal !== null && allows(principal.scopes, access);
   });
   app.addHook('onRequest', async (request, reply) => {
     const access = accessOf(request);

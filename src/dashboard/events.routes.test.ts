@@ -2,9 +2,9 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import Fastify from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handleError } from '../api/error-handler.js';
-import { startTestService, tempDir, type TestService } from '../../test/helpers.js';
+import { ADMIN_KEY, startTestService, tempDir, type TestService } from '../../test/helpers.js';
 import type { LiveCounters, LiveDecision } from './live-feed.js';
 import { staticRoutes } from './static-files.js';
 
@@ -52,6 +52,42 @@ describe('GET /v1/events', () => {
     const after = await t.request({ method: 'GET', url: '/v1/events', payloadAsStream: true });
     const [first] = await readEvents(after.stream(), (seen) => seen.length > 0);
     expect((first!.data as LiveCounters).totals.review).toBe(1);
+  });
+
+  it('ends the stream of a key revoked while it is open, sending it nothing more', async () => {
+    const created = await t.request({
+      method: 'POST',
+      url: '/v1/keys',
+      payload: { name: 'tab', scopes: ['dashboard'] },
+    });
+    const { id, key } = created.json<{ id: string; key: string }>();
+    const response = await t.request({
+      method: 'GET',
+      url: '/v1/events',
+      headers: { 'x-api-key': key },
+      payloadAsStream: true,
+    });
+    expect(response.statusCode).toBe(200);
+    const stream = response.stream();
+    let text = '';
+    stream.on('data', (chunk) => (text += String(chunk)));
+    const ended = new Promise((resolve) => stream.on('end', resolve));
+    await vi.waitFor(() => expect(text).toContain('event: counters'), { timeout: 5_000 });
+    expect((await t.request({ method: 'DELETE', url: `/v1/keys/${id}` })).statusCode).toBe(204);
+    await t.post({ transaction_id: 'after-revoke', account_id: 'acc-revoked', amount: 20 });
+    await ended; // the stream ends at the next tick, without the decision made after the revocation
+    expect(text).not.toContain('after-revoke');
+  });
+
+  it('lets the service stop while a stream is open (a dashboard tab does not hold up a shutdown)', async () => {
+    const own = await startTestService();
+    const address = await own.service.app.listen({ port: 0, host: '127.0.0.1' });
+    const response = await fetch(`${address}/v1/events`, { headers: { 'x-api-key': ADMIN_KEY } });
+    expect(response.status).toBe(200);
+    const started = Date.now();
+    await own.destroy();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await response.body?.cancel();
   });
 
   it('needs a key with the dashboard scope', async () => {

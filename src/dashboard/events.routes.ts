@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { authErrors } from '../api/schemas.js';
-import { formatEvents, LiveFeed, type LiveFeedOptions } from './live-feed.js';
+import { formatEvents, LiveFeed, type LiveEvent, type LiveFeedOptions } from './live-feed.js';
 import type { DecisionListener } from '../transactions/ingestion.js';
 
 export interface EventsRoutesDeps {
@@ -18,7 +18,9 @@ export interface EventsRoutesDeps {
 export function eventsRoutes(app: FastifyInstance, deps: EventsRoutesDeps): void {
   const feed = new LiveFeed((listener) => deps.transactions.subscribe(listener), deps.liveFeed);
   const streams = new Set<PassThrough>();
-  app.addHook('onClose', (_instance, done) => {
+  // preClose, not onClose: onClose runs only once every connection has ended, and an open
+  // stream never ends by itself, so a shutdown waited for the dashboard tabs to go away.
+  app.addHook('preClose', (done) => {
     feed.stop();
     for (const stream of streams) stream.end();
     done();
@@ -36,11 +38,11 @@ export function eventsRoutes(app: FastifyInstance, deps: EventsRoutesDeps): void
         response: authErrors,
       },
     },
-    (_request, reply) => {
+    (request, reply) => {
       const stream = new PassThrough();
       streams.add(stream);
       stream.write(': centinela live feed\nretry: 2000\n\n');
-      const disconnect = feed.connect((events) => stream.write(formatEvents(events)));
+      const disconnect = feed.connect(whileAuthorised(stream, () => app.stillAuthorised(request)));
       stream.on('close', () => {
         disconnect();
         streams.delete(stream);
@@ -53,4 +55,26 @@ export function eventsRoutes(app: FastifyInstance, deps: EventsRoutesDeps): void
         .send(stream);
     },
   );
+}
+
+/**
+ * A feed listener that writes each tick's events to `stream` only after `authorised()`
+ * says the caller's key still opens the stream, in order; once it does not (the key was
+ * revoked or has expired), the stream ends and nothing more is written to it.
+ */
+function whileAuthorised(
+  stream: PassThrough,
+  authorised: () => Promise<boolean>,
+): (events: readonly LiveEvent[]) => void {
+  let previous = Promise.resolve(true);
+  return (events) => {
+    const text = formatEvents(events);
+    previous = previous.then(async (open) => {
+      if (!open) return false;
+      const still = await authorised();
+      if (still) stream.write(text);
+      else stream.end();
+      return still;
+    });
+  };
 }
