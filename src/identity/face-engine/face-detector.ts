@@ -54,15 +54,49 @@ export async function detectFaces(
   refine = true,
 ): Promise<RawFace[]> {
   const [h, w] = image.shape;
+  const scale = Math.min(1, DETECTION_MAX_SIDE / Math.max(h, w));
+  const small = scale < 1 ? scaled(image, scale) : image;
   let pooled: RawFace[] = [];
-  for (const attempt of attempts) {
-    const found = await runAttempt(api, image, attempt);
-    if (found.length === 0) continue;
-    const faces = refine ? await Promise.all(found.map((f) => refineLandmarks(api, image, f))) : found;
-    pooled = byProminence(suppressOverlaps([...pooled, ...faces.filter(isPlausible)]), w, h);
-    if (pooled[0] && isCentred(pooled[0], w, h)) return pooled;
+  try {
+    for (const attempt of attempts) {
+      const found = (await runAttempt(api, small, attempt)).map((f) => unscaled(f, scale));
+      if (found.length === 0) continue;
+      const faces = refine ? await Promise.all(found.map((f) => refineLandmarks(api, image, f))) : found;
+      pooled = byProminence(suppressOverlaps([...pooled, ...faces.filter(isPlausible)]), w, h);
+      if (pooled[0] && isCentred(pooled[0], w, h)) return pooled;
+    }
+  } finally {
+    if (small !== image) small.dispose();
   }
   return pooled;
+}
+
+/**
+ * Longer side, in pixels, of the image the detectors look at: a larger photo is scaled down
+ * for detection (landmarks are then refined on the photo itself). face-api pads its input to
+ * a square at full size, so a 6000 × 1000 photo needed a 432 MB buffer and failed, and a
+ * 4000 × 1000 one took 3.7 GB. Both detectors shrink their input to 320–512 px anyway.
+ */
+export const DETECTION_MAX_SIDE = 1280;
+
+/** `image` resized by `scale` (< 1), at least one pixel each way. */
+function scaled(image: tf.Tensor3D, scale: number): tf.Tensor3D {
+  const [h, w] = image.shape;
+  const size: [number, number] = [Math.max(1, Math.round(h * scale)), Math.max(1, Math.round(w * scale))];
+  return tf.tidy(() => tf.image.resizeBilinear(image, size, true));
+}
+
+/** A face found on an image resized by `scale`, in the pixels of the original. */
+function unscaled(face: RawFace, scale: number): RawFace {
+  if (scale === 1) return face;
+  return {
+    ...face,
+    x: face.x / scale,
+    y: face.y / scale,
+    width: face.width / scale,
+    height: face.height / scale,
+    landmarks: face.landmarks.map((p) => ({ x: p.x / scale, y: p.y / scale })),
+  };
 }
 
 /** Whether a face's centre lies in the middle half of the image, both ways. */
@@ -141,16 +175,20 @@ async function refineLandmarks(api: FaceApi, image: tf.Tensor3D, face: RawFace):
   }
 }
 
-/** A `side`×`side` crop at (x0, y0); parts outside the image are grey. */
+/** A `side`×`side` crop at (x0, y0); parts outside the image are grey. Only the crop is padded. */
 function cropPadded(image: tf.Tensor3D, x0: number, y0: number, side: number): tf.Tensor3D {
   const [h, w] = image.shape;
+  const [top, left] = [Math.min(side, Math.max(0, -y0)), Math.min(side, Math.max(0, -x0))];
+  const [bottom, right] = [
+    Math.min(side, Math.max(0, y0 + side - h)),
+    Math.min(side, Math.max(0, x0 + side - w)),
+  ];
+  const inside = [Math.max(0, side - top - bottom), Math.max(0, side - left - right)] as const;
+  if (inside[0] === 0 || inside[1] === 0) return tf.fill<tf.Rank.R3>([side, side, 3], 127, image.dtype);
   return tf.tidy(() => {
-    const top = Math.max(0, -y0);
-    const left = Math.max(0, -x0);
-    const bottom = Math.max(0, y0 + side - h);
-    const right = Math.max(0, x0 + side - w);
-    const padded = tf.pad(
-      image,
+    const part = tf.slice(image, [Math.max(0, y0), Math.max(0, x0), 0], [inside[0], inside[1], 3]);
+    return tf.pad(
+      part,
       [
         [top, bottom],
         [left, right],
@@ -158,7 +196,6 @@ function cropPadded(image: tf.Tensor3D, x0: number, y0: number, side: number): t
       ],
       127,
     );
-    return tf.slice(padded, [y0 + top, x0 + left, 0], [side, side, 3]);
   });
 }
 

@@ -90,6 +90,26 @@ describe.each(implementations)('%s', (_name, start) => {
       expect(centreX(faces[1]!)).toBeGreaterThan(0.7);
     });
 
+    it('reads photos much larger than the detectors look at, without running out of memory', async () => {
+      // face-api pads its input to a square at full size: 6000 × 1000 needed a 432 MB array
+      // and failed with a RangeError (500), after taking gigabytes.
+      const image = await photo('AJ_Cook/AJ_Cook_0001.jpg');
+      const grey = '#808080';
+      const lost = await sharp(image)
+        .extend({ left: 2875, right: 2875, top: 375, bottom: 375, background: grey })
+        .jpeg()
+        .toBuffer();
+      expect([undefined, 'NO_FACE', 'FACE_TOO_SMALL']).toContain(await faceErrorCode(engine.embed(lost)));
+      const large = await sharp(image)
+        .resize(2000, 2000)
+        .extend({ left: 2000, right: 2000, background: grey })
+        .jpeg()
+        .toBuffer();
+      const [a, b] = await Promise.all([engine.embed(image), engine.embed(large)]);
+      expect(b.quality.sizePx).toBeGreaterThan(500); // in the photo's pixels, not the detector's copy's
+      expect(engine.similarity(a.descriptor, b.descriptor)).toBeGreaterThan(90);
+    });
+
     it('gives the same descriptor for the same photo', async () => {
       const image = await photo('AJ_Cook/AJ_Cook_0001.jpg');
       const [a, b] = await Promise.all([engine.embed(image), engine.embed(image)]);
