@@ -190,6 +190,16 @@ describe.skipIf(!dataDir).each(await availableDialects())('identity API on %s', 
     expect([tooBig.statusCode, tooBig.json().error.code]).toEqual([413, 'IMAGE_TOO_LARGE']);
     const tooBigVerify = await verify('alice', randomBytes(6 * 1024 * 1024));
     expect([tooBigVerify.statusCode, tooBigVerify.json().error.code]).toEqual([413, 'IMAGE_TOO_LARGE']);
+    // Under a user id the route would refuse (the body limit fails before the path is
+    // checked), nothing is logged: no NUL character or 300-character id in the log.
+    for (const user of ['nul%00x', 'u'.repeat(300)]) {
+      const odd = await verify(user, randomBytes(6 * 1024 * 1024));
+      expect(odd.statusCode, user).toBe(413);
+      expect(odd.json().error.details?.verification_id, user).toBeUndefined();
+    }
+    const logged = (await t.request({ method: 'GET', url: '/v1/verifications?limit=500' })).json();
+    const users: string[] = logged.items.map((v: { user_id: string }) => v.user_id);
+    expect(users.filter((u) => u.length > 128 || u.includes('\0'))).toEqual([]);
     for (const answer of [res, tooBigVerify]) {
       const id = answer.json().error.details.verification_id;
       const logged = await t.request({ method: 'GET', url: `/v1/verifications/${id}` });

@@ -5,6 +5,7 @@ import { handleError } from '../api/error-handler.js';
 import { authErrors, errorSchema } from '../api/schemas.js';
 import { AppError } from '../errors.js';
 import { orderedRange } from '../shared/time-range.js';
+import { isUnstorable } from '../shared/unstorable-text.js';
 import type { IdentityService } from './identity.service.js';
 import {
   compareBodySchema,
@@ -65,6 +66,20 @@ function imageErrorOf(error: FastifyError, imageBodyLimit: number): FastifyError
 const alreadyLogged = (error: AppError): boolean =>
   typeof error.details === 'object' && error.details !== null && 'verification_id' in error.details;
 
+/**
+ * Whether a path's user id is one the route would have accepted (the body limit fails a
+ * request before its path is validated): only then is the attempt logged under it.
+ */
+function isValidUserId(userId: unknown): userId is string {
+  const { minLength, maxLength } = userParamsSchema.properties.userId;
+  return (
+    typeof userId === 'string' &&
+    userId.length >= minLength &&
+    userId.length <= maxLength &&
+    !isUnstorable(userId)
+  );
+}
+
 /** An oversized upload to verify never reached the service: log it as a rejected attempt too. */
 async function loggedIfVerify(
   error: FastifyError | AppError,
@@ -77,7 +92,7 @@ async function loggedIfVerify(
     error instanceof AppError &&
     error.code === 'IMAGE_TOO_LARGE' &&
     !alreadyLogged(error) &&
-    typeof userId === 'string';
+    isValidUserId(userId);
   if (!isOversizedVerify) return error;
   return verifications.reject(userId, error, { requestId: request.id, actor: actorOf(request) });
 }

@@ -101,10 +101,10 @@ export function verificationView(row: VerificationRow): VerificationView {
 }
 
 /** The API error of a face-engine failure; other errors pass through. */
-export function appErrorOf(error: unknown, details: Record<string, unknown> = {}): unknown {
+export function appErrorOf(error: unknown): unknown {
   if (error instanceof AppError) return error;
   if (!(error instanceof FaceEngineError)) return error;
   const code: ErrorCode = error.code === 'ENGINE_CLOSED' ? 'IDENTITY_UNAVAILABLE' : error.code;
-  const extra = error.details && typeof error.details === 'object' ? error.details : {};
-  return new AppError(code, error.message, { details: { ...extra, ...details }, cause: error });
+  const details = error.details && typeof error.details === 'object' ? error.details : {};
+  return new AppError(code, error.message, { details, cause: error });
 }

@@ -79,11 +79,13 @@ export class VerificationService {
         Math.max(...descriptors.map((d) => this.identity.deps.engine.similarity(d, descriptor))),
       );
     } catch (error) {
-      const failure = appErrorOf(error, { verification_id: id });
-      if (failure instanceof AppError && failure.code !== 'IDENTITY_UNAVAILABLE') {
-        await log({ result: 'rejected', similarity: null, reason: failure.code });
-      }
-      throw failure;
+      // Every attempt is logged, an unexpected failure too (as INTERNAL), except when the
+      // engine has closed: the service is stopping.
+      const failure = appErrorOf(error);
+      const reason = failure instanceof AppError ? failure.code : 'INTERNAL';
+      if (reason === 'IDENTITY_UNAVAILABLE') throw failure;
+      await log({ result: 'rejected', similarity: null, reason });
+      throw failure instanceof AppError ? withVerificationId(failure, id) : failure;
     }
     const match = best >= threshold;
     const row = await log({ result: match ? 'match' : 'no_match', similarity: best, reason: null });
@@ -117,11 +119,7 @@ export class VerificationService {
       { result: 'rejected', similarity: null, reason: error.code },
       performance.now(),
     );
-    const details = error.details && typeof error.details === 'object' ? error.details : {};
-    return new AppError(error.code, error.message, {
-      details: { ...details, verification_id: id },
-      cause: error,
-    });
+    return withVerificationId(error, id);
   }
 
   async get(id: string): Promise<VerificationView> {
@@ -161,4 +159,13 @@ export class VerificationService {
     if (row.result !== 'match') await this.emit('verification.failed', verificationView(row));
     return row;
   }
+}
+
+/** `error` with the attempt's `verification_id` added to its details. */
+function withVerificationId(error: AppError, id: string): AppError {
+  const details = error.details && typeof error.details === 'object' ? error.details : {};
+  return new AppError(error.code, error.message, {
+    details: { ...details, verification_id: id },
+    cause: error,
+  });
 }
