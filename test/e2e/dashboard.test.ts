@@ -109,6 +109,12 @@ describe('dashboard in a real browser', () => {
     await bar.getByRole('button', { name: 'Show newest' }).click();
     await bar.waitFor({ state: 'detached' });
     await page.locator('table.data tbody').getByText('$8.00', { exact: true }).waitFor();
+    // A five-digit year is refused next to the form (it blanked the whole app: Invalid time value).
+    await page.getByLabel('From').fill('20266-12-06T10:30');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByText('From must be a date and time with a year from 1 to 9999.').waitFor();
+    await page.getByRole('heading', { name: 'Transactions' }).waitFor();
+    await page.getByLabel('From').fill('');
     await page.getByLabel('Decision').selectOption('review');
     await page.getByRole('button', { name: 'Apply' }).click();
     await expect.poll(() => page.locator('table.data tbody .badge-approve').count()).toBe(0);
@@ -123,6 +129,13 @@ describe('dashboard in a real browser', () => {
     const id = decodeURIComponent(page.url().split('/').pop()!);
     const stored = await t.request({ method: 'GET', url: `/v1/transactions/${id}` });
     expect(stored.json().label.label).toBe('fraud');
+    // Account ids are matched as typed: one may hold spaces at its ends.
+    expect((await t.post({ account_id: '  spaced  ', amount: 31.5 })).statusCode).toBe(200);
+    await page.goto(`${base}/#/transactions`);
+    await page.getByLabel('Account').fill('  spaced  ');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.locator('table.data tbody').getByText('$31.50', { exact: true }).waitFor();
+    expect(await page.locator('table.data tbody tr').count()).toBe(1);
   });
 
   it('edits a rule: refuses an invalid one, backtests and saves a valid one', async () => {
@@ -135,13 +148,19 @@ describe('dashboard in a real browser', () => {
     await page.getByText('Not saved: the rule set has problems.').waitFor();
     await editor.fill(original.replace('amount > 10000', 'amount > 5000'));
     await page.getByRole('button', { name: 'Backtest' }).click();
-    await page.getByText(/Backtest over 45 stored decisions: \d+ would change/).waitFor();
+    await page.getByText(/Backtest over 46 stored decisions: \d+ would change/).waitFor();
     await page.getByRole('button', { name: 'Validate & save' }).click();
     await page.getByText('Saved and activated as version 2.').waitFor();
     await page.getByText('Active: v2').waitFor();
     await screenshot(page, '06-rules-models');
     const active = await t.request({ method: 'GET', url: '/v1/rules' });
     expect(JSON.stringify(active.json())).toContain('amount > 5000');
+    // Activating v1 from the table starts the editor again from v1 (it kept v2's text).
+    await page.getByRole('button', { name: 'Activate v1' }).click();
+    await page.getByText('Active: v1').waitFor();
+    await expect.poll(() => editor.inputValue()).toContain('amount > 10000');
+    expect(await page.getByText('Saved and activated as version 2.').count()).toBe(0);
+    await t.request({ method: 'POST', url: '/v1/rules/versions/2/activate' });
   });
 
   it('shows the empty structuring page, then a run started over a ledger file, and its HTML report', async () => {

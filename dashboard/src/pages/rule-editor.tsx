@@ -13,12 +13,22 @@ type Outcome =
   | { kind: 'backtest'; report: BacktestReport }
   | { kind: 'error'; error: unknown };
 
-/** Edit the rule set as JSON; every save is validated first, and a backtest shows its effect. */
+/**
+ * Edit the rule set as JSON; every save is validated first, and a backtest shows its effect.
+ * When another version becomes active (one activated from the versions table), the editor
+ * starts again from it, so a save is never based on a version other than the one named.
+ */
 export function RuleEditor({ active, onSaved }: { active: RuleSetVersion; onSaved: () => void }) {
   const { apiKey } = useSession();
-  const [text, setText] = useState(() => JSON.stringify(active.document, null, 2));
+  const [text, setText] = useState(() => documentText(active));
   const [outcome, setOutcome] = useState<Outcome>({ kind: 'idle' });
   const [busy, setBusy] = useState(false);
+  const [basedOn, setBasedOn] = useState(active.version);
+  if (basedOn !== active.version) {
+    setBasedOn(active.version);
+    setText(documentText(active));
+    if (!(outcome.kind === 'saved' && outcome.version === active.version)) setOutcome({ kind: 'idle' });
+  }
   const act = async (what: 'validate' | 'save' | 'backtest') => {
     setBusy(true);
     try {
@@ -55,6 +65,10 @@ export function RuleEditor({ active, onSaved }: { active: RuleSetVersion; onSave
       <OutcomeView outcome={outcome} />
     </Card>
   );
+}
+
+function documentText(version: RuleSetVersion): string {
+  return JSON.stringify(version.document, null, 2);
 }
 
 async function perform(

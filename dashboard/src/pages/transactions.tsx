@@ -93,18 +93,35 @@ function useDecidedSince(shown: unknown, total: number | null): number {
   return since.total === null || total === null ? 0 : Math.max(0, total - since.total);
 }
 
+/**
+ * The API query of the filters. Account ids are matched as typed: an id may hold spaces at
+ * its ends. Times are taken only once {@link timeProblem} has none.
+ */
 function apiFilters(f: Filters) {
   const iso = (local: string) => (local === '' ? undefined : new Date(local).toISOString());
-  return { account_id: f.account_id.trim(), decision: f.decision, from: iso(f.from), to: iso(f.to) };
+  return { account_id: f.account_id, decision: f.decision, from: iso(f.from), to: iso(f.to) };
+}
+
+/** What is wrong with a From or To value, if anything: the API takes years 1–9999. */
+function timeProblem(label: string, local: string): string | undefined {
+  if (local === '') return undefined;
+  const time = new Date(local);
+  const year = time.getFullYear();
+  if (Number.isNaN(time.getTime()) || year < 1 || year > 9999)
+    return `${label} must be a date and time with a year from 1 to 9999.`;
+  return undefined;
 }
 
 function FilterForm({ initial, onApply }: { initial: Filters; onApply: (f: Filters) => void }) {
   const [draft, setDraft] = useState(initial);
+  const [problem, setProblem] = useState<string>();
   const set = (key: keyof Filters) => (e: { target: { value: string } }) =>
     setDraft({ ...draft, [key]: e.target.value });
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    onApply(draft);
+    const wrong = timeProblem('From', draft.from) ?? timeProblem('To', draft.to);
+    setProblem(wrong);
+    if (wrong === undefined) onApply(draft);
   };
   return (
     <form className="filters" onSubmit={submit} aria-label="Filter transactions">
@@ -136,12 +153,18 @@ function FilterForm({ initial, onApply }: { initial: Filters; onApply: (f: Filte
           className="secondary"
           onClick={() => {
             setDraft(NO_FILTERS);
+            setProblem(undefined);
             onApply(NO_FILTERS);
           }}
         >
           Clear
         </button>
       </div>
+      {problem && (
+        <p className="notice notice-error filter-problem" role="alert">
+          {problem}
+        </p>
+      )}
     </form>
   );
 }
