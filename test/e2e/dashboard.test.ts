@@ -136,6 +136,10 @@ describe('dashboard in a real browser', () => {
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.locator('table.data tbody').getByText('$31.50', { exact: true }).waitFor();
     expect(await page.locator('table.data tbody tr').count()).toBe(1);
+    // Features are shown as rules compare them: 904 / 1000 is 0.904 (> 0.9), not 0.9.
+    await t.post({ transaction_id: 'low-balance', account_id: 'lb', amount: 904, balance: 1000 });
+    await page.goto(`${base}/#/transactions/low-balance`);
+    await page.getByText('0.904', { exact: true }).waitFor();
   });
 
   it('edits a rule: refuses an invalid one, backtests and saves a valid one', async () => {
@@ -148,7 +152,7 @@ describe('dashboard in a real browser', () => {
     await page.getByText('Not saved: the rule set has problems.').waitFor();
     await editor.fill(original.replace('amount > 10000', 'amount > 5000'));
     await page.getByRole('button', { name: 'Backtest' }).click();
-    await page.getByText(/Backtest over 46 stored decisions: \d+ would change/).waitFor();
+    await page.getByText(/Backtest over 47 stored decisions: \d+ would change/).waitFor();
     await page.getByRole('button', { name: 'Validate & save' }).click();
     await page.getByText('Saved and activated as version 2.').waitFor();
     await page.getByText('Active: v2').waitFor();

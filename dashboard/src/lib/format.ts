@@ -1,6 +1,7 @@
 const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
 const decimal = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
 const precise = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
+const exact = new Intl.NumberFormat(undefined, { maximumFractionDigits: 6 });
 const percent = new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 1 });
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
@@ -12,6 +13,8 @@ export const formatCount = (n: number): string => integer.format(n);
 export const formatDecimal = (n: number): string => decimal.format(n);
 /** 0.42 */
 export const formatPrecise = (n: number): string => precise.format(n);
+/** Up to six decimals: a value as rules compare it (0.904 > 0.9, where two decimals show 0.9). */
+export const formatExact = (n: number): string => exact.format(n);
 /** 42.5 % */
 export const formatPercent = (fraction: number): string => percent.format(fraction);
 

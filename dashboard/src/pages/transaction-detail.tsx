@@ -2,7 +2,7 @@ import { useCallback } from 'react';
 import { Card, DecisionBadge, ErrorNotice, Guard } from '../components/ui';
 import { useAction, useApi } from '../hooks/use-api';
 import { apiRequest } from '../lib/api';
-import { formatDateTime, formatMoney, formatMs, formatPercent, formatPrecise } from '../lib/format';
+import { formatDateTime, formatExact, formatMoney, formatMs, formatPercent } from '../lib/format';
 import type { Decision, DecisionResult, HistoryEntry, StoredTransaction } from '../lib/types';
 
 /** One transaction: input, decision and reasons, features, scores, history; label it. */
@@ -140,7 +140,7 @@ function FeatureRow({ name, value }: { name: string; value: number | null }) {
   return (
     <>
       <dt className="mono">{name}</dt>
-      <dd>{value === null ? '—' : formatPrecise(value)}</dd>
+      <dd>{value === null ? '—' : formatExact(value)}</dd>
     </>
   );
 }
