@@ -87,5 +87,42 @@ describe.skipIf(!dataDir)('centinela face', () => {
     expect(table).toMatch(/balanced accuracy .*: 100\.00 %/);
     expect(table).toContain('photos with no face: 0');
     expect(table).toContain('pairs with a photo without a face (scored 0): 0');
+
+    // Bad inputs are named, not INTERNAL: a missing pairs file, a malformed line, no pairs.
+    const evaluate = (pairsFile: string) =>
+      cli('face', 'evaluate', '--pairs', pairsFile, '--images', images, '--workers', '1', '--json');
+    const nope = evaluate(join(dir, 'nope.tsv'));
+    expect([nope.status, nope.json().error.code]).toEqual([1, 'INPUT_NOT_FOUND']);
+    writeFileSync(pairs, ['person_a\timage_a\tperson_b\timage_b\tsame', line(a1!, a2!, 7)].join('\n'));
+    const malformed = evaluate(pairs).json().error;
+    expect(malformed).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(malformed.message).toMatch(/^Line 2 of the pairs file/);
+    writeFileSync(pairs, 'person_a\timage_a\tperson_b\timage_b\tsame\n');
+    expect(evaluate(pairs).json().error.code).toBe('INPUT_INVALID');
   }, 60_000);
+
+  it('checks user ids, movement text and thresholds as the API does, before any work', () => {
+    const cases = [
+      [['enroll', '--user', '', file('alice1')], '--user must be 1 to 128 characters.'],
+      [['enroll', '--user', 'u'.repeat(129), file('alice1')], '--user must be 1 to 128 characters.'],
+      [
+        ['verify', '--user', 'u1', '--movement', 'm'.repeat(129), file('alice1')],
+        '--movement must be 1 to 128 characters.',
+      ],
+      [
+        ['verify', '--user', 'u1', '--threshold', 'abc', file('alice1')],
+        "--threshold must be a number from 70 to 99.9, not 'abc'.",
+      ],
+      [
+        ['compare', file('alice1'), file('alice2'), '--threshold', '5'],
+        "--threshold must be a number from 70 to 99.9, not '5'.",
+      ],
+    ] as const;
+    for (const [args, message] of cases) {
+      const withDb = args[0] === 'compare' ? args : [...args, '--db', db];
+      const result = cli('face', ...withDb, '--json');
+      expect(result.status, args.join(' ')).toBe(1);
+      expect(result.json().error, args.join(' ')).toMatchObject({ code: 'VALIDATION_FAILED', message });
+    }
+  });
 });

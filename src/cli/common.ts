@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config.js';
 import { AppError, ValidationError } from '../errors.js';
 import { openServices } from '../main.js';
+import { isUnstorable } from '../shared/unstorable-text.js';
 import { isCsvOrParquet } from '../structuring/source.js';
 
 export interface StoreFlags {
@@ -62,6 +63,28 @@ export function wholeNumberOf(
     throw new ValidationError([{ field: flag, code: 'range', message }], message);
   }
   return n;
+}
+
+/** A number flag from `min` to `max` (decimals allowed); otherwise a 400-style error naming the flag. */
+export function numberOf(value: string, flag: string, min: number, max: number): number {
+  const n = /^-?(\d+\.?\d*|\.\d+)$/.test(value.trim()) ? Number(value) : NaN;
+  if (!(n >= min && n <= max)) {
+    const message = `${flag} must be a number from ${min} to ${max}, not '${value}'.`;
+    throw new ValidationError([{ field: flag, code: 'range', message }], message);
+  }
+  return n;
+}
+
+/** A text flag the API would take in the same field: 1 to `maxLength` characters, storable. */
+export function textOf(value: string, flag: string, maxLength: number): string {
+  const problem =
+    value.length === 0 || value.length > maxLength
+      ? `${flag} must be 1 to ${maxLength} characters`
+      : isUnstorable(value)
+        ? `${flag} cannot hold a NUL character or half a surrogate pair`
+        : undefined;
+  if (problem === undefined) return value;
+  throw new ValidationError([{ field: flag, code: 'format', message: problem }], `${problem}.`);
 }
 
 /** A `--seed` flag: a whole number that fits 32 bits. */

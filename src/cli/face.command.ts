@@ -6,7 +6,17 @@ import { FaceEngineClient } from '../identity/face-engine/face-engine-client.js'
 import { createIdentity, type Identity } from '../identity/identity.factory.js';
 import { compareFaces } from '../identity/identity.service.js';
 import { WebhookService } from '../webhooks/webhook.service.js';
-import { configFrom, wholeNumberOf, withServices, withStoreFlags, type StoreFlags } from './common.js';
+import type { Config } from '../config.js';
+import { userParamsSchema } from '../identity/identity.schema.js';
+import {
+  configFrom,
+  numberOf,
+  textOf,
+  wholeNumberOf,
+  withServices,
+  withStoreFlags,
+  type StoreFlags,
+} from './common.js';
 import { formatTable, printResult } from './output.js';
 
 const ACTOR = 'cli';
@@ -41,11 +51,20 @@ async function readPhoto(file: string): Promise<Buffer> {
   }
 }
 
-/** An AppError as a result row, so one bad photo does not hide the others. */
+/** A failure as a result row, so one bad photo does not hide the others. */
 function failureOf(file: string, error: unknown): { file: string; error: string; message: string } {
-  if (!(error instanceof AppError)) throw error;
   process.exitCode = 1;
-  return { file, error: error.code, message: error.message };
+  if (error instanceof AppError) return { file, error: error.code, message: error.message };
+  return { file, error: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
+}
+
+/** Longest user id and movement text, as in the API (`identity.schema.ts`). */
+const MAX_USER_ID = userParamsSchema.properties.userId.maxLength;
+const MAX_MOVEMENT = 128;
+
+/** `--threshold`: within the configured bounds (70–99.9 by default), as the API takes it. */
+function thresholdOf(value: string, config: Config): number {
+  return numberOf(value, '--threshold', config.similarityThresholdMin, config.similarityThresholdMax);
 }
 
 function enrollCommand(face: Command): void {
@@ -54,6 +73,7 @@ function enrollCommand(face: Command): void {
     .requiredOption('--user <id>', 'user (account) id')
     .argument('<images...>', 'JPEG, PNG or WebP photos with one face each')
     .action(async (images: string[], flags: StoreFlags & { user: string }) => {
+      textOf(flags.user, '--user', MAX_USER_ID);
       await withIdentity(flags, async ({ identity }) => {
         const rows: Record<string, unknown>[] = [];
         for (const file of images) {
@@ -88,13 +108,17 @@ function verifyCommand(face: Command): void {
       "verify a photo against a user's enrolled faces (logged like API attempts); exit code 1 unless it matches",
     )
     .requiredOption('--user <id>', 'user (account) id')
-    .option('--threshold <n>', 'similarity threshold 0..100 (default 80, within the configured bounds)')
+    .option('--threshold <n>', 'similarity threshold (default 80, within the configured bounds)')
     .option('--movement <text>', 'what is being authorised')
     .argument('<image>', 'the photo to verify')
     .action(async (image: string, flags: VerifyFlags) => {
+      textOf(flags.user, '--user', MAX_USER_ID);
+      if (flags.movement !== undefined) textOf(flags.movement, '--movement', MAX_MOVEMENT);
+      const threshold =
+        flags.threshold === undefined ? undefined : thresholdOf(flags.threshold, configFrom(flags));
       await withIdentity(flags, async ({ verifications }) => {
         const result = await verifications.verify(flags.user, await readPhoto(image), {
-          ...(flags.threshold === undefined ? {} : { threshold: Number(flags.threshold) }),
+          ...(threshold === undefined ? {} : { threshold }),
           ...(flags.movement === undefined ? {} : { movement: flags.movement }),
           actor: ACTOR,
         });
@@ -115,13 +139,14 @@ function compareCommand(face: Command): void {
     .description('compare the largest face of SOURCE with every face of TARGET')
     .argument('<source>', 'source photo')
     .argument('<target>', 'target photo (may show several faces)')
-    .option('--threshold <n>', 'similarity threshold 0..100', '80')
+    .option('--threshold <n>', 'similarity threshold (default 80, within the configured bounds)', '80')
     .option('--json', 'print one JSON document')
     .action(async (source: string, target: string, flags: { threshold: string; json?: boolean }) => {
+      const threshold = thresholdOf(flags.threshold, configFrom({}));
       const engine = await FaceEngineClient.start({ workers: 2 });
       try {
         const [a, b] = await Promise.all([readPhoto(source), readPhoto(target)]);
-        const result = await compareFaces(engine, a, b, Number(flags.threshold));
+        const result = await compareFaces(engine, a, b, threshold);
         const rows = [
           ...result.face_matches.map((m) => ({
             match: true,

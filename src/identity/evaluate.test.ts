@@ -26,6 +26,15 @@ describe('evaluate helpers', () => {
     ]);
   });
 
+  it('refuses a malformed pairs line, naming it, and a file without pairs', () => {
+    const header = 'person_a\timage_a\tperson_b\timage_b\tsame';
+    expect(() => parsePairs(`${header}\nAl\tAl_0001.jpg\tAl\tAl_0002.jpg\t7`)).toThrow(
+      /^Line 2 of the pairs file must be/,
+    );
+    expect(() => parsePairs(`${header}\n\nAl\tAl_0001.jpg`)).toThrow(/^Line 3 of the pairs file/);
+    expect(() => parsePairs(`${header}\n`)).toThrow('The pairs file has no pairs');
+  });
+
   it('computes false-match and false-non-match rates at a threshold', () => {
     const scored = [
       pair(true, 95),

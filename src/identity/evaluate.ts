@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { AppError, ValidationError } from '../errors.js';
 import type { FaceEngine } from './face-engine/face-engine.js';
 import { euclideanDistance } from './face-engine/face-similarity.js';
 
@@ -64,16 +65,31 @@ export interface EvaluatePairsOptions {
 
 /** Parses a faces-dev `pairs.tsv` into image paths relative to the images folder. */
 export function parsePairs(text: string): LabelledPair[] {
-  return text
+  const pairs = text
     .split('\n')
+    .map((line, i) => ({ line, number: i + 1 }))
     .slice(1)
-    .filter((line) => line.trim() !== '')
-    .map((line) => {
-      const [personA, imageA, personB, imageB, same] = line.split('\t');
-      if (!personA || !imageA || !personB || !imageB || same === undefined)
-        throw new Error(`bad pairs line: ${line}`);
-      return { imageA: join(personA, imageA), imageB: join(personB, imageB), same: same.trim() === '1' };
+    .filter(({ line }) => line.trim() !== '')
+    .map(({ line, number }) => {
+      const [personA, imageA, personB, imageB, same] = line.split('\t').map((field) => field.trim());
+      if (!personA || !imageA || !personB || !imageB || (same !== '0' && same !== '1')) {
+        const message = `Line ${number} of the pairs file must be person_a, image_a, person_b, image_b and same (0 or 1), tab-separated.`;
+        throw new ValidationError([{ field: 'pairs', code: 'format', message }], message);
+      }
+      return { imageA: join(personA, imageA), imageB: join(personB, imageB), same: same === '1' };
     });
+  if (pairs.length === 0)
+    throw new AppError('INPUT_INVALID', 'The pairs file has no pairs (a header line, then one pair a line).');
+  return pairs;
+}
+
+/** Reads a file of the evaluation's input; a missing one is INPUT_NOT_FOUND. */
+async function readInput(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (cause) {
+    throw new AppError('INPUT_NOT_FOUND', `Cannot read ${path}.`, { details: { file: path }, cause });
+  }
 }
 
 /** Rates at one threshold over scored pairs. */
@@ -156,7 +172,7 @@ async function describeAll(
   const work = async (): Promise<void> => {
     for (let i = next++; i < images.length; i = next++) {
       const image = images[i] as string;
-      const { faces } = await engine.describe(await readFile(join(imagesDir, image)));
+      const { faces } = await engine.describe(await readInput(join(imagesDir, image)));
       descriptors.set(image, faces[0]?.descriptor ?? null);
     }
   };
@@ -170,7 +186,7 @@ async function describeAll(
  * fixed similarity thresholds. A pair with a faceless photo scores 0 (a non-match).
  */
 export async function evaluatePairs(options: EvaluatePairsOptions): Promise<PairEvaluation> {
-  const pairs = parsePairs(await readFile(options.pairsFile, 'utf8'));
+  const pairs = parsePairs((await readInput(options.pairsFile)).toString('utf8'));
   const images = [...new Set(pairs.flatMap((p) => [p.imageA, p.imageB]))];
   const descriptors = await describeAll(options.engine, options.imagesDir, images, options.concurrency ?? 2);
   const scored = pairs.map((pair): ScoredPair => {
