@@ -72,14 +72,24 @@ function clientCode(error: FastifyError): ErrorCode | undefined {
   return undefined;
 }
 
+/**
+ * The schema failures as field errors. A missing or unknown property is named in the field
+ * (`querystring.foo`, not `querystring`), and an unknown one is said to be unknown.
+ */
 function fieldsOf(error: FastifyError): FieldError[] {
   return (error.validation ?? []).map((v) => {
-    const missing = (v.params as { missingProperty?: string } | undefined)?.missingProperty;
+    const params = v.params as { missingProperty?: string; additionalProperty?: string } | undefined;
     const path = v.instancePath.replace(/^\//, '').replaceAll('/', '.');
-    const field = [error.validationContext === 'body' ? '' : error.validationContext, path, missing]
+    const field = [
+      error.validationContext === 'body' ? '' : error.validationContext,
+      path,
+      params?.missingProperty ?? params?.additionalProperty,
+    ]
       .filter(Boolean)
       .join('.');
-    return { field, code: v.keyword, message: `${field} ${v.message ?? 'is invalid'}` };
+    const says =
+      params?.additionalProperty === undefined ? (v.message ?? 'is invalid') : 'is not a known field';
+    return { field, code: v.keyword, message: `${field} ${says}` };
   });
 }
 

@@ -291,6 +291,22 @@ describe.each(await availableDialects())('transactions API on %s', (dialect) => 
         400,
         'querystring.limit',
       ]);
+      // An unknown parameter or body field is named, and said to be unknown.
+      const unknown = await t.request({ url: '/v1/transactions?acount_id=a' });
+      expect(unknown.json().error.details).toEqual([
+        {
+          field: 'querystring.acount_id',
+          code: 'additionalProperties',
+          message: 'querystring.acount_id is not a known field',
+        },
+      ]);
+      await t.post({ transaction_id: 'to-label', account_id: 'a', amount: 1 });
+      const extra = await t.request({
+        method: 'POST',
+        url: '/v1/transactions/to-label/label',
+        payload: { label: 'fraud', lable: 'x' },
+      });
+      expect(extra.json().error.details[0]).toMatchObject({ field: 'lable', code: 'additionalProperties' });
       const huge = await t.request({ url: '/v1/structuring/runs?offset=9223372036854776000' });
       expect([huge.statusCode, huge.json().error.details[0].field]).toEqual([400, 'querystring.offset']);
     });
