@@ -91,6 +91,19 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * `error` with `extra` added to its details (an object; other details are dropped), and
+ * `message` in place of its own when given.
+ */
+export function withDetails(
+  error: AppError,
+  extra: Readonly<Record<string, unknown>>,
+  message = error.message,
+): AppError {
+  const details = error.details && typeof error.details === 'object' ? error.details : {};
+  return new AppError(error.code, message, { details: { ...details, ...extra }, cause: error });
+}
+
 /** Invalid input: `details` lists every offending field. */
 export class ValidationError extends AppError {
   constructor(

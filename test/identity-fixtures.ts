@@ -29,13 +29,14 @@ export const PHOTOS = {
 export const photo = (dir: string, name: keyof typeof PHOTOS): Promise<Buffer> =>
   readFile(join(dir, 'images', PHOTOS[name]));
 
-/** A multipart/form-data body (built by the platform's FormData) for `app.inject`. */
+/** A multipart/form-data body (built by the platform's FormData) for `app.inject`; `moreFiles` may repeat a name. */
 export async function multipart(
   files: Readonly<Record<string, Buffer>>,
   fields: Readonly<Record<string, string>> = {},
+  moreFiles: readonly (readonly [string, Buffer])[] = [],
 ): Promise<{ payload: Buffer; headers: Record<string, string> }> {
   const form = new FormData();
-  for (const [name, data] of Object.entries(files)) {
+  for (const [name, data] of [...Object.entries(files), ...moreFiles]) {
     form.append(name, new Blob([new Uint8Array(data)], { type: 'image/jpeg' }), `${name}.jpg`);
   }
   for (const [name, value] of Object.entries(fields)) form.append(name, value);

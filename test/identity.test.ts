@@ -308,6 +308,36 @@ describe.skipIf(!dataDir).each(await availableDialects())('identity API on %s', 
       payload: { source: b64(await gradientJpeg()), target: b64(img.alice2) },
     });
     expect([noFace.statusCode, noFace.json().error.code]).toEqual([422, 'NO_FACE']);
+    expect(noFace.json().error.details.field).toBe('source');
+    // A failure names the image it is about.
+    const badTarget = await t.request({
+      method: 'POST',
+      url: '/v1/faces/compare',
+      payload: { source: b64(img.alice1), target: b64(Buffer.from('not an image')) },
+    });
+    expect([badTarget.statusCode, badTarget.json().error.code]).toEqual([400, 'INVALID_IMAGE']);
+    expect(badTarget.json().error.details.field).toBe('target');
+    expect(badTarget.json().error.message).toMatch(/^The target image: /);
+  });
+
+  it('reads form fields strictly: one file per image, thresholds in decimal, the JSON field named', async () => {
+    const twice = await t.request({
+      method: 'POST',
+      url: '/v1/identities/alice/verify',
+      ...(await multipart({ image: img.alice2 }, {}, [['image', img.bob1]])),
+    });
+    expect([twice.statusCode, twice.json().error.details[0]]).toEqual([
+      400,
+      expect.objectContaining({ field: 'image', code: 'duplicate' }),
+    ]);
+    const hex = await t.request({
+      method: 'POST',
+      url: '/v1/identities/alice/verify',
+      ...(await multipart({ image: img.alice2 }, { similarity_threshold: '0x50' })),
+    });
+    expect([hex.statusCode, hex.json().error.details[0].field]).toEqual([400, 'similarity_threshold']);
+    const empty = await verify('alice', Buffer.alloc(0));
+    expect([empty.statusCode, empty.json().error.details[0].field]).toEqual([400, 'image_base64']);
   });
 
   it('stores templates encrypted and photos sealed', async () => {

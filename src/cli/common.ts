@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config.js';
 import { AppError, ValidationError } from '../errors.js';
 import { openServices } from '../main.js';
+import { isDecimalText } from '../shared/decimal-text.js';
 import { isUnstorable } from '../shared/unstorable-text.js';
 import { isCsvOrParquet } from '../structuring/source.js';
 
@@ -67,7 +68,7 @@ export function wholeNumberOf(
 
 /** A number flag from `min` to `max` (decimals allowed); otherwise a 400-style error naming the flag. */
 export function numberOf(value: string, flag: string, min: number, max: number): number {
-  const n = /^-?(\d+\.?\d*|\.\d+)$/.test(value.trim()) ? Number(value) : NaN;
+  const n = isDecimalText(value) ? Number(value) : NaN;
   if (!(n >= min && n <= max)) {
     const message = `${flag} must be a number from ${min} to ${max}, not '${value}'.`;
     throw new ValidationError([{ field: flag, code: 'range', message }], message);

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { AuditLog } from '../audit/audit-log.service.js';
-import { AppError } from '../errors.js';
+import { AppError, withDetails } from '../errors.js';
 import type { Database } from '../store/database.js';
 import type { BlobStore } from './blob-store.js';
 import { checkFace, type LivenessMode } from './face-check.js';
@@ -66,13 +66,13 @@ export async function compareFaces(
   target: Buffer,
   threshold: number,
 ): Promise<CompareResult> {
-  const [a, b] = await Promise.all([engine.describe(source), engine.describe(target)]).catch(
-    (error: unknown) => {
-      throw appErrorOf(error);
-    },
-  );
+  const [a, b] = await Promise.all([
+    describeOne(engine, source, 'source'),
+    describeOne(engine, target, 'target'),
+  ]);
   const main = a.faces[0];
-  if (!main) throw new AppError('NO_FACE', 'No face was found in the source image.');
+  if (!main)
+    throw new AppError('NO_FACE', 'No face was found in the source image.', { details: { field: 'source' } });
   const scored = b.faces
     .map((face) => ({
       similarity: roundSimilarity(engine.similarity(main.descriptor, face.descriptor)),
@@ -87,6 +87,17 @@ export async function compareFaces(
     unmatched_faces: scored.filter((s) => s.similarity < threshold).map((s) => faceView(s.face)),
     similarity_threshold: threshold,
   };
+}
+
+/** The faces of one of compare's images; a failure names the image (`details.field`). */
+async function describeOne(engine: FaceEngine, image: Buffer, field: 'source' | 'target') {
+  try {
+    return await engine.describe(image);
+  } catch (error) {
+    const failure = appErrorOf(error);
+    if (!(failure instanceof AppError)) throw failure;
+    throw withDetails(failure, { field }, `The ${field} image: ${failure.message}`);
+  }
 }
 
 /** Blob-store folder of a user's photos; hashed so any user id makes a safe key. */

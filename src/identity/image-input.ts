@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError, ValidationError } from '../errors.js';
+import { isDecimalText } from '../shared/decimal-text.js';
 import { assertStorableFields } from '../shared/unstorable-text.js';
 import { DEFAULT_IMAGE_LIMITS } from './face-engine/image-decoder.js';
 
@@ -30,12 +31,15 @@ async function fromMultipart(request: FastifyRequest, imageNames: readonly strin
     for await (const part of request.parts()) {
       if (part.type === 'file') {
         const data = await part.toBuffer();
-        if (imageNames.includes(part.fieldname)) images[part.fieldname] = data;
+        if (!imageNames.includes(part.fieldname)) continue;
+        if (images[part.fieldname]) throw twice(part.fieldname);
+        images[part.fieldname] = data;
       } else if (typeof part.value === 'string') {
         fields[part.fieldname] = part.value;
       }
     }
   } catch (error) {
+    if (error instanceof AppError) throw error;
     if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
       throw new AppError('IMAGE_TOO_LARGE', `An image is over ${MULTIPART_LIMITS.fileSize} bytes.`, {
         cause: error,
@@ -51,6 +55,12 @@ async function fromMultipart(request: FastifyRequest, imageNames: readonly strin
   }
   assertStorableFields(fields); // JSON bodies are checked by the API's hook; multipart fields here
   return { images, fields };
+}
+
+/** Two file parts for one image: which one is meant cannot be known. */
+function twice(name: string): ValidationError {
+  const message = `${name} is given twice; send one image.`;
+  return new ValidationError([{ field: name, code: 'duplicate', message }], message);
 }
 
 function fromJson(body: unknown, imageNames: readonly string[]): ImageInput {
@@ -82,8 +92,15 @@ export async function readImageInput(
     : fromJson(request.body, imageNames);
   const missing = imageNames.filter((name) => !input.images[name] || input.images[name].length === 0);
   if (missing.length > 0) {
+    // Name the field as the request did: JSON may send an image as `image_base64`.
+    const body = (request.isMultipart() ? undefined : request.body) as Record<string, unknown> | undefined;
+    const fieldOf = (name: string) => (body && `${name}_base64` in body ? `${name}_base64` : name);
     throw new ValidationError(
-      missing.map((name) => ({ field: name, code: 'required', message: `${name} (an image) is required.` })),
+      missing.map((name) => ({
+        field: fieldOf(name),
+        code: 'required',
+        message: `${fieldOf(name)} (an image) is required.`,
+      })),
     );
   }
   return input;
@@ -93,7 +110,7 @@ export async function readImageInput(
 export function numberField(input: ImageInput, name: string): number | undefined {
   const raw = input.fields[name];
   if (raw === undefined || raw === '') return undefined;
-  const value = Number(raw);
+  const value = typeof raw === 'number' || isDecimalText(raw) ? Number(raw) : NaN;
   if (!Number.isFinite(value)) {
     throw new ValidationError([{ field: name, code: 'type', message: `${name} must be a number.` }]);
   }

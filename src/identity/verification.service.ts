@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
-import { AppError } from '../errors.js';
+import { AppError, withDetails } from '../errors.js';
 import type { Database } from '../store/database.js';
 import type { EmitWebhook } from '../webhooks/webhook-events.js';
 import { checkFace } from './face-check.js';
@@ -85,7 +85,7 @@ export class VerificationService {
       const reason = failure instanceof AppError ? failure.code : 'INTERNAL';
       if (reason === 'IDENTITY_UNAVAILABLE') throw failure;
       await log({ result: 'rejected', similarity: null, reason });
-      throw failure instanceof AppError ? withVerificationId(failure, id) : failure;
+      throw failure instanceof AppError ? withDetails(failure, { verification_id: id }) : failure;
     }
     const match = best >= threshold;
     const row = await log({ result: match ? 'match' : 'no_match', similarity: best, reason: null });
@@ -119,7 +119,7 @@ export class VerificationService {
       { result: 'rejected', similarity: null, reason: error.code },
       performance.now(),
     );
-    return withVerificationId(error, id);
+    return withDetails(error, { verification_id: id });
   }
 
   async get(id: string): Promise<VerificationView> {
@@ -159,13 +159,4 @@ export class VerificationService {
     if (row.result !== 'match') await this.emit('verification.failed', verificationView(row));
     return row;
   }
-}
-
-/** `error` with the attempt's `verification_id` added to its details. */
-function withVerificationId(error: AppError, id: string): AppError {
-  const details = error.details && typeof error.details === 'object' ? error.details : {};
-  return new AppError(error.code, error.message, {
-    details: { ...details, verification_id: id },
-    cause: error,
-  });
 }
