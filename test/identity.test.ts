@@ -190,6 +190,14 @@ describe.skipIf(!dataDir).each(await availableDialects())('identity API on %s', 
     expect([tooBig.statusCode, tooBig.json().error.code]).toEqual([413, 'IMAGE_TOO_LARGE']);
     const tooBigVerify = await verify('alice', randomBytes(6 * 1024 * 1024));
     expect([tooBigVerify.statusCode, tooBigVerify.json().error.code]).toEqual([413, 'IMAGE_TOO_LARGE']);
+    // Compare's limit is twice the others', and its message says so.
+    const bigCompare = await t.request({
+      method: 'POST',
+      url: '/v1/faces/compare',
+      payload: { source: 'A'.repeat(14_700_000), target: 'A' },
+    });
+    expect([bigCompare.statusCode, bigCompare.json().error.code]).toEqual([413, 'IMAGE_TOO_LARGE']);
+    expect(bigCompare.json().error.message).toContain(`over ${2 * t.config.imageBodyLimitBytes} bytes`);
     // Under a user id the route would refuse (the body limit fails before the path is
     // checked), nothing is logged: no NUL character or 300-character id in the log.
     for (const user of ['nul%00x', 'u'.repeat(300)]) {

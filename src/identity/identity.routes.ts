@@ -104,7 +104,7 @@ async function loggedIfVerify(
 function identityErrors(options: IdentityRoutesOptions) {
   return async (error: FastifyError, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const mapped = await loggedIfVerify(
-      imageErrorOf(error, options.imageBodyLimit),
+      imageErrorOf(error, request.routeOptions.bodyLimit ?? options.imageBodyLimit),
       request,
       options.verifications,
     );
