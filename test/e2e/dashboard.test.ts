@@ -97,6 +97,14 @@ describe('dashboard in a real browser', () => {
     await page.getByRole('img', { name: 'Decisions over time by outcome' }).waitFor();
     await page.locator('.recharts-bar-rectangle').first().waitFor();
     await screenshot(page, '03-overview');
+    // Over seven days the time axis names the day ('Dec 6, 09:00 PM'), not only the time.
+    await page.getByRole('combobox', { name: 'Window' }).selectOption('7d');
+    const ticks = page.locator('.recharts-xAxis-tick-labels .recharts-cartesian-axis-tick-value');
+    await expect
+      .poll(async () => (await ticks.allTextContents()).join(' | '))
+      .toMatch(/[A-Z][a-z]{2} \d{1,2}, /);
+    await screenshot(page, '03b-overview-7d');
+    await page.getByRole('combobox', { name: 'Window' }).selectOption('1h');
   });
 
   it('lists transactions, opens one and labels it fraud', async () => {
@@ -150,6 +158,9 @@ describe('dashboard in a real browser', () => {
     await editor.fill(original.replace('amount > 10000', 'amount >>> 10000'));
     await page.getByRole('button', { name: 'Validate & save' }).click();
     await page.getByText('Not saved: the rule set has problems.').waitFor();
+    await editor.fill('null');
+    await page.getByRole('button', { name: 'Validate', exact: true }).click();
+    await page.getByText('A rule set is a JSON object', { exact: false }).waitFor();
     await editor.fill(original.replace('amount > 10000', 'amount > 5000'));
     await page.getByRole('button', { name: 'Backtest' }).click();
     await page.getByText(/Backtest over 47 stored decisions: \d+ would change/).waitFor();

@@ -10,7 +10,7 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { formatCount, formatTime } from '../lib/format';
+import { formatCount, formatDayTime, formatTime } from '../lib/format';
 import type { Counts } from '../lib/types';
 
 export const OUTCOME_COLORS = { approve: '#15803d', review: '#b45309', decline: '#b91c1c' } as const;
@@ -21,21 +21,32 @@ const tickFormatter = (n: number) => formatCount(n);
 // layer would only add unnamed Tab stops.
 const NO_KEYBOARD_LAYER = { accessibilityLayer: false } as const;
 
-/** Decisions per time bucket, stacked by outcome. */
+/** A window longer than this shows the day on the time axis, not only the time. */
+const DAY_MS = 20 * 3_600_000;
+
+/**
+ * Decisions per time bucket, stacked by outcome: declines at the bottom, approvals on top,
+ * so the top line is the total (a decline line drawn on top read as a spike of declines).
+ */
 export function TimelineChart({ data }: { data: readonly (Counts & { t: string })[] }) {
+  const first = data[0]?.t;
+  const last = data.at(-1)?.t;
+  const spansDays =
+    first !== undefined && last !== undefined && Date.parse(last) - Date.parse(first) > DAY_MS;
+  const tick = spansDays ? formatDayTime : formatTime;
   return (
     <div className="chart" role="img" aria-label="Decisions over time by outcome">
       <ResponsiveContainer width="100%" height={240}>
         <AreaChart data={[...data]} margin={{ top: 8, right: 8, left: 0, bottom: 0 }} {...NO_KEYBOARD_LAYER}>
           <CartesianGrid strokeDasharray="3 3" stroke="#e5e7eb" />
-          <XAxis dataKey="t" tickFormatter={formatTime} minTickGap={32} fontSize={12} />
+          <XAxis dataKey="t" tickFormatter={tick} minTickGap={32} fontSize={12} />
           <YAxis allowDecimals={false} tickFormatter={tickFormatter} width={48} fontSize={12} />
           <Tooltip
-            labelFormatter={(t) => (typeof t === 'string' ? formatTime(t) : '')}
+            labelFormatter={(t) => (typeof t === 'string' ? formatDayTime(t) : '')}
             formatter={(v) => formatCount(Number(v))}
           />
           <Legend />
-          {(['approve', 'review', 'decline'] as const).map((key) => (
+          {(['decline', 'review', 'approve'] as const).map((key) => (
             <Area
               key={key}
               type="monotone"

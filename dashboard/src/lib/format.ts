@@ -6,6 +6,12 @@ const percent = new Intl.NumberFormat(undefined, { style: 'percent', maximumFrac
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 const timeOnly = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const dayAndTime = new Intl.DateTimeFormat(undefined, {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
 
 /** 12,345 */
 export const formatCount = (n: number): string => integer.format(n);
@@ -54,3 +60,5 @@ export function formatRelative(iso: string, now = Date.now()): string {
 export const formatDateTime = (iso: string): string => dateTime.format(new Date(iso));
 /** 09:18 */
 export const formatTime = (iso: string): string => timeOnly.format(new Date(iso));
+/** Day and time without the year or seconds, for charts that span days. */
+export const formatDayTime = (iso: string): string => dayAndTime.format(new Date(iso));

@@ -85,6 +85,10 @@ async function perform(
       problems: [{ field: '(document)', code: 'json', message: (error as Error).message }],
     };
   }
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    const message = 'A rule set is a JSON object: {"name": …, "rules": [ … ]}.';
+    return { kind: 'invalid', problems: [{ field: '(document)', code: 'type', message }] };
+  }
   const check = await apiRequest<{ valid: boolean; errors: FieldProblem[] }>(
     apiKey,
     'POST',
