@@ -306,6 +306,10 @@ describe('dashboard in a real browser', () => {
     await page.goto(`${base}/#/transactions`);
     await page.getByText("Your key lacks the 'transactions:read' scope.").waitFor();
     await screenshot(page, '11-forbidden');
+    await page.goto(`${base}/#/rules`);
+    const rulesRead = page.getByText("Your key lacks the 'rules:read' scope.");
+    await rulesRead.first().waitFor();
+    expect(await rulesRead.count()).toBe(1); // not once for the active set and again for its versions
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('API key').waitFor();
     await page.reload();

@@ -20,17 +20,20 @@ export function RulesPage() {
         <h1>Rules &amp; models</h1>
       </div>
       <div className="grid">
+        {/* The versions need the same scope as the active set: one notice when it is missing. */}
         <Guard state={active}>
           {(rules) => (
             <>
               <ActiveRules rules={rules} />
               <RuleEditor active={rules} onSaved={reload} />
+              <Card title="Rule set versions" wide>
+                <Guard state={versions}>
+                  {(page) => <VersionTable items={page.items} onActivated={reload} />}
+                </Guard>
+              </Card>
             </>
           )}
         </Guard>
-        <Card title="Rule set versions" wide>
-          <Guard state={versions}>{(page) => <VersionTable items={page.items} onActivated={reload} />}</Guard>
-        </Card>
         <ModelsCard />
       </div>
     </>

@@ -32,6 +32,11 @@ export function TransactionsPage({ live }: { live: LiveState }) {
     setCursors([]);
   };
   const showNewest = () => (cursors.length === 0 ? state.reload() : setCursors([]));
+  /** Another page, read from its top (the pager sits below the list). */
+  const turnPage = (next: string[]) => {
+    setCursors(next);
+    window.scrollTo({ top: 0 });
+  };
   return (
     <>
       <div className="page-head">
@@ -62,7 +67,7 @@ export function TransactionsPage({ live }: { live: LiveState }) {
                   type="button"
                   className="secondary"
                   disabled={cursors.length === 0}
-                  onClick={() => setCursors(cursors.slice(0, -1))}
+                  onClick={() => turnPage(cursors.slice(0, -1))}
                 >
                   Newer
                 </button>
@@ -70,7 +75,7 @@ export function TransactionsPage({ live }: { live: LiveState }) {
                   type="button"
                   className="secondary"
                   disabled={!page.next_cursor}
-                  onClick={() => page.next_cursor && setCursors([...cursors, page.next_cursor])}
+                  onClick={() => page.next_cursor && turnPage([...cursors, page.next_cursor])}
                 >
                   Older
                 </button>
