@@ -97,6 +97,8 @@ describe('failures', () => {
       message: '--db needs a value, not the flag --json.',
       details: [{ field: '--db' }],
     });
+    const help = cli('keys', 'list', '--db', '--help', '--json');
+    expect(help.json().error.message).toBe('--db needs a value, not the flag --help.');
     const plain = cli('keys', 'list', '--bogus');
     expect([plain.status, plain.stdout]).toEqual([1, '']);
     expect(plain.stderr).toContain("error: unknown option '--bogus'");
@@ -130,9 +132,14 @@ describe('failures', () => {
     const seed = cli('structuring', 'run', '--stored', '--seed', 'abc', '--db', db, '--json');
     expect([seed.status, seed.json().error.code]).toEqual([1, 'VALIDATION_FAILED']);
     expect(seed.json().error.message).toContain('--seed');
+    // Number flags are decimal text: Number() read 0x10 as 16 and 1e3 as 1000.
+    const rate = cli('simulate', '--rate', '0x10', '--api-key', 'k', '--json');
+    expect(rate.json().error.message).toBe("--rate must be a positive number, not '0x10'.");
+    const limit = cli('structuring', 'consensus', 'run-x', '--limit', '1e3', '--db', db, '--json');
+    expect(limit.json().error.message).toBe("--limit must be a whole number of at least 1, not '1e3'.");
     const samples = cli('train', '--samples', '0', '--db', db, '--json');
-    expect([samples.status, samples.json().error.code]).toEqual([1, 'INPUT_INVALID']);
-    expect(samples.json().error.message).toBe('--samples must be at least 1.');
+    expect([samples.status, samples.json().error.code]).toEqual([1, 'VALIDATION_FAILED']);
+    expect(samples.json().error.message).toBe("--samples must be a whole number of at least 1, not '0'.");
   });
 
   it('say why a store cannot be opened: a directory, a file that is not a database', () => {

@@ -107,7 +107,7 @@ describe.skipIf(!dataDir)('centinela face', () => {
       [['enroll', '--user', 'u'.repeat(129), file('alice1')], '--user must be 1 to 128 characters.'],
       [
         ['verify', '--user', 'u1', '--movement', 'm'.repeat(129), file('alice1')],
-        '--movement must be 1 to 128 characters.',
+        '--movement must be 0 to 128 characters.',
       ],
       [
         ['verify', '--user', 'u1', '--threshold', 'abc', file('alice1')],

@@ -23,19 +23,25 @@ export function withStoreFlags(command: Command): Command {
     .option('--json', 'print one JSON document');
 }
 
+/** Flags every command has, outside its own option list. */
+const STANDARD_FLAGS = ['-h', '--help', '-V', '--version'];
+
 /**
  * Fails when a flag was taken as another flag's value: `--db --json` made `--json` the path
- * (and left the output as text). Run before every command's action.
+ * (and left the output as text), `--db --help` created a database named `--help`. Looks at
+ * the words as typed (`argv`), so `--movement=--json` still gives that text on purpose. Run
+ * before every command's action.
  */
-export function refuseFlagsAsValues(command: Command): void {
-  const isFlag = (value: unknown) =>
-    typeof value === 'string' && command.options.some((o) => o.long === value || o.short === value);
-  for (const option of command.options) {
-    const value: unknown = command.getOptionValue(option.attributeName());
-    const flag = (Array.isArray(value) ? value : [value]).find(isFlag) as string | undefined;
-    if (flag === undefined) continue;
-    const message = `${option.long ?? option.flags} needs a value, not the flag ${flag}.`;
-    throw new ValidationError([{ field: option.long ?? option.flags, code: 'required', message }], message);
+export function refuseFlagsAsValues(command: Command, argv: readonly string[] = process.argv): void {
+  const takesValue = (word: string) =>
+    command.options.some((o) => (o.required || o.optional) && (o.long === word || o.short === word));
+  const isFlag = (word: string) =>
+    STANDARD_FLAGS.includes(word) || command.options.some((o) => o.long === word || o.short === word);
+  for (let i = 0; i + 1 < argv.length; i++) {
+    const [name, value] = [argv[i] ?? '', argv[i + 1] ?? ''];
+    if (!takesValue(name) || !isFlag(value)) continue;
+    const message = `${name} needs a value, not the flag ${value}.`;
+    throw new ValidationError([{ field: name, code: 'required', message }], message);
   }
 }
 
@@ -76,11 +82,15 @@ export function numberOf(value: string, flag: string, min: number, max: number):
   return n;
 }
 
-/** A text flag the API would take in the same field: 1 to `maxLength` characters, storable. */
-export function textOf(value: string, flag: string, maxLength: number): string {
+/**
+ * A text flag the API would take in the same field: `minLength` to `maxLength` characters
+ * (counted as the API's schemas count them, by code point: an emoji is one), storable.
+ */
+export function textOf(value: string, flag: string, maxLength: number, minLength = 1): string {
+  const length = [...value].length;
   const problem =
-    value.length === 0 || value.length > maxLength
-      ? `${flag} must be 1 to ${maxLength} characters`
+    length < minLength || length > maxLength
+      ? `${flag} must be ${minLength} to ${maxLength} characters`
       : isUnstorable(value)
         ? `${flag} cannot hold a NUL character or half a surrogate pair`
         : undefined;

@@ -3,7 +3,7 @@ import { AppError } from '../errors.js';
 import type { DeadLetter, TransactionMessage } from '../transactions/transaction.worker.js';
 import { createTransport } from '../transport/index.js';
 import type { Delivery, Transport } from '../transport/transport.js';
-import { configFrom } from './common.js';
+import { configFrom, wholeNumberOf } from './common.js';
 import { formatTable, printResult } from './output.js';
 
 interface DlqFlags {
@@ -24,7 +24,9 @@ export function dlqCommand(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(async (flags: DlqFlags) => {
       await withTransport(flags, async (transport) => {
-        const letters = (await transport.read('dlq', { limit: Number(flags.limit) })).map(letterOf);
+        const letters = (
+          await transport.read('dlq', { limit: wholeNumberOf(flags.limit, '--limit', 1) })
+        ).map(letterOf);
         printResult(Boolean(flags.json), letters, () =>
           formatTable(letters, ['id', 'stage', 'attempts', 'error', 'failed_at', 'payload']),
         );
@@ -40,7 +42,7 @@ export function dlqCommand(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(async (flags: DlqFlags & { id?: string }) => {
       await withTransport(flags, async (transport) => {
-        const all = await transport.read('dlq', { limit: Number(flags.limit) });
+        const all = await transport.read('dlq', { limit: wholeNumberOf(flags.limit, '--limit', 1) });
         const chosen = flags.id === undefined ? all : all.filter((d) => String(d.seq) === flags.id);
         if (flags.id !== undefined && chosen.length === 0)
           throw new AppError('NOT_FOUND', `No dead letter ${flags.id}.`);

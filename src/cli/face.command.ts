@@ -113,7 +113,7 @@ function verifyCommand(face: Command): void {
     .argument('<image>', 'the photo to verify')
     .action(async (image: string, flags: VerifyFlags) => {
       textOf(flags.user, '--user', MAX_USER_ID);
-      if (flags.movement !== undefined) textOf(flags.movement, '--movement', MAX_MOVEMENT);
+      if (flags.movement !== undefined) textOf(flags.movement, '--movement', MAX_MOVEMENT, 0);
       const threshold =
         flags.threshold === undefined ? undefined : thresholdOf(flags.threshold, configFrom(flags));
       await withIdentity(flags, async ({ verifications }) => {

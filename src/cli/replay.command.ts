@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { ValidationError } from '../errors.js';
 import { backtestRuleSet, runBacktest, type BacktestReport } from '../rules/backtest.service.js';
 import { orderedRange } from '../shared/time-range.js';
 import {
   configFrom,
   readRuleSetFile,
   timeOf,
+  wholeNumberOf,
   withServices,
   withStoreFlags,
   type StoreFlags,
@@ -58,13 +58,7 @@ export function replayCommand(program: Command): void {
 
 function countOf(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw invalid(flag, `${flag} must be a whole number.`);
-  return n;
-}
-
-function invalid(field: string, message: string): ValidationError {
-  return new ValidationError([{ field, code: 'format', message }], message);
+  return wholeNumberOf(value, flag, 0);
 }
 
 const DECISIONS = ['approve', 'review', 'decline'] as const;

@@ -7,6 +7,8 @@ import {
   type SimulatedTransaction,
 } from '../simulate/traffic.generator.js';
 import { AppError } from '../errors.js';
+import { isDecimalText } from '../shared/decimal-text.js';
+import { seedOf } from './common.js';
 import { formatTable, printResult } from './output.js';
 
 interface SimulateFlags {
@@ -40,7 +42,7 @@ export function simulateCommand(program: Command): void {
         rate: positive(flags.rate, 'rate'),
         durationS: positive(flags.duration, 'duration'),
         target: targetOf(flags.target),
-        seed: Number(flags.seed),
+        seed: seedOf(flags.seed),
         apiKey,
       });
       printResult(Boolean(flags.json), summary, () => describe(summary));
@@ -94,7 +96,7 @@ export async function simulate(options: SimulationOptions) {
 export function requestsDue(elapsedMs: number, rate: number, durationS: number): number {
   const total = Math.round(rate * durationS);
   if (elapsedMs >= durationS * 1000) return total;
-  return Math.min(total, Math.floor((elapsedMs / 1000) * rate));
+  return Math.min(total, Math.floor((elapsedMs * rate) / 1000));
 }
 
 async function send(
@@ -164,7 +166,7 @@ function emptyCounts(): Record<Outcome, number> {
 }
 
 function positive(value: string, name: string): number {
-  const n = Number(value);
+  const n = isDecimalText(value) ? Number(value) : NaN;
   if (!Number.isFinite(n) || n <= 0)
     throw new AppError('VALIDATION_FAILED', `--${name} must be a positive number, not '${value}'.`);
   return n;

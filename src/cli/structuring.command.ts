@@ -15,6 +15,7 @@ import {
   checkTableFile,
   checkWritableFile,
   seedOf,
+  wholeNumberOf,
   withServices,
   withStoreFlags,
   type StoreFlags,
@@ -49,7 +50,8 @@ function paramsOf(flags: DetectionFlags) {
     methods: flags.methods,
     windows: flags.window,
     map: flags.map,
-    minMethods: flags.minMethods === undefined ? undefined : Number(flags.minMethods),
+    minMethods:
+      flags.minMethods === undefined ? undefined : wholeNumberOf(flags.minMethods, '--min-methods', 1),
     seed: flags.seed === undefined ? undefined : seedOf(flags.seed),
   });
 }
@@ -172,16 +174,15 @@ export function structuringCommand(program: Command): void {
     .option('--min-methods <m>', "at least this many methods (default: the run's own)")
     .option('--limit <n>', 'at most this many windows', '100')
     .action(async (runId: string, flags: StoreFlags & { minMethods?: string; limit: string }) => {
+      const limit = wholeNumberOf(flags.limit, '--limit', 1);
       await withServices(flags, async ({ store }) => {
         const run = await findRun(store.db, runId);
         if (!run) throw new AppError('NOT_FOUND', `Structuring run '${runId}' is unknown.`);
         const m =
           flags.minMethods === undefined
             ? (JSON.parse(run.params) as RunParams).minMethods
-            : Number(flags.minMethods);
-        if (!Number.isInteger(m) || m < 1)
-          throw new AppError('VALIDATION_FAILED', '--min-methods must be an integer ≥ 1.');
-        const rows = await consensusWindows(store.db, run.id, m, { limit: Number(flags.limit) });
+            : wholeNumberOf(flags.minMethods, '--min-methods', 1);
+        const rows = await consensusWindows(store.db, run.id, m, { limit });
         const items = rows.map((r) => ({
           ...r,
           window_start: new Date(r.window_start).toISOString(),

@@ -11,7 +11,7 @@ import type { FeatureSchema } from '../models/preprocessing.js';
 import { DEFAULT_ALGORITHM, trainModel, type TrainResult } from '../models/train.js';
 import { readLabelledTransactions } from '../models/training-data.repository.js';
 import type { Services } from './common.js';
-import { withServices, withStoreFlags, type StoreFlags } from './common.js';
+import { seedOf, wholeNumberOf, withServices, withStoreFlags, type StoreFlags } from './common.js';
 import { describeEvaluation, loadDataFlags, withDataFlags, type DataFlags } from './evaluate.command.js';
 import { activateAudited, shadowAudited, unservedNote } from './models.command.js';
 import { printResult } from './output.js';
@@ -62,7 +62,7 @@ export function trainCommand(program: Command): void {
     .option('--shadow', 'run the new version in shadow beside the live model')
     .action(async (flags: TrainFlags) => {
       const algorithm = algorithmOf(flags);
-      const seed = integerOf(flags.seed, '--seed');
+      const seed = seedOf(flags.seed);
       if (flags.activate && flags.shadow) throw invalid('Use --activate or --shadow, not both.');
       await withServices(flags, async (services) => {
         const data = await trainingData(flags, seed, services);
@@ -71,7 +71,7 @@ export function trainCommand(program: Command): void {
         const result = await trainModel({
           ...{ records: data.records, labelField: data.labelField, algorithm, seed },
           ...(data.schema ? { schema: data.schema } : {}),
-          ...(flags.epochs === undefined ? {} : { epochs: integerOf(flags.epochs, '--epochs', 1) }),
+          ...(flags.epochs === undefined ? {} : { epochs: wholeNumberOf(flags.epochs, '--epochs', 1) }),
           ...(progress ? { onProgress: progress.onProgress } : {}),
         }).finally(() => progress?.stop());
         const info = await register(services, result, data.source, flags);
@@ -96,7 +96,7 @@ async function trainingData(flags: TrainFlags, seed: number, services: Services)
 }
 
 function generated(generator: string, samples: string | undefined, seed: number): TrainingData {
-  const count = samples === undefined ? undefined : integerOf(samples, '--samples', 1);
+  const count = samples === undefined ? undefined : wholeNumberOf(samples, '--samples', 1);
   const source = `generator:${generator}`;
   if (generator === 'prototype') {
     const records = generatePrototype({ seed, ...(count === undefined ? {} : { samples: count }) });
@@ -188,13 +188,6 @@ function algorithmOf(flags: TrainFlags): Algorithm {
   const value = flags.algorithm ?? (flags.epochs === undefined ? DEFAULT_ALGORITHM : 'nn');
   if (value === 'nn' || value === 'gbdt') return value;
   throw invalid(`--algorithm must be nn or gbdt, not '${value}'.`);
-}
-
-function integerOf(value: string, flag: string, min = 0): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw invalid(`${flag} must be a whole number.`);
-  if (n < min) throw invalid(`${flag} must be at least ${min}.`);
-  return n;
 }
 
 function invalid(message: string): AppError {
