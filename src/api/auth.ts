@@ -44,7 +44,12 @@ export function registerAuth(app: FastifyInstance, keys: ApiKeyService, limiter?
     if (access === 'public') return true;
     const presented = presentedKey(request);
     // A store that cannot tell counts as a no: the client reconnects and is checked afresh.
-    const principal = presented ? await keys.authenticate(presented).catch(() => null) : null;
+    const principal = presented
+      ? await keys.authenticate(presented).catch((error: unknown) => {
+          request.log.warn({ err: error }, 'cannot check the key of an open stream; ending it');
+          return null;
+        })
+      : null;
     return principal !== null && allows(principal.scopes, access);
   });
   app.addHook('onRequest', async (request, reply) => {

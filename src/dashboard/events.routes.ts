@@ -57,24 +57,37 @@ export function eventsRoutes(app: FastifyInstance, deps: EventsRoutesDeps): void
   );
 }
 
+/** Ticks kept while a key check is slow; older ones are dropped (counters are cumulative). */
+const MAX_WAITING_TICKS = 5;
+
 /**
  * A feed listener that writes each tick's events to `stream` only after `authorised()`
- * says the caller's key still opens the stream, in order; once it does not (the key was
- * revoked or has expired), the stream ends and nothing more is written to it.
+ * says the caller's key still opens the stream, in order, one check at a time; once it does
+ * not (the key was revoked or has expired), the stream ends and nothing more is written.
  */
 function whileAuthorised(
   stream: PassThrough,
   authorised: () => Promise<boolean>,
 ): (events: readonly LiveEvent[]) => void {
-  let previous = Promise.resolve(true);
+  const waiting: string[] = [];
+  let checking = false;
+  const ended = () => stream.writableEnded || stream.destroyed;
+  const drain = async () => {
+    while (waiting.length > 0 && !ended()) {
+      const ticks = waiting.splice(0);
+      if (!(await authorised().catch(() => false))) {
+        if (!ended()) stream.end();
+        return;
+      }
+      if (!ended()) for (const text of ticks) stream.write(text);
+    }
+  };
   return (events) => {
-    const text = formatEvents(events);
-    previous = previous.then(async (open) => {
-      if (!open) return false;
-      const still = await authorised();
-      if (still) stream.write(text);
-      else stream.end();
-      return still;
-    });
+    if (ended()) return;
+    waiting.push(formatEvents(events));
+    if (waiting.length > MAX_WAITING_TICKS) waiting.shift();
+    if (checking) return;
+    checking = true;
+    void drain().finally(() => (checking = false));
   };
 }
