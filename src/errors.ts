@@ -100,8 +100,11 @@ export function withDetails(
   extra: Readonly<Record<string, unknown>>,
   message = error.message,
 ): AppError {
-  const details = error.details && typeof error.details === 'object' ? error.details : {};
-  return new AppError(error.code, message, { details: { ...details, ...extra }, cause: error });
+  const keep = typeof error.details === 'object' && error.details !== null && !Array.isArray(error.details);
+  return new AppError(error.code, message, {
+    details: { ...(keep ? error.details : {}), ...extra },
+    cause: error,
+  });
 }
 
 /** Invalid input: `details` lists every offending field. */

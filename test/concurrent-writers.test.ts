@@ -3,7 +3,11 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMigrator, migrate, openStore, type Store } from '../src/store/database.js';
 import { ApiKeyService } from '../src/auth/api-key.service.js';
-import { assignModelRole, insertModelVersion } from '../src/models/model-version.repository.js';
+import {
+  assignModelRole,
+  clearModelRole,
+  insertModelVersion,
+} from '../src/models/model-version.repository.js';
 import { DEFAULT_RULE_SET } from '../src/rules/default-rules.js';
 import { RulesService } from '../src/rules/rules.service.js';
 import {
@@ -95,7 +99,7 @@ describe.each(dialects)('records written by several processes at once (%s)', (di
       expect(new Set(saved).size).toBe(stores.length);
       await Promise.all(
         stores.map((store, i) =>
-          assignModelRole(store.db, i % 2 === 0 ? 'active' : 'shadow', saved[i] ?? null, i),
+          assignModelRole(store.db, i % 2 === 0 ? 'active' : 'shadow', saved[i] ?? '', i),
         ),
       );
       const roles = (await modelRoles()).map((r) => r.role);
@@ -127,7 +131,7 @@ describe.each(dialects)('records written by several processes at once (%s)', (di
     const [a, b] = stores;
     if (!a || !b) throw new Error('two stores expected');
     for (let round = 0; round < ROUNDS; round++) {
-      await assignModelRole(a.db, 'shadow', null, 0);
+      await clearModelRole(a.db, 'shadow');
       const version = await insertModelVersion(a.db, modelRow());
       await Promise.all([
         assignModelRole(b.db, 'shadow', version, round),

@@ -86,7 +86,7 @@ describe('centinela train and models', () => {
     expect(v3.metrics).toEqual(v2.metrics);
   }, 120_000);
 
-  it('activates, rolls back and shadows versions', () => {
+  it('activates, rolls back and shadows versions', async () => {
     expect(cli('models', 'activate', 'v1', '--db', db, '--json').json()).toMatchObject({
       version: 'v1',
       role: 'active',
@@ -108,6 +108,10 @@ describe('centinela train and models', () => {
     );
     expect(roles).toEqual({ v1: 'shadow', v2: 'none', v3: 'active' });
     expect(cli('models', 'shadow', '--off', '--db', db, '--json').json()).toEqual({ shadow: null });
+    // Stopping again (none in shadow) changes nothing and audits nothing: one stop, of v1.
+    expect(cli('models', 'shadow', '--off', '--db', db, '--json').json()).toEqual({ shadow: null });
+    const stops = (await auditedActions(db)).filter((a) => a.action === 'models.shadow_stop');
+    expect(stops).toEqual([{ actor: 'cli', action: 'models.shadow_stop', target: 'v1' }]);
     expect(cli('models', 'list', '--db', db).stdout).not.toContain('shadow');
   }, 60_000);
 

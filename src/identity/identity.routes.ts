@@ -72,12 +72,9 @@ const alreadyLogged = (error: AppError): boolean =>
  */
 function isValidUserId(userId: unknown): userId is string {
   const { minLength, maxLength } = userParamsSchema.properties.userId;
-  return (
-    typeof userId === 'string' &&
-    userId.length >= minLength &&
-    userId.length <= maxLength &&
-    !isUnstorable(userId)
-  );
+  if (typeof userId !== 'string') return false;
+  const length = [...userId].length; // by code point, as the schema counts
+  return length >= minLength && length <= maxLength && !isUnstorable(userId);
 }
 
 /** An oversized upload to verify never reached the service: log it as a rejected attempt too. */

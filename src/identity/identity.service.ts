@@ -66,14 +66,17 @@ export async function compareFaces(
   target: Buffer,
   threshold: number,
 ): Promise<CompareResult> {
-  const [a, b] = await Promise.all([
+  // Both are read at once; when both fail, the source's failure is the one reported.
+  const [a, b] = await Promise.allSettled([
     describeOne(engine, source, 'source'),
     describeOne(engine, target, 'target'),
   ]);
-  const main = a.faces[0];
+  if (a.status === 'rejected') throw a.reason;
+  if (b.status === 'rejected') throw b.reason;
+  const main = a.value.faces[0];
   if (!main)
     throw new AppError('NO_FACE', 'No face was found in the source image.', { details: { field: 'source' } });
-  const scored = b.faces
+  const scored = b.value.faces
     .map((face) => ({
       similarity: roundSimilarity(engine.similarity(main.descriptor, face.descriptor)),
       face,

@@ -84,7 +84,8 @@ export class VerificationService {
       const failure = appErrorOf(error);
       const reason = failure instanceof AppError ? failure.code : 'INTERNAL';
       if (reason === 'IDENTITY_UNAVAILABLE') throw failure;
-      await log({ result: 'rejected', similarity: null, reason });
+      // The attempt's own failure is what the caller needs, even when the log cannot be written.
+      await log({ result: 'rejected', similarity: null, reason }).catch(() => undefined);
       throw failure instanceof AppError ? withDetails(failure, { verification_id: id }) : failure;
     }
     const match = best >= threshold;

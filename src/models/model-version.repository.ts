@@ -59,10 +59,7 @@ export async function findModelsWithRoles(db: Kysely<Database>): Promise<ModelVe
 }
 
 /** Clears `role`; answers the version that held it (null when none did). */
-export async function clearModelRole(
-  db: Kysely<Database>,
-  role: 'active' | 'shadow',
-): Promise<string | null> {
+export async function clearModelRole(db: Kysely<Database>, role: 'shadow'): Promise<string | null> {
   return exclusiveTransaction(db, MODEL_VERSIONS_LOCK, async (trx) => {
     const holder = await trx
       .selectFrom('model_versions')
@@ -76,20 +73,19 @@ export async function clearModelRole(
 }
 
 /**
- * Gives `version` the `role` (taking it from whichever version held it); a null version
- * clears the role. False, changing nothing, when `version` is to be the shadow but is the
+ * Gives `version` the `role`, taking it from whichever version held it ({@link clearModelRole}
+ * clears one). False, changing nothing, when `version` is to be the shadow but is the
  * active model (checked under the lock: another process may have just activated it).
  */
 export async function assignModelRole(
   db: Kysely<Database>,
   role: 'active' | 'shadow',
-  version: string | null,
+  version: string,
   now: number,
 ): Promise<boolean> {
   return exclusiveTransaction(db, MODEL_VERSIONS_LOCK, async (trx) => {
-    if (version !== null && role === 'shadow' && (await roleOf(trx, version)) === 'active') return false;
+    if (role === 'shadow' && (await roleOf(trx, version)) === 'active') return false;
     await trx.updateTable('model_versions').set({ role: 'none' }).where('role', '=', role).execute();
-    if (version === null) return true;
     const activatedAt = role === 'active' ? { activated_at: now } : {};
     await trx
       .updateTable('model_versions')

@@ -111,7 +111,7 @@ function apiFilters(f: Filters) {
 function timeProblem(label: string, local: string): string | undefined {
   if (local === '') return undefined;
   const time = new Date(local);
-  const year = time.getFullYear();
+  const year = time.getUTCFullYear(); // the API reads the UTC time
   if (Number.isNaN(time.getTime()) || year < 1 || year > 9999)
     return `${label} must be a date and time with a year from 1 to 9999.`;
   return undefined;

@@ -54,12 +54,13 @@ export async function detectFaces(
   refine = true,
 ): Promise<RawFace[]> {
   const [h, w] = image.shape;
-  const scale = Math.min(1, DETECTION_MAX_SIDE / Math.max(h, w));
-  const small = scale < 1 ? scaled(image, scale) : image;
+  const small = Math.max(h, w) > DETECTION_MAX_SIDE ? scaled(image) : image;
+  const [sh, sw] = small.shape;
+  const back = { x: w / sw, y: h / sh }; // per axis: each side was rounded on its own
   let pooled: RawFace[] = [];
   try {
     for (const attempt of attempts) {
-      const found = (await runAttempt(api, small, attempt)).map((f) => unscaled(f, scale));
+      const found = (await runAttempt(api, small, attempt)).map((f) => unscaled(f, back));
       if (found.length === 0) continue;
       const faces = refine ? await Promise.all(found.map((f) => refineLandmarks(api, image, f))) : found;
       pooled = byProminence(suppressOverlaps([...pooled, ...faces.filter(isPlausible)]), w, h);
@@ -79,23 +80,25 @@ export async function detectFaces(
  */
 export const DETECTION_MAX_SIDE = 1280;
 
-/** `image` resized by `scale` (< 1), at least one pixel each way. */
-function scaled(image: tf.Tensor3D, scale: number): tf.Tensor3D {
+/** `image` resized so its longer side is {@link DETECTION_MAX_SIDE}, at least one pixel each way. */
+function scaled(image: tf.Tensor3D): tf.Tensor3D {
   const [h, w] = image.shape;
+  const scale = DETECTION_MAX_SIDE / Math.max(h, w);
   const size: [number, number] = [Math.max(1, Math.round(h * scale)), Math.max(1, Math.round(w * scale))];
-  return tf.tidy(() => tf.image.resizeBilinear(image, size, true));
+  // Without aligned corners, pixel i of the copy covers [i, i + 1) × the factor of the photo.
+  return tf.tidy(() => tf.image.resizeBilinear(image, size, false));
 }
 
-/** A face found on an image resized by `scale`, in the pixels of the original. */
-function unscaled(face: RawFace, scale: number): RawFace {
-  if (scale === 1) return face;
+/** A face found on a resized copy, in the pixels of the photo (`back`: photo / copy per axis). */
+function unscaled(face: RawFace, back: { readonly x: number; readonly y: number }): RawFace {
+  if (back.x === 1 && back.y === 1) return face;
   return {
     ...face,
-    x: face.x / scale,
-    y: face.y / scale,
-    width: face.width / scale,
-    height: face.height / scale,
-    landmarks: face.landmarks.map((p) => ({ x: p.x / scale, y: p.y / scale })),
+    x: face.x * back.x,
+    y: face.y * back.y,
+    width: face.width * back.x,
+    height: face.height * back.y,
+    landmarks: face.landmarks.map((p) => ({ x: p.x * back.x, y: p.y * back.y })),
   };
 }
 
