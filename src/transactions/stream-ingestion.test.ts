@@ -112,3 +112,34 @@ describe('StreamIngestion.accept (async requests, looked up and stored in runs)'
     store = openStore({ url: ':memory:' }); // for afterEach
   });
 });
+
+describe('StreamIngestion.submit (synchronous requests)', () => {
+  let store: Store;
+  let transport: FailingFor;
+  beforeEach(async () => {
+    store = openStore({ url: ':memory:' });
+    await migrate(store.db);
+    transport = new FailingFor('bad');
+  });
+  afterEach(async () => {
+    await transport.close();
+    await store.close();
+  });
+
+  // The wait for the decision starts before the publish; its timeout used to reject with
+  // nothing listening while the publish still retried, and the unhandled rejection ended the
+  // API process (seen with NATS stopped).
+  it('answers DECISION_TIMEOUT once a publish slower than the wait is done, with no unhandled rejection', async () => {
+    const ingestion = new StreamIngestion(store.db, transport, { decisionTimeoutMs: 50 });
+    transport.slow = 'slow';
+    const started = Date.now();
+    await expect(ingestion.submit(tx('slow'))).rejects.toMatchObject({ code: 'DECISION_TIMEOUT' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000); // after the publish, not before
+  });
+
+  it("answers a failed publish's error, and stops waiting for that decision", async () => {
+    const ingestion = new StreamIngestion(store.db, transport, { decisionTimeoutMs: 50 });
+    await expect(ingestion.submit(tx('bad'))).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    await new Promise((resolve) => setTimeout(resolve, 100)); // past the wait: nothing fires
+  });
+});

@@ -65,9 +65,23 @@ export class StreamIngestion implements Ingestion {
     const [stored] = await this.lookups.run([tx]);
     const prior = stored && decisionOf(stored);
     if (prior) return { result: prior, replayed: true };
-    const decided = this.waitFor(tx.transaction_id);
-    await this.publish(tx);
-    return { result: await decided, replayed: false };
+    // Listen before publishing, so that a decision made at once is not missed. The wait's own
+    // timeout may pass while the publish still retries (JetStream restarting): its rejection is
+    // handled at once (an unhandled one ended the process) and read only once the publish is done.
+    const waiting = this.waitFor(tx.transaction_id);
+    const decided = waiting.result.then(
+      (result) => ({ result }),
+      (error: unknown) => ({ error }),
+    );
+    try {
+      await this.publish(tx);
+    } catch (error) {
+      waiting.cancel();
+      throw error;
+    }
+    const outcome = await decided;
+    if ('error' in outcome) throw outcome.error;
+    return { result: outcome.result, replayed: false };
   }
 
   /**
@@ -154,27 +168,36 @@ export class StreamIngestion implements Ingestion {
     return this.transport.publish('transactions', message, { key: tx.account_id, msgId: tx.transaction_id });
   }
 
-  private waitFor(id: string): Promise<DecisionResult> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters.delete(id);
-        reject(
-          new AppError(
-            'DECISION_TIMEOUT',
-            'No decision yet; the transaction is accepted and will be decided.',
-            {
-              details: { transaction_id: id, status: 'pending' },
-            },
-          ),
-        );
+  /** The decision of `id` once a worker has made it; DECISION_TIMEOUT after the configured wait. */
+  private waitFor(id: string): { result: Promise<DecisionResult>; cancel: () => void } {
+    let waiter: Waiter | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const result = new Promise<DecisionResult>((resolve, reject) => {
+      timer = setTimeout(() => {
+        this.forget(id, waiter);
+        const details = { transaction_id: id, status: 'pending' };
+        const message = 'No decision yet; the transaction is accepted and will be decided.';
+        reject(new AppError('DECISION_TIMEOUT', message, { details }));
       }, this.options.decisionTimeoutMs);
-      const waiter = {
-        resolve: (result: DecisionResult) => {
+      waiter = {
+        resolve: (decision: DecisionResult) => {
           clearTimeout(timer);
-          resolve(result);
+          resolve(decision);
         },
       };
       this.waiters.set(id, [...(this.waiters.get(id) ?? []), waiter]);
     });
+    const cancel = () => {
+      clearTimeout(timer);
+      this.forget(id, waiter);
+    };
+    return { result, cancel };
+  }
+
+  /** Stops `waiter` waiting for `id`'s decision. */
+  private forget(id: string, waiter: Waiter | undefined): void {
+    const left = (this.waiters.get(id) ?? []).filter((w) => w !== waiter);
+    if (left.length > 0) this.waiters.set(id, left);
+    else this.waiters.delete(id);
   }
 }
