@@ -123,6 +123,26 @@ describe.each(await availableDialects())('transaction writes on %s', (dialect) =
     expect(ids.filter((i) => stored.get(`tx-${i}`) !== 'review')).toEqual([]);
   });
 
+  // The same, a run at a time: the API's pending rows of a run and a worker's decided rows of
+  // the same messages, in another order, locked each other's rows on PostgreSQL (deadlock
+  // detected); the victim's batch failed and was redelivered after later ones were decided.
+  it('stores runs of pending rows and of their decisions written at the same time in other orders', async () => {
+    await open();
+    for (let round = 0; round < 40; round++) {
+      const ids = range(round * 20, round * 20 + 20);
+      await Promise.all([
+        storePending(store.db, ids.map(pendingRow)),
+        storeDecisions(
+          store.db,
+          [...ids].reverse().map((i) => decidedRow(i, 'review')),
+        ),
+      ]);
+    }
+    const ids = range(0, 800);
+    const stored = await decisions(ids);
+    expect(ids.filter((i) => stored.get(`tx-${i}`) !== 'review')).toEqual([]);
+  });
+
   it('stores each batch with its own values when batches of one shape share compiled SQL', async () => {
     await open();
     await storeDecisions(

@@ -68,7 +68,7 @@ export async function storeNewDecisions(
     await insertOnce(db, rows, 'new', (chunk, target) => target.insertInto('transactions').values(chunk));
     return true;
   } catch (error) {
-    if (isUniqueViolation(error)) return false;
+    if (isWriteConflict(error)) return false; // a deadlock, too, stored nothing
     throw error;
   }
 }
@@ -89,12 +89,17 @@ type InsertBuilder = (chunk: NewTransactionRow[], target: Kysely<Database>) => C
 const templates = new QueryTemplates();
 
 /**
- * Inserts `rows` all or none (see insertOnce), once more if the first try met a row another
- * writer was inserting. In distributed mode the API stores the pending row of a message it
- * has just published while a worker stores that message's decision; both rows carry the
- * message's stream sequence, and `seq` is unique but not the ON CONFLICT target, so on
- * PostgreSQL the later of two concurrent inserts fails on it (about one pair in a hundred
- * when they race). Run again, the insert sees the other row and ON CONFLICT resolves it.
+ * Inserts `rows` all or none (see insertOnce), again if a try met rows another writer was
+ * inserting. In distributed mode the API stores the pending rows of messages it has just
+ * published while a worker stores those messages' decisions:
+ * - both rows of a message carry its stream sequence, and `seq` is unique but not the ON
+ *   CONFLICT target, so on PostgreSQL the later of two concurrent inserts fails on it (about
+ *   one pair in a hundred when they race);
+ * - runs of rows in different orders lock each other's rows, and PostgreSQL aborts one
+ *   (deadlock detected): the worker's batch failed and was delivered again after later
+ *   messages of its accounts had been decided, which undercounted their velocity.
+ * Either way the failed statement changed nothing; run again, it sees the other rows and ON
+ * CONFLICT resolves them.
  */
 async function insertAtomically(
   db: Kysely<Database>,
@@ -102,24 +107,33 @@ async function insertAtomically(
   kind: string,
   build: InsertBuilder,
 ): Promise<void> {
-  try {
-    await insertOnce(db, rows, kind, build);
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
-    await insertOnce(db, rows, kind, build);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await insertOnce(db, rows, kind, build);
+      return;
+    } catch (error) {
+      if (attempt >= INSERT_ATTEMPTS || !isWriteConflict(error)) throw error;
+    }
   }
 }
+
+/** Tries of an insert that meets other writers' rows (a deadlock can repeat under load). */
+const INSERT_ATTEMPTS = 4;
 
 /** SQLite's codes for a row whose primary key or unique column is taken. */
 const SQLITE_UNIQUE_VIOLATIONS = new Set(['SQLITE_CONSTRAINT_PRIMARYKEY', 'SQLITE_CONSTRAINT_UNIQUE']);
 
+/** PostgreSQL's deadlock_detected. */
+const DEADLOCK = '40P01';
+
 /**
- * PostgreSQL's unique_violation, or SQLite's. (SQLite has one writer, so insertAtomically's
- * second try never finds anything new there: it fails the same way, which costs one statement.)
+ * PostgreSQL's unique_violation or deadlock_detected, or SQLite's unique violations. (SQLite
+ * has one writer, so insertAtomically's next try never finds anything new there: it fails
+ * the same way, which costs a few statements.)
  */
-function isUniqueViolation(error: unknown): boolean {
+function isWriteConflict(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return code === '23505' || SQLITE_UNIQUE_VIOLATIONS.has(code as string);
+  return code === '23505' || code === DEADLOCK || SQLITE_UNIQUE_VIOLATIONS.has(code as string);
 }
 
 /**
