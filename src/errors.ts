@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'CONFIG_INVALID'
   | 'STORE_UNAVAILABLE'
+  | 'SHUTTING_DOWN'
   | 'DECISION_TIMEOUT'
   | 'INVALID_IMAGE'
   | 'IMAGE_TOO_LARGE'
@@ -71,6 +72,7 @@ const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   CONFIG_INVALID: 500,
   INTERNAL: 500,
   STORE_UNAVAILABLE: 503,
+  SHUTTING_DOWN: 503,
   DECISION_TIMEOUT: 504,
 };
 

@@ -75,17 +75,24 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     // Errors outside the error handler answer with the same {error: {code, message}} envelope.
     clientErrorHandler: handleClientError,
     frameworkErrors: handleFrameworkError,
+    // Fastify's own 503 while closing has another body; refuseWhileClosing answers it instead.
+    return503OnClosing: false,
   });
+  const closing = closingState(app);
   app.removeContentTypeParser(['text/plain']);
   registerJsonBodyParser(app);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request) => {
     throw new AppError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`);
   });
-  // Before anything can answer, so every reply carries it (a callback hook: no promise per request).
+  // Before anything can answer, so every reply carries it (a callback hook: no promise per
+  // request). A request that arrives on a kept-alive connection once the server is closing
+  // answers 503 SHUTTING_DOWN and closes its connection.
   app.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
-    done();
+    if (!closing.now) return done();
+    void reply.header('connection', 'close');
+    done(new AppError('SHUTTING_DOWN', 'The service is stopping; retry shortly or on another instance.'));
   });
   registerQueryNumberCheck(app);
   registerUnstorableTextCheck(app);
@@ -136,4 +143,14 @@ async function registerDocs(app: FastifyInstance): Promise<void> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+}
+
+/** Whether `app` has begun to close (set by its first preClose hook). */
+function closingState(app: FastifyInstance): { now: boolean } {
+  const state = { now: false };
+  app.addHook('preClose', (done) => {
+    state.now = true;
+    done();
+  });
+  return state;
 }
