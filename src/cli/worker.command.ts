@@ -36,7 +36,7 @@ export function workerCommand(program: Command): void {
         defaultCurrency: config.defaultCurrency,
         maxBatch: config.workerBatch,
         ackWaitMs: config.workerAckWaitMs,
-        log: (message) => process.stdout.write(`worker ${process.pid}: ${message}\n`),
+        log: (message, error) => process.stdout.write(`worker ${process.pid}: ${message}${causeOf(error)}\n`),
       });
       await worker.start();
       process.stdout.write(`worker ${process.pid}: consuming ${natsUrl}, store ${services.store.location}\n`);
@@ -48,4 +48,11 @@ export function workerCommand(program: Command): void {
         await services.store.close();
       });
     });
+}
+
+/** `error`'s underlying cause, as ` (cause: …)`, when it has one (a PostgreSQL deadlock under STORE_UNAVAILABLE); '' otherwise. */
+export function causeOf(error: unknown): string {
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (cause === undefined) return '';
+  return ` (cause: ${cause instanceof Error ? cause.message : JSON.stringify(cause)})`;
 }
