@@ -94,6 +94,21 @@ describe.skipIf(!dataDir).each(await availableDialects())('transaction step-up o
     expect([again.statusCode, again.json().error.code]).toEqual([409, 'CONFLICT']);
   });
 
+  it('tells the loser of two changes at once what the decision is now', async () => {
+    const id = await reviewed();
+    const change = { transactionId: id, type: 'step_up', from: 'review', actor: 'test' } as const;
+    const results = await Promise.allSettled([
+      t.service.transactions.changeDecision({ ...change, to: 'approve', verificationId: null }),
+      t.service.transactions.changeDecision({ ...change, to: 'decline', verificationId: null }),
+    ]);
+    const lost = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    const won = results.findIndex((r) => r.status === 'fulfilled');
+    expect(lost?.reason).toMatchObject({
+      code: 'CONFLICT',
+      details: { decision: won === 0 ? 'approve' : 'decline' },
+    });
+  });
+
   it('declines it when the face does not match (default), and emits verification.failed', async () => {
     const id = await reviewed();
     const form = await multipart({ image: bob2 });

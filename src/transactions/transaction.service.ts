@@ -59,7 +59,14 @@ export class TransactionService {
   /** Changes a stored decision (an identity step-up) and records it; 409 if it is no longer `from`. */
   async changeDecision(change: DecisionChange): Promise<void> {
     if (!(await applyDecisionChange(this.db, change))) {
-      throw new AppError('CONFLICT', `Transaction '${change.transactionId}' is no longer in ${change.from}.`);
+      // Another change won (two step-ups at once): say what the decision is now, as the
+      // step-up's own check does before it starts.
+      const decision = (await findTransaction(this.db, change.transactionId))?.decision ?? null;
+      throw new AppError(
+        'CONFLICT',
+        `Transaction '${change.transactionId}' is no longer in ${change.from} (${decision ?? 'unknown'}).`,
+        { details: { decision } },
+      );
     }
   }
 
