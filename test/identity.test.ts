@@ -344,6 +344,19 @@ describe.skipIf(!dataDir).each(await availableDialects())('identity API on %s', 
       ...(await multipart({ image: img.alice2 }, { similarity_threshold: '0x50' })),
     });
     expect([hex.statusCode, hex.json().error.details[0].field]).toEqual([400, 'similarity_threshold']);
+    const unknown = await t.request({
+      method: 'POST',
+      url: '/v1/identities/alice/verify',
+      ...(await multipart({ image: img.alice2 }, { similarity_treshold: '90' })),
+    });
+    expect([unknown.statusCode, unknown.json().error.details[0].field]).toEqual([400, 'similarity_treshold']);
+    expect(unknown.json().error.message).toContain('this route reads image (a file), movement');
+    const unknownFile = await t.request({
+      method: 'POST',
+      url: '/v1/faces/compare',
+      ...(await multipart({ source: img.alice1, photo: img.alice2 })),
+    });
+    expect([unknownFile.statusCode, unknownFile.json().error.details[0].field]).toEqual([400, 'photo']);
     const empty = await verify('alice', Buffer.alloc(0));
     expect([empty.statusCode, empty.json().error.details[0].field]).toEqual([400, 'image_base64']);
   });

@@ -190,7 +190,11 @@ function verificationRoutes(
       },
     },
     async (request) => {
-      const input = await readImageInput(request, ['image']);
+      const input = await readImageInput(
+        request,
+        ['image'],
+        ['movement', 'transaction_id', 'similarity_threshold'],
+      );
       return verifications.verify(request.params.userId, input.images['image'] as Buffer, {
         movement: textField(input, 'movement'),
         transactionId: textField(input, 'transaction_id'),
@@ -267,7 +271,7 @@ function compareRoute(app: FastifyInstance, { identity, imageBodyLimit }: Identi
       },
     },
     async (request) => {
-      const input = await readImageInput(request, ['source', 'target']);
+      const input = await readImageInput(request, ['source', 'target'], ['similarity_threshold']);
       const { source, target } = input.images as { source: Buffer; target: Buffer };
       return identity.compare(source, target, numberField(input, 'similarity_threshold'));
     },

@@ -24,16 +24,22 @@ function decodeBase64(text: string): Buffer {
   return Buffer.from(comma >= 0 ? text.slice(comma + 1) : text, 'base64');
 }
 
-async function fromMultipart(request: FastifyRequest, imageNames: readonly string[]): Promise<ImageInput> {
+async function fromMultipart(
+  request: FastifyRequest,
+  imageNames: readonly string[],
+  fieldNames: readonly string[],
+): Promise<ImageInput> {
   const images: Record<string, Buffer> = {};
   const fields: Record<string, string> = {};
   try {
     for await (const part of request.parts()) {
       if (part.type === 'file') {
         const data = await part.toBuffer();
-        if (!imageNames.includes(part.fieldname)) continue;
+        if (!imageNames.includes(part.fieldname)) throw unknownPart(part.fieldname, imageNames, fieldNames);
         if (images[part.fieldname]) throw twice(part.fieldname);
         images[part.fieldname] = data;
+      } else if (!fieldNames.includes(part.fieldname)) {
+        throw unknownPart(part.fieldname, imageNames, fieldNames);
       } else if (typeof part.value === 'string') {
         fields[part.fieldname] = part.value;
       }
@@ -55,6 +61,17 @@ async function fromMultipart(request: FastifyRequest, imageNames: readonly strin
   }
   assertStorableFields(fields); // JSON bodies are checked by the API's hook; multipart fields here
   return { images, fields };
+}
+
+/** A part the route does not read: refused, as JSON bodies refuse an unknown field. */
+function unknownPart(
+  name: string,
+  imageNames: readonly string[],
+  fieldNames: readonly string[],
+): ValidationError {
+  const known = [...imageNames.map((n) => `${n} (a file)`), ...fieldNames].join(', ');
+  const message = `${name} is not a known field; this route reads ${known}.`;
+  return new ValidationError([{ field: name, code: 'additionalProperties', message }], message);
 }
 
 /** Two file parts for one image: which one is meant cannot be known. */
@@ -81,14 +98,17 @@ function fromJson(body: unknown, imageNames: readonly string[]): ImageInput {
 
 /**
  * Reads the named images (`image` reads `image` or `image_base64`) and the text fields of a
- * JSON or multipart request; a missing image is a 400.
+ * JSON or multipart request (`fieldNames`: the text fields the route reads); a missing image
+ * is a 400, and so is a multipart part the route does not read (a JSON body's schema refuses
+ * an unknown field already).
  */
 export async function readImageInput(
   request: FastifyRequest,
   imageNames: readonly string[],
+  fieldNames: readonly string[] = [],
 ): Promise<ImageInput> {
   const input = request.isMultipart()
-    ? await fromMultipart(request, imageNames)
+    ? await fromMultipart(request, imageNames, fieldNames)
     : fromJson(request.body, imageNames);
   const missing = imageNames.filter((name) => !input.images[name] || input.images[name].length === 0);
   if (missing.length > 0) {

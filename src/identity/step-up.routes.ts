@@ -53,7 +53,7 @@ export function stepUpRoute(
       },
     },
     async (request) => {
-      const input = await readImageInput(request, ['image']);
+      const input = await readImageInput(request, ['image'], ['similarity_threshold']);
       return stepUp.stepUp(request.params.id, input.images['image'] as Buffer, {
         threshold: numberField(input, 'similarity_threshold'),
         requestId: request.id,
