@@ -69,19 +69,14 @@ export class StreamIngestion implements Ingestion {
     // timeout may pass while the publish still retries (JetStream restarting): its rejection is
     // handled at once (an unhandled one ended the process) and read only once the publish is done.
     const waiting = this.waitFor(tx.transaction_id);
-    const decided = waiting.result.then(
-      (result) => ({ result }),
-      (error: unknown) => ({ error }),
-    );
+    waiting.result.catch(() => undefined); // awaited below; this keeps it from counting as unhandled
     try {
       await this.publish(tx);
     } catch (error) {
       waiting.cancel();
       throw error;
     }
-    const outcome = await decided;
-    if ('error' in outcome) throw outcome.error;
-    return { result: outcome.result, replayed: false };
+    return { result: await waiting.result, replayed: false };
   }
 
   /**
