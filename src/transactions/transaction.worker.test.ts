@@ -7,8 +7,10 @@ import type { DecisionResult } from './decision.js';
 import {
   TransactionWorker,
   WORKER_GROUP,
+  type DeadLetter,
   type DecisionBatch,
   type WorkerDecider,
+  type WorkerOptions,
 } from './transaction.worker.js';
 
 const PARTITIONS = 4;
@@ -46,13 +48,22 @@ class HeldDecisions extends InProcessTransport {
   }
 }
 
-/** Records the batches it decides; its decisions carry only the ids. */
+/**
+ * Records the batches it is asked to decide (`batches`) and those it decided (`decided`); its
+ * decisions carry only the ids. `failure` may fail a batch, as a store would.
+ */
 class RecordingDecider implements WorkerDecider {
   readonly batches: string[][] = [];
+  readonly decided: string[][] = [];
+  failure: (ids: readonly string[]) => Promise<Error | undefined> = () => Promise.resolve(undefined);
 
-  decide(requests: readonly DecisionRequest[]): Promise<DecisionOutcome[]> {
-    this.batches.push(requests.map((r) => r.tx.transaction_id));
-    return Promise.resolve(requests.map((r) => ({ result: resultOf(r), replayed: false })));
+  async decide(requests: readonly DecisionRequest[]): Promise<DecisionOutcome[]> {
+    const ids = requests.map((r) => r.tx.transaction_id);
+    this.batches.push(ids);
+    const failure = await this.failure(ids);
+    if (failure) throw failure;
+    this.decided.push(ids);
+    return requests.map((r) => ({ result: resultOf(r), replayed: false }));
   }
   loadPartitions(): Promise<void> {
     return Promise.resolve();
@@ -93,11 +104,10 @@ describe('TransactionWorker', () => {
   });
 
   /** A worker on a fresh transport, and how to send it a transaction and read its lag. */
-  async function started() {
+  async function started(options: Partial<WorkerOptions> = {}, decider = new RecordingDecider()) {
     const held = new HeldDecisions({ partitions: PARTITIONS, logger: { warn: () => {}, error: () => {} } });
     transport = held;
-    const decider = new RecordingDecider();
-    worker = new TransactionWorker({ transport: held, decider, defaultCurrency: 'USD' });
+    worker = new TransactionWorker({ transport: held, decider, defaultCurrency: 'USD', ...options });
     await worker.start();
     const send = (id: string, account: string) =>
       held.publish(
@@ -106,7 +116,7 @@ describe('TransactionWorker', () => {
         { key: account },
       );
     const lag = async () => (await held.stats('transactions', WORKER_GROUP)).lag;
-    return { held: held.held, decider, send, lag, accounts: accountsOnTwoPartitions(held) };
+    return { held: held.held, transport: held, decider, send, lag, accounts: accountsOnTwoPartitions(held) };
   }
 
   it('decides the next batches while the previous decisions are published, and acks a batch only after its publish', async () => {
@@ -141,5 +151,53 @@ describe('TransactionWorker', () => {
     await until(async () => (await lag()) === 0);
     expect(decider.batches).toEqual([['t1'], ['t1']]);
     expect(held[1]?.batch.decisions.map((d) => d.transaction_id)).toEqual(['t1']);
+  });
+
+  it('decides a batch that failed on a store outage again before any later transaction of its partition', async () => {
+    const decider = new RecordingDecider();
+    let outageOver: () => void = () => undefined;
+    const outage = new Promise<void>((resolve) => (outageOver = resolve));
+    decider.failure = async (ids) => {
+      if (decider.batches.length > 1) return undefined;
+      await outage; // t2 arrives while the store is down
+      return new AppError('STORE_UNAVAILABLE', `store down for ${ids.join(',')}`);
+    };
+    const { held, send, lag, accounts } = await started({}, decider);
+    await send('t1', accounts[0]);
+    await until(() => decider.batches.length === 1);
+    await send('t2', accounts[0]);
+    outageOver();
+    await until(() => held.length > 0);
+    held.forEach((h) => h.release());
+    await until(async () => (await lag()) === 0);
+    // Before, t1 went back with a one-second delay and t2 was decided first, without it in its
+    // velocity windows.
+    expect(decider.decided.flat()).toEqual(['t1', 't2']);
+  });
+
+  it('holds back the rest of its partition while a failing transaction is retried, until it goes to dlq', async () => {
+    const decider = new RecordingDecider();
+    decider.failure = (ids) =>
+      Promise.resolve(ids.includes('t1') ? new Error('cannot decide t1') : undefined);
+    const { held, transport, send, lag, accounts } = await started(
+      { maxDeliver: 3, ackWaitMs: 400 },
+      decider,
+    );
+    await send('t1', accounts[0]);
+    await send('t2', accounts[0]);
+    await send('t3', accounts[1]); // another partition: not held back
+    await until(async () => {
+      held.forEach((h) => h.release());
+      return (await lag()) === 0;
+    });
+    const lastTryOfT1 = decider.batches.findLastIndex((ids) => ids.includes('t1'));
+    const t2 = decider.batches.findIndex((ids) => ids.includes('t2') && !ids.includes('t1'));
+    expect(decider.batches.filter((ids) => ids.length === 1 && ids[0] === 't1')).toHaveLength(3);
+    expect(t2).toBeGreaterThan(lastTryOfT1);
+    expect(decider.decided.flat().sort()).toEqual(['t2', 't3']);
+    const dlq = (await transport.read('dlq', { limit: 10 })).map((d) => d.json<DeadLetter>());
+    expect(dlq.map((l) => [JSON.parse(l.payload).transaction.transaction_id, l.attempts])).toEqual([
+      ['t1', 3],
+    ]);
   });
 });

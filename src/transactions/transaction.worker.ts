@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { AppError } from '../errors.js';
-import type { ConsumerHandle, Delivery, Transport } from '../transport/transport.js';
+import { RetryBatch, type ConsumerHandle, type Delivery, type Transport } from '../transport/transport.js';
 import { GroupCommit } from '../shared/group-commit.js';
 import type { BatchDecider, DecisionRequest } from './batch-decider.js';
 import type { DecisionResult } from './decision.js';
@@ -112,6 +112,12 @@ export class TransactionWorker {
     await this.handle?.stop();
   }
 
+  /**
+   * Decides, stores, publishes and acks one partition's batch. A failed message holds its
+   * partition back until it succeeds or goes to `dlq`: the transport delivers it again before
+   * anything after it, as the velocity windows of the account's later transactions must count
+   * it (a batch redelivered after later ones were decided left their features one short).
+   */
   private async handleBatch(batch: readonly Delivery[]): Promise<void> {
     const valid: Valid[] = [];
     for (const delivery of batch) {
@@ -125,12 +131,17 @@ export class TransactionWorker {
     } catch (error) {
       // A store outage fails every message alike; anything else may be one bad message: isolate
       // it, deciding each message on its own (outside the group commit, so no other partition's
-      // messages share its fate).
+      // messages share its fate), in order, up to the first that fails.
       const isolate = !(error instanceof AppError && error.code === 'STORE_UNAVAILABLE');
       if (!isolate) return this.retryOrDeadLetter(valid, error);
       const alone = (requests: DecisionRequest[]) => this.decideAndStartPublishing(requests);
-      for (const one of valid)
-        await this.decideAndAck([one], alone).catch((e: unknown) => this.retryOrDeadLetter([one], e));
+      for (const one of valid) {
+        try {
+          await this.decideAndAck([one], alone);
+        } catch (e) {
+          await this.retryOrDeadLetter([one], e);
+        }
+      }
     }
   }
 
@@ -200,14 +211,17 @@ export class TransactionWorker {
     await Promise.all(publishes);
   }
 
-  /** A failed batch: messages with attempts left are retried; the others go to `dlq`. */
+  /**
+   * A failed batch: messages delivered `maxDeliver` times go to `dlq`; if any other is left,
+   * throws {@link RetryBatch}, so the transport delivers the batch's unsettled messages again,
+   * after a pause and before anything after them.
+   */
   private async retryOrDeadLetter(valid: readonly Valid[], error: unknown): Promise<void> {
     const reason = error instanceof AppError ? `${error.code}: ${error.message}` : String(error);
     this.options.log?.(`batch failed: ${reason}`, error);
-    for (const { delivery } of valid) {
-      if (delivery.deliveryCount >= this.maxDeliver) await this.deadLetter(delivery, 'decide', reason);
-      else delivery.nak(Math.min(30_000, 500 * 2 ** delivery.deliveryCount));
-    }
+    const spent = valid.filter((v) => v.delivery.deliveryCount >= this.maxDeliver);
+    for (const { delivery } of spent) await this.deadLetter(delivery, 'decide', reason);
+    if (spent.length < valid.length) throw new RetryBatch(reason, { cause: error });
   }
 
   private async deadLetter(delivery: Delivery, stage: DeadLetter['stage'], error: string): Promise<void> {

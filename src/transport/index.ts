@@ -3,7 +3,7 @@ import { createJetStreamTransport } from './nats/jetstream.transport.js';
 import type { Transport, TransportLogger } from './transport.js';
 
 export type * from './transport.js';
-export { consoleLogger, STREAM_NAMES } from './transport.js';
+export { consoleLogger, RetryBatch, STREAM_NAMES } from './transport.js';
 export {
   InProcessTransport,
   type InProcessConsumerHandle,

@@ -1,5 +1,5 @@
 import { isSettled, sleep } from './delivery.js';
-import type { ConsumeOptions, Delivery, TransportLogger } from './transport.js';
+import { RetryBatch, type ConsumeOptions, type Delivery, type TransportLogger } from './transport.js';
 
 /** The ordered source of one owned partition, opened when the partition is gained. */
 export interface PartitionFeed {
@@ -20,16 +20,26 @@ export interface PartitionSessionOptions {
 const ascending = (a: number, b: number) => a - b;
 
 /**
- * Pause of a partition after its handler threw, at most half the ack wait: the batch's
- * redeliveries come back at once and wait out the pause in the feed's buffer, and must not
- * reach their ack wait there (the server would deliver them a third time).
+ * Pause of a partition after its handler threw, doubled with each failure in a row and at most
+ * half the ack wait: the batch's redeliveries come back at once and wait out the pause in the
+ * feed's buffer, and must not reach their ack wait there (the server would deliver them a
+ * third time).
  */
 const RETRY_PAUSE_MS = 1000;
+
+/** The pause after `failures` failed batches in a row. */
+export function retryPauseMs(failures: number, ackWaitMs: number): number {
+  return Math.min(RETRY_PAUSE_MS * 2 ** Math.max(0, failures - 1), ackWaitMs / 2);
+}
 
 /** Delivers one partition's batches to the handler, one batch at a time, until stopped. */
 class PartitionRunner {
   private feed: PartitionFeed | undefined;
   private stopped = false;
+  /** Failed batches in a row. */
+  private failures = 0;
+  /** Ends a pause early when the runner is stopped. */
+  private interruptPause: (() => void) | undefined;
   private readonly done: Promise<void>;
 
   constructor(
@@ -42,6 +52,7 @@ class PartitionRunner {
   /** Stops fetching and waits for the in-flight batch. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.interruptPause?.();
     await this.feed?.close();
     await this.done;
   }
@@ -76,7 +87,21 @@ class PartitionRunner {
   private async retryLater(batch: readonly Delivery[], feed: PartitionFeed): Promise<void> {
     batch.filter((d) => !isSettled(d)).forEach((d) => d.nak());
     feed.requeue();
-    await sleep(Math.min(RETRY_PAUSE_MS, this.options.consume.ackWaitMs / 2));
+    this.failures++;
+    await this.pause(retryPauseMs(this.failures, this.options.consume.ackWaitMs));
+  }
+
+  /** Waits `ms`, or less if the runner is stopped meanwhile. */
+  private async pause(ms: number): Promise<void> {
+    if (this.stopped) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.interruptPause = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.interruptPause = undefined;
   }
 
   private async pump(feed: PartitionFeed): Promise<void> {
@@ -87,8 +112,10 @@ class PartitionRunner {
       }
       try {
         await this.options.consume.handler(batch, this.partition);
+        this.failures = 0;
       } catch (error) {
-        this.options.logger.error(`partition ${this.partition}: handler failed`, error);
+        if (!(error instanceof RetryBatch))
+          this.options.logger.error(`partition ${this.partition}: handler failed`, error);
         await this.retryLater(batch, feed);
       }
     }

@@ -10,7 +10,13 @@ import {
   type TestTransport,
 } from './conformance/transport.fixture.js';
 import { sleep } from './delivery.js';
-import type { ConsumeOptions, ConsumerHandle, Delivery, Transport } from './transport.js';
+import {
+  RetryBatch,
+  type ConsumeOptions,
+  type ConsumerHandle,
+  type Delivery,
+  type Transport,
+} from './transport.js';
 
 const kinds = await availableTransports();
 const restartable = kinds.includes('jetstream') && canRestartNats(TEST_NATS_URL);
@@ -239,6 +245,41 @@ describe.each(kinds)('%s transport', (kind) => {
     expect(retried.slice(0, unacked.length).map((s) => s.seq)).toEqual(unacked);
     expect(retried.slice(0, unacked.length).every((s) => s.deliveryCount === 2)).toBe(true);
     expectOrderPerPartition(seen);
+  });
+
+  it('pauses longer after each failure in a row, and stops without waiting out the pause', async () => {
+    const seen: Seen[] = [];
+    await publishMany(t.transport, 1, 1);
+    const handle = await recorder(t.transport, 'a', seen, {
+      ackWaitMs: 60_000,
+      handler: async (batch) => {
+        seen.push(
+          ...batch.map((d) => ({
+            seq: d.seq,
+            partition: d.partition,
+            deliveryCount: d.deliveryCount,
+            consumer: 'a',
+          })),
+        );
+        await sleep(0);
+        throw new RetryBatch('store down');
+      },
+    });
+    const arrivals: number[] = [];
+    await waitFor(
+      () => {
+        if (seen.length > arrivals.length) arrivals.push(Date.now());
+        return seen.length >= 3;
+      },
+      10_000,
+      'three deliveries',
+    );
+    // pauses of 1 s and then 2 s (of at most half the ack wait)
+    expect(arrivals[2]! - arrivals[1]!).toBeGreaterThan(1500);
+    const stopping = Date.now();
+    await handle.stop();
+    expect(Date.now() - stopping).toBeLessThan(2000); // the third pause is 4 s
+    expect(seen.map((s) => s.deliveryCount)).toEqual([1, 2, 3]);
   });
 
   it('spreads partitions over the live consumers of a group and hands them over on stop', async () => {

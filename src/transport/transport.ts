@@ -66,7 +66,13 @@ export interface ConsumeOptions {
   readonly ackWaitMs: number;
   /** A message is delivered at most this many times. */
   readonly maxDeliver: number;
-  /** Ordered batches of ONE partition; the next batch of that partition is not delivered before this promise settles. */
+  /**
+   * Ordered batches of ONE partition; the next batch of that partition is not delivered before
+   * this promise settles. When it rejects, the batch's unsettled messages are delivered again,
+   * before anything after them, once the partition has paused (1 s, doubling with each failure
+   * in a row, at most half of `ackWaitMs`). Reject with {@link RetryBatch} when the handler has
+   * logged the failure itself; any other rejection is logged as a handler failure.
+   */
   readonly handler: (batch: readonly Delivery[], partition: number) => Promise<void>;
   /** Awaited before the first batch of newly owned partitions is delivered (the worker loads per-account state there), and when partitions are lost. */
   readonly onAssignment?: (
@@ -101,6 +107,14 @@ export interface Transport {
   /** Removes one message; `NOT_FOUND` if there is none at `seq`. */
   delete(stream: StreamName, seq: number): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A handler's request to have its batch delivered again after a pause (see `ConsumeOptions.handler`). */
+export class RetryBatch extends Error {
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super(reason, options);
+    this.name = 'RetryBatch';
+  }
 }
 
 /** Where the transports report failures they recover from (a handler that threw, a lost connection). */
