@@ -70,6 +70,8 @@ export interface Config {
   readonly liveness: 'enforce' | 'report' | 'off';
   /** What a failed step-up does to a transaction in review. `CENTINELA_STEP_UP_FAILURE`; default decline. */
   readonly stepUpFailure: 'decline' | 'review';
+  /** With `stepUpFailure` review: failed step-ups a transaction may take, the last of which declines it. `CENTINELA_STEP_UP_MAX_FAILURES`; default 3. */
+  readonly stepUpMaxFailures: number;
   /** Face engine worker threads (started on the first identity request). `CENTINELA_FACE_WORKERS`; default 2. */
   readonly faceWorkers: number;
   /** Face requests waiting beyond which the API answers 503 ENGINE_BUSY. `CENTINELA_FACE_QUEUE`; default 16. */
@@ -116,6 +118,7 @@ const DEFAULTS = {
   similarityThresholdMax: 99.9,
   liveness: 'enforce',
   stepUpFailure: 'decline',
+  stepUpMaxFailures: 3,
   faceWorkers: 2,
   faceMaxQueue: 16,
   faceEngineStart: 'eager',
@@ -238,6 +241,7 @@ function identityFromEnv(read: EnvReader): Partial<Config> {
     similarityThresholdMax: threshold('CENTINELA_SIMILARITY_THRESHOLD_MAX'),
     liveness: read.oneOf('CENTINELA_LIVENESS', ['enforce', 'report', 'off'] as const),
     stepUpFailure: read.oneOf('CENTINELA_STEP_UP_FAILURE', ['decline', 'review'] as const),
+    stepUpMaxFailures: read.number('CENTINELA_STEP_UP_MAX_FAILURES', { min: 1, max: 100, integer: true }),
     faceWorkers: read.number('CENTINELA_FACE_WORKERS', { min: 1, max: 64, integer: true }),
     faceMaxQueue: read.number('CENTINELA_FACE_QUEUE', { min: 0, max: 10_000, integer: true }),
     faceEngineStart: read.oneOf('CENTINELA_FACE_ENGINE_START', ['eager', 'lazy'] as const),

@@ -120,7 +120,10 @@ export async function createService(config: Config): Promise<Service> {
     emit: (event, data) => webhooks.emit(event, data),
     observe: (operation, seconds) => metrics.faceInferenceSeconds.observe({ operation }, seconds),
   });
-  const stepUp = new StepUpService(transactions, identity.verifications, config.stepUpFailure);
+  const stepUp = new StepUpService(transactions, identity.verifications, {
+    onFailure: config.stepUpFailure,
+    maxFailures: config.stepUpMaxFailures,
+  });
   const app = await buildServer({
     ...{ config, db: store.db, keys, rules, models, transactions },
     ...{ audit, metrics, webhooks },

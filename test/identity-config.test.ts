@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
 import { gradientJpeg } from '../src/identity/face-engine/test-images.js';
 import { availableDialects, createTestStore } from './dialects.js';
 import { startTestService, tempDir } from './helpers.js';
@@ -6,6 +7,14 @@ import { startTestService, tempDir } from './helpers.js';
 const dialects = await availableDialects();
 
 describe('identity configuration', () => {
+  it('reads the most failed step-ups a transaction may take, 3 by default, and refuses one below 1', () => {
+    expect(loadConfig({}).stepUpMaxFailures).toBe(3);
+    expect(loadConfig({ CENTINELA_STEP_UP_MAX_FAILURES: '5' }).stepUpMaxFailures).toBe(5);
+    expect(() => loadConfig({ CENTINELA_STEP_UP_MAX_FAILURES: '0' })).toThrow(
+      /CENTINELA_STEP_UP_MAX_FAILURES/,
+    );
+  });
+
   it('answers 503 ENGINE_BUSY with Retry-After when the face queue is full', async () => {
     const t = await startTestService({ faceWorkers: 1, faceMaxQueue: 0 });
     try {

@@ -122,16 +122,32 @@ describe.skipIf(!dataDir).each(await availableDialects())('transaction step-up o
     expect(payloads).toContainEqual(expect.objectContaining({ transaction_id: id, result: 'no_match' }));
   });
 
-  it('keeps it in review on failure when configured so', async () => {
+  it('keeps it in review on failure when configured so, until the last allowed failure declines it', async () => {
+    const keep = new StepUpService(t.service.transactions, t.service.identity.verifications, {
+      onFailure: 'review',
+      maxFailures: 3,
+    });
     const id = await reviewed();
-    const keep = new StepUpService(t.service.transactions, t.service.identity.verifications, 'review');
     const result = await keep.stepUp(id, bob2, { actor: 'test' });
-    expect(result.decision).toBe('review');
+    expect([result.decision, result.attempts_left]).toEqual(['review', 2]);
     expect(result.history.map((h) => [h.type, h.from_decision, h.to_decision])).toEqual([
       ['decided', null, 'review'],
       ['step_up', 'review', 'review'],
     ]);
-    expect((await stepUp(id, alice2)).json().decision).toBe('approve');
+    expect((await stepUp(id, alice2)).json()).toMatchObject({ decision: 'approve', attempts_left: null });
+
+    const tried = await reviewed();
+    const decisions = [];
+    for (let i = 0; i < 3; i++) {
+      const { decision, attempts_left } = await keep.stepUp(tried, bob2, { actor: 'test' });
+      decisions.push([decision, attempts_left]);
+    }
+    expect(decisions).toEqual([
+      ['review', 2],
+      ['review', 1],
+      ['decline', null],
+    ]);
+    expect((await stepUp(tried, alice2)).statusCode).toBe(409); // no fourth try, even with the right face
   });
 
   it('changes nothing when the photo cannot be checked; 409 when not in review; 404 when unknown', async () => {

@@ -24,6 +24,7 @@ const stepUpResultSchema = {
       },
     },
     history: storedTransactionSchema.properties.history,
+    attempts_left: nullable({ type: 'integer' }),
   },
 } as const;
 
@@ -41,7 +42,7 @@ export function stepUpRoute(
         tags: ['identity', 'transactions'],
         summary: "Step-up: the account holder's photo approves a transaction in review, or declines it",
         description:
-          'A match approves; no match or a suspected spoof declines (or keeps it in review with CENTINELA_STEP_UP_FAILURE=review). A photo that cannot be checked answers its error and changes nothing. 409 when the transaction is not in review.',
+          'A match approves; no match or a suspected spoof declines (or, with CENTINELA_STEP_UP_FAILURE=review, keeps it in review until CENTINELA_STEP_UP_MAX_FAILURES failures, the last of which declines it; attempts_left says how many step-ups remain). A photo that cannot be checked answers its error and changes nothing. 409 when the transaction is not in review.',
         params: { type: 'object', properties: { id: { type: 'string', maxLength: 128 } } },
         body: stepUpBodySchema,
         response: {

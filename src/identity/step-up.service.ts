@@ -6,6 +6,16 @@ import type { VerificationService, VerifyResult } from './verification.service.j
 /** What a failed step-up does to the transaction: decline it, or keep it in review. */
 export type StepUpFailure = 'decline' | 'review';
 
+/**
+ * What a failed step-up does: `decline` the transaction, or keep it in `review` until it has
+ * failed `maxFailures` times, the last of which declines it (so a photo cannot be tried
+ * without end).
+ */
+export interface StepUpPolicy {
+  readonly onFailure: StepUpFailure;
+  readonly maxFailures: number;
+}
+
 /** What `POST /v1/transactions/:id/verify-identity` answers. */
 export interface StepUpResult {
   readonly transaction_id: string;
@@ -18,6 +28,8 @@ export interface StepUpResult {
     readonly reason: string | null;
   };
   readonly history: readonly HistoryEntry[];
+  /** While the transaction stays in review: how many more step-ups it may take (a failed last one declines it). */
+  readonly attempts_left: number | null;
 }
 
 /** Codes that count as a failed step-up; any other rejection (a bad photo) changes nothing. */
@@ -33,6 +45,11 @@ function verificationOf(result: VerifyResult): StepUpResult['verification'] {
   };
 }
 
+/** Step-ups of `history` that failed and kept the transaction in review. */
+function failuresIn(history: readonly HistoryEntry[]): number {
+  return history.filter((h) => h.type === 'step_up' && h.to_decision === 'review').length;
+}
+
 /**
  * Resolves a transaction held for review with the account holder's face: a match approves
  * it; no match (or a suspected spoof) declines it or keeps it in review, as configured. A
@@ -42,7 +59,7 @@ export class StepUpService {
   constructor(
     private readonly transactions: TransactionService,
     private readonly verifications: VerificationService,
-    private readonly onFailure: StepUpFailure,
+    private readonly policy: StepUpPolicy,
   ) {}
 
   async stepUp(
@@ -59,7 +76,9 @@ export class StepUpService {
       });
     }
     const verification = await this.verify(tx.transaction.account_id, id, image, context);
-    const to = verification.match ? 'approve' : this.onFailure;
+    const failures = failuresIn(tx.history ?? []) + (verification.match ? 0 : 1);
+    const keepInReview = this.policy.onFailure === 'review' && failures < this.policy.maxFailures;
+    const to = verification.match ? 'approve' : keepInReview ? 'review' : 'decline';
     await this.transactions.changeDecision({
       transactionId: id,
       type: 'step_up',
@@ -69,7 +88,8 @@ export class StepUpService {
       actor: context.actor,
     });
     const history = (await this.transactions.get(id))?.history ?? [];
-    return { transaction_id: id, decision: to, verification, history };
+    const attemptsLeft = to === 'review' ? this.policy.maxFailures - failures : null;
+    return { transaction_id: id, decision: to, verification, history, attempts_left: attemptsLeft };
   }
 
   private async verify(
