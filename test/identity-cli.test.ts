@@ -31,6 +31,8 @@ describe.skipIf(!dataDir)('centinela face', () => {
     const rows = enrolled.json();
     expect(rows[0].template_id).toMatch(/^tpl_/);
     expect(rows[1]).toMatchObject({ error: 'INPUT_NOT_FOUND' });
+    const someoneElse = cli('face', 'enroll', '--db', db, '--user', 'u1', file('bob1'), '--json');
+    expect([someoneElse.status, someoneElse.json()[0].error]).toEqual([1, 'FACE_MISMATCH']);
     const match = cli('face', 'verify', '--db', db, '--user', 'u1', file('alice2'), '--json');
     expect(match.status).toBe(0);
     expect(match.json()).toMatchObject({ user_id: 'u1', match: true, threshold: 80 });

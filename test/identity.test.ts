@@ -115,6 +115,19 @@ describe.skipIf(!dataDir).each(await availableDialects())('identity API on %s', 
     expect(logged.json().request_id).toBe(same.headers['x-request-id']);
   });
 
+  it("refuses another person's face as a user's second reference, and takes the same person's", async () => {
+    expect((await enroll('erin', img.alice1)).statusCode).toBe(201);
+    const other = await enroll('erin', img.bob1);
+    expect(other.statusCode).toBe(409);
+    const { error } = other.json();
+    expect(error).toMatchObject({ code: 'FACE_MISMATCH', details: { threshold: 70 } });
+    expect(error.details.similarity).toBeLessThan(70);
+    // bob1 was not stored: bob's other photo does not verify as erin
+    expect((await verify('erin', img.bob2)).json().match).toBe(false);
+    const same = await enroll('erin', img.alice2);
+    expect([same.statusCode, same.json().templates]).toEqual([201, 2]);
+  });
+
   it('refuses thresholds outside the configured bounds', async () => {
     const res = await verify('alice', img.alice2, { similarity_threshold: 50 });
     expect(res.statusCode).toBe(400);

@@ -135,9 +135,11 @@ function enrollmentRoutes(app: FastifyInstance, { identity, imageBodyLimit }: Id
       schema: {
         tags,
         summary: 'Enroll a reference face for a user (a user may have several)',
+        description:
+          "A user's second and later faces must match an enrolled one at CENTINELA_SIMILARITY_THRESHOLD_MIN at least, else 409 FACE_MISMATCH: enrolling another person takes an erasure first.",
         params: userParamsSchema,
         body: enrollBodySchema,
-        response: { 201: enrollResultSchema, ...imageErrors, ...authErrors },
+        response: { 201: enrollResultSchema, 409: errorSchema, ...imageErrors, ...authErrors },
       },
     },
     async (request, reply) => {

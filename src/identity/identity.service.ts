@@ -143,6 +143,7 @@ export class IdentityService {
         throw appErrorOf(error);
       },
     );
+    await this.assertSamePerson(userId, face.descriptor);
     const id = `tpl_${randomUUID()}`;
     const context = sealContext(userId, id);
     const photoKey = this.deps.keepPhotos ? `${photoPrefix(userId)}/${id}.bin` : null;
@@ -168,6 +169,29 @@ export class IdentityService {
       photo_kept: photoKey !== null,
       created_at: new Date(createdAt).toISOString(),
     };
+  }
+
+  /**
+   * Refuses a face that matches none of the user's enrolled faces at the lowest threshold a
+   * verification may ask for (`CENTINELA_SIMILARITY_THRESHOLD_MIN`): a second person's face
+   * would verify as the user. Enrolling another person takes an erasure first.
+   */
+  private async assertSamePerson(userId: string, descriptor: Float32Array): Promise<void> {
+    const enrolled = await this.descriptorsOf(userId);
+    if (enrolled.length === 0) return;
+    const similarity = this.bestSimilarity(enrolled, descriptor);
+    const threshold = this.deps.thresholds.min;
+    if (similarity >= threshold) return;
+    throw new AppError(
+      'FACE_MISMATCH',
+      `The face does not match the enrolled faces of user '${userId}' (similarity ${similarity}, under ${threshold}); erase the identity first to enroll another person.`,
+      { details: { similarity, threshold } },
+    );
+  }
+
+  /** The best similarity of `descriptor` to any of `enrolled`, rounded as answers show it. */
+  bestSimilarity(enrolled: readonly Float32Array[], descriptor: Float32Array): number {
+    return roundSimilarity(Math.max(...enrolled.map((d) => this.deps.engine.similarity(d, descriptor))));
   }
 
   /** The user's descriptors, decrypted; empty when not enrolled. */

@@ -18,7 +18,6 @@ import {
   appErrorOf,
   livenessView,
   qualifiedFaceView,
-  roundSimilarity,
   verificationView,
   type QualifiedFaceView,
   type VerificationView,
@@ -75,9 +74,7 @@ export class VerificationService {
         throw new AppError('NOT_ENROLLED', `User '${userId}' has no enrolled face.`);
       checked = await checkFace(this.identity.deps.engine, image, this.identity.deps.liveness);
       const { descriptor } = checked.face;
-      best = roundSimilarity(
-        Math.max(...descriptors.map((d) => this.identity.deps.engine.similarity(d, descriptor))),
-      );
+      best = this.identity.bestSimilarity(descriptors, descriptor);
     } catch (error) {
       // Every attempt is logged, an unexpected failure too (as INTERNAL), except when the
       // engine has closed: the service is stopping.
