@@ -100,6 +100,7 @@ describe('loadDataset', () => {
 describe('parseMappings', () => {
   it('reads column=field pairs and rejects anything else', () => {
     expect(parseMappings(['amt=amount', ' fraud = is_fraud '])).toEqual({ amt: 'amount', fraud: 'is_fraud' });
+    expect(parseMappings(['amt=amount,fraud=is_fraud'])).toEqual({ amt: 'amount', fraud: 'is_fraud' });
     expect(() => parseMappings(['amount'])).toThrow(/column=field/);
   });
 });

@@ -4,6 +4,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { AppError } from '../errors.js';
+import { columnPairs } from '../shared/column-pairs.js';
 import { ident, openEngine } from '../structuring/duckdb.js';
 import { inputError } from '../structuring/input-errors.js';
 import { checkInputExists, isParquet, readerOf } from '../structuring/source.js';
@@ -89,16 +90,13 @@ function unreadable(error: unknown, inputs: readonly string[]): AppError {
 /**
  * Parses `column=field` pairs (the `--map` flag) into renames.
  *
- * @example parseMappings(['amt=amount', 'fraud=is_fraud']) // { amt: 'amount', fraud: 'is_fraud' }
+ * @example parseMappings(['amt=amount,fraud=is_fraud']) // { amt: 'amount', fraud: 'is_fraud' }
  */
-export function parseMappings(pairs: readonly string[]): Record<string, string> {
-  const map: Record<string, string> = {};
-  for (const pair of pairs) {
-    const match = /^([^=]+)=([^=]+)$/.exec(pair);
-    if (!match) throw new AppError('INPUT_INVALID', `--map expects column=field, not '${pair}'.`);
-    map[(match[1] as string).trim()] = (match[2] as string).trim();
-  }
-  return map;
+export function parseMappings(flags: readonly string[]): Record<string, string> {
+  const { pairs, malformed } = columnPairs(flags);
+  if (malformed.length > 0)
+    throw new AppError('INPUT_INVALID', `--map expects column=field, not '${malformed[0]}'.`);
+  return Object.fromEntries(pairs.map(({ column, field }) => [column, field]));
 }
 
 /** Column names and DuckDB types of the source. */

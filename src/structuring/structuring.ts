@@ -3,6 +3,7 @@
  * windows and detectors, and how many methods must agree for a consensus alert.
  */
 import { AppError } from '../errors.js';
+import { columnPairs } from '../shared/column-pairs.js';
 import { isMethodName, METHOD_NAMES, type MethodName } from './detectors/index.js';
 
 /** The window features, in the order of every feature matrix. */
@@ -115,20 +116,25 @@ export function parseMethods(spec: string | readonly string[]): MethodName[] {
 export function parseColumnMap(
   pairs: readonly string[] | Readonly<Record<string, string>>,
 ): Record<Field, string> {
-  const entries: [string, string | undefined, string][] = Array.isArray(pairs)
-    ? (pairs as readonly string[])
-        .flatMap((p) => p.split(','))
-        .map((p) => {
-          const at = p.indexOf('=');
-          return at < 0 ? [p, undefined, p] : [p.slice(0, at), p.slice(at + 1), p];
-        })
-    : Object.entries(pairs).map(([column, field]) => [column, field, `${column}=${field}`]);
+  // An API body's map is already split: its column names may hold commas or '='.
+  const { pairs: parsed, malformed } = Array.isArray(pairs)
+    ? columnPairs(pairs as readonly string[])
+    : {
+        pairs: Object.entries(pairs).map(([column, field]) => ({
+          column: column.trim(),
+          field: field.trim(),
+          written: `${column}=${field}`,
+        })),
+        malformed: [],
+      };
   const columns: Record<Field, string> = { ...DEFAULT_COLUMNS };
-  for (const [column, field, written] of entries) {
-    const name = fieldOf(field?.trim() ?? '');
-    if (!column.trim() || !name)
-      invalid('map', `'${written}' must be column=field, field one of ${FIELDS.join(', ')}.`);
-    columns[name] = column.trim();
+  const mustBe = (written: string) =>
+    invalid('map', `'${written}' must be column=field, field one of ${FIELDS.join(', ')}.`);
+  malformed.forEach(mustBe);
+  for (const { column, field, written } of parsed) {
+    const name = fieldOf(field);
+    if (!name || !column) mustBe(written);
+    else columns[name] = column;
   }
   return columns;
 }

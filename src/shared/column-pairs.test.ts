@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { columnPairs } from './column-pairs.js';
+
+describe('columnPairs (the --map flag)', () => {
+  it('splits pairs given one per flag or comma-separated, trimming both sides', () => {
+    const { pairs, malformed } = columnPairs(['uid = user_id,ts=timestamp', ' amt=amount ']);
+    expect(pairs.map((p) => [p.column, p.field])).toEqual([
+      ['uid', 'user_id'],
+      ['ts', 'timestamp'],
+      ['amt', 'amount'],
+    ]);
+    expect(malformed).toEqual([]);
+  });
+
+  it('returns, as written, pairs without exactly one = or with an empty side', () => {
+    expect(columnPairs(['customer', 'a=b=c', '=amount', 'amt= ', 'ok=amount']).malformed).toEqual([
+      'customer',
+      'a=b=c',
+      '=amount',
+      'amt= ',
+    ]);
+  });
+});
