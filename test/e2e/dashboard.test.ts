@@ -144,6 +144,20 @@ describe('dashboard in a real browser', () => {
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.locator('table.data tbody').getByText('$31.50', { exact: true }).waitFor();
     expect(await page.locator('table.data tbody tr').count()).toBe(1);
+    expect(
+      await page
+        .locator('table.data tbody')
+        .getByText(/^received /)
+        .count(),
+    ).toBe(0);
+    // The list is in arrival order: a transaction sent hours after its own time says when it came.
+    const threeHoursAgo = new Date(Date.now() - 3 * 3_600_000).toISOString();
+    await t.post({ account_id: 'late', amount: 12.25, timestamp: threeHoursAgo });
+    await page.getByLabel('Account').fill('late');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    const late = page.locator('table.data tbody tr', { hasText: '$12.25' });
+    await late.getByText('3 hours ago').waitFor();
+    await late.getByText(/^received (now|\d+ seconds? ago)$/).waitFor();
     // Features are shown as rules compare them: 904 / 1000 is 0.904 (> 0.9), not 0.9.
     await t.post({ transaction_id: 'low-balance', account_id: 'lb', amount: 904, balance: 1000 });
     await page.goto(`${base}/#/transactions/low-balance`);
@@ -163,7 +177,7 @@ describe('dashboard in a real browser', () => {
     await page.getByText('A rule set is a JSON object', { exact: false }).waitFor();
     await editor.fill(original.replace('amount > 10000', 'amount > 5000'));
     await page.getByRole('button', { name: 'Backtest' }).click();
-    await page.getByText(/Backtest over 47 stored decisions: \d+ would change/).waitFor();
+    await page.getByText(/Backtest over 48 stored decisions: \d+ would change/).waitFor();
     await page.getByRole('button', { name: 'Validate & save' }).click();
     await page.getByText('Saved and activated as version 2.').waitFor();
     await page.getByText('Active: v2').waitFor();
