@@ -1,9 +1,13 @@
 import type { InjectOptions } from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { MAX_NESTING } from '../src/shared/unstorable-text.js';
 import { availableDialects, serviceForSuite } from './dialects.js';
 import { multipart } from './identity-fixtures.js';
 
 const dialects = await availableDialects();
+
+/** JSON text of arrays nested `levels` deep (as an object, the test client's own JSON.stringify would overflow). */
+const nestedArrays = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
 
 /**
  * Text no store keeps as sent (PostgreSQL cannot store U+0000; both stores turn a lone
@@ -40,9 +44,16 @@ describe.each(dialects)('unstorable text in input (%s)', (dialect) => {
       'transaction_id',
       'lone_surrogate',
     ],
+    [
+      'arrays nested 5,000 deep in an unknown field (storing it overflowed the stack: 500)',
+      `{"account_id": "a", "amount": 10, "extra": ${nestedArrays(5000)}}`,
+      ['extra', ...Array<string>(MAX_NESTING - 1).fill('0')].join('.'),
+      'too_deep',
+    ],
   ])('refuses a transaction with %s', async (_, payload, field, code) => {
     for (const url of ['/v1/transactions', '/v1/transactions?mode=async', '/transaction']) {
-      const answer = refusal(await request({ method: 'POST', url, payload }));
+      const headers = { 'content-type': 'application/json' };
+      const answer = refusal(await request({ method: 'POST', url, payload, headers }));
       expect(answer.status, url).toBe(400);
       expect(answer.error.code, url).toBe('VALIDATION_FAILED');
       expect(answer.error.details, url).toContainEqual(expect.objectContaining({ field, code }));
@@ -63,6 +74,15 @@ describe.each(dialects)('unstorable text in input (%s)', (dialect) => {
       status: 400,
       error: { details: [{ field: 'name', code: 'nul_character' }] },
     });
+    const deepRules = refusal(
+      await request({
+        method: 'POST',
+        url: '/v1/rules/validate',
+        headers: { 'content-type': 'application/json' },
+        payload: `{"name": "deep", "rules": [], "description": ${nestedArrays(5000)}}`,
+      }),
+    );
+    expect(deepRules).toMatchObject({ status: 400, error: { details: [{ code: 'too_deep' }] } });
     const form = await multipart({ image: Buffer.from('not read') }, { movement: 'm\u0000' });
     const verify = refusal(await request({ method: 'POST', url: '/v1/identities/u1/verify', ...form }));
     expect(verify).toMatchObject({

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { ValidationError, type FieldError } from '../errors.js';
-import { unstorableTextIn } from '../shared/unstorable-text.js';
+import { unstorableValueIn } from '../shared/unstorable-text.js';
 
 /**
  * Refuses, on every route, a path parameter, query parameter or JSON body holding text no
@@ -31,7 +31,7 @@ function unstorableField(request: FastifyRequest): FieldError | undefined {
     ['', request.body],
   ];
   for (const [prefix, value] of parts) {
-    const error = unstorableTextIn(value);
+    const error = unstorableValueIn(value);
     if (error) return { ...error, field: [prefix, error.field].filter((p) => p !== '').join('.') };
   }
   return undefined;

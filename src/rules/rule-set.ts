@@ -1,6 +1,6 @@
 import type { FieldError } from '../errors.js';
 import { FEATURE_NAMES } from '../features/features.js';
-import { unstorableTextIn } from '../shared/unstorable-text.js';
+import { unstorableValueIn } from '../shared/unstorable-text.js';
 import { compileExpression, type Evaluator } from './expression-compiler.js';
 import { ExpressionSyntaxError } from './expression-parser.js';
 
@@ -73,7 +73,7 @@ function isShortText(value: unknown, max: number): boolean {
 export function validateRuleSet(input: unknown): FieldError[] {
   if (!isObject(input)) return [problem('', 'type', 'A rule set must be a JSON object.')];
   const errors: FieldError[] = [];
-  const unstorable = unstorableTextIn(input); // a file applied from the CLI passes no API check
+  const unstorable = unstorableValueIn(input); // a file applied from the CLI passes no API check
   if (unstorable) errors.push(unstorable);
   if (input.name !== undefined && !isShortText(input.name, MAX_NAME)) {
     errors.push(

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { isUnstorable, unstorableTextIn } from './unstorable-text.js';
+import { isUnstorable, MAX_NESTING, unstorableValueIn } from './unstorable-text.js';
 
 const fieldOf = (value: unknown) => {
-  const error = unstorableTextIn(value);
+  const error = unstorableValueIn(value);
   return error && `${error.field}:${error.code}`;
 };
 
-describe('unstorableTextIn', () => {
+describe('unstorableValueIn', () => {
   it('finds a NUL character in a string, a nested value or a key, by path', () => {
     expect(fieldOf('a\u0000')).toBe(':nul_character');
     expect(fieldOf({ a: 'ok', b: { c: ['x', 'y\u0000'] } })).toBe('b.c.1:nul_character');
@@ -30,6 +30,17 @@ describe('unstorableTextIn', () => {
   it('walks a deeply nested value without overflowing the stack', () => {
     let deep: unknown = 'end\u0000';
     for (let i = 0; i < 50_000; i++) deep = [deep];
-    expect(fieldOf(deep)).toBe(`${Array(50_000).fill('0').join('.')}:nul_character`);
+    expect(fieldOf(deep)).toBe(`${Array(MAX_NESTING).fill('0').join('.')}:too_deep`);
+  });
+
+  it(`refuses arrays and objects nested more than ${MAX_NESTING} levels deep, naming the first too deep`, () => {
+    const nested = (levels: number) => {
+      let value: unknown = 'x';
+      for (let i = 0; i < levels; i++) value = i % 2 ? { k: value } : [value];
+      return value;
+    };
+    expect(fieldOf({ raw: nested(MAX_NESTING - 1) })).toBeUndefined();
+    const path = (levels: number) => Array.from({ length: levels }, (_, i) => (i % 2 ? '0' : 'k'));
+    expect(fieldOf({ raw: nested(MAX_NESTING) })).toBe(`raw.${path(MAX_NESTING - 1).join('.')}:too_deep`);
   });
 });

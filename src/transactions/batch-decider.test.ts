@@ -94,6 +94,26 @@ describe.each(dialects)('the batch decider (%s)', (dialect) => {
     expect(next?.result.features).toMatchObject({ count_60s: 3, prior_transactions: 2 });
   });
 
+  it('forgets what a batch counted when one of its transactions cannot be decided', async () => {
+    const { decider } = await start();
+    await decider.decide([request('c1', 0, 1)]);
+    const unstorable = request('c3', 20, 3);
+    const raw = {
+      ...unstorable.tx.raw,
+      extra: {
+        toJSON: () => {
+          throw new Error('cannot store');
+        },
+      },
+    };
+    await expect(
+      decider.decide([request('c2', 10, 2), { ...unstorable, tx: { ...unstorable.tx, raw } }]),
+    ).rejects.toThrow('cannot store');
+    // c2 and c3 were counted before c3 failed to become a row; neither was stored.
+    const [next] = await decider.decide([request('c4', 30, 4)]);
+    expect(next?.result.features).toMatchObject({ count_60s: 2, prior_transactions: 1 });
+  });
+
   it('decides transactions stored as pending (async ingestion), each counted once', async () => {
     const { db, decider } = await start();
     const pending = [request('p1', 0, 1), request('p2', 5, 2)];

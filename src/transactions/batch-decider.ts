@@ -167,12 +167,21 @@ export class BatchDecider {
     return attempt.outcomes;
   }
 
-  /** Decides every request in order, counting each new one in the velocity state. */
+  /**
+   * Decides every request in order, counting each new one in the velocity state. If one
+   * cannot be decided, what the batch recorded is forgotten before the error is thrown: the
+   * batch is not stored, and its transactions must not count in later windows.
+   */
   private attempt(requests: readonly DecisionRequest[], known: Map<string, DecisionResult>): Attempt {
     const rows: NewTransactionRow[] = [];
     const recorded: Recorded[] = [];
-    const outcomes = requests.map((request) => this.decideOne(request, known, rows, recorded));
-    return { outcomes, rows, recorded };
+    try {
+      const outcomes = requests.map((request) => this.decideOne(request, known, rows, recorded));
+      return { outcomes, rows, recorded };
+    } catch (error) {
+      this.velocity.forgetAll(recorded);
+      throw error;
+    }
   }
 
   /** Stores an attempt's rows; on a store failure its velocity events are forgotten and STORE_UNAVAILABLE thrown. */

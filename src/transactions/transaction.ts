@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FieldError } from '../errors.js';
-import { unstorableTextIn } from '../shared/unstorable-text.js';
+import { unstorableValueIn } from '../shared/unstorable-text.js';
 
 /** A transaction as accepted by the API, normalised (aliases resolved, defaults applied). */
 export interface TransactionInput {
@@ -96,7 +96,7 @@ class FieldReader {
 
   /** Text no store can keep anywhere in the payload, unknown fields included (they are stored too). */
   refuseUnstorableText(): void {
-    const error = unstorableTextIn(this.body);
+    const error = unstorableValueIn(this.body);
     if (error) this.errors.push(error);
   }
 
