@@ -58,9 +58,14 @@ export const CLI_ENV = { ...process.env, CENTINELA_ADMIN_KEY: '', CENTINELA_DATA
 
 /** Runs the CLI from source and returns its exit code and output. */
 export function cli(...args: string[]) {
+  return cliWith({}, ...args);
+}
+
+/** {@link cli} with more environment variables (e.g. another `TZ`). */
+export function cliWith(env: Readonly<Record<string, string>>, ...args: string[]) {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     encoding: 'utf8',
-    env: CLI_ENV,
+    env: { ...CLI_ENV, ...env },
   });
   return {
     status: result.status,

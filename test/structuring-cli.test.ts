@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { literal, openEngine, queryNumber } from '../src/structuring/duckdb.js';
 import { openStore } from '../src/store/database.js';
-import { cli, tempDir } from './helpers.js';
+import { cli, cliWith, tempDir } from './helpers.js';
 import { expectFullReport, storeTransactions, type StoredTx } from './structuring-fixtures.js';
 
 const dir = tempDir('centinela-structuring-cli-');
@@ -197,6 +197,37 @@ describe('centinela simulate-ledger and structuring', () => {
     expect(none.stderr).toMatch(/--input FILES, or --stored/);
     const both = cli('structuring', 'run', '--input', 'x.csv', '--stored', '--db', db);
     expect(both.status).toBe(1);
+  });
+
+  it('structuring run reads timestamps as UTC whatever the host time zone, applying offsets', () => {
+    const input = join(dir, 'offsets.csv');
+    writeFileSync(
+      input,
+      '_id,user_id,merchant_id,transaction_date,transaction_amount\n' +
+        'a,u1,m1,2025-01-01T10:00:00-05:00,10\nb,u1,m1,2025-01-01 16:00:00,20\n',
+    );
+    const windowEnds = (tz: string) => {
+      const out = join(dir, `offsets-${tz.replace('/', '-')}.csv`);
+      const res = cliWith(
+        { TZ: tz },
+        'structuring',
+        'run',
+        '--input',
+        input,
+        '--methods',
+        'rules',
+        '--export',
+        out,
+        '--db',
+        db,
+      );
+      expect(res.status, res.stderr).toBe(0);
+      const lines = readFileSync(out, 'utf8').trim().split('\n').slice(1);
+      return lines.filter((l) => l.startsWith('user,')).map((l) => l.split(',')[6]);
+    };
+    const utc = ['2025-01-01 15:00:00', '2025-01-01 16:00:00'];
+    expect(windowEnds('UTC')).toEqual(utc);
+    expect(windowEnds('Asia/Tokyo')).toEqual(utc); // was 2025-01-02 00:00 and 2025-01-01 16:00
   });
 
   it('structuring run refuses unreadable files with a stable code, quoting nothing from them', () => {

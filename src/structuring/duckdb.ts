@@ -51,6 +51,9 @@ export async function openEngine(options: EngineOptions = {}): Promise<Engine> {
   if (options.memoryLimit) config.memory_limit = options.memoryLimit;
   const instance = await DuckDBInstance.create(dir ? join(dir, 'run.duckdb') : ':memory:', config);
   const connection = await instance.connect();
+  // Timestamps with an offset are converted to the session's time zone, which is the host's
+  // by default: the same file gave other windows on another machine.
+  await connection.run(`SET GLOBAL TimeZone = 'UTC'`);
   const ownLimit = options.memoryLimit
     ? `SET memory_limit = ${literal(options.memoryLimit)}`
     : 'RESET memory_limit';

@@ -94,8 +94,13 @@ const NUMERIC = /^(U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)|FLOAT|DOUBLE|DECI
 /** SQL turning the timestamp column into a TIMESTAMP: text, dates, or epoch seconds / ms. */
 function timestampSql(column: string, type: string): string {
   if (NUMERIC.test(type)) {
-    return `CASE WHEN ${column} > 1e11 THEN epoch_ms(${column}::BIGINT) ELSE epoch_ms((${column} * 1000)::BIGINT) END`;
+    // As DOUBLE before multiplying: INT32 epoch seconds overflowed INT32 arithmetic.
+    return `CASE WHEN ${column} > 1e11 THEN epoch_ms(${column}::BIGINT) ELSE epoch_ms((${column}::DOUBLE * 1000)::BIGINT) END`;
   }
+  // Text goes through TIMESTAMPTZ so that an offset in it (`…T10:00:00-05:00`) is applied; a
+  // plain cast dropped it. The engine's time zone is UTC (see openEngine), so text without
+  // an offset, and TIMESTAMPTZ columns, are read as UTC whatever the host's time zone.
+  if (/^VARCHAR$/i.test(type)) return `CAST(CAST(${column} AS TIMESTAMPTZ) AS TIMESTAMP)`;
   return `CAST(${column} AS TIMESTAMP)`;
 }
 

@@ -256,6 +256,39 @@ describe('window features', () => {
     });
   });
 
+  it('reads timestamps in UTC: an offset in the text is applied, epoch seconds of any integer type are read', async () => {
+    const csv = join(dir, 'offsets.csv');
+    writeFileSync(
+      csv,
+      [
+        '_id,user_id,merchant_id,transaction_date,transaction_amount',
+        'a,u1,m1,2025-01-01T10:00:00-05:00,10',
+        'b,u1,m1,2025-01-01 16:00:00,20',
+        'c,u1,m1,2025-11-02T05:30:00Z,30',
+      ].join('\n'),
+    );
+    const times = async () => {
+      const reader = await engine.connection.runAndReadAll(
+        'SELECT epoch_ms(ts)::DOUBLE FROM tx ORDER BY tx_id',
+      );
+      return reader.getRows().map((row) => new Date(Number(row[0])).toISOString());
+    };
+    await loadFiles(engine.connection, csv, DEFAULT_COLUMNS);
+    // a plain cast dropped the offset: 10:00 instead of 15:00
+    expect(await times()).toEqual([
+      '2025-01-01T15:00:00.000Z',
+      '2025-01-01T16:00:00.000Z',
+      '2025-11-02T05:30:00.000Z',
+    ]);
+    const parquet = join(dir, 'int32-seconds.parquet');
+    await engine.connection.run(
+      `COPY (SELECT 'a' AS _id, 'u1' AS user_id, 'm1' AS merchant_id, 1735725600::INTEGER AS transaction_date,
+        10.0 AS transaction_amount) TO ${literal(parquet)} (FORMAT parquet)`,
+    );
+    await loadFiles(engine.connection, parquet, DEFAULT_COLUMNS); // INT32 * 1000 overflowed
+    expect(await times()).toEqual(['2025-01-01T10:00:00.000Z']);
+  });
+
   it('rejects a path that matches no file with INPUT_NOT_FOUND', async () => {
     await expect(
       loadFiles(engine.connection, join(dir, 'nope-*.parquet'), DEFAULT_COLUMNS),
