@@ -208,19 +208,8 @@ describe('centinela simulate-ledger and structuring', () => {
     );
     const windowEnds = (tz: string) => {
       const out = join(dir, `offsets-${tz.replace('/', '-')}.csv`);
-      const res = cliWith(
-        { TZ: tz },
-        'structuring',
-        'run',
-        '--input',
-        input,
-        '--methods',
-        'rules',
-        '--export',
-        out,
-        '--db',
-        db,
-      );
+      const run = ['structuring', 'run', '--methods', 'rules', '--db', db];
+      const res = cliWith({ TZ: tz }, ...run, '--input', input, '--export', out);
       expect(res.status, res.stderr).toBe(0);
       const lines = readFileSync(out, 'utf8').trim().split('\n').slice(1);
       return lines.filter((l) => l.startsWith('user,')).map((l) => l.split(',')[6]);
