@@ -72,7 +72,7 @@ const orNull = (v: number) => (Number.isFinite(v) ? v : null);
 interface WindowParts {
   /** The window's row in its group. */
   readonly row: number;
-  /** The alert key after the namespace and method. */
+  /** The alert key after the namespace and method: scope, length, end, user, merchant, transaction. */
   readonly keyTail: string;
   readonly userId: string;
   readonly merchantId: string | null;
@@ -84,17 +84,24 @@ interface WindowParts {
   readonly label: number | null;
 }
 
-/** The window in row i of `chunk`. */
+/**
+ * A text as part of an alert key: its length, then itself, so that no two keys are equal
+ * unless their parts are (`a|b` + `c` and `a` + `b|c` were one key, and one alert was lost).
+ */
+const sized = (value: string | null) => (value === null ? '-' : `${value.length}:${value}`);
+
+/** The window in row i of `chunk`. The transaction ending it is in its key: windows of one key that end at one instant are alerts of their own. */
 function windowOf(chunk: ReadChunk, i: number, group: WindowGroup): WindowParts {
   const userId = stringAt(chunk, USER, i) ?? '';
   const merchantId = stringAt(chunk, MERCHANT, i);
   const end = numberAt(chunk, END, i);
+  const txId = stringAt(chunk, TX, i);
   return {
     row: numberAt(chunk, 0, i),
-    keyTail: `|${group.scope}|${group.window.label}|${userId}|${merchantId ?? ''}|${end}`,
+    keyTail: `|${group.scope}|${group.window.label}|${end}|${sized(userId)}|${sized(merchantId)}|${sized(txId)}`,
     userId,
     merchantId,
-    txId: stringAt(chunk, TX, i),
+    txId,
     start: numberAt(chunk, START, i),
     end,
     features: FEATURES.map((_, j) => orNull(numberAt(chunk, FIRST_FEATURE + j, i))),

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers.js';
@@ -204,4 +204,36 @@ describe('--methods: every detector can run alone', () => {
       expect(alerts).toHaveLength(summary.stored_alerts);
     },
   );
+});
+
+describe('alerts of windows that share a user, merchant and end', () => {
+  it('stores one alert per flagged window: ties in time, and ids holding the key separator', async () => {
+    const dir = tempDir('centinela-structuring-ties-');
+    const store = openStore({ url: join(dir, 'c.db') });
+    await migrate(store.db);
+    const at = '2025-01-01 10:00:00';
+    // u1 at six merchants at one instant; ('a|b', 'c') and ('a', 'b|c') six times each at one instant
+    const rows = [
+      ...[1, 2, 3, 4, 5, 6].map((i) => `t${i},u1,m${i},${at},100`),
+      ...[1, 2, 3, 4, 5, 6].map((i) => `p${i},a|b,c,${at},100`),
+      ...[1, 2, 3, 4, 5, 6].map((i) => `q${i},a,b|c,${at},100`),
+    ];
+    const input = join(dir, 'ties.csv');
+    writeFileSync(input, ['_id,user_id,merchant_id,transaction_date,transaction_amount', ...rows].join('\n'));
+    try {
+      const summary = await runStructuring({
+        db: store.db,
+        source: { kind: 'files', input },
+        params: runParamsOf({ methods: 'rules', minMethods: 1 }),
+        workers: 0,
+      });
+      // Every window counts 6 (> 4): 18 user windows and 12 user+merchant ones (u1's are 1 each).
+      expect(summary.method_counts.rules).toBe(30);
+      const alerts = await listAlerts(store.db, { runId: summary.id, method: 'rules', limit: 1000 });
+      expect(alerts).toHaveLength(30); // was 3: one per user, merchant and instant
+      expect(summary.stored_alerts).toBe(2 * 30);
+    } finally {
+      await store.close();
+    }
+  });
 });
