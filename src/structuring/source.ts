@@ -216,10 +216,55 @@ export async function loadFiles(
       ${timestampSql(ident(columns.timestamp), types.get(columns.timestamp) ?? '')} AS ts,
       ${col('amount', 'DOUBLE')} AS amount,
       ${col('label', 'INTEGER')} AS label
-    FROM ${readerOf(input)}
-    WHERE ${ident(columns.user_id)} IS NOT NULL AND ${ident(columns.amount)} IS NOT NULL
-      AND ${ident(columns.timestamp)} IS NOT NULL`;
+    FROM ${readerOf(input)}`;
   await reading(input, () => connection.run(load), columns);
+  await refuseIncompleteRows(connection, input, columns);
+}
+
+/**
+ * Refuses rows without a user, time or amount, and amounts that are not finite (NaN, inf):
+ * such rows were left out without a word (every row of a file in a glob whose amount column
+ * had another name), and a NaN amount failed the run with DuckDB's own error. The counts go
+ * in the message; values from the file never do.
+ */
+async function refuseIncompleteRows(
+  connection: DuckDBConnection,
+  input: string,
+  columns: Readonly<Record<Field, string>>,
+): Promise<void> {
+  const checks = [
+    { field: 'user_id', problem: 'no value', where: 'user_id IS NULL' },
+    { field: 'timestamp', problem: 'no value', where: 'ts IS NULL' },
+    { field: 'amount', problem: 'no value', where: 'amount IS NULL' },
+    { field: 'amount', problem: 'a value that is not a finite number', where: 'NOT isfinite(amount)' },
+  ] as const;
+  const counts = (
+    await connection.runAndReadAll(
+      `SELECT ${checks.map((c) => `count(*) FILTER (WHERE ${c.where})`).join(', ')} FROM tx`,
+    )
+  ).getRows()[0];
+  const problems = checks
+    .map((check, i) => ({ ...check, rows: Number(counts?.[i] ?? 0) }))
+    .filter((p) => p.rows > 0);
+  if (problems.length === 0) return;
+  const said = problems.map(
+    (p) => `${p.rows} ${p.rows === 1 ? 'row has' : 'rows have'} ${p.problem} in column '${columns[p.field]}'`,
+  );
+  throw new AppError(
+    'INPUT_INVALID',
+    `The input '${input}' has incomplete rows: ${said.join('; ')}. Fill them in or leave those rows out (a file of a glob whose column has another name has no value in it).`,
+    {
+      details: {
+        file: input,
+        problems: problems.map(({ field, problem, rows }) => ({
+          field,
+          column: columns[field],
+          problem,
+          rows,
+        })),
+      },
+    },
+  );
 }
 
 /**

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers.js';
@@ -287,6 +287,49 @@ describe('window features', () => {
     );
     await loadFiles(engine.connection, parquet, DEFAULT_COLUMNS); // INT32 * 1000 overflowed
     expect(await times()).toEqual(['2025-01-01T10:00:00.000Z']);
+  });
+
+  it('refuses rows without a user, time or amount, or with an amount that is not a finite number', async () => {
+    const header = '_id,user_id,merchant_id,transaction_date,transaction_amount';
+    const csv = join(dir, 'incomplete.csv');
+    writeFileSync(
+      csv,
+      [
+        header,
+        '1,U1,M1,2025-01-01 10:00:00,10',
+        '2,U1,M1,2025-01-01 11:00:00,',
+        '3,,M1,2025-01-01 12:00:00,5',
+        '4,U1,M1,,5',
+        '5,U1,M1,2025-01-01 13:00:00,',
+      ].join('\n'),
+    );
+    await expect(loadFiles(engine.connection, csv, DEFAULT_COLUMNS)).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+      message: expect.stringContaining(
+        "1 row has no value in column 'user_id'; 1 row has no value in column 'transaction_date'; 2 rows have no value in column 'transaction_amount'",
+      ),
+    });
+    const nan = join(dir, 'nan.csv');
+    writeFileSync(
+      nan,
+      [header, '1,U1,M1,2025-01-01 10:00:00,10', '2,U1,M1,2025-01-01 11:00:00,NaN'].join('\n'),
+    );
+    await expect(loadFiles(engine.connection, nan, DEFAULT_COLUMNS)).rejects.toMatchObject({
+      message: expect.stringContaining(
+        "1 row has a value that is not a finite number in column 'transaction_amount'",
+      ),
+    });
+    // A glob of two files, the second naming its amount column otherwise: its rows were dropped.
+    const parts = join(dir, 'parts');
+    mkdirSync(parts);
+    writeFileSync(join(parts, 'a.csv'), [header, '1,U1,M1,2025-01-01 10:00:00,10'].join('\n'));
+    writeFileSync(
+      join(parts, 'b.csv'),
+      [header.replace('transaction_amount', 'amount'), '2,U1,M1,2025-01-01 11:00:00,5'].join('\n'),
+    );
+    await expect(loadFiles(engine.connection, join(parts, '*.csv'), DEFAULT_COLUMNS)).rejects.toMatchObject({
+      message: expect.stringContaining("1 row has no value in column 'transaction_amount'"),
+    });
   });
 
   it('rejects a path that matches no file with INPUT_NOT_FOUND', async () => {
