@@ -58,7 +58,7 @@ const tags = ['transactions'];
 
 /** Parses a request body into a transaction or throws a 400 listing every bad field. */
 export function transactionOf(body: unknown, defaultCurrency: string): TransactionInput {
-  const parsed = parseTransaction(body, { currency: defaultCurrency, now: Date.now() });
+  const parsed = parseTransaction(body, { currency: defaultCurrency, now: Date.now(), refuseFuture: true });
   if (!parsed.ok) throw new ValidationError(parsed.errors);
   return parsed.value;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTransaction } from './transaction.js';
+import { MAX_AHEAD_MS, parseTransaction } from './transaction.js';
 
 const defaults = { currency: 'EUR', now: Date.UTC(2026, 0, 1) };
 const parse = (body: unknown) => parseTransaction(body, defaults);
@@ -149,6 +149,23 @@ describe('parseTransaction', () => {
     expect(timeOf('2026-12-31T23:59:59.999+01:00')).toBe(Date.UTC(2026, 11, 31, 22, 59, 59, 999));
     expect(timeOf('2026-03-01 10:00')).toBe(Date.UTC(2026, 2, 1, 10));
     expect(timeOf('1900-02-29')).toEqual(['timestamp:format']);
+  });
+
+  it('refuses a time more than an hour after arrival when asked to (the API and workers), and before 1970', () => {
+    const now = Date.UTC(2026, 11, 7, 12);
+    const timeOf = (timestamp: string, refuseFuture = true) => {
+      const r = parseTransaction(
+        { account_id: 'a', amount: 1, timestamp },
+        { ...defaults, now, refuseFuture },
+      );
+      return r.ok ? r.value.time : r.errors.map((e) => `${e.field}:${e.code}`);
+    };
+    expect(timeOf('2026-12-07T13:00:00Z')).toBe(now + MAX_AHEAD_MS);
+    expect(timeOf('2026-12-07T13:00:00.001Z')).toEqual(['timestamp:future']);
+    expect(timeOf('9999-12-31T00:00:00Z')).toEqual(['timestamp:future']);
+    expect(timeOf('9999-12-31T00:00:00Z', false)).toBe(Date.UTC(9999, 11, 30 + 1));
+    expect(timeOf('1969-12-31T23:59:59Z')).toEqual(['timestamp:range']);
+    expect(timeOf('0000-01-01T00:00:00Z')).toEqual(['timestamp:range']);
   });
 
   it('lists every invalid field at once', () => {

@@ -30,7 +30,20 @@ export interface ParseDefaults {
   readonly currency: string;
   /** Arrival time, used when the payload has no timestamp. */
   readonly now: number;
+  /**
+   * When set, a timestamp later than `now` plus {@link MAX_AHEAD_MS} is refused (the API and
+   * the workers set it; replays of synthetic traffic need not).
+   */
+  readonly refuseFuture?: boolean;
 }
+
+/**
+ * How far after its arrival a transaction's own time may lie: a clock running fast, not a date
+ * days ahead. An account's velocity state keeps what lies within its retention of the
+ * account's newest time, so one payment dated next year made it forget every real one, and
+ * velocity rules never fired for that account again.
+ */
+export const MAX_AHEAD_MS = 3_600_000;
 
 const MAX_ID = 128;
 const MAX_LABEL = 64;
@@ -69,7 +82,9 @@ export function parseTransaction(body: unknown, defaults: ParseDefaults): ParseR
     account_id: read.aliased('account_id', 'user_id', (f) => read.id(f, true)) ?? '',
     amount: read.amount('amount'),
     currency: read.code('currency', CURRENCIES, 'an ISO 4217 code such as USD') ?? defaults.currency,
-    time: read.timestamp('timestamp') ?? defaults.now,
+    time:
+      read.timestamp('timestamp', defaults.refuseFuture ? defaults.now + MAX_AHEAD_MS : MAX_TIME_MS) ??
+      defaults.now,
     merchant_id: read.aliased('merchant_id', 'merchant', (f) => read.id(f, false)) ?? null,
     merchant_type: read.label('merchant_type'),
     device_type: read.label('device_type'),
@@ -176,7 +191,8 @@ class FieldReader {
     return this.fail(field, 'type', `${field} must be 0, 1, true or false.`) ?? null;
   }
 
-  timestamp(field: string): number | undefined {
+  /** A timestamp from 1970 to `latest`. */
+  timestamp(field: string, latest: number): number | undefined {
     const value = this.present(field);
     if (value === undefined) return undefined;
     const time = parseTime(value);
@@ -187,8 +203,11 @@ class FieldReader {
         `${field} must be an ISO-8601 date-time (UTC when no offset is given).`,
       );
     }
+    if (time < 0) return this.fail(field, 'range', `${field} must be 1970-01-01T00:00:00Z or later.`);
     if (time > MAX_TIME_MS)
       return this.fail(field, 'range', `${field} must be at most 9999-12-31T23:59:59.999Z.`);
+    if (time > latest)
+      return this.fail(field, 'future', `${field} must be at most one hour after the transaction arrived.`);
     return time;
   }
 }

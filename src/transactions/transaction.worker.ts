@@ -182,6 +182,7 @@ export class TransactionWorker {
     const parsed = parseTransaction(message?.transaction, {
       currency: this.options.defaultCurrency,
       now: Number(message?.received_at) || Date.now(),
+      refuseFuture: true,
     });
     if (!parsed.ok) return { stage: 'validate', error: JSON.stringify(parsed.errors) };
     return {

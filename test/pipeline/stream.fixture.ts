@@ -86,7 +86,7 @@ export async function publishStream(
   pauseEvery = 0,
 ) {
   for (const [i, body] of stream.entries()) {
-    const message: TransactionMessage = { transaction: body, received_at: T0 };
+    const message: TransactionMessage = { transaction: body, received_at: Date.now() };
     await transport.publish('transactions', message, {
       key: String(body.account_id),
       msgId: String(body.transaction_id),
