@@ -17,6 +17,13 @@ export interface CompileOptions {
   readonly variables: ReadonlySet<string>;
   /** Named lists usable as `list('name')`. */
   readonly lists: Readonly<Record<string, readonly unknown[]>>;
+  /**
+   * Fields that hold only these codes: comparing one with text outside them (`'ru'`, `'UK'`,
+   * in a literal, a list or a named list) is a syntax error, as it could never match.
+   */
+  readonly codeFields?: Readonly<
+    Record<string, { readonly codes: ReadonlySet<string>; readonly what: string }>
+  >;
 }
 
 /** Parses and compiles `source` into a fast closure; throws {@link ExpressionSyntaxError}. */
@@ -39,13 +46,50 @@ function compileNode(node: Node, options: CompileOptions): Evaluator {
     case 'unary':
       return compileUnary(node.op, compileNode(node.operand, options));
     case 'binary':
+      checkCodes(node, options);
       return compileBinary(node.op, compileNode(node.left, options), compileNode(node.right, options));
   }
 }
 
+const COMPARISONS: ReadonlySet<BinaryOp> = new Set(['==', '!=', 'in', 'not in']);
+
+/** Throws when a code field is compared with text it can never hold (see `CompileOptions.codeFields`). */
+function checkCodes(node: Extract<Node, { kind: 'binary' }>, options: CompileOptions): void {
+  if (!options.codeFields || !COMPARISONS.has(node.op)) return;
+  for (const [field, other] of [
+    [node.left, node.right],
+    [node.right, node.left],
+  ] as const) {
+    const codeField = field.kind === 'variable' ? options.codeFields[field.name] : undefined;
+    if (!codeField) continue;
+    const { texts, where } = textsOf(other, options);
+    const wrong = texts.find((text) => !codeField.codes.has(text));
+    if (wrong !== undefined) {
+      const name = (field as { name: string }).name;
+      throw new ExpressionSyntaxError(
+        `${name} holds ${codeField.what}: '${wrong}'${where} can never match it`,
+      );
+    }
+  }
+}
+
+/** The texts a literal, a list of literals or a named list holds, and where they come from. */
+function textsOf(node: Node, options: CompileOptions): { texts: string[]; where: string } {
+  const isText = (v: unknown): v is string => typeof v === 'string';
+  if (node.kind === 'literal') return { texts: [node.value].filter(isText), where: '' };
+  if (node.kind === 'list') {
+    const values = node.items.map((item) => (item.kind === 'literal' ? item.value : undefined));
+    return { texts: values.filter(isText), where: '' };
+  }
+  const [arg] = node.kind === 'call' && node.name === 'list' ? node.args : [];
+  if (arg?.kind === 'literal' && typeof arg.value === 'string' && Object.hasOwn(options.lists, arg.value))
+    return { texts: (options.lists[arg.value] ?? []).filter(isText), where: ` (list '${arg.value}')` };
+  return { texts: [], where: '' };
+}
+
 function compileVariable(name: string, options: CompileOptions): Evaluator {
   if (!options.variables.has(name)) {
-    throw new ExpressionSyntaxError(`Unknown field '${name}'`, 0);
+    throw new ExpressionSyntaxError(`Unknown field '${name}'`);
   }
   return (context) => context[name] ?? null;
 }
@@ -86,7 +130,7 @@ const FUNCTIONS: Readonly<Record<string, (args: unknown[]) => unknown>> = {
 function compileCall(name: string, args: readonly Node[], options: CompileOptions): Evaluator {
   if (name === 'list') return compileNamedList(args, options);
   const fn = Object.hasOwn(FUNCTIONS, name) ? FUNCTIONS[name] : undefined;
-  if (!fn) throw new ExpressionSyntaxError(`Unknown function '${name}'`, 0);
+  if (!fn) throw new ExpressionSyntaxError(`Unknown function '${name}'`);
   const evaluators = args.map((arg) => compileNode(arg, options));
   return (context) => fn(evaluators.map((evaluate) => evaluate(context)));
 }
@@ -94,10 +138,10 @@ function compileCall(name: string, args: readonly Node[], options: CompileOption
 function compileNamedList(args: readonly Node[], options: CompileOptions): Evaluator {
   const [arg] = args;
   if (args.length !== 1 || arg?.kind !== 'literal' || typeof arg.value !== 'string') {
-    throw new ExpressionSyntaxError("list() takes one quoted list name, e.g. list('deny_accounts')", 0);
+    throw new ExpressionSyntaxError("list() takes one quoted list name, e.g. list('deny_accounts')");
   }
   const values = Object.hasOwn(options.lists, arg.value) ? options.lists[arg.value] : undefined;
-  if (!Array.isArray(values)) throw new ExpressionSyntaxError(`Unknown list '${arg.value}'`, 0);
+  if (!Array.isArray(values)) throw new ExpressionSyntaxError(`Unknown list '${arg.value}'`);
   const set = membershipSet(values);
   return () => set;
 }

@@ -25,11 +25,12 @@ export type BinaryOp =
 
 /** A condition that cannot be parsed; `position` is the offset of the offending token. */
 export class ExpressionSyntaxError extends Error {
+  /** `position`: where in the text the problem is; undefined for the whole condition (an unknown name, a wrong list). */
   constructor(
     message: string,
-    readonly position: number,
+    readonly position?: number,
   ) {
-    super(`${message} at position ${position}`);
+    super(position === undefined ? message : `${message} at position ${position}`);
     this.name = 'ExpressionSyntaxError';
   }
 }

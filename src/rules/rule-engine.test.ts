@@ -147,4 +147,28 @@ describe('rule errors', () => {
     const half = validateRuleSet({ ...DEFAULT_RULE_SET, lists: { names: ['x\ud800'] } });
     expect(half).toContainEqual(expect.objectContaining({ field: 'lists.names.0', code: 'lone_surrogate' }));
   });
+
+  it('validation refuses comparing a country or currency with text it never holds, in literals and lists', () => {
+    const withLists = (lists: Record<string, string[]>, condition: string) =>
+      validateRuleSet({
+        ...DEFAULT_RULE_SET,
+        lists: { ...DEFAULT_RULE_SET.lists, ...lists },
+        rules: [{ id: 'X', condition, message: 'x', score: 10, action: 'review', severity: 'low' }],
+      }).map((e) => e.message);
+    expect(withLists({ deny_countries: ['RU', 'ru'] }, "origin_country in list('deny_countries')")).toEqual([
+      "origin_country holds ISO 3166 alpha-2 codes in upper case, such as ES: 'ru' (list 'deny_countries') can never match it",
+    ]);
+    expect(withLists({}, "currency == 'eur'")[0]).toContain("'eur' can never match it");
+    expect(withLists({}, "'UK' == destination_country")[0]).toContain("'UK' can never match it");
+    expect(withLists({}, "destination_country not in ['GB', 'xx']")[0]).toContain("'xx' can never match it");
+    expect(
+      withLists(
+        { deny_countries: ['RU', 'KP'] },
+        "origin_country in list('deny_countries') or currency in ['USD', 'EUR']",
+      ),
+    ).toEqual([]);
+    // A stored rule set saved before the check still compiles.
+    const stored = { ...DEFAULT_RULE_SET, lists: { ...DEFAULT_RULE_SET.lists, deny_countries: ['ru'] } };
+    expect(() => compileRuleSet(stored, 2)).not.toThrow();
+  });
 });

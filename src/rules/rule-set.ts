@@ -1,6 +1,7 @@
 import type { FieldError } from '../errors.js';
 import { FEATURE_NAMES } from '../features/features.js';
 import { unstorableValueIn } from '../shared/unstorable-text.js';
+import { CODE_FIELDS } from '../transactions/transaction.js';
 import { compileExpression, type Evaluator } from './expression-compiler.js';
 import { ExpressionSyntaxError } from './expression-parser.js';
 
@@ -161,7 +162,9 @@ function validateCondition(condition: unknown, path: string, { lists, errors }: 
     return;
   }
   try {
-    compileExpression(condition, { variables: VARIABLES, lists });
+    // Code fields are checked when a rule set is saved, not when a stored one is loaded, so
+    // that one saved before the check still starts.
+    compileExpression(condition, { variables: VARIABLES, lists, codeFields: CODE_FIELDS });
   } catch (error) {
     if (!(error instanceof ExpressionSyntaxError)) throw error;
     errors.push(problem(path, 'syntax', error.message));

@@ -67,6 +67,20 @@ const NOT_COUNTRIES: ReadonlySet<string> = new Set('ZZ EU EZ UN QO XA XB AC CP C
 /** ISO 3166-1 alpha-2 country codes, plus XK (Kosovo), which payment networks use. */
 const COUNTRIES: ReadonlySet<string> = countryCodes();
 
+/** A field that holds one of a set of codes, upper case, as the parser normalises it. */
+export interface CodeField {
+  readonly codes: ReadonlySet<string>;
+  /** What the codes are, for messages: `ISO 3166 alpha-2 codes such as ES`. */
+  readonly what: string;
+}
+
+/** The fields a stored transaction holds only normalised codes in. */
+export const CODE_FIELDS: Readonly<Record<string, CodeField>> = {
+  currency: { codes: CURRENCIES, what: 'ISO 4217 codes in upper case, such as USD' },
+  origin_country: { codes: COUNTRIES, what: 'ISO 3166 alpha-2 codes in upper case, such as ES' },
+  destination_country: { codes: COUNTRIES, what: 'ISO 3166 alpha-2 codes in upper case, such as ES' },
+};
+
 /**
  * Validates and normalises a payload of either prototype (Kinesis: account_id, …,
  * balance; Kafka: user_id, merchant, …, location_match). Lists every invalid field.
