@@ -137,6 +137,11 @@ function childrenOf(node: Node): readonly Node[] {
 
 const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=']);
 
+/** Whether `token` is the operator or keyword `text`: a quoted 'not' or ')' is a string, not one. */
+function isOp(token: Token | undefined, text: string): boolean {
+  return token?.type === 'op' && token.text === text;
+}
+
 class Parser {
   private index = 0;
   /** Nested calls of the parser itself, bounded before they can overflow the stack. */
@@ -158,7 +163,7 @@ class Parser {
   }
 
   not(): Node {
-    if (this.peek().text === 'not' && this.tokens[this.index + 1]?.text !== 'in') {
+    if (isOp(this.peek(), 'not') && !isOp(this.tokens[this.index + 1], 'in')) {
       this.index++;
       return { kind: 'unary', op: 'not', operand: this.nested(() => this.not()) };
     }
@@ -173,7 +178,7 @@ class Parser {
       return { kind: 'binary', op: token.text as BinaryOp, left, right: this.sum() };
     }
     if (this.accept('in')) return { kind: 'binary', op: 'in', left, right: this.sum() };
-    if (token.text === 'not' && this.tokens[this.index + 1]?.text === 'in') {
+    if (isOp(token, 'not') && isOp(this.tokens[this.index + 1], 'in')) {
       this.index += 2;
       return { kind: 'binary', op: 'not in', left, right: this.sum() };
     }
@@ -246,7 +251,7 @@ class Parser {
 
   private closedBy<T>(close: string, value: T): T {
     const token = this.next();
-    if (token.text !== close) throw new ExpressionSyntaxError(`Expected '${close}'`, token.position);
+    if (!isOp(token, close)) throw new ExpressionSyntaxError(`Expected '${close}'`, token.position);
     return value;
   }
 

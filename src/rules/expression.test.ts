@@ -50,6 +50,13 @@ describe('rule conditions', () => {
     expect(run('account_id == 777', { account_id: '0777' })).toBe(false);
   });
 
+  it("reads quoted 'not', 'in' and ')' as text, never as the keyword or bracket", () => {
+    expect(run("'not' == country", { country: 'not' })).toBe(true);
+    expect(run("'not' != country", { country: 'ES' })).toBe(true);
+    expect(run("not 'in' in ['a']")).toBe(true);
+    expect(() => run("(amount > 1 ')'")).toThrow(ExpressionSyntaxError);
+  });
+
   it('throws an evaluation error for arithmetic on a missing value', () => {
     expect(() => run('amount > 0.9 * balance', { amount: 5 })).toThrow(EvaluationError);
     expect(() => run('amount / 0 > 1', { amount: 5 })).toThrow(/division by zero/);

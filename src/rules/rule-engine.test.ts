@@ -171,4 +171,18 @@ describe('rule errors', () => {
     const stored = { ...DEFAULT_RULE_SET, lists: { ...DEFAULT_RULE_SET.lists, deny_countries: ['ru'] } };
     expect(() => compileRuleSet(stored, 2)).not.toThrow();
   });
+
+  it('validation refuses fields a rule set does not read, and a blank message', () => {
+    const [first, ...rest] = DEFAULT_RULE_SET.rules;
+    const errors = validateRuleSet({
+      ...DEFAULT_RULE_SET,
+      rulez: [],
+      rules: [{ ...first, enable: false, message: '   ' }, ...rest],
+    });
+    expect(errors.map((e) => [e.field, e.code])).toEqual([
+      ['rulez', 'unknown'],
+      ['rules[0].enable', 'unknown'],
+      ['rules[0].message', 'required'],
+    ]);
+  });
 });

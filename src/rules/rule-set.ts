@@ -81,6 +81,7 @@ export function validateRuleSet(input: unknown): FieldError[] {
       problem('name', 'type', `name must be a non-empty string of at most ${MAX_NAME} characters.`),
     );
   }
+  refuseUnknownKeys(input, '', DOCUMENT_KEYS, errors);
   const lists = validateLists(input.lists, errors);
   if (!Array.isArray(input.rules)) {
     errors.push(problem('rules', 'required', 'rules must be an array of rules.'));
@@ -116,8 +117,9 @@ function validateRule(rule: unknown, path: string, check: RuleCheck): void {
     errors.push(problem(path, 'type', 'A rule must be an object.'));
     return;
   }
+  refuseUnknownKeys(rule, path, RULE_KEYS, errors);
   validateId(rule.id, path, check);
-  if (typeof rule.message !== 'string' || rule.message === '') {
+  if (typeof rule.message !== 'string' || rule.message.trim() === '') {
     errors.push(problem(`${path}.message`, 'required', 'message must be a non-empty string.'));
   }
   if (!(SEVERITIES as readonly unknown[]).includes(rule.severity)) {
@@ -142,6 +144,37 @@ function validateRule(rule: unknown, path: string, check: RuleCheck): void {
     errors.push(problem(`${path}.enabled`, 'type', 'enabled must be true or false.'));
   }
   validateCondition(rule.condition, `${path}.condition`, check);
+}
+
+const DOCUMENT_KEYS: ReadonlySet<string> = new Set(['name', 'description', 'lists', 'rules']);
+/** A rule's fields (`name` too: rule sets written before it was refused may have one). */
+const RULE_KEYS: ReadonlySet<string> = new Set([
+  'id',
+  'name',
+  'condition',
+  'reason_code',
+  'message',
+  'severity',
+  'score',
+  'action',
+  'enabled',
+  'description',
+]);
+
+/**
+ * Refuses fields a rule set does not read: a rule switched off with `"enable": false` or
+ * `"disabled": true` stayed on without a word.
+ */
+function refuseUnknownKeys(
+  value: Readonly<Record<string, unknown>>,
+  path: string,
+  known: ReadonlySet<string>,
+  errors: FieldError[],
+): void {
+  for (const key of Object.keys(value).filter((k) => !known.has(k))) {
+    const field = path === '' ? key : `${path}.${key}`;
+    errors.push(problem(field, 'unknown', `${field} is not a known field; known: ${[...known].join(', ')}.`));
+  }
 }
 
 function validateId(id: unknown, path: string, { seen, errors }: RuleCheck): void {
