@@ -10,7 +10,10 @@ import { AppError } from '../errors.js';
 import type { Database } from '../store/database.js';
 import { ident, literal } from './duckdb.js';
 import { inputError, nulCharacterMarker } from './input-errors.js';
-import type { Field } from './structuring.js';
+import { DEFAULT_COLUMNS, FIELDS, type Field } from './structuring.js';
+
+/** Fields every input must have a column for. */
+const REQUIRED: ReadonlySet<Field> = new Set(['user_id', 'timestamp', 'amount']);
 
 /** True for a file name the tools write: CSV (`.csv`) or Parquet ({@link isParquet}). */
 export function isCsvOrParquet(path: string): boolean {
@@ -114,10 +117,15 @@ const READABLE: Partial<Record<Field, { readonly type: RegExp; readonly must: st
   label: { type: new RegExp(`${NUMERIC.source}|^(VARCHAR|BOOLEAN)$`, 'i'), must: 'an integer (0 or 1)' },
 };
 
-/** Required columns absent from the input, and columns of a type their field cannot be read from. */
+/**
+ * Required columns absent from the input, optional ones absent that `--map` named (a mapped
+ * merchant column that was not there dropped the user+merchant windows without a word), and
+ * columns of a type their field cannot be read from.
+ */
 function columnProblems(types: ReadonlyMap<string, string>, columns: Readonly<Record<Field, string>>) {
   const problems: { field: Field; code: string; message: string }[] = [];
-  for (const field of ['user_id', 'timestamp', 'amount'] as const) {
+  const mapped = (field: Field) => columns[field] !== DEFAULT_COLUMNS[field];
+  for (const field of FIELDS.filter((f) => REQUIRED.has(f) || mapped(f))) {
     if (types.has(columns[field])) continue;
     const message = `column '${columns[field]}' for ${field} is not in the input (use --map column=${field})`;
     problems.push({ field, code: 'missing_column', message });
@@ -185,6 +193,20 @@ export async function inspectInput(
 }
 
 /**
+ * {@link inspectInput}, then checks `columns` against the input's (INPUT_INVALID naming the
+ * missing ones and those of a wrong type); answers the columns' types.
+ */
+export async function inspectColumns(
+  connection: DuckDBConnection,
+  input: string,
+  columns: Readonly<Record<Field, string>>,
+): Promise<Map<string, string>> {
+  const types = await inspectInput(connection, input);
+  checkColumns(input, types, columns);
+  return types;
+}
+
+/**
  * `tx` is a temporary table: DuckDB keeps it in memory (spilling to the run's temp directory
  * past its memory limit) instead of writing and checkpointing it to the scratch file, and
  * the run drops it once the windows are built. On 10M rows, loading and building both window
@@ -203,8 +225,7 @@ export async function loadFiles(
   input: string,
   columns: Readonly<Record<Field, string>>,
 ): Promise<void> {
-  const types = await inspectInput(connection, input);
-  checkColumns(input, types, columns);
+  const types = await inspectColumns(connection, input, columns);
   const col = (f: Field, cast: string, fallback = 'NULL') =>
     types.has(columns[f]) ? `CAST(${ident(columns[f])} AS ${cast})` : fallback;
   const text = (f: Field, fallback = 'NULL') =>

@@ -291,6 +291,12 @@ describe('structuring API, unreadable input', () => {
     expect(bad.message).not.toMatch(/magic bytes|LINE 1/);
   });
 
+  it('refuses a file without a needed column at once (400), not as a run that fails later', async () => {
+    const missing = await outcome('no-amount.csv', 'user_id,transaction_date,amount\nu1,2026-01-01,5\n');
+    expect(missing).toMatchObject({ status: 400, code: 'INPUT_INVALID' });
+    expect(missing.message).toContain('lacks columns: transaction_amount');
+  });
+
   it('names the column of a value it cannot cast, never the value, and keeps no alerts', async () => {
     const rows = Array.from({ length: 30 }, (_, i) => `u${i},2026-01-0${1 + (i % 9)},${100 + i}`);
     const secret = await outcome(

@@ -7,7 +7,7 @@ import { orderedRange } from '../shared/time-range.js';
 import type { Database } from '../store/database.js';
 import { openEngine } from './duckdb.js';
 import { createRun, executeRun } from './run.js';
-import { inspectInput } from './source.js';
+import { inspectColumns } from './source.js';
 import type { RunHooks } from './run-events.js';
 import {
   consensusWindows,
@@ -71,7 +71,7 @@ const tags = ['structuring'];
 const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
 const json = (text: string | null) => (text === null ? null : (JSON.parse(text) as unknown));
 
-async function sourceOf(body: RunBody): Promise<RunSource> {
+async function sourceOf(body: RunBody, params: RunParams): Promise<RunSource> {
   if (body.input === undefined) {
     const ms = (s?: string) => (s === undefined ? undefined : Date.parse(s));
     return { kind: 'store', ...orderedRange({ from: ms(body.from), to: ms(body.to) }) };
@@ -81,7 +81,7 @@ async function sourceOf(body: RunBody): Promise<RunSource> {
   }
   const engine = await openEngine({ threads: 1 });
   try {
-    await inspectInput(engine.connection, body.input);
+    await inspectColumns(engine.connection, body.input, params.columns);
   } finally {
     engine.close();
   }
@@ -90,7 +90,7 @@ async function sourceOf(body: RunBody): Promise<RunSource> {
 
 /** Checks the body's source and stores the new `running` run. */
 async function createFromBody(db: Kysely<Database>, body: RunBody, params: RunParams) {
-  const source = await sourceOf(body);
+  const source = await sourceOf(body, params);
   return { source, id: await createRun(db, source, params) };
 }
 

@@ -193,6 +193,13 @@ describe('window features', () => {
         `The input '${path}' lacks columns: user_id, transaction_date, transaction_amount.`,
       ),
     });
+    // An optional field mapped to a column that is not there is refused, not left empty.
+    await expect(
+      loadFiles(engine.connection, join(dir, 'log.csv'), parseColumnMap(['nosuch=merchant_id'])),
+    ).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+      message: expect.stringContaining('lacks columns: nosuch'),
+    });
     expect(() => parseColumnMap(['customer'])).toThrow(/^'customer' must be column=field/);
     expect(() => parseColumnMap(['a=user_id=b'])).toThrow(/^'a=user_id=b' must be column=field/);
     await loadFiles(
