@@ -219,6 +219,19 @@ describe('centinela simulate-ledger and structuring', () => {
     expect(windowEnds('Asia/Tokyo')).toEqual(utc); // was 2025-01-02 00:00 and 2025-01-01 16:00
   });
 
+  it('structuring run refuses an --export or --out that is one of its input files, before running', () => {
+    const input = join(dir, 'self.csv');
+    const content =
+      '_id,user_id,merchant_id,transaction_date,transaction_amount\na,u1,m1,2025-01-01 10:00:00,10\n';
+    writeFileSync(input, content);
+    for (const flag of ['--export', '--out']) {
+      const res = cli('structuring', 'run', '--input', join(dir, 'self*.csv'), flag, input, '--db', db);
+      expect(res.status).toBe(1);
+      expect(res.stderr).toContain(`${flag} ${input} is one of the input files`);
+      expect(readFileSync(input, 'utf8')).toBe(content);
+    }
+  });
+
   it('structuring run refuses unreadable files with a stable code, quoting nothing from them', () => {
     const bad = join(dir, 'bad.parquet');
     writeFileSync(bad, randomBytes(300));

@@ -1,12 +1,15 @@
+import { existsSync, realpathSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Kysely } from 'kysely';
-import { AppError } from '../errors.js';
+import { AppError, ValidationError } from '../errors.js';
 import { orderedRange } from '../shared/time-range.js';
 import type { Database } from '../store/database.js';
+import { openEngine } from '../structuring/duckdb.js';
 import { progressPrinter } from '../structuring/progress.js';
 import type { RunHooks } from '../structuring/run-events.js';
 import { runStructuring, type RunSummary } from '../structuring/run.js';
+import { filesMatching } from '../structuring/source.js';
 import { parseEvery, runMicroBatch, scheduleMicroBatches } from '../structuring/schedule.js';
 import { consensusWindows, findRun } from '../structuring/structuring.repository.js';
 import { runParamsOf, type RunParams, type RunSource } from '../structuring/structuring.js';
@@ -98,6 +101,26 @@ function describe(summary: RunSummary): string {
   ].join('\n');
 }
 
+/**
+ * Fails at once, naming the flag, when `--out` or `--export` is one of the input's files: the
+ * run overwrote it (and the next run over it failed). An input problem is left to the run.
+ */
+async function refuseOverwritingInput(input: string, flags: { out?: string; export?: string }) {
+  const outputs = (['out', 'export'] as const)
+    .map((name) => ({ flag: `--${name}`, path: flags[name] }))
+    .filter((o): o is { flag: string; path: string } => o.path !== undefined && existsSync(o.path));
+  if (outputs.length === 0) return;
+  const engine = await openEngine({ threads: 1 });
+  const files = await filesMatching(engine.connection, input)
+    .catch(() => [])
+    .finally(() => engine.close());
+  const inputs = new Set(files.map((file) => realpathSync(file)));
+  const clash = outputs.find((o) => inputs.has(realpathSync(o.path)));
+  if (!clash) return;
+  const message = `${clash.flag} ${clash.path} is one of the input files; the run would overwrite it.`;
+  throw new ValidationError([{ field: clash.flag, code: 'is_input', message }], message);
+}
+
 /** `centinela structuring run|schedule`. */
 export function structuringCommand(program: Command): void {
   const structuring = program.command('structuring').description('split-payment (structuring) detection');
@@ -117,6 +140,7 @@ export function structuringCommand(program: Command): void {
       const source = sourceOf(flags);
       if (flags.out !== undefined) checkWritableFile(flags.out, '--out');
       if (flags.export !== undefined) checkTableFile(flags.export, '--export');
+      if (source.kind === 'files') await refuseOverwritingInput(source.input, flags);
       await withServices(flags, async ({ store }) => {
         const progress = progressPrinter();
         const summary = await runStructuring({

@@ -32,6 +32,12 @@ export function readerOf(input: string): string {
     : `read_csv(${literal(input)}, union_by_name = true, header = true, auto_detect = true)`;
 }
 
+/** The files `input` (a path or a glob) matches, as DuckDB reads them. */
+export async function filesMatching(connection: DuckDBConnection, input: string): Promise<string[]> {
+  const reader = await connection.runAndReadAll(`SELECT file FROM glob(${literal(input)})`);
+  return reader.getRows().map((row) => String(row[0]));
+}
+
 /**
  * Fails with INPUT_INVALID for a URL (`http://…`, `s3://…`: inputs are files on this machine)
  * and for a match that is not a regular file (a FIFO would block the run, and hold its slot,
@@ -43,8 +49,7 @@ export async function checkInputExists(connection: DuckDBConnection, input: stri
       details: { input },
     });
   }
-  const reader = await connection.runAndReadAll(`SELECT file FROM glob(${literal(input)})`);
-  const files = reader.getRows().map((row) => String(row[0]));
+  const files = await filesMatching(connection, input);
   if (files.length === 0) {
     throw new AppError('INPUT_NOT_FOUND', `No file matches '${input}'.`, { details: { input } });
   }
