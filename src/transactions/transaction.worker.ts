@@ -92,7 +92,11 @@ export class TransactionWorker {
       group: WORKER_GROUP,
       maxBatch: this.options.maxBatch ?? 500,
       ackWaitMs: this.options.ackWaitMs ?? 30_000,
-      maxDeliver: this.maxDeliver,
+      // The worker dead-letters a message that fails on its maxDeliver-th delivery; the
+      // transport stops delivering one only well after that, as a message can also come back
+      // without failing (returned on a stop or a rebalance, or behind a failed batch): at its
+      // own limit JetStream drops a message, which then reaches neither a decision nor dlq.
+      maxDeliver: this.maxDeliver * 2,
       handler: (batch) => this.handleBatch(batch),
       onAssignment: async (owned, gained, lost) => {
         await decider.dropPartitions(lost);

@@ -21,15 +21,18 @@ const ascending = (a: number, b: number) => a - b;
 
 /**
  * Pause of a partition after its handler threw, doubled with each failure in a row and at most
- * half the ack wait: the batch's redeliveries come back at once and wait out the pause in the
+ * half the ack wait (and 30 s): the batch's redeliveries come back at once and wait out the pause in the
  * feed's buffer, and must not reach their ack wait there (the server would deliver them a
  * third time).
  */
 const RETRY_PAUSE_MS = 1000;
 
+/** The longest pause, whatever the ack wait (it may be up to an hour). */
+const MAX_RETRY_PAUSE_MS = 30_000;
+
 /** The pause after `failures` failed batches in a row. */
 export function retryPauseMs(failures: number, ackWaitMs: number): number {
-  return Math.min(RETRY_PAUSE_MS * 2 ** Math.max(0, failures - 1), ackWaitMs / 2);
+  return Math.min(RETRY_PAUSE_MS * 2 ** Math.max(0, failures - 1), ackWaitMs / 2, MAX_RETRY_PAUSE_MS);
 }
 
 /** Delivers one partition's batches to the handler, one batch at a time, until stopped. */
