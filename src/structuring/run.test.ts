@@ -232,6 +232,10 @@ describe('alerts of windows that share a user, merchant and end', () => {
       const alerts = await listAlerts(store.db, { runId: summary.id, method: 'rules', limit: 1000 });
       expect(alerts).toHaveLength(30); // was 3: one per user, merchant and instant
       expect(summary.stored_alerts).toBe(2 * 30);
+      // The consensus view counts them window by window too (it grouped by the window end).
+      const consensus = await consensusWindows(store.db, summary.id, 1);
+      expect(consensus).toHaveLength(30);
+      expect(new Set(consensus.map((w) => w.methods))).toEqual(new Set([1]));
     } finally {
       await store.close();
     }

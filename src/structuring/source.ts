@@ -220,6 +220,9 @@ export async function inspectColumns(
  */
 const CREATE_TX = 'CREATE OR REPLACE TEMP TABLE tx AS SELECT';
 
+/** The id of a row without one (no id column, or an empty cell): its number in the input. */
+const ROW_ID = 'CAST(row_number() OVER () AS VARCHAR)';
+
 /**
  * Creates `tx` from files. `columns` names the input column of each field; a missing
  * required column is an INPUT_INVALID error naming it; the label column is optional. A file
@@ -236,7 +239,7 @@ export async function loadFiles(
   const text = (f: Field, fallback = 'NULL') =>
     types.has(columns[f]) ? withoutNul(col(f, 'VARCHAR'), f) : fallback;
   const load = `${CREATE_TX}
-      ${text('id', 'CAST(row_number() OVER () AS VARCHAR)')} AS tx_id,
+      ${types.has(columns.id) ? `coalesce(${text('id')}, ${ROW_ID})` : ROW_ID} AS tx_id,
       ${text('user_id')} AS user_id,
       ${text('merchant_id')} AS merchant_id,
       ${timestampSql(ident(columns.timestamp), types.get(columns.timestamp) ?? '')} AS ts,

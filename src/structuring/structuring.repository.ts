@@ -174,7 +174,7 @@ export function alertsQuery(db: Kysely<Database>, filter: AlertFilter) {
     .offset(filter.offset ?? 0);
 }
 
-/** A row of the `structuring_consensus` view (migration 0008). */
+/** A row of the `structuring_consensus` view (migrations 0008, 0014: one per flagged window). */
 export interface ConsensusRow {
   run_id: string;
   scope: string;
@@ -211,6 +211,7 @@ export async function consensusWindows(
     .orderBy('window_length')
     .orderBy('user_id')
     .orderBy('merchant_id')
+    .orderBy('transaction_id')
     .limit(page.limit ?? 1_000_000)
     .offset(page.offset ?? 0)
     .execute();

@@ -13,6 +13,7 @@ import { partialMerchantAlertIndex } from './0010-partial-merchant-alert-index.j
 import { alertEndDayIndex } from './0011-alert-end-day-index.js';
 import { alertFeatureColumns } from './0012-alert-feature-columns.js';
 import { oneActiveVersion } from './0013-one-active-version.js';
+import { consensusPerWindow } from './0014-consensus-per-window.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
@@ -29,6 +30,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0011-alert-end-day-index': alertEndDayIndex,
   '0012-alert-feature-columns': alertFeatureColumns,
   '0013-one-active-version': oneActiveVersion,
+  '0014-consensus-per-window': consensusPerWindow,
 };
 
 /** Migrations are compiled into the program, so they run the same from src/ and dist/. */
