@@ -67,7 +67,7 @@ function checkCodes(node: Extract<Node, { kind: 'binary' }>, options: CompileOpt
     if (wrong !== undefined) {
       const name = (field as { name: string }).name;
       throw new ExpressionSyntaxError(
-        `${name} holds ${codeField.what}: '${wrong}'${where} can never match it`,
+        `${name} holds ${codeField.what}: '${wrong}'${where} is never equal to it`,
       );
     }
   }

@@ -156,11 +156,13 @@ describe('rule errors', () => {
         rules: [{ id: 'X', condition, message: 'x', score: 10, action: 'review', severity: 'low' }],
       }).map((e) => e.message);
     expect(withLists({ deny_countries: ['RU', 'ru'] }, "origin_country in list('deny_countries')")).toEqual([
-      "origin_country holds ISO 3166 alpha-2 codes in upper case, such as ES: 'ru' (list 'deny_countries') can never match it",
+      "origin_country holds ISO 3166 alpha-2 codes in upper case, such as ES: 'ru' (list 'deny_countries') is never equal to it",
     ]);
-    expect(withLists({}, "currency == 'eur'")[0]).toContain("'eur' can never match it");
-    expect(withLists({}, "'UK' == destination_country")[0]).toContain("'UK' can never match it");
-    expect(withLists({}, "destination_country not in ['GB', 'xx']")[0]).toContain("'xx' can never match it");
+    expect(withLists({}, "currency == 'eur'")[0]).toContain("'eur' is never equal to it");
+    expect(withLists({}, "'UK' == destination_country")[0]).toContain("'UK' is never equal to it");
+    expect(withLists({}, "destination_country not in ['GB', 'xx']")[0]).toContain(
+      "'xx' is never equal to it",
+    );
     expect(
       withLists(
         { deny_countries: ['RU', 'KP'] },

@@ -55,7 +55,9 @@ export class RulesService {
   async refresh(): Promise<void> {
     const row = await findActiveRuleSet(this.db);
     if (!row || row.version === this.active?.version) return;
-    this.active = compileRuleSet(JSON.parse(row.document) as RuleSetDocument, row.version);
+    const document = JSON.parse(row.document) as RuleSetDocument;
+    this.active = compileRuleSet(document, row.version);
+    warnOfProblems(document, row.version);
   }
 
   /** Polls for changes every `intervalMs` until {@link stop}. */
@@ -118,4 +120,21 @@ function toVersion(row: RuleSetRow): RuleSetVersion {
     activated_at: row.activated_at === null ? null : new Date(Number(row.activated_at)).toISOString(),
     document: JSON.parse(row.document) as RuleSetDocument,
   };
+}
+
+/**
+ * Warns (once per activation in each process) when the active rule set would be refused if
+ * saved today: it was saved before a check was added, e.g. a deny list of lower-case country
+ * codes, which never matches. It is still used as it is.
+ */
+function warnOfProblems(document: RuleSetDocument, version: number): void {
+  const problems = validateRuleSet(document);
+  if (problems.length === 0) return;
+  const said = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+  process.emitWarning(
+    `The active rule set v${version} would be refused if saved today (${said}); save a corrected version.`,
+    {
+      code: 'CENTINELA_RULESET_PROBLEMS',
+    },
+  );
 }
