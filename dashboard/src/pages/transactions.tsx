@@ -204,7 +204,7 @@ function TransactionTable({ items }: { items: readonly StoredTransaction[] }) {
                 >
                   {formatRelative(tx.transaction.timestamp)}
                 </a>
-                <ArrivedLate tx={tx} />
+                <ArrivalApart tx={tx} />
               </td>
               <td>{tx.transaction.account_id}</td>
               <td>
@@ -225,15 +225,15 @@ function TransactionTable({ items }: { items: readonly StoredTransaction[] }) {
 }
 
 /** How far apart a transaction's time and its arrival may be before the list shows both. */
-const LATE_ARRIVAL_MS = 60_000;
+const ARRIVAL_APART_MS = 60_000;
 
 /**
  * The arrival of a transaction whose own time is more than a minute off it: the list is in
  * arrival order (newest received first), so such a row looks out of place without it.
  */
-function ArrivedLate({ tx }: { tx: StoredTransaction }) {
+function ArrivalApart({ tx }: { tx: StoredTransaction }) {
   const apart = Math.abs(Date.parse(tx.received_at) - Date.parse(tx.transaction.timestamp));
-  if (!(apart > LATE_ARRIVAL_MS)) return null;
+  if (!(apart > ARRIVAL_APART_MS)) return null;
   return (
     <div className="muted small" title={formatDateTime(tx.received_at)}>
       received {formatRelative(tx.received_at)}
