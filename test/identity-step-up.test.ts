@@ -150,6 +150,22 @@ describe.skipIf(!dataDir).each(await availableDialects())('transaction step-up o
     expect((await stepUp(tried, alice2)).statusCode).toBe(409); // no fourth try, even with the right face
   });
 
+  it('declines at the limit even when failed step-ups are sent together', async () => {
+    const keep = new StepUpService(t.service.transactions, t.service.identity.verifications, {
+      onFailure: 'review',
+      maxFailures: 3,
+    });
+    const id = await reviewed();
+    const results = await Promise.allSettled(
+      [1, 2, 3, 4].map(() => keep.stepUp(id, bob2, { actor: 'test' })),
+    );
+    const decisions = results.map((r) => (r.status === 'fulfilled' ? r.value.decision : 'CONFLICT'));
+    // Each read "no failure yet" before its face check; counted under the row's lock, two stay
+    // in review, the third declines and the fourth finds it no longer in review.
+    expect(decisions.sort()).toEqual(['CONFLICT', 'decline', 'review', 'review']);
+    expect((await getTx(id)).decision.decision).toBe('decline');
+  });
+
   it('changes nothing when the photo cannot be checked; 409 when not in review; 404 when unknown', async () => {
     const id = await reviewed();
     const bad = await stepUp(id, await gradientJpeg());

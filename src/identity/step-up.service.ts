@@ -76,19 +76,18 @@ export class StepUpService {
       });
     }
     const verification = await this.verify(tx.transaction.account_id, id, image, context);
-    const failures = failuresIn(tx.history ?? []) + (verification.match ? 0 : 1);
-    const keepInReview = this.policy.onFailure === 'review' && failures < this.policy.maxFailures;
-    const to = verification.match ? 'approve' : keepInReview ? 'review' : 'decline';
-    await this.transactions.changeDecision({
+    const to = await this.transactions.changeDecision({
       transactionId: id,
       type: 'step_up',
       from: 'review',
-      to,
+      to: verification.match ? 'approve' : this.policy.onFailure,
       verificationId: verification.verification_id,
       actor: context.actor,
+      // The last allowed failure declines: checked under the row's lock, for step-ups sent together.
+      reviewLimit: this.policy.maxFailures - 1,
     });
     const history = (await this.transactions.get(id))?.history ?? [];
-    const attemptsLeft = to === 'review' ? this.policy.maxFailures - failures : null;
+    const attemptsLeft = to === 'review' ? this.policy.maxFailures - failuresIn(history) : null;
     return { transaction_id: id, decision: to, verification, history, attempts_left: attemptsLeft };
   }
 

@@ -13,6 +13,12 @@ export interface DecisionChange {
   readonly to: TransactionEventRow['to_decision'];
   readonly verificationId: string | null;
   readonly actor: string;
+  /**
+   * For a change from review to review (a failed step-up that keeps the transaction in
+   * review): the most such changes it may have; the one past them declines it instead. Counted
+   * under the row's lock, so step-ups sent together cannot all stay in review.
+   */
+  readonly reviewLimit?: number;
 }
 
 /** A transaction's events, oldest first. */
@@ -27,10 +33,14 @@ export async function eventsOf(db: Kysely<Database>, transactionId: string): Pro
 }
 
 /**
- * Moves the stored decision from `from` to `to` and records the event, atomically.
- * Resolves false (and changes nothing) when the decision is no longer `from`.
+ * Moves the stored decision from `from` to `to` (or to decline, past `reviewLimit`) and
+ * records the event, atomically. Resolves the decision set, or undefined (changing nothing)
+ * when the decision is no longer `from`.
  */
-export async function applyDecisionChange(db: Kysely<Database>, change: DecisionChange): Promise<boolean> {
+export async function applyDecisionChange(
+  db: Kysely<Database>,
+  change: DecisionChange,
+): Promise<TransactionEventRow['to_decision'] | undefined> {
   return db.transaction().execute(async (trx) => {
     const updated = await trx
       .updateTable('transactions')
@@ -38,7 +48,14 @@ export async function applyDecisionChange(db: Kysely<Database>, change: Decision
       .where('transaction_id', '=', change.transactionId)
       .where('decision', '=', change.from)
       .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 0) return false;
+    if (Number(updated.numUpdatedRows) === 0) return undefined;
+    const to = (await pastReviewLimit(trx, change)) ? 'decline' : change.to;
+    if (to !== change.to)
+      await trx
+        .updateTable('transactions')
+        .set({ decision: to })
+        .where('transaction_id', '=', change.transactionId)
+        .execute();
     const at = Date.now();
     await trx
       .insertInto('transaction_events')
@@ -48,11 +65,24 @@ export async function applyDecisionChange(db: Kysely<Database>, change: Decision
         at,
         type: change.type,
         from_decision: change.from,
-        to_decision: change.to,
+        to_decision: to,
         verification_id: change.verificationId,
         actor: change.actor,
       })
       .execute();
-    return true;
+    return to;
   });
+}
+
+/** Whether a change from review to review would pass its `reviewLimit` (read under the row's lock). */
+async function pastReviewLimit(trx: Kysely<Database>, change: DecisionChange): Promise<boolean> {
+  if (change.reviewLimit === undefined || change.from !== 'review' || change.to !== 'review') return false;
+  const { kept } = await trx
+    .selectFrom('transaction_events')
+    .select((e) => e.fn.countAll<number>().as('kept'))
+    .where('transaction_id', '=', change.transactionId)
+    .where('type', '=', change.type)
+    .where('to_decision', '=', 'review')
+    .executeTakeFirstOrThrow();
+  return Number(kept) >= change.reviewLimit;
 }

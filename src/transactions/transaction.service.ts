@@ -56,9 +56,13 @@ export class TransactionService {
     return { ...storedTransactionOf(row, label), history: historyOf(row, events) };
   }
 
-  /** Changes a stored decision (an identity step-up) and records it; 409 if it is no longer `from`. */
-  async changeDecision(change: DecisionChange): Promise<void> {
-    if (!(await applyDecisionChange(this.db, change))) {
+  /**
+   * Changes a stored decision (an identity step-up) and records it; answers the decision set
+   * (decline past `reviewLimit`); 409 if it is no longer `from`.
+   */
+  async changeDecision(change: DecisionChange): Promise<DecisionChange['to']> {
+    const applied = await applyDecisionChange(this.db, change);
+    if (!applied) {
       // Another change won (two step-ups at once): say what the decision is now, as the
       // step-up's own check does before it starts.
       const decision = (await findTransaction(this.db, change.transactionId))?.decision ?? null;
@@ -68,6 +72,7 @@ export class TransactionService {
         { details: { decision } },
       );
     }
+    return applied;
   }
 
   /** Stores an analyst's label (the latest one wins); 404 for an unknown transaction. */
