@@ -9,9 +9,9 @@ export type AlertFeatureColumns = Record<FeatureName, number | null>;
 /** A window flagged by one method, or by at least `min_methods` methods (`consensus`). */
 export interface StructuringAlertTable extends AlertFeatureColumns {
   /**
-   * Unique per window and method: `namespace|method|scope|window|user|merchant|end`. The
-   * namespace is the run id, or `store` for scheduled runs, so micro-batches never store an
-   * alert twice.
+   * Unique per window and method: `namespace|method|scope|window|end|user|merchant|transaction`,
+   * each text as its length and itself (`alerts.ts`). The namespace is the run id, or `store`
+   * for scheduled runs, so micro-batches never store an alert twice.
    */
   alert_key: string;
   run_id: string;
