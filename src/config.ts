@@ -48,6 +48,11 @@ export interface Config {
   readonly connectionTimeoutMs: number;
   /** Structuring runs the API executes at once; more answer 429. `CENTINELA_STRUCTURING_MAX_RUNS`; default 2. */
   readonly structuringMaxRuns: number;
+  /**
+   * When set, `POST /v1/structuring/runs` reads only files under this folder (the CLI is not
+   * bound). `CENTINELA_STRUCTURING_INPUT_DIR`; default: any file the process can read.
+   */
+  readonly structuringInputDir?: string;
   /** Deliveries of one webhook event before it is marked failed. `CENTINELA_WEBHOOK_MAX_ATTEMPTS`; default 8. */
   readonly webhookMaxAttempts: number;
   /** First retry delay of a webhook delivery, doubled each attempt (ms). `CENTINELA_WEBHOOK_BACKOFF_MS`; default 2000. */
@@ -219,6 +224,7 @@ function limitsFromEnv(read: EnvReader): Partial<Config> {
     requestTimeoutMs: int('CENTINELA_REQUEST_TIMEOUT_MS', 0, 3_600_000),
     connectionTimeoutMs: int('CENTINELA_CONNECTION_TIMEOUT_MS', 0, 3_600_000),
     structuringMaxRuns: int('CENTINELA_STRUCTURING_MAX_RUNS', 1, 64),
+    structuringInputDir: read.string('CENTINELA_STRUCTURING_INPUT_DIR'),
     webhookMaxAttempts: int('CENTINELA_WEBHOOK_MAX_ATTEMPTS', 1, 100),
     webhookBackoffMs: int('CENTINELA_WEBHOOK_BACKOFF_MS', 10, 3_600_000),
     webhookTimeoutMs: int('CENTINELA_WEBHOOK_TIMEOUT_MS', 100, 600_000),

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from '../../test/helpers.js';
+import { startTestService, tempDir, type TestService } from '../../test/helpers.js';
 import { loadConfig } from '../config.js';
 import { generateLedger } from './ledger.generator.js';
 import { FEATURES } from './structuring.js';
@@ -251,6 +251,32 @@ describe('structuring API', () => {
     });
     expect([start.statusCode, start.json().error.code]).toEqual([403, 'FORBIDDEN']);
     expect((await t.request({ method: 'GET', url: '/v1/structuring/alerts', headers })).statusCode).toBe(200);
+  });
+});
+
+describe('structuring API with CENTINELA_STRUCTURING_INPUT_DIR', () => {
+  let t: TestService;
+  let inputDir: string;
+  beforeAll(async () => {
+    inputDir = tempDir('centinela-structuring-inputs-');
+    t = await startTestService({ structuringInputDir: inputDir });
+  });
+  afterAll(() => t.destroy());
+
+  const start = (input: string) =>
+    t.request({ method: 'POST', url: '/v1/structuring/runs', payload: { input, methods: ['rules'] } });
+
+  it('reads files under that folder, by a path relative to it, and refuses any other before opening it', async () => {
+    const csv = 'user_id,transaction_date,transaction_amount\nu1,2026-01-01,5\n';
+    writeFileSync(join(inputDir, 'in.csv'), csv);
+    writeFileSync(join(t.dir, 'outside.csv'), csv);
+    symlinkSync(join(t.dir, 'outside.csv'), join(inputDir, 'link.csv'));
+    expect((await start('in.csv')).statusCode).toBe(202);
+    for (const input of [join(t.dir, 'outside.csv'), '../outside.csv', '/etc/passwd', 'link.csv', '*.csv']) {
+      const res = await start(input);
+      expect([res.statusCode, res.json().error.code], input).toEqual([400, 'INPUT_INVALID']);
+      expect(res.json().error.message).toContain('under CENTINELA_STRUCTURING_INPUT_DIR');
+    }
   });
 });
 

@@ -1,3 +1,5 @@
+import { realpathSync } from 'node:fs';
+import { resolve, sep } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
 import { authErrors, errorSchema } from '../api/schemas.js';
@@ -5,9 +7,9 @@ import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { orderedRange } from '../shared/time-range.js';
 import type { Database } from '../store/database.js';
-import { openEngine } from './duckdb.js';
+import { openEngine, type Engine } from './duckdb.js';
 import { createRun, executeRun } from './run.js';
-import { inspectColumns } from './source.js';
+import { filesMatching, inspectColumns } from './source.js';
 import type { RunHooks } from './run-events.js';
 import {
   consensusWindows,
@@ -39,7 +41,7 @@ export interface StructuringRoutesOptions {
     readonly structuringRunSeconds: { observe(labels: { detector: string }, seconds: number): void };
   };
   /** `structuringMaxRuns`: runs executed at once; more answer 429. */
-  readonly config: Pick<Config, 'structuringMaxRuns'>;
+  readonly config: Pick<Config, 'structuringMaxRuns' | 'structuringInputDir'>;
 }
 
 /** Seconds a client refused for too many runs is told to wait (`Retry-After`). */
@@ -71,7 +73,7 @@ const tags = ['structuring'];
 const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
 const json = (text: string | null) => (text === null ? null : (JSON.parse(text) as unknown));
 
-async function sourceOf(body: RunBody, params: RunParams): Promise<RunSource> {
+async function sourceOf(body: RunBody, params: RunParams, inputDir?: string): Promise<RunSource> {
   if (body.input === undefined) {
     const ms = (s?: string) => (s === undefined ? undefined : Date.parse(s));
     return { kind: 'store', ...orderedRange({ from: ms(body.from), to: ms(body.to) }) };
@@ -81,16 +83,47 @@ async function sourceOf(body: RunBody, params: RunParams): Promise<RunSource> {
   }
   const engine = await openEngine({ threads: 1 });
   try {
-    await inspectColumns(engine.connection, body.input, params.columns);
+    const input = inputDir === undefined ? body.input : await inputUnder(inputDir, body.input, engine);
+    await inspectColumns(engine.connection, input, params.columns);
+    return { kind: 'files', input };
   } finally {
     engine.close();
   }
-  return { kind: 'files', input: body.input };
+}
+
+/**
+ * With CENTINELA_STRUCTURING_INPUT_DIR: `input` read from that folder, refused (400
+ * INPUT_INVALID) when it reaches outside, by `..` or through a link, before anything is
+ * opened: a client could have had any file the service can read opened and described.
+ */
+async function inputUnder(inputDir: string, input: string, engine: Engine): Promise<string> {
+  const root = realRoot(inputDir);
+  const path = resolve(root, input);
+  const files = isInside(root, path) ? await filesMatching(engine.connection, path) : [];
+  if (isInside(root, path) && files.every((file) => isInside(root, realpathSync(file)))) return path;
+  throw new AppError('INPUT_INVALID', 'input must name files under CENTINELA_STRUCTURING_INPUT_DIR.', {
+    details: { input },
+  });
+}
+
+function realRoot(inputDir: string): string {
+  try {
+    return realpathSync(inputDir);
+  } catch {
+    throw new AppError(
+      'CONFIG_INVALID',
+      `CENTINELA_STRUCTURING_INPUT_DIR '${inputDir}' is not a folder here.`,
+    );
+  }
+}
+
+function isInside(root: string, path: string): boolean {
+  return path.startsWith(root.endsWith(sep) ? root : root + sep);
 }
 
 /** Checks the body's source and stores the new `running` run. */
-async function createFromBody(db: Kysely<Database>, body: RunBody, params: RunParams) {
-  const source = await sourceOf(body, params);
+async function createFromBody(db: Kysely<Database>, body: RunBody, params: RunParams, inputDir?: string) {
+  const source = await sourceOf(body, params, inputDir);
   return { source, id: await createRun(db, source, params) };
 }
 
@@ -195,10 +228,12 @@ export function structuringRoutes(app: FastifyInstance, options: StructuringRout
         seed: body.seed,
       });
       const release = slots.take(reply);
-      const { id, source } = await createFromBody(db, body, params).catch((error: unknown) => {
-        release();
-        throw error;
-      });
+      const { id, source } = await createFromBody(db, body, params, options.config.structuringInputDir).catch(
+        (error: unknown) => {
+          release();
+          throw error;
+        },
+      );
       const running = executeRun(id, { db, source, params, ...hooks })
         .catch((error: unknown) =>
           request.log.warn({ err: error, run: id }, 'structuring run or its structuring.alert event failed'),
