@@ -64,7 +64,7 @@ describe('centinela keys', () => {
       expect(bad.json().error.message).toContain('--expires-in-days');
     }
     expect(cli('keys', 'list', '--db', db, '--json').json()).toHaveLength(before);
-  });
+  }, 120_000); // eight CLI processes, one after another: 36 s on a slow, busy day
 });
 
 describe('failures', () => {
