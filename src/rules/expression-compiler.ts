@@ -60,16 +60,15 @@ function checkCodes(node: Extract<Node, { kind: 'binary' }>, options: CompileOpt
     [node.left, node.right],
     [node.right, node.left],
   ] as const) {
-    const codeField = field.kind === 'variable' ? options.codeFields[field.name] : undefined;
+    if (field.kind !== 'variable') continue;
+    const codeField = options.codeFields[field.name];
     if (!codeField) continue;
     const { texts, where } = textsOf(other, options);
     const wrong = texts.find((text) => !codeField.codes.has(text));
-    if (wrong !== undefined) {
-      const name = (field as { name: string }).name;
+    if (wrong !== undefined)
       throw new ExpressionSyntaxError(
-        `${name} holds ${codeField.what}: '${wrong}'${where} is never equal to it`,
+        `${field.name} holds ${codeField.what}: '${wrong}'${where} is never equal to it`,
       );
-    }
   }
 }
 

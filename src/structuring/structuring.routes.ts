@@ -99,8 +99,10 @@ async function sourceOf(body: RunBody, params: RunParams, inputDir?: string): Pr
 async function inputUnder(inputDir: string, input: string, engine: Engine): Promise<string> {
   const root = realRoot(inputDir);
   const path = resolve(root, input);
-  const files = isInside(root, path) ? await filesMatching(engine.connection, path) : [];
-  if (isInside(root, path) && files.every((file) => isInside(root, realpathSync(file)))) return path;
+  const inside =
+    isInside(root, path) &&
+    (await filesMatching(engine.connection, path)).every((file) => isInside(root, realpathSync(file)));
+  if (inside) return path;
   throw new AppError('INPUT_INVALID', 'input must name files under CENTINELA_STRUCTURING_INPUT_DIR.', {
     details: { input },
   });
