@@ -72,7 +72,13 @@ const orNull = (v: number) => (Number.isFinite(v) ? v : null);
 interface WindowParts {
   /** The window's row in its group. */
   readonly row: number;
-  /** The alert key after the namespace and method: scope, length, end, user, merchant, transaction. */
+  /**
+   * The alert key after the namespace and method: scope, length, user, merchant, end,
+   * transaction. The user before the end: a run reads its alerted windows user by user, so
+   * each method's keys then mostly come in ascending order and land at the end of its part of the
+   * key index (with the end first they landed on random pages: twice the store's time per
+   * alert on 4.4M alerts).
+   */
   readonly keyTail: string;
   readonly userId: string;
   readonly merchantId: string | null;
@@ -98,7 +104,7 @@ function windowOf(chunk: ReadChunk, i: number, group: WindowGroup): WindowParts 
   const txId = stringAt(chunk, TX, i);
   return {
     row: numberAt(chunk, 0, i),
-    keyTail: `|${group.scope}|${group.window.label}|${end}|${sized(userId)}|${sized(merchantId)}|${sized(txId)}`,
+    keyTail: `|${group.scope}|${group.window.label}|${sized(userId)}|${sized(merchantId)}|${end}|${sized(txId)}`,
     userId,
     merchantId,
     txId,
