@@ -255,6 +255,27 @@ describe('centinela rules', () => {
     expect(result.stderr).toContain('rules[0].condition');
   });
 
+  it('says a rule set file is missing (INPUT_NOT_FOUND) or a folder, apart from one that is not JSON', () => {
+    const run = (file: string) => cli('rules', 'apply', file, '--db', db, '--json');
+    const missing = run(join(dir, 'no-such-rules.json'));
+    expect([missing.status, missing.json().error]).toEqual([
+      1,
+      expect.objectContaining({
+        code: 'INPUT_NOT_FOUND',
+        details: { file: join(dir, 'no-such-rules.json') },
+      }),
+    ]);
+    const folder = run(dir);
+    expect([folder.status, folder.json().error.code, folder.json().error.message]).toEqual([
+      1,
+      'INPUT_INVALID',
+      `Cannot read ${dir}: it is a folder.`,
+    ]);
+    const text = join(dir, 'not-json.json');
+    writeFileSync(text, 'rules: none');
+    expect(run(text).json().error.code).toBe('RULESET_INVALID');
+  });
+
   it('says clearly that the store is busy when another process holds its write lock too long', () => {
     const file = join(dir, 'rules.json');
     const other = new SqliteDatabase(db);

@@ -1,10 +1,10 @@
 import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config.js';
 import { AppError, ValidationError } from '../errors.js';
 import { openServices } from '../main.js';
 import { isDecimalText } from '../shared/decimal-text.js';
+import { readInputFile } from '../shared/read-input.js';
 import { isUnstorable } from '../shared/unstorable-text.js';
 import { isCsvOrParquet } from '../structuring/source.js';
 
@@ -153,10 +153,11 @@ export async function withServices(
   }
 }
 
-/** Reads a rule set JSON file; a missing or malformed file is a RULESET_INVALID error. */
+/** Reads a rule set JSON file: a missing one is INPUT_NOT_FOUND ({@link readInputFile}), one that is not JSON RULESET_INVALID. */
 export async function readRuleSetFile(file: string): Promise<unknown> {
+  const text = (await readInputFile(file)).toString('utf8');
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as unknown;
+    return JSON.parse(text) as unknown;
   } catch (error) {
     throw new AppError('RULESET_INVALID', `Cannot read ${file} as JSON: ${(error as Error).message}`);
   }

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { AppError } from '../errors.js';
 import { evaluatePairs, type PairEvaluation } from '../identity/evaluate.js';
@@ -8,6 +7,7 @@ import { compareFaces } from '../identity/identity.service.js';
 import { WebhookService } from '../webhooks/webhook.service.js';
 import type { Config } from '../config.js';
 import { userParamsSchema } from '../identity/identity.schema.js';
+import { readInputFile } from '../shared/read-input.js';
 import {
   configFrom,
   numberOf,
@@ -42,15 +42,6 @@ async function withIdentity(flags: StoreFlags, run: (identity: Identity) => Prom
   });
 }
 
-/** Reads a photo; a missing file is INPUT_NOT_FOUND. */
-async function readPhoto(file: string): Promise<Buffer> {
-  try {
-    return await readFile(file);
-  } catch (cause) {
-    throw new AppError('INPUT_NOT_FOUND', `Cannot read ${file}.`, { cause });
-  }
-}
-
 /** A failure as a result row, so one bad photo does not hide the others. */
 function failureOf(file: string, error: unknown): { file: string; error: string; message: string } {
   process.exitCode = 1;
@@ -78,7 +69,7 @@ function enrollCommand(face: Command): void {
         const rows: Record<string, unknown>[] = [];
         for (const file of images) {
           try {
-            const result = await identity.enroll(flags.user, await readPhoto(file), ACTOR);
+            const result = await identity.enroll(flags.user, await readInputFile(file), ACTOR);
             rows.push({
               file,
               template_id: result.template_id,
@@ -117,7 +108,7 @@ function verifyCommand(face: Command): void {
       const threshold =
         flags.threshold === undefined ? undefined : thresholdOf(flags.threshold, configFrom(flags));
       await withIdentity(flags, async ({ verifications }) => {
-        const result = await verifications.verify(flags.user, await readPhoto(image), {
+        const result = await verifications.verify(flags.user, await readInputFile(image), {
           ...(threshold === undefined ? {} : { threshold }),
           ...(flags.movement === undefined ? {} : { movement: flags.movement }),
           actor: ACTOR,
@@ -145,7 +136,7 @@ function compareCommand(face: Command): void {
       const threshold = thresholdOf(flags.threshold, configFrom({}));
       const engine = await FaceEngineClient.start({ workers: 2 });
       try {
-        const [a, b] = await Promise.all([readPhoto(source), readPhoto(target)]);
+        const [a, b] = await Promise.all([readInputFile(source), readInputFile(target)]);
         const result = await compareFaces(engine, a, b, threshold);
         const rows = [
           ...result.face_matches.map((m) => ({

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError, ValidationError } from '../errors.js';
+import { readInputFile } from '../shared/read-input.js';
 import type { FaceEngine } from './face-engine/face-engine.js';
 import { euclideanDistance } from './face-engine/face-similarity.js';
 
@@ -83,15 +83,6 @@ export function parsePairs(text: string): LabelledPair[] {
   return pairs;
 }
 
-/** Reads a file of the evaluation's input; a missing one is INPUT_NOT_FOUND. */
-async function readInput(path: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (cause) {
-    throw new AppError('INPUT_NOT_FOUND', `Cannot read ${path}.`, { details: { file: path }, cause });
-  }
-}
-
 /** Rates at one threshold over scored pairs. */
 export function ratesAt(scored: readonly ScoredPair[], threshold: number): ThresholdRates {
   const same = scored.filter((p) => p.same);
@@ -172,7 +163,7 @@ async function describeAll(
   const work = async (): Promise<void> => {
     for (let i = next++; i < images.length; i = next++) {
       const image = images[i] as string;
-      const { faces } = await engine.describe(await readInput(join(imagesDir, image)));
+      const { faces } = await engine.describe(await readInputFile(join(imagesDir, image)));
       descriptors.set(image, faces[0]?.descriptor ?? null);
     }
   };
@@ -186,7 +177,7 @@ async function describeAll(
  * fixed similarity thresholds. A pair with a faceless photo scores 0 (a non-match).
  */
 export async function evaluatePairs(options: EvaluatePairsOptions): Promise<PairEvaluation> {
-  const pairs = parsePairs((await readInput(options.pairsFile)).toString('utf8'));
+  const pairs = parsePairs((await readInputFile(options.pairsFile)).toString('utf8'));
   const images = [...new Set(pairs.flatMap((p) => [p.imageA, p.imageB]))];
   const descriptors = await describeAll(options.engine, options.imagesDir, images, options.concurrency ?? 2);
   const scored = pairs.map((pair): ScoredPair => {
