@@ -13,7 +13,7 @@ import type { GroupDetections } from './detect.js';
 import type { ScoreResult } from './detectors/detector.js';
 import { appendColumns, readNumbers } from './duckdb.js';
 import { ALERT_CHUNK, ALERT_COLUMNS, insertAlertValues, type AlertValue } from './structuring.repository.js';
-import { FEATURES } from './structuring.js';
+import { CONSENSUS_METHOD, FEATURES } from './structuring.js';
 import type { WindowGroup } from './windows.js';
 
 export interface AlertContext {
@@ -34,8 +34,6 @@ export interface AlertContext {
  * every batch but a group's last is the same two statements (compiled and prepared once).
  */
 const BATCH = 12 * ALERT_CHUNK;
-
-const CONSENSUS = 'consensus';
 
 /** Numbers read for each alerted window: its row, bounds, features and label (NULL → NaN). */
 const NUMBERS = ['rid', 'start_ms', 'end_ms', ...FEATURES, 'label'] as const;
@@ -129,7 +127,7 @@ class AlertRows {
   ) {
     this.names = [...detections.results.keys()];
     this.results = [...detections.results.values()];
-    this.counts = Object.fromEntries([...this.names, CONSENSUS].map((n) => [n, 0]));
+    this.counts = Object.fromEntries([...this.names, CONSENSUS_METHOD].map((n) => [n, 0]));
   }
 
   get size(): number {
@@ -148,7 +146,7 @@ class AlertRows {
       const result = this.results[m];
       if (result?.flags[w.row]) this.add(this.names[m] ?? 'unknown', result.scores[w.row] ?? 0, votes, w);
     }
-    if (votes >= this.ctx.minMethods) this.add(CONSENSUS, votes, votes, w);
+    if (votes >= this.ctx.minMethods) this.add(CONSENSUS_METHOD, votes, votes, w);
   }
 
   /** One alert's values, in ALERT_COLUMNS order. */

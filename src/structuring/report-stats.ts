@@ -5,7 +5,7 @@
  */
 import type { MethodName } from './detectors/index.js';
 import type { GroupDetections } from './detect.js';
-import { FEATURES, type FeatureName } from './structuring.js';
+import { CONSENSUS_METHOD, FEATURES, type FeatureName } from './structuring.js';
 import type { GroupFeatures, WindowGroup } from './windows.js';
 
 /** Confusion counts of one method against the labels (windows with a label only). */
@@ -47,7 +47,7 @@ export const SHOWN: readonly FeatureName[] = ['count_amt', 'sum_amt', 'mean_amt'
  * window length are the same and a longer window's larger values are not clamped.
  */
 export function emptyStats(methods: readonly MethodName[], maxima: readonly number[]): ReportStats {
-  const all = [...methods, 'consensus'];
+  const all = [...methods, CONSENSUS_METHOD];
   return {
     methods: all,
     groups: [],
@@ -112,7 +112,7 @@ export function addGroup(
   stats.groups.push({ scope: group.scope, window: group.window.label, windows: f.n });
   for (const [method, result] of detections.results) countFlags(stats, method, result.flags, f);
   const consensus = detections.votes.map((v) => (v >= minMethods ? 1 : 0));
-  countFlags(stats, 'consensus', consensus, f);
+  countFlags(stats, CONSENSUS_METHOD, consensus, f);
   for (const d of stats.distributions) addDistribution(d, f, consensus);
   for (let i = 0; i < f.n; i++) {
     const label = f.labels[i] ?? -1;

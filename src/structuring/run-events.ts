@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../store/database.js';
 import type { EmitWebhook } from '../webhooks/webhook-events.js';
 import { listAlerts } from './structuring.repository.js';
+import { CONSENSUS_METHOD } from './structuring.js';
 
 /** Optional observers of a run, wired by the API or the CLI. */
 export interface RunHooks {
@@ -33,7 +34,7 @@ const iso = (ms: number) => new Date(Number(ms)).toISOString();
 
 /** The `data` of a `structuring.alert` event. */
 export async function alertEventOf(db: Kysely<Database>, run: FinishedRun, source: unknown) {
-  const consensus = await listAlerts(db, { runId: run.id, method: 'consensus', limit: TOP_CONSENSUS });
+  const consensus = await listAlerts(db, { runId: run.id, method: CONSENSUS_METHOD, limit: TOP_CONSENSUS });
   return {
     run_id: run.id,
     source,

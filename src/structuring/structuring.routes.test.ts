@@ -215,6 +215,16 @@ describe('structuring API', () => {
     expect([unknown.statusCode, unknown.json().error.code]).toEqual([404, 'NOT_FOUND']);
   });
 
+  it('answers 400 naming the field for an alert method that no run stores (it answered an empty list)', async () => {
+    const wrong = await t.request({ method: 'GET', url: '/v1/structuring/alerts?method=Lof' });
+    expect([wrong.statusCode, wrong.json().error.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect(JSON.stringify(wrong.json().error.details)).toContain('method');
+    for (const method of ['lof', 'consensus']) {
+      const right = await t.request({ method: 'GET', url: `/v1/structuring/alerts?method=${method}` });
+      expect(right.statusCode, method).toBe(200);
+    }
+  });
+
   it('answers 400 INPUT_INVALID for a URL and for a match that is not a regular file (a FIFO)', async () => {
     const fifo = join(t.dir, 'pipe.csv');
     execFileSync('mkfifo', [fifo]);

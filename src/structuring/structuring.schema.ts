@@ -1,6 +1,6 @@
 /** JSON schemas of the structuring routes (validation and OpenAPI). */
 import { nullable } from '../api/schemas.js';
-import { FIELDS } from './structuring.js';
+import { ALERT_METHODS, FIELDS } from './structuring.js';
 
 export const runBodySchema = {
   type: 'object',
@@ -88,7 +88,7 @@ export const alertsQuerySchema = {
   type: 'object',
   properties: {
     run_id: { type: 'string' },
-    method: { type: 'string' },
+    method: { type: 'string', enum: ALERT_METHODS },
     user_id: { type: 'string' },
     merchant_id: { type: 'string' },
     from: { type: 'string', format: 'date-time', description: 'window end at or after' },

@@ -60,6 +60,12 @@ export interface RunParams {
   readonly scoreAfter?: number;
 }
 
+/** The method of the alert a run adds for a window flagged by at least `minMethods` methods. */
+export const CONSENSUS_METHOD = 'consensus';
+
+/** What an alert's `method` can be: a detector, or the consensus. */
+export const ALERT_METHODS: readonly string[] = [...METHOD_NAMES, CONSENSUS_METHOD];
+
 /** Defaults: every method, 24 h windows, the team's column names, consensus of 3, seed 0. */
 export const RUN_DEFAULTS = {
   methods: METHOD_NAMES,
