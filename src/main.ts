@@ -51,6 +51,19 @@ export async function openServices(config: Config) {
   return { store, keys, rules, models, audit };
 }
 
+/**
+ * Refuses to decide transactions with an active rule set that cannot be evaluated (the
+ * service does not start; `rules activate` repairs it), closing the store first.
+ */
+export async function refuseUnusableRules(store: Store, rules: RulesService): Promise<void> {
+  try {
+    rules.assertUsable();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
 /** How transactions are decided, the same in the embedded service and in stream workers. */
 export function deciderOptions(
   config: Config,
@@ -104,6 +117,7 @@ async function createIngestion(
 /** Wiring: config → store → services → API. Does not listen; `serve` does. */
 export async function createService(config: Config): Promise<Service> {
   const { store, keys, rules, models, audit } = await openServices(config);
+  await refuseUnusableRules(store, rules);
   const metrics = new Metrics();
   const { ingestion, transport } = await createIngestion(config, store, rules, models, metrics);
   const transactions = new TransactionService(store.db, ingestion);

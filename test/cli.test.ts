@@ -294,6 +294,47 @@ describe('centinela rules', () => {
 });
 
 describe('centinela serve and simulate', () => {
+  it('does not start with an active rule set that cannot be evaluated; rules activate repairs it', async () => {
+    const brokenDb = join(dir, 'broken-rules.db');
+    expect(cli('rules', 'list', '--db', brokenDb).status).toBe(0);
+    const sqlite = new SqliteDatabase(brokenDb);
+    const [first, ...rest] = DEFAULT_RULE_SET.rules;
+    const document = { ...DEFAULT_RULE_SET, rules: [{ ...first, condition: 'amount >> 5' }, ...rest] };
+    sqlite.prepare('UPDATE rule_sets SET active = 0').run();
+    sqlite
+      .prepare(
+        `INSERT INTO rule_sets (version, name, document, created_at, created_by, active, activated_at)
+        VALUES (2, 'broken', ?, 0, 'hand', 1, 0)`,
+      )
+      .run(JSON.stringify(document));
+    sqlite.close();
+    const server = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--db', brokenDb],
+      {
+        env: { ...CLI_ENV, CENTINELA_LOG_LEVEL: 'warn', CENTINELA_FACE_ENGINE_START: 'lazy' },
+      },
+    );
+    let stderr = '';
+    server.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const stop = setTimeout(() => server.kill('SIGKILL'), 50_000); // started after all: fail, not hang
+    const status = await new Promise((resolve) => server.on('exit', resolve));
+    clearTimeout(stop);
+    expect(status).toBe(1);
+    expect(stderr).toContain(
+      'RULESET_INVALID: The active rule set v2 cannot be evaluated (rules[0].condition:',
+    );
+    expect(cli('rules', 'show', '--db', brokenDb, '--json').json()).toMatchObject({
+      version: 2,
+      active: true,
+    });
+    expect(cli('rules', 'activate', '1', '--db', brokenDb).status).toBe(0);
+    expect(cli('rules', 'show', '--db', brokenDb, '--json').json()).toMatchObject({
+      version: 1,
+      active: true,
+    });
+  }, 60_000);
+
   it('with --json prints its start-up facts as one JSON line', async () => {
     const server = spawn(
       process.execPath,

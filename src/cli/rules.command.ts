@@ -24,7 +24,7 @@ export function rulesCommand(program: Command): void {
     .action(async (version: string | undefined, flags: StoreFlags) => {
       await withServices(flags, async ({ rules: service }) => {
         const shown = await service.get(
-          version === undefined ? service.current().version : wholeNumberOf(version, 'VERSION', 1),
+          version === undefined ? await service.activeVersion() : wholeNumberOf(version, 'VERSION', 1),
         );
         printResult(Boolean(flags.json), shown, () => describeVersion(shown));
       });

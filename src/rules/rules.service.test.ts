@@ -38,4 +38,46 @@ describe('RulesService', () => {
       await store.close();
     }
   });
+
+  /** A store whose active version (2) no longer compiles: written before a grammar change, or by hand. */
+  async function storeWithBrokenActiveSet() {
+    const store = openStore({ url: join(tempDir('centinela-rules-'), 'c.db') });
+    await migrate(store.db);
+    await new RulesService(store.db).init();
+    const [first, ...rest] = DEFAULT_RULE_SET.rules;
+    const document = { ...DEFAULT_RULE_SET, rules: [{ ...first, condition: 'amount >> 5' }, ...rest] };
+    const newRuleSet = { name: 'broken', document: JSON.stringify(document), createdBy: 'test' };
+    await insertRuleSet(store.db, { ...newRuleSet, activate: true, now: Date.now() });
+    return store;
+  }
+
+  it('starts with an active set that no longer compiles, refuses to decide with it, and lets it be replaced', async () => {
+    const store = await storeWithBrokenActiveSet();
+    try {
+      const rules = new RulesService(store.db);
+      await rules.init(); // the repair commands need the service: init does not fail
+      const refusal = expect.objectContaining({
+        code: 'RULESET_INVALID',
+        message: expect.stringMatching(
+          /^The active rule set v2 cannot be evaluated \(rules\[0\]\.condition: /,
+        ),
+        details: [expect.objectContaining({ field: 'rules[0].condition', code: 'syntax' })],
+      });
+      expect(() => rules.assertUsable()).toThrow(refusal);
+      expect(() => rules.current()).toThrow(refusal);
+      expect(await rules.activeVersion()).toBe(2);
+      await expect(rules.activate(2)).rejects.toMatchObject({
+        code: 'RULESET_INVALID',
+        message: expect.stringMatching(/^The chosen rule set v2 cannot be evaluated/),
+      });
+      expect((await rules.activate(1)).active).toBe(true);
+      expect(() => rules.assertUsable()).not.toThrow();
+      expect(rules.current().version).toBe(1);
+      // Choosing it again is refused and changes nothing: version 1 stays active.
+      await expect(rules.activate(2)).rejects.toMatchObject({ code: 'RULESET_INVALID' });
+      expect(await rules.activeVersion()).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
 });

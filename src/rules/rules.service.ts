@@ -31,6 +31,8 @@ export interface RuleSetVersion {
  */
 export class RulesService {
   private active: CompiledRuleSet | undefined;
+  /** Why the stored active version cannot be used, when it cannot (found at {@link init}). */
+  private unusable: AppError | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly db: Kysely<Database>) {}
@@ -38,26 +40,48 @@ export class RulesService {
   /**
    * Loads the active rule set, installing the default one on first start (once, however many
    * processes start together; the check before it spares later starts the write lock).
+   * An active version that no longer compiles does not fail this: the commands that repair
+   * it (`rules list`, `show`, `activate`, `apply`) need the service; {@link assertUsable}
+   * and {@link current} refuse it.
    */
   async init(): Promise<void> {
     if (!(await findActiveRuleSet(this.db)))
       await installFirstRuleSet(this.db, newRuleSet(DEFAULT_RULE_SET, 'system', true));
-    await this.refresh();
+    try {
+      await this.refresh();
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== 'RULESET_INVALID') throw error;
+      this.unusable = error;
+    }
+  }
+
+  /** Throws why the active rule set cannot be used, if it cannot: call before deciding transactions. */
+  assertUsable(): void {
+    if (this.unusable) throw this.unusable;
   }
 
   /** The compiled active rule set (synchronous: used on every transaction). */
   current(): CompiledRuleSet {
+    if (this.unusable) throw this.unusable;
     if (!this.active) throw new AppError('INTERNAL', 'RulesService.init() was not called');
     return this.active;
   }
 
-  /** Re-reads the active version if another process changed it. */
+  /** Re-reads the active version if another process changed it; one that does not compile is refused and the one in use kept. */
   async refresh(): Promise<void> {
     const row = await findActiveRuleSet(this.db);
     if (!row || row.version === this.active?.version) return;
     const document = JSON.parse(row.document) as RuleSetDocument;
-    this.active = compileRuleSet(document, row.version);
+    this.active = compileStored(document, row.version, 'active');
+    this.unusable = undefined;
     warnOfProblems(document, row.version);
+  }
+
+  /** The active version's number, even when it cannot be used. */
+  async activeVersion(): Promise<number> {
+    const row = await findActiveRuleSet(this.db);
+    if (!row) throw new AppError('NOT_FOUND', 'No rule set is active.');
+    return row.version;
   }
 
   /** Polls for changes every `intervalMs` until {@link stop}. */
@@ -81,7 +105,10 @@ export class RulesService {
     return this.get(version);
   }
 
+  /** Activates a stored version; one that no longer compiles is refused (RULESET_INVALID) and the active one kept. */
   async activate(version: number): Promise<RuleSetVersion> {
+    const stored = await this.get(version);
+    compileStored(stored.document, version, 'chosen');
     if (!(await activateRuleSet(this.db, version, Date.now()))) {
       throw new AppError('NOT_FOUND', `Rule set version ${version} does not exist.`);
     }
@@ -97,6 +124,29 @@ export class RulesService {
 
   async list(): Promise<RuleSetVersion[]> {
     return (await listRuleSets(this.db)).map(toVersion);
+  }
+}
+
+/**
+ * Compiles a stored version. One that does not compile (stored before a check it fails, or
+ * written to the store by hand) is RULESET_INVALID with its problems field by field and how
+ * to go on.
+ */
+function compileStored(
+  document: RuleSetDocument,
+  version: number,
+  role: 'active' | 'chosen',
+): CompiledRuleSet {
+  try {
+    return compileRuleSet(document, version);
+  } catch (error) {
+    const details = validateRuleSet(document);
+    const said = details.map((p) => `${p.field}: ${p.message}`).join('; ') || (error as Error).message;
+    throw new AppError(
+      'RULESET_INVALID',
+      `The ${role} rule set v${version} cannot be evaluated (${said}). Activate one that can (\`centinela rules list\`, \`centinela rules activate VERSION\`) or apply a corrected one.`,
+      { details, cause: error },
+    );
   }
 }
 
