@@ -255,6 +255,15 @@ describe('centinela rules', () => {
     expect(result.stderr).toContain('rules[0].condition');
   });
 
+  it('says on stderr when a command creates the store it was pointed at (a mistyped --db)', () => {
+    const typo = join(dir, 'centinel.db');
+    const first = cli('rules', 'list', '--db', typo, '--json');
+    expect(first.status).toBe(0);
+    expect(first.stderr).toContain(`no store was at ${typo}; a new one was created there (a mistyped --db?)`);
+    expect(first.json()).toEqual([expect.objectContaining({ version: 1, name: 'default' })]);
+    expect(cli('rules', 'list', '--db', typo, '--json').stderr).not.toContain('no store was at');
+  });
+
   it('says a rule set file is missing (INPUT_NOT_FOUND) or a folder, apart from one that is not JSON', () => {
     const run = (file: string) => cli('rules', 'apply', file, '--db', db, '--json');
     const missing = run(join(dir, 'no-such-rules.json'));

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config.js';
 import { AppError, ValidationError } from '../errors.js';
 import { openServices } from '../main.js';
+import { missingSqliteFile } from '../store/database.js';
 import { isDecimalText } from '../shared/decimal-text.js';
 import { readInputFile } from '../shared/read-input.js';
 import { isUnstorable } from '../shared/unstorable-text.js';
@@ -145,7 +146,12 @@ export async function withServices(
   flags: StoreFlags,
   run: (services: Services) => Promise<void>,
 ): Promise<void> {
-  const services = await openServices(configFrom(flags));
+  const config = configFrom(flags);
+  const created = missingSqliteFile(config.databaseUrl);
+  const services = await openServices(config);
+  // On stderr, so that --json output stays one document.
+  if (created)
+    console.error(`centinela: no store was at ${created}; a new one was created there (a mistyped --db?).`);
   try {
     await run(services);
   } finally {

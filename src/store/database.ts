@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely';
 import pg from 'pg';
@@ -64,6 +65,13 @@ function openPostgres(url: string, poolSize: number): Store {
     location: url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@'),
     close: () => db.destroy(),
   };
+}
+
+/** The SQLite file `url` names when there is none yet (opening it creates it); undefined for PostgreSQL, memory or an existing file. */
+export function missingSqliteFile(url: string): string | undefined {
+  if (isPostgresUrl(url)) return undefined;
+  const path = sqlitePath(url);
+  return path === ':memory:' || existsSync(path) ? undefined : path;
 }
 
 function sqlitePath(url: string): string {
