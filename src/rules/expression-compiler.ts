@@ -1,4 +1,5 @@
 import { ExpressionSyntaxError, parseExpression, type BinaryOp, type Node } from './expression-parser.js';
+import { checkConditionTypes, type Kind } from './expression-types.js';
 
 /** Values a rule sees: transaction fields and features by name. */
 export type EvalContext = Readonly<Record<string, unknown>>;
@@ -24,11 +25,16 @@ export interface CompileOptions {
   readonly codeFields?: Readonly<
     Record<string, { readonly codes: ReadonlySet<string>; readonly what: string }>
   >;
+  /** Kinds of the fields: when given, a condition that could only fail or never give true/false is a syntax error ({@link checkConditionTypes}). */
+  readonly fieldKinds?: Readonly<Record<string, Kind>>;
 }
 
 /** Parses and compiles `source` into a fast closure; throws {@link ExpressionSyntaxError}. */
 export function compileExpression(source: string, options: CompileOptions): Evaluator {
-  return compileNode(parseExpression(source), options);
+  const node = parseExpression(source);
+  const evaluate = compileNode(node, options); // unknown names and lists first
+  if (options.fieldKinds) checkConditionTypes(node, options.fieldKinds);
+  return evaluate;
 }
 
 function compileNode(node: Node, options: CompileOptions): Evaluator {

@@ -120,7 +120,8 @@ function depthOf(root: Node): number {
   return deepest;
 }
 
-function childrenOf(node: Node): readonly Node[] {
+/** The nodes directly under `node`, left to right. */
+export function childrenOf(node: Node): readonly Node[] {
   switch (node.kind) {
     case 'list':
       return node.items;

@@ -148,6 +148,42 @@ describe('rule errors', () => {
     expect(half).toContainEqual(expect.objectContaining({ field: 'lists.names.0', code: 'lone_surrogate' }));
   });
 
+  it('validation refuses conditions that could only fail or never give true or false, and keeps those that may', () => {
+    const messages = (condition: string) =>
+      validateRuleSet({
+        ...DEFAULT_RULE_SET,
+        rules: [{ id: 'X', condition, message: 'x', score: 10, action: 'review', severity: 'low' }],
+      }).map((e) => `${e.field}: ${e.message}`);
+    const refused = {
+      'amount in 5': "'in' needs a list, not 5, a number",
+      'min() > 1': 'min() takes at least 1 argument, not 0',
+      'abs(amount, 2) > 1': 'abs() takes 1 argument, not 2',
+      'amount + 1': 'A condition must give true or false; this one gives a number',
+      "amount > 'abc'": "'>' needs a number, not 'abc', text",
+      'account_id > 5': "'>' needs a number, not account_id, text",
+      'not amount': "'not' needs true/false, not amount, a number",
+      'location_match and count_60s > 3': "'and' needs true/false, not location_match, a number",
+      "lower(amount) == 'x'": 'lower() needs text, not amount, a number',
+      '-currency < 1': "'-' needs a number, not currency, text",
+      'null > 3': "'>' needs a number, not null",
+      // Deep in a long chain: checked without recursion (2,000 levels are allowed).
+      ['amount' + ' + amount'.repeat(1500) + " + 'x' > 0"]: "'+' needs a number, not 'x', text",
+    };
+    for (const [condition, message] of Object.entries(refused))
+      expect(messages(condition), condition.slice(0, 30)).toEqual([`rules[0].condition: ${message}`]);
+    for (const fine of [
+      'coalesce(balance, 0) > 5', // balance may be null: that is the data's, not the rule's, fault
+      "coalesce(balance, 'x') > 1", // not known before it runs
+      'balance == null or amount > 2',
+      "account_id == 5 or merchant_type in ['a', 'b']",
+      'max(amount, balance) > 10 and cross_border == 1',
+      'amount % 7 == 0 and not (hour_of_day < 6)',
+      'true',
+      'amount' + ' + amount'.repeat(1998) + ' > 0',
+    ])
+      expect(messages(fine), fine.slice(0, 30)).toEqual([]);
+  });
+
   it('validation refuses comparing a country or currency with text it never holds, in literals and lists', () => {
     const withLists = (lists: Record<string, string[]>, condition: string) =>
       validateRuleSet({

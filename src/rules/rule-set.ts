@@ -4,6 +4,7 @@ import { unstorableValueIn } from '../shared/unstorable-text.js';
 import { CODE_FIELDS } from '../transactions/transaction.js';
 import { compileExpression, type Evaluator } from './expression-compiler.js';
 import { ExpressionSyntaxError } from './expression-parser.js';
+import type { Kind } from './expression-types.js';
 
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -45,6 +46,14 @@ export interface CompiledRuleSet {
 }
 
 /** Transaction fields a condition may read, besides the features. */
+/** Transaction fields that hold numbers (location_match as 0/1); the others hold text. */
+const NUMBER_FIELDS: ReadonlySet<string> = new Set([
+  'amount',
+  'balance',
+  'location_match',
+  'model_probability',
+]);
+
 export const TRANSACTION_FIELDS = [
   'transaction_id',
   'account_id',
@@ -62,6 +71,11 @@ export const TRANSACTION_FIELDS = [
 ] as const;
 
 const VARIABLES: ReadonlySet<string> = new Set([...TRANSACTION_FIELDS, ...FEATURE_NAMES]);
+/** What each field holds, for the save-time type check (a field may also be null). */
+const FIELD_KINDS: Readonly<Record<string, Kind>> = Object.fromEntries([
+  ...TRANSACTION_FIELDS.map((f) => [f, NUMBER_FIELDS.has(f) ? 'number' : 'text'] as const),
+  ...FEATURE_NAMES.map((f) => [f, 'number'] as const),
+]);
 const RULE_ID = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 const MAX_NAME = 200;
 const MAX_REASON_CODE = 64;
@@ -195,9 +209,14 @@ function validateCondition(condition: unknown, path: string, { lists, errors }: 
     return;
   }
   try {
-    // Code fields are checked when a rule set is saved, not when a stored one is loaded, so
+    // Code fields and kinds are checked when a rule set is saved, not when a stored one is loaded, so
     // that one saved before the check still starts.
-    compileExpression(condition, { variables: VARIABLES, lists, codeFields: CODE_FIELDS });
+    compileExpression(condition, {
+      variables: VARIABLES,
+      lists,
+      codeFields: CODE_FIELDS,
+      fieldKinds: FIELD_KINDS,
+    });
   } catch (error) {
     if (!(error instanceof ExpressionSyntaxError)) throw error;
     errors.push(problem(path, 'syntax', error.message));
