@@ -11,6 +11,20 @@ import { runStructuring, type RunSummary } from './run.js';
 import { consensusWindows, findRun, listAlerts } from './structuring.repository.js';
 import { FEATURES, runParamsOf } from './structuring.js';
 
+/** A run's stored alerts, and how many have a key below the one stored before them (same method and scope). */
+async function keyOrder(store: Store, runId: string) {
+  const rows = await sql<{ method: string; scope: string; alert_key: string }>`SELECT method, scope, alert_key
+    FROM structuring_alerts WHERE run_id = ${runId} ORDER BY rowid`.execute(store.db);
+  const previous = new Map<string, string>();
+  let descending = 0;
+  for (const { method, scope, alert_key: key } of rows.rows) {
+    const before = previous.get(`${method} ${scope}`);
+    if (before !== undefined && key < before) descending++;
+    previous.set(`${method} ${scope}`, key);
+  }
+  return { alerts: rows.rows.length, descending };
+}
+
 describe('a structuring run over a generated ledger', () => {
   let store: Store;
   let dir: string;
@@ -170,22 +184,10 @@ describe('a structuring run over a generated ledger', () => {
   // The store's cost per alert on millions of them: keys that arrive in order append to the
   // key index instead of landing on random pages (twice the time per alert on 4.4M alerts).
   it("stores each method's alerts of a scope in ascending key order", async () => {
-    const rows = await sql<{
-      method: string;
-      scope: string;
-      alert_key: string;
-    }>`SELECT method, scope, alert_key
-      FROM structuring_alerts WHERE run_id = ${summary.id} ORDER BY rowid`.execute(store.db);
-    const previous = new Map<string, string>();
-    let descending = 0;
-    for (const { method, scope, alert_key: key } of rows.rows) {
-      const before = previous.get(`${method} ${scope}`);
-      if (before !== undefined && key < before) descending++;
-      previous.set(`${method} ${scope}`, key);
-    }
-    expect(rows.rows.length).toBeGreaterThan(1000);
+    const { alerts, descending } = await keyOrder(store, summary.id);
+    expect(alerts).toBeGreaterThan(1000);
     // Not none: DuckDB's join hands back the alerted windows in order chunk by chunk, not overall.
-    expect(descending).toBeLessThan(rows.rows.length / 100);
+    expect(descending).toBeLessThan(alerts / 100);
   });
 
   it('renders a self-contained report with every section', () => {
@@ -228,27 +230,32 @@ describe('--methods: every detector can run alone', () => {
   );
 });
 
+/** A rules-only run over CSV rows (`_id,user_id,merchant_id,transaction_date,transaction_amount`) in a new store. */
+async function rulesRunOver(rows: readonly string[]): Promise<{ store: Store; summary: RunSummary }> {
+  const dir = tempDir('centinela-structuring-rows-');
+  const store = openStore({ url: join(dir, 'c.db') });
+  await migrate(store.db);
+  const input = join(dir, 'rows.csv');
+  writeFileSync(input, ['_id,user_id,merchant_id,transaction_date,transaction_amount', ...rows].join('\n'));
+  const summary = await runStructuring({
+    db: store.db,
+    source: { kind: 'files', input },
+    params: runParamsOf({ methods: 'rules', minMethods: 1 }),
+    workers: 0,
+  });
+  return { store, summary };
+}
+
 describe('alerts of windows that share a user, merchant and end', () => {
   it('stores one alert per flagged window: ties in time, and ids holding the key separator', async () => {
-    const dir = tempDir('centinela-structuring-ties-');
-    const store = openStore({ url: join(dir, 'c.db') });
-    await migrate(store.db);
     const at = '2025-01-01 10:00:00';
     // u1 at six merchants at one instant; ('a|b', 'c') and ('a', 'b|c') six times each at one instant
-    const rows = [
+    const { store, summary } = await rulesRunOver([
       ...[1, 2, 3, 4, 5, 6].map((i) => `t${i},u1,m${i},${at},100`),
       ...[1, 2, 3, 4, 5, 6].map((i) => `p${i},a|b,c,${at},100`),
       ...[1, 2, 3, 4, 5, 6].map((i) => `q${i},a,b|c,${at},100`),
-    ];
-    const input = join(dir, 'ties.csv');
-    writeFileSync(input, ['_id,user_id,merchant_id,transaction_date,transaction_amount', ...rows].join('\n'));
+    ]);
     try {
-      const summary = await runStructuring({
-        db: store.db,
-        source: { kind: 'files', input },
-        params: runParamsOf({ methods: 'rules', minMethods: 1 }),
-        workers: 0,
-      });
       // Every window counts 6 (> 4): 18 user windows and 12 user+merchant ones (u1's are 1 each).
       expect(summary.method_counts.rules).toBe(30);
       const alerts = await listAlerts(store.db, { runId: summary.id, method: 'rules', limit: 1000 });
@@ -258,6 +265,20 @@ describe('alerts of windows that share a user, merchant and end', () => {
       const consensus = await consensusWindows(store.db, summary.id, 1);
       expect(consensus).toHaveLength(30);
       expect(new Set(consensus.map((w) => w.methods))).toEqual(new Set([1]));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('stores keys in ascending order when ids differ in length (u9, u10, u100)', async () => {
+    const { store, summary } = await rulesRunOver(
+      ['u9', 'u10', 'u100', 'v1'].flatMap((user, u) =>
+        [1, 2, 3, 4, 5, 6].map((i) => `${user}-${i},${user},m${9 + (i % 2)},2025-01-01 1${u}:0${i}:00,100`),
+      ),
+    );
+    try {
+      expect(summary.stored_alerts).toBeGreaterThan(8);
+      expect(await keyOrder(store, summary.id)).toEqual({ alerts: summary.stored_alerts, descending: 0 });
     } finally {
       await store.close();
     }

@@ -236,7 +236,9 @@ export async function loadFiles(
   const types = await inspectColumns(connection, input, columns);
   const col = (f: Field, cast: string, fallback = 'NULL') =>
     types.has(columns[f]) ? `CAST(${ident(columns[f])} AS ${cast})` : fallback;
-  const text = (f: Field, fallback = 'NULL') =>
+  // Text even when absent: a bare NULL made an INTEGER column (no merchant column), which
+  // text functions on it then refused.
+  const text = (f: Field, fallback = 'CAST(NULL AS VARCHAR)') =>
     types.has(columns[f]) ? withoutNul(col(f, 'VARCHAR'), f) : fallback;
   const load = `${CREATE_TX}
       ${types.has(columns.id) ? `coalesce(${text('id')}, ${ROW_ID})` : ROW_ID} AS tx_id,

@@ -33,6 +33,10 @@ const KEYS: Readonly<Record<WindowScope, string>> = {
   user_merchant: 'user_id, merchant_id',
 };
 
+/** The order of a group's windows: user, merchant (each by length, then text), end, transaction. */
+const KEY_ORDER =
+  'length(user_id), user_id, length(merchant_id) NULLS FIRST, merchant_id NULLS FIRST, end_ms, tx_id';
+
 /** The window query of one scope and length over the table `tx`. */
 export function windowSql(scope: WindowScope, window: WindowLength): string {
   const keys = KEYS[scope];
@@ -61,9 +65,11 @@ export async function buildWindows(
   for (const [index, { scope, window }] of plan.entries()) {
     const table = `w_${index}`;
     // In a fixed order: DuckDB's parallel window query returns rows in a different order
-    // from run to run, and the detectors' seeded fit samples are drawn by row position.
+    // from run to run, and the detectors' seeded fit samples are drawn by row position. Ids
+    // shorter first, as alert keys hold them (`3:u10` after `2:u9`), so that a run's alerts
+    // reach the key index in ascending order (see alerts.ts).
     await connection.run(`CREATE OR REPLACE TABLE ${table} AS SELECT * FROM (${windowSql(scope, window)})
-      ORDER BY user_id, merchant_id NULLS FIRST, end_ms, tx_id`);
+      ORDER BY ${KEY_ORDER}`);
     const n = await queryNumber(connection, `SELECT count(*) FROM ${table}`);
     groups.push({ index, scope, window, table, n });
     onGroup?.(index + 1, plan.length);
