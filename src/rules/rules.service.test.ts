@@ -80,4 +80,43 @@ describe('RulesService', () => {
       await store.close();
     }
   });
+
+  it('shows and refuses a stored document that is not a rule set (not JSON, no rules), and refuses it once', async () => {
+    const store = openStore({ url: join(tempDir('centinela-rules-'), 'c.db') });
+    try {
+      await migrate(store.db);
+      await new RulesService(store.db).init();
+      const stored = (document: string, activate: boolean) =>
+        insertRuleSet(store.db, { name: 'hand', document, createdBy: 'test', activate, now: Date.now() });
+      await stored('{}', false); // v2
+      await stored('not json', true); // v3, active
+      const rules = new RulesService(store.db);
+      await rules.init();
+      expect(() => rules.current()).toThrow(
+        expect.objectContaining({
+          code: 'RULESET_INVALID',
+          details: [expect.objectContaining({ code: 'json' })],
+          message: expect.stringContaining(
+            'The active rule set v3 cannot be evaluated (the stored document is not JSON',
+          ),
+        }),
+      );
+      // Refused once: the service's poll does not throw (and log) again until another version is active.
+      await expect(rules.refresh()).resolves.toBeUndefined();
+      expect((await rules.list()).map((v) => [v.version, v.document.rules.length])).toEqual([
+        [3, 0],
+        [2, 0],
+        [1, DEFAULT_RULE_SET.rules.length],
+      ]);
+      await expect(rules.activate(2)).rejects.toMatchObject({
+        code: 'RULESET_INVALID',
+        details: [expect.objectContaining({ field: 'rules', code: 'required' })],
+      });
+      await expect(rules.activate(9)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      expect((await rules.activate(1)).active).toBe(true);
+      expect(rules.current().version).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -33,6 +33,8 @@ export class RulesService {
   private active: CompiledRuleSet | undefined;
   /** Why the stored active version cannot be used, when it cannot (found at {@link init}). */
   private unusable: AppError | undefined;
+  /** The active version {@link refresh} last refused: not compiled again until another is made active. */
+  private refused: number | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly db: Kysely<Database>) {}
@@ -67,14 +69,22 @@ export class RulesService {
     return this.active;
   }
 
-  /** Re-reads the active version if another process changed it; one that does not compile is refused and the one in use kept. */
+  /**
+   * Re-reads the active version if another process changed it. One that cannot be evaluated
+   * is refused once (the watcher logs it once, not at every poll) and the one in use kept.
+   */
   async refresh(): Promise<void> {
     const row = await findActiveRuleSet(this.db);
-    if (!row || row.version === this.active?.version) return;
-    const document = JSON.parse(row.document) as RuleSetDocument;
-    this.active = compileStored(document, row.version, 'active');
+    if (!row || row.version === this.active?.version || row.version === this.refused) return;
+    try {
+      this.active = compileStored(row.document, row.version, 'active');
+    } catch (error) {
+      this.refused = row.version;
+      throw error;
+    }
     this.unusable = undefined;
-    warnOfProblems(document, row.version);
+    this.refused = undefined;
+    warnOfProblems(this.active.document, row.version);
   }
 
   /** The active version's number, even when it cannot be used. */
@@ -107,10 +117,11 @@ export class RulesService {
 
   /** Activates a stored version; one that no longer compiles is refused (RULESET_INVALID) and the active one kept. */
   async activate(version: number): Promise<RuleSetVersion> {
-    const stored = await this.get(version);
+    const stored = await findRuleSet(this.db, version);
+    if (!stored) throw noSuchVersion(version);
     compileStored(stored.document, version, 'chosen');
     if (!(await activateRuleSet(this.db, version, Date.now()))) {
-      throw new AppError('NOT_FOUND', `Rule set version ${version} does not exist.`);
+      throw noSuchVersion(version);
     }
     await this.refresh();
     return this.get(version);
@@ -118,7 +129,7 @@ export class RulesService {
 
   async get(version: number): Promise<RuleSetVersion> {
     const row = await findRuleSet(this.db, version);
-    if (!row) throw new AppError('NOT_FOUND', `Rule set version ${version} does not exist.`);
+    if (!row) throw noSuchVersion(version);
     return toVersion(row);
   }
 
@@ -132,23 +143,50 @@ export class RulesService {
  * written to the store by hand) is RULESET_INVALID with its problems field by field and how
  * to go on.
  */
-function compileStored(
-  document: RuleSetDocument,
-  version: number,
-  role: 'active' | 'chosen',
-): CompiledRuleSet {
+function compileStored(text: string, version: number, role: 'active' | 'chosen'): CompiledRuleSet {
+  const refuse = (said: string, details: unknown, cause: unknown) =>
+    new AppError(
+      'RULESET_INVALID',
+      `The ${role} rule set v${version} cannot be evaluated (${said}). Activate one that can (\`centinela rules list\`, \`centinela rules activate VERSION\`) or apply a corrected one.`,
+      { details, cause },
+    );
+  let document: unknown;
   try {
-    return compileRuleSet(document, version);
+    document = JSON.parse(text);
+  } catch (error) {
+    const message = `the stored document is not JSON: ${(error as Error).message}`;
+    throw refuse(message, [{ field: '', code: 'json', message }], error);
+  }
+  try {
+    return compileRuleSet(document as RuleSetDocument, version);
   } catch (error) {
     const details = validateRuleSet(document);
     const said = details.map((p) => `${p.field}: ${p.message}`).join('; ') || (error as Error).message;
-    throw new AppError(
-      'RULESET_INVALID',
-      `The ${role} rule set v${version} cannot be evaluated (${said}). Activate one that can (\`centinela rules list\`, \`centinela rules activate VERSION\`) or apply a corrected one.`,
-      { details, cause: error },
-    );
+    throw refuse(said, details, error);
   }
 }
+
+/**
+ * A stored document as shown (list, show, the API): one that is not a rule set (written to
+ * the store by hand) is shown with no rules; activating it says why ({@link compileStored}).
+ */
+function shownDocument(text: string): RuleSetDocument {
+  try {
+    const document = JSON.parse(text) as unknown;
+    if (
+      typeof document === 'object' &&
+      document !== null &&
+      Array.isArray((document as RuleSetDocument).rules)
+    )
+      return document as RuleSetDocument;
+  } catch {
+    // shown with no rules
+  }
+  return { rules: [] };
+}
+
+const noSuchVersion = (version: number) =>
+  new AppError('NOT_FOUND', `Rule set version ${version} does not exist.`);
 
 function newRuleSet(document: RuleSetDocument, actor: string, activate: boolean): NewRuleSet {
   return {
@@ -168,7 +206,7 @@ function toVersion(row: RuleSetRow): RuleSetVersion {
     created_at: new Date(Number(row.created_at)).toISOString(),
     created_by: row.created_by,
     activated_at: row.activated_at === null ? null : new Date(Number(row.activated_at)).toISOString(),
-    document: JSON.parse(row.document) as RuleSetDocument,
+    document: shownDocument(row.document),
   };
 }
 
