@@ -150,8 +150,10 @@ export async function withServices(
   const created = missingSqliteFile(config.databaseUrl);
   const services = await openServices(config);
   // On stderr, so that --json output stays one document.
-  if (created)
-    console.error(`centinela: no store was at ${created}; a new one was created there (a mistyped --db?).`);
+  if (created) {
+    const hint = flags.db === undefined ? '' : ' (a mistyped --db?)';
+    console.error(`centinela: no store was at ${created}; a new one was created there${hint}.`);
+  }
   try {
     await run(services);
   } finally {

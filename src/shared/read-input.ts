@@ -16,7 +16,7 @@ export async function readInputFile(file: string): Promise<Buffer> {
     const code = (cause as NodeJS.ErrnoException).code ?? '';
     if (MISSING.has(code))
       throw new AppError('INPUT_NOT_FOUND', `No file ${file}.`, { details: { file }, cause });
-    const reason = code === 'EISDIR' ? 'it is a folder' : (cause as Error).message;
+    const reason = code === 'EISDIR' ? 'it is a folder' : code || (cause as Error).message;
     throw new AppError('INPUT_INVALID', `Cannot read ${file}: ${reason}.`, { details: { file }, cause });
   }
 }

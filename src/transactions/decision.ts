@@ -49,11 +49,11 @@ export interface DecisionResult {
 /**
  * Combines rule hits and the model probability into a decision.
  *
- * risk_score = 100 · (1 − (1 − r)(1 − p)) with r = min(1, Σ rule scores / 100) and p the
- * model probability (0 without a model). A `decline` rule declines; otherwise an `approve`
- * rule (allow list) approves; otherwise the thresholds apply, and any `review` rule makes
- * the decision at least review, and so does a model probability at or above the model's
- * own threshold (`modelFlagged`).
+ * risk_score = 100 · (1 − (1 − r)(1 − p)), rounded to one decimal, with r = min(1, Σ scores of
+ * matching review and decline rules / 100) and p the model probability (0 without a model).
+ * A `decline` rule declines; otherwise an `approve` rule (allow list) approves; otherwise the
+ * thresholds apply, and any `review` rule makes the decision at least review, and so does a
+ * model probability at or above the model's own threshold (`modelFlagged`).
  */
 export function decide(
   evaluation: RuleEvaluation,
