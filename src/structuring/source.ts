@@ -253,7 +253,8 @@ export async function loadFiles(
 }
 
 /**
- * Refuses rows without a user, time or amount, and amounts that are not finite (NaN, inf):
+ * Refuses rows without a user, time or amount, amounts that are not finite (NaN, inf), and
+ * labels other than 0 and 1 (an empty label is an unlabelled row):
  * such rows were left out without a word (every row of a file in a glob whose amount column
  * had another name), and a NaN amount failed the run with DuckDB's own error. The counts go
  * in the message; values from the file never do.
@@ -268,6 +269,8 @@ async function refuseIncompleteRows(
     { field: 'timestamp', problem: 'no value', where: 'ts IS NULL' },
     { field: 'amount', problem: 'no value', where: 'amount IS NULL' },
     { field: 'amount', problem: 'a value that is not a finite number', where: 'NOT isfinite(amount)' },
+    // Precision and recall count 1 as structuring and 0 as not: a 2 or a -1 was counted as neither.
+    { field: 'label', problem: 'a label other than 0 or 1', where: 'label NOT IN (0, 1)' },
   ] as const;
   const counts = (
     await connection.runAndReadAll(
@@ -283,7 +286,7 @@ async function refuseIncompleteRows(
   );
   throw new AppError(
     'INPUT_INVALID',
-    `The input '${input}' has incomplete rows: ${said.join('; ')}. Fill them in or leave those rows out (a file of a glob whose column has another name has no value in it).`,
+    `The input '${input}' has rows it cannot use: ${said.join('; ')}. Correct them or leave those rows out (a file of a glob whose column has another name has no value in it).`,
     {
       details: {
         file: input,

@@ -339,6 +339,27 @@ describe('window features', () => {
     });
   });
 
+  it('refuses labels other than 0 and 1; an empty label is an unlabelled row', async () => {
+    const header = '_id,user_id,merchant_id,transaction_date,transaction_amount,is_structuring';
+    const rows = (...labels: string[]) =>
+      [header, ...labels.map((label, i) => `${i},U1,M1,2025-01-01 1${i}:00:00,10,${label}`)].join('\n');
+    const labelled = join(dir, 'labels.csv');
+    writeFileSync(labelled, rows('0', '1', ''));
+    await loadFiles(engine.connection, labelled, DEFAULT_COLUMNS);
+    const read = await engine.connection.runAndReadAll('SELECT label FROM tx ORDER BY tx_id');
+    expect(read.getRows().map(([label]) => label)).toEqual([0, 1, null]);
+    writeFileSync(labelled, rows('0', '2', '-1', '1'));
+    await expect(loadFiles(engine.connection, labelled, DEFAULT_COLUMNS)).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+      message: expect.stringContaining("2 rows have a label other than 0 or 1 in column 'is_structuring'"),
+      details: expect.objectContaining({
+        problems: [
+          { field: 'label', column: 'is_structuring', problem: 'a label other than 0 or 1', rows: 2 },
+        ],
+      }),
+    });
+  });
+
   it('rejects a path that matches no file with INPUT_NOT_FOUND', async () => {
     await expect(
       loadFiles(engine.connection, join(dir, 'nope-*.parquet'), DEFAULT_COLUMNS),
