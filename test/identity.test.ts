@@ -128,6 +128,20 @@ describe.skipIf(!dataDir).each(await availableDialects())('identity API on %s', 
     expect([same.statusCode, same.json().templates]).toEqual([201, 2]);
   });
 
+  it('stores one person when two first enrollments of a user with different faces arrive together', async () => {
+    const both = await Promise.all([enroll('fay', img.alice1), enroll('fay', img.bob1)]);
+    const statuses = both.map((r) => r.statusCode);
+    // End to end on both stores; the window between check and insert is held open in enrollment-race.test.ts.
+    expect([...statuses].sort()).toEqual([201, 409]);
+    expect(both.find((r) => r.statusCode === 409)?.json().error.code).toBe('FACE_MISMATCH');
+    const winner = statuses[0] === 201 ? 'alice' : 'bob';
+    expect((await verify('fay', winner === 'alice' ? img.alice2 : img.bob2)).json().match).toBe(true);
+    expect((await verify('fay', winner === 'alice' ? img.bob2 : img.alice2)).json().match).toBe(false);
+    // The refused photo is not kept either.
+    const photos = join(t.dir, 'blobs', photoPrefix('fay'));
+    expect(readdirSync(photos)).toHaveLength(1);
+  });
+
   it('refuses thresholds outside the configured bounds', async () => {
     const res = await verify('alice', img.alice2, { similarity_threshold: 50 });
     expect(res.statusCode).toBe(400);

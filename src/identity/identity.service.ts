@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { AuditLog } from '../audit/audit-log.service.js';
 import { AppError, withDetails } from '../errors.js';
 import type { Database } from '../store/database.js';
+import { exclusiveTransaction } from '../store/exclusive-transaction.js';
 import type { BlobStore } from './blob-store.js';
 import { checkFace, type LivenessMode } from './face-check.js';
 import type { FaceEngine, LivenessResult } from './face-engine/face-engine.js';
@@ -18,6 +19,8 @@ import {
 } from './identity.view.js';
 import type { TemplateCipher } from './template-cipher.js';
 
+/** PostgreSQL advisory lock of enrollments ({@link exclusiveTransaction}): 'CENR'. */
+const ENROLLMENT_LOCK = 0x43454e52;
 /** Match thresholds on the calibrated 0..100 scale. */
 export interface ThresholdBounds {
   readonly default: number;
@@ -143,14 +146,14 @@ export class IdentityService {
         throw appErrorOf(error);
       },
     );
-    await this.assertSamePerson(userId, face.descriptor);
+    await this.assertSamePerson(this.deps.db, userId, face.descriptor);
     const id = `tpl_${randomUUID()}`;
     const context = sealContext(userId, id);
     const photoKey = this.deps.keepPhotos ? `${photoPrefix(userId)}/${id}.bin` : null;
     if (photoKey) await this.deps.blobs.put(photoKey, cipher.seal(image, context));
     const createdAt = Date.now();
     const view = qualifiedFaceView(face);
-    await insertTemplate(this.deps.db, {
+    const template = {
       id,
       user_id: userId,
       model: this.deps.engine.model,
@@ -159,6 +162,15 @@ export class IdentityService {
       face: JSON.stringify(view),
       created_at: createdAt,
       created_by: actor,
+    };
+    // Checked again where it is stored, one enrollment at a time: two first enrollments of
+    // one user sent together both found no face to match and stored two people.
+    await exclusiveTransaction(this.deps.db, ENROLLMENT_LOCK, async (trx) => {
+      await this.assertSamePerson(trx, userId, face.descriptor);
+      await insertTemplate(trx, template);
+    }).catch(async (error: unknown) => {
+      if (photoKey) await this.deps.blobs.deletePrefix(photoKey).catch(() => undefined);
+      throw error;
     });
     return {
       template_id: id,
@@ -176,8 +188,12 @@ export class IdentityService {
    * verification may ask for (`CENTINELA_SIMILARITY_THRESHOLD_MIN`): a second person's face
    * would verify as the user. Enrolling another person takes an erasure first.
    */
-  private async assertSamePerson(userId: string, descriptor: Float32Array): Promise<void> {
-    const enrolled = await this.descriptorsOf(userId);
+  private async assertSamePerson(
+    db: Kysely<Database>,
+    userId: string,
+    descriptor: Float32Array,
+  ): Promise<void> {
+    const enrolled = await this.descriptorsOf(userId, db);
     if (enrolled.length === 0) return;
     const similarity = this.bestSimilarity(enrolled, descriptor);
     const threshold = this.deps.thresholds.min;
@@ -195,9 +211,9 @@ export class IdentityService {
   }
 
   /** The user's descriptors, decrypted; empty when not enrolled. */
-  async descriptorsOf(userId: string): Promise<Float32Array[]> {
+  async descriptorsOf(userId: string, db: Kysely<Database> = this.deps.db): Promise<Float32Array[]> {
     const cipher = this.cipher();
-    const rows = await templatesOf(this.deps.db, userId);
+    const rows = await templatesOf(db, userId);
     return rows
       .filter((row) => row.model === this.deps.engine.model)
       .map((row) => cipher.openDescriptor(row.template, sealContext(userId, row.id)));
