@@ -168,6 +168,23 @@ describe('parseTransaction', () => {
     expect(timeOf('0000-01-01T00:00:00Z')).toEqual(['timestamp:range']);
   });
 
+  it('says how far ahead a refused time is, and how a time without an offset is read', () => {
+    const now = Date.UTC(2026, 11, 7, 12);
+    // A client two hours east of UTC sending its local time without the offset.
+    const r = parseTransaction(
+      { account_id: 'a', amount: 1, timestamp: '2026-12-07T14:00:00' },
+      { ...defaults, now, refuseFuture: true },
+    );
+    expect(r.ok ? [] : r.errors.map((e) => e.message)).toEqual([
+      'timestamp must be at most one hour after the transaction arrived; it is 2.0 h ahead (a time without an offset is read as UTC: send UTC, or the local time with its offset).',
+    ]);
+    const withOffset = parseTransaction(
+      { account_id: 'a', amount: 1, timestamp: '2026-12-07T14:00:00+02:00' },
+      { ...defaults, now, refuseFuture: true },
+    );
+    expect(withOffset.ok && withOffset.value.time).toBe(now);
+  });
+
   it('lists every invalid field at once', () => {
     expect(fieldsOf({ amount: -5, currency: 1, destination_country: 'x', balance: 'lots' })).toEqual([
       'account_id:required',

@@ -220,8 +220,14 @@ class FieldReader {
     if (time < 0) return this.fail(field, 'range', `${field} must be 1970-01-01T00:00:00Z or later.`);
     if (time > MAX_TIME_MS)
       return this.fail(field, 'range', `${field} must be at most 9999-12-31T23:59:59.999Z.`);
-    if (time > latest)
-      return this.fail(field, 'future', `${field} must be at most one hour after the transaction arrived.`);
+    if (time > latest) {
+      const ahead = ((time - latest + MAX_AHEAD_MS) / 3_600_000).toFixed(1);
+      return this.fail(
+        field,
+        'future',
+        `${field} must be at most one hour after the transaction arrived; it is ${ahead} h ahead (a time without an offset is read as UTC: send UTC, or the local time with its offset).`,
+      );
+    }
     return time;
   }
 }
