@@ -211,6 +211,18 @@ describe('structuring API', () => {
       payload: { input: ledger, methods: ['magic'] },
     });
     expect([method.statusCode, method.json().error.code]).toEqual([400, 'VALIDATION_FAILED']);
+    // Seeds as the CLI takes them: a whole number that fits 32 bits.
+    for (const seed of [-1, 2 ** 32, 2 ** 53]) {
+      const refused = await t.request({
+        method: 'POST',
+        url: '/v1/structuring/runs',
+        payload: { input: ledger, seed },
+      });
+      expect([refused.statusCode, JSON.stringify(refused.json().error.details)], String(seed)).toEqual([
+        400,
+        expect.stringContaining('seed'),
+      ]);
+    }
     const unknown = await t.request({ method: 'GET', url: '/v1/structuring/runs/nope' });
     expect([unknown.statusCode, unknown.json().error.code]).toEqual([404, 'NOT_FOUND']);
   });

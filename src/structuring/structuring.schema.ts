@@ -18,7 +18,13 @@ export const runBodySchema = {
       additionalProperties: { type: 'string' },
     },
     min_methods: { type: 'integer', minimum: 1, default: 3 },
-    seed: { type: 'integer', default: 0 },
+    seed: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 4_294_967_295,
+      default: 0,
+      description: "a whole number that fits 32 bits, as the CLI's --seed",
+    },
   },
   additionalProperties: false,
 } as const;
