@@ -137,6 +137,19 @@ describe('dashboard in a real browser', () => {
     const id = decodeURIComponent(page.url().split('/').pop()!);
     const stored = await t.request({ method: 'GET', url: `/v1/transactions/${id}` });
     expect(stored.json().label.label).toBe('fraud');
+    // Changing a label asks first; declined, it stays. The current label's button is off.
+    expect(await page.getByRole('button', { name: 'Label fraud' }).isDisabled()).toBe(true);
+    const asked = new Promise<string>((resolve) =>
+      page.once('dialog', (dialog) => {
+        resolve(dialog.message());
+        void dialog.dismiss();
+      }),
+    );
+    await page.getByRole('button', { name: 'Label legit' }).click();
+    expect(await asked).toMatch(/^This transaction is labelled fraud by .+\. Change it to legit\?$/);
+    expect((await t.request({ method: 'GET', url: `/v1/transactions/${id}` })).json().label.label).toBe(
+      'fraud',
+    );
     // Account ids are matched as typed: one may hold spaces at its ends.
     expect((await t.post({ account_id: '  spaced  ', amount: 31.5 })).statusCode).toBe(200);
     await page.goto(`${base}/#/transactions`);

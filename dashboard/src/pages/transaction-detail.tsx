@@ -65,7 +65,15 @@ function LabelButtons({ tx, onLabelled }: { tx: StoredTransaction; onLabelled: (
     [tx.transaction_id],
   );
   const { run, busy, error } = useAction(label);
-  const click = (value: 'fraud' | 'legit') => void run(value).then((done) => done && onLabelled());
+  const current = tx.label;
+  const click = (value: 'fraud' | 'legit') => {
+    // Another analyst's label is not replaced by a stray click.
+    const change = current
+      ? `This transaction is labelled ${current.label} by ${current.labelled_by} (${formatDateTime(current.labelled_at)}). Change it to ${value}?`
+      : undefined;
+    if (change !== undefined && !window.confirm(change)) return;
+    void run(value).then((done) => done && onLabelled());
+  };
   return (
     <div className="label-row">
       <p data-testid="current-label">
@@ -77,10 +85,20 @@ function LabelButtons({ tx, onLabelled }: { tx: StoredTransaction; onLabelled: (
         </strong>
       </p>
       <div className="buttons">
-        <button type="button" className="danger" disabled={busy} onClick={() => click('fraud')}>
+        <button
+          type="button"
+          className="danger"
+          disabled={busy || current?.label === 'fraud'}
+          onClick={() => click('fraud')}
+        >
           Label fraud
         </button>
-        <button type="button" className="secondary" disabled={busy} onClick={() => click('legit')}>
+        <button
+          type="button"
+          className="secondary"
+          disabled={busy || current?.label === 'legit'}
+          onClick={() => click('legit')}
+        >
           Label legit
         </button>
       </div>
