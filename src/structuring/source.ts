@@ -250,6 +250,30 @@ export async function loadFiles(
     FROM ${readerOf(input)}`;
   await reading(input, () => connection.run(load), columns);
   await refuseIncompleteRows(connection, input, columns);
+  if (types.has(columns.id)) await refuseRepeatedIds(connection, input, columns.id);
+}
+
+/**
+ * Refuses ids that appear on more than one row: a row exported twice counted twice in every
+ * window that holds it (a payment split in two that never was), and its windows' alerts
+ * shared one key, so all but one were dropped.
+ */
+async function refuseRepeatedIds(connection: DuckDBConnection, input: string, column: string): Promise<void> {
+  const [ids, rows] = (
+    await connection.runAndReadAll(`SELECT count(*), coalesce(sum(n), 0) FROM (
+      SELECT count(*) AS n FROM tx GROUP BY tx_id HAVING count(*) > 1)`)
+  ).getRows()[0] ?? [0, 0];
+  if (Number(ids) === 0) return;
+  throw new AppError(
+    'INPUT_INVALID',
+    `The input '${input}' repeats ids: ${Number(ids)} ${Number(ids) === 1 ? 'id is' : 'ids are'} on ${Number(rows)} rows in column '${column}'. Leave out the repeated rows (an empty id is the row's number).`,
+    {
+      details: {
+        file: input,
+        problems: [{ field: 'id', column, problem: 'a repeated id', ids: Number(ids), rows: Number(rows) }],
+      },
+    },
+  );
 }
 
 /**

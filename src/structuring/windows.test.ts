@@ -360,6 +360,25 @@ describe('window features', () => {
     });
   });
 
+  it('refuses ids on more than one row (a row exported twice counted twice in its windows)', async () => {
+    const header = '_id,user_id,merchant_id,transaction_date,transaction_amount';
+    const file = join(dir, 'repeated.csv');
+    const row = (id: string, hour: number) => `${id},U1,M1,2025-01-01 ${10 + hour}:00:00,10`;
+    writeFileSync(
+      file,
+      [header, row('a', 0), row('b', 1), row('a', 2), row('c', 3), row('c', 4), row('a', 5)].join('\n'),
+    );
+    await expect(loadFiles(engine.connection, file, DEFAULT_COLUMNS)).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+      message: expect.stringContaining("2 ids are on 5 rows in column '_id'"),
+    });
+    // Empty ids are the rows' numbers; distinct ids load.
+    writeFileSync(file, [header, row('a', 0), row('', 1), row('', 2), row('b', 3)].join('\n'));
+    await loadFiles(engine.connection, file, DEFAULT_COLUMNS);
+    const ids = await engine.connection.runAndReadAll('SELECT tx_id FROM tx ORDER BY ts');
+    expect(ids.getRows().map(([id]) => id)).toEqual(['a', '2', '3', 'b']);
+  });
+
   it('rejects a path that matches no file with INPUT_NOT_FOUND', async () => {
     await expect(
       loadFiles(engine.connection, join(dir, 'nope-*.parquet'), DEFAULT_COLUMNS),
