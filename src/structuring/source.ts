@@ -222,6 +222,11 @@ const CREATE_TX = 'CREATE OR REPLACE TEMP TABLE tx AS SELECT';
 
 /** The id of a row without one (no id column, or an empty cell): its number in the input. */
 const ROW_ID = 'CAST(row_number() OVER () AS VARCHAR)';
+/**
+ * The id of a row whose id cell is empty in an input that has ids: `#` and its number, which
+ * no numeric id of another row can equal (`5` could, and was then refused as a repeat).
+ */
+const EMPTY_CELL_ID = `'#' || ${ROW_ID}`;
 
 /**
  * Creates `tx` from files. `columns` names the input column of each field; a missing
@@ -241,16 +246,26 @@ export async function loadFiles(
   const text = (f: Field, fallback = 'CAST(NULL AS VARCHAR)') =>
     types.has(columns[f]) ? withoutNul(col(f, 'VARCHAR'), f) : fallback;
   const load = `${CREATE_TX}
-      ${types.has(columns.id) ? `coalesce(${text('id')}, ${ROW_ID})` : ROW_ID} AS tx_id,
+      ${types.has(columns.id) ? `coalesce(nullif(${text('id')}, ''), ${EMPTY_CELL_ID})` : ROW_ID} AS tx_id,
       ${text('user_id')} AS user_id,
       ${text('merchant_id')} AS merchant_id,
       ${timestampSql(ident(columns.timestamp), types.get(columns.timestamp) ?? '')} AS ts,
       ${col('amount', 'DOUBLE')} AS amount,
-      ${col('label', 'INTEGER')} AS label
+      ${labelSql(types.has(columns.label) ? ident(columns.label) : undefined)} AS label
     FROM ${readerOf(input)}`;
   await reading(input, () => connection.run(load), columns);
   await refuseIncompleteRows(connection, input, columns);
   if (types.has(columns.id)) await refuseRepeatedIds(connection, input, columns.id);
+}
+
+/**
+ * A label as 0 or 1, NULL when empty, and -1 for any other value ({@link refuseIncompleteRows}
+ * refuses it): a cast to INTEGER first rounded 0.6 to 1.
+ */
+function labelSql(column: string | undefined): string {
+  if (column === undefined) return 'CAST(NULL AS INTEGER)';
+  const value = `CAST(${column} AS DOUBLE)`;
+  return `CASE WHEN ${column} IS NULL THEN NULL WHEN ${value} = 0 THEN 0 WHEN ${value} = 1 THEN 1 ELSE -1 END`;
 }
 
 /**
@@ -266,7 +281,7 @@ async function refuseRepeatedIds(connection: DuckDBConnection, input: string, co
   if (Number(ids) === 0) return;
   throw new AppError(
     'INPUT_INVALID',
-    `The input '${input}' repeats ids: ${Number(ids)} ${Number(ids) === 1 ? 'id is' : 'ids are'} on ${Number(rows)} rows in column '${column}'. Leave out the repeated rows (an empty id is the row's number).`,
+    `The input '${input}' repeats ids: ${Number(ids)} ${Number(ids) === 1 ? 'id is' : 'ids are'} on ${Number(rows)} rows in column '${column}'. Each row needs an id of its own: leave out rows exported twice, and give files of a glob whose ids overlap ids that do not.`,
     {
       details: {
         file: input,

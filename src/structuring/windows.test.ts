@@ -348,13 +348,13 @@ describe('window features', () => {
     await loadFiles(engine.connection, labelled, DEFAULT_COLUMNS);
     const read = await engine.connection.runAndReadAll('SELECT label FROM tx ORDER BY tx_id');
     expect(read.getRows().map(([label]) => label)).toEqual([0, 1, null]);
-    writeFileSync(labelled, rows('0', '2', '-1', '1'));
+    writeFileSync(labelled, rows('0', '2', '-1', '1', '0.6'));
     await expect(loadFiles(engine.connection, labelled, DEFAULT_COLUMNS)).rejects.toMatchObject({
       code: 'INPUT_INVALID',
-      message: expect.stringContaining("2 rows have a label other than 0 or 1 in column 'is_structuring'"),
+      message: expect.stringContaining("3 rows have a label other than 0 or 1 in column 'is_structuring'"),
       details: expect.objectContaining({
         problems: [
-          { field: 'label', column: 'is_structuring', problem: 'a label other than 0 or 1', rows: 2 },
+          { field: 'label', column: 'is_structuring', problem: 'a label other than 0 or 1', rows: 3 },
         ],
       }),
     });
@@ -372,11 +372,11 @@ describe('window features', () => {
       code: 'INPUT_INVALID',
       message: expect.stringContaining("2 ids are on 5 rows in column '_id'"),
     });
-    // Empty ids are the rows' numbers; distinct ids load.
-    writeFileSync(file, [header, row('a', 0), row('', 1), row('', 2), row('b', 3)].join('\n'));
+    // An empty id is '#' and the row's number, which a numeric id cannot equal: 2 and 3 here.
+    writeFileSync(file, [header, row('2', 0), row('', 1), row('', 2), row('3', 3)].join('\n'));
     await loadFiles(engine.connection, file, DEFAULT_COLUMNS);
     const ids = await engine.connection.runAndReadAll('SELECT tx_id FROM tx ORDER BY ts');
-    expect(ids.getRows().map(([id]) => id)).toEqual(['a', '2', '3', 'b']);
+    expect(ids.getRows().map(([id]) => id)).toEqual(['2', '#2', '#3', '3']);
   });
 
   it('rejects a path that matches no file with INPUT_NOT_FOUND', async () => {
