@@ -178,6 +178,11 @@ describe('parseTransaction', () => {
     expect(r.ok ? [] : r.errors.map((e) => e.message)).toEqual([
       'timestamp must be at most one hour after the transaction arrived; it is 2.0 h ahead (a time without an offset is read as UTC: send UTC, or the local time with its offset).',
     ]);
+    const justOver = parseTransaction(
+      { account_id: 'a', amount: 1, timestamp: '2026-12-07T13:00:30Z' },
+      { ...defaults, now, refuseFuture: true },
+    );
+    expect(justOver.ok ? '' : justOver.errors[0]?.message).toContain('it is 61 min ahead');
     const withOffset = parseTransaction(
       { account_id: 'a', amount: 1, timestamp: '2026-12-07T14:00:00+02:00' },
       { ...defaults, now, refuseFuture: true },

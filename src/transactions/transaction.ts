@@ -221,15 +221,21 @@ class FieldReader {
     if (time > MAX_TIME_MS)
       return this.fail(field, 'range', `${field} must be at most 9999-12-31T23:59:59.999Z.`);
     if (time > latest) {
-      const ahead = ((time - latest + MAX_AHEAD_MS) / 3_600_000).toFixed(1);
+      const ahead = aheadText(time - (latest - MAX_AHEAD_MS));
       return this.fail(
         field,
         'future',
-        `${field} must be at most one hour after the transaction arrived; it is ${ahead} h ahead (a time without an offset is read as UTC: send UTC, or the local time with its offset).`,
+        `${field} must be at most one hour after the transaction arrived; it is ${ahead} ahead (a time without an offset is read as UTC: send UTC, or the local time with its offset).`,
       );
     }
     return time;
   }
+}
+
+/** How far a time is after arrival: minutes (rounded up, so never "60 min" for 60.5) under two hours, else hours. */
+function aheadText(ms: number): string {
+  const minutes = Math.ceil(ms / 60_000);
+  return minutes < 120 ? `${minutes} min` : `${(ms / 3_600_000).toFixed(1)} h`;
 }
 
 /** ISO-8601 text (UTC when it has no offset) or epoch seconds/milliseconds. */
