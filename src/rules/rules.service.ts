@@ -31,10 +31,11 @@ export interface RuleSetVersion {
  */
 export class RulesService {
   private active: CompiledRuleSet | undefined;
-  /** Why the stored active version cannot be used, when it cannot (found at {@link init}). */
-  private unusable: AppError | undefined;
-  /** The active version {@link refresh} last refused: not compiled again until another is made active. */
-  private refused: number | undefined;
+  /**
+   * The active version {@link refresh} last refused, and why: not compiled again until another
+   * is made active. With nothing compiled yet (refused at {@link init}) there is no set to use.
+   */
+  private refused: { readonly version: number; readonly error: AppError } | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly db: Kysely<Database>) {}
@@ -49,24 +50,20 @@ export class RulesService {
   async init(): Promise<void> {
     if (!(await findActiveRuleSet(this.db)))
       await installFirstRuleSet(this.db, newRuleSet(DEFAULT_RULE_SET, 'system', true));
-    try {
-      await this.refresh();
-    } catch (error) {
+    await this.refresh().catch((error: unknown) => {
       if (!(error instanceof AppError) || error.code !== 'RULESET_INVALID') throw error;
-      this.unusable = error;
-    }
+    });
   }
 
   /** Throws why the active rule set cannot be used, if it cannot: call before deciding transactions. */
   assertUsable(): void {
-    if (this.unusable) throw this.unusable;
+    this.current();
   }
 
   /** The compiled active rule set (synchronous: used on every transaction). */
   current(): CompiledRuleSet {
-    if (this.unusable) throw this.unusable;
-    if (!this.active) throw new AppError('INTERNAL', 'RulesService.init() was not called');
-    return this.active;
+    if (this.active) return this.active;
+    throw this.refused?.error ?? new AppError('INTERNAL', 'RulesService.init() was not called');
   }
 
   /**
@@ -75,14 +72,13 @@ export class RulesService {
    */
   async refresh(): Promise<void> {
     const row = await findActiveRuleSet(this.db);
-    if (!row || row.version === this.active?.version || row.version === this.refused) return;
+    if (!row || row.version === this.active?.version || row.version === this.refused?.version) return;
     try {
       this.active = compileStored(row.document, row.version, 'active');
     } catch (error) {
-      this.refused = row.version;
+      if (error instanceof AppError) this.refused = { version: row.version, error };
       throw error;
     }
-    this.unusable = undefined;
     this.refused = undefined;
     warnOfProblems(this.active.document, row.version);
   }
