@@ -1,4 +1,5 @@
 import { ExpressionSyntaxError, parseExpression, type BinaryOp, type Node } from './expression-parser.js';
+import { conditionFunction } from './expression-functions.js';
 import { checkConditionTypes, type Kind } from './expression-types.js';
 
 /** Values a rule sees: transaction fields and features by name. */
@@ -123,21 +124,20 @@ function membershipSet(values: readonly unknown[]): ReadonlySet<unknown> {
   return set;
 }
 
-const FUNCTIONS: Readonly<Record<string, (args: unknown[]) => unknown>> = {
-  abs: ([x]) => Math.abs(numberOf(x, 'abs')),
-  min: (args) => Math.min(...args.map((x) => numberOf(x, 'min'))),
-  max: (args) => Math.max(...args.map((x) => numberOf(x, 'max'))),
-  lower: ([x]) => stringOf(x, 'lower').toLowerCase(),
-  upper: ([x]) => stringOf(x, 'upper').toUpperCase(),
-  coalesce: (args) => args.find((x) => x !== null && x !== undefined) ?? null,
-};
-
 function compileCall(name: string, args: readonly Node[], options: CompileOptions): Evaluator {
   if (name === 'list') return compileNamedList(args, options);
-  const fn = Object.hasOwn(FUNCTIONS, name) ? FUNCTIONS[name] : undefined;
+  const fn = conditionFunction(name);
   if (!fn) throw new ExpressionSyntaxError(`Unknown function '${name}'`);
   const evaluators = args.map((arg) => compileNode(arg, options));
-  return (context) => fn(evaluators.map((evaluate) => evaluate(context)));
+  const argument = argumentCheck(fn.takes, name);
+  return (context) => fn.apply(evaluators.map((evaluate) => argument(evaluate(context))));
+}
+
+/** Checks a function's argument at run time, as the operators check theirs. */
+function argumentCheck(kind: Kind, name: string): (value: unknown) => unknown {
+  if (kind === 'number') return (value) => numberOf(value, name);
+  if (kind === 'text') return (value) => stringOf(value, name);
+  return (value) => value;
 }
 
 function compileNamedList(args: readonly Node[], options: CompileOptions): Evaluator {

@@ -4,10 +4,10 @@
  * as a whole condition). Only certain mismatches are refused: a field that may be null, or
  * a value whose kind is not known before it runs (`coalesce` of mixed kinds), passes.
  */
+import { conditionFunction, type Kind } from './expression-functions.js';
 import { childrenOf, ExpressionSyntaxError, type BinaryOp, type Node } from './expression-parser.js';
 
-/** What a value can be; `any` when it is not known before the condition runs. */
-export type Kind = 'number' | 'text' | 'boolean' | 'list' | 'null' | 'any';
+export type { Kind } from './expression-functions.js';
 
 const WORDS: Readonly<Record<Kind, string>> = {
   number: 'a number',
@@ -99,19 +99,9 @@ function need(node: Node, wanted: Kind, op: string, of: KindOfChild): Kind {
   throw new ExpressionSyntaxError(`${op} needs ${WORDS[wanted]}, not ${what}`);
 }
 
-/** Arguments each function takes (at least, at most) and the kind it needs and gives. */
-const FUNCTIONS: Readonly<Record<string, { min: number; max: number; takes: Kind; gives: Kind }>> = {
-  abs: { min: 1, max: 1, takes: 'number', gives: 'number' },
-  min: { min: 1, max: Infinity, takes: 'number', gives: 'number' },
-  max: { min: 1, max: Infinity, takes: 'number', gives: 'number' },
-  lower: { min: 1, max: 1, takes: 'text', gives: 'text' },
-  upper: { min: 1, max: 1, takes: 'text', gives: 'text' },
-  coalesce: { min: 1, max: Infinity, takes: 'any', gives: 'any' },
-};
-
 function callKind(name: string, args: readonly Node[], of: KindOfChild): Kind {
   if (name === 'list') return 'list';
-  const fn = Object.hasOwn(FUNCTIONS, name) ? FUNCTIONS[name] : undefined;
+  const fn = conditionFunction(name);
   if (!fn) return 'any'; // the compiler names an unknown function
   if (args.length < fn.min || args.length > fn.max) {
     const count = fn.min === fn.max ? `${fn.min}` : `at least ${fn.min}`;

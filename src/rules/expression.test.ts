@@ -63,6 +63,16 @@ describe('rule conditions', () => {
     expect(() => run('amount and true', { amount: 5 })).toThrow(EvaluationError);
   });
 
+  it('calls each function on values of the kind it takes, and fails on a missing one', () => {
+    expect(run("lower(country) == 'es' and upper('fr') == 'FR'", { country: 'ES' })).toBe(true);
+    expect(run('min(amount, 3, balance) == 2 and abs(-2.5) == 2.5', { amount: 5, balance: 2 })).toBe(true);
+    expect(run("coalesce(balance, amount) == 5 and coalesce(country, 'none') == 'none'", { amount: 5 })).toBe(
+      true,
+    );
+    expect(() => run('abs(balance) > 1', { amount: 5 })).toThrow("'abs' needs numbers, got null");
+    expect(() => run("lower(country) == 'es'", {})).toThrow("'lower' needs a string, got null");
+  });
+
   it.each([
     ['amount >', /end of condition/],
     ['amount > 3)', /Unexpected '\)'/],
