@@ -44,15 +44,43 @@ export interface ReadContext {
   readonly columns?: Readonly<Record<string, string>>;
 }
 
-/** A cast of one column failed: name the column and what it must be, never the value. */
+/**
+ * A cast of one column failed: name the column and what it must be, never the value. The cast
+ * is the run's own (`… when casting from source column amt`) or the CSV reader's, of a column
+ * whose type it guessed from the first rows (`CSV Error on Line: 25002 … Error when converting
+ * column "amt".`): then the line is given too.
+ */
 function conversionProblem(message: string, context: ReadContext): InputProblem {
-  const column = /source column (.+?)\s*$/im.exec(message)?.[1];
+  const column = /source column (.+?)\s*$/im.exec(message)?.[1] ?? csvConversionColumn(message, context);
   const must = (column === undefined ? undefined : context.musts?.[column]) ?? typeOf(message);
   const what = /out of range/i.test(message)
     ? 'a value is out of range'
     : `a value cannot be read as ${must}`;
-  if (column === undefined) return { kind: 'bad_value', message: what };
-  return { kind: 'bad_value', column, message: `column ${column}: ${what}` };
+  const line = csvErrorLine(message);
+  const where = line === undefined ? '' : ` (line ${line})`;
+  const said = column === undefined ? `${what}${where}` : `column ${column}: ${what}${where}`;
+  return {
+    kind: 'bad_value',
+    message: said,
+    ...(column !== undefined && { column }),
+    ...(line !== undefined && { line }),
+  };
+}
+
+/**
+ * The column of the CSV reader's failed conversion: only one the run reads (`--map`), since
+ * the message also quotes the failing line, whose text may look like anything.
+ */
+function csvConversionColumn(message: string, context: ReadContext): string | undefined {
+  const named = /^Error when converting column "(.+)"\. Could not convert/m.exec(message)?.[1];
+  const read = Object.values(context.columns ?? {});
+  return named !== undefined && read.includes(named) ? named : undefined;
+}
+
+/** The line of a CSV reader error (`CSV Error on Line: 12`), if the message gives one. */
+function csvErrorLine(message: string): number | undefined {
+  const line = Number(/CSV Error on Line: (\d+)/i.exec(message)?.[1]);
+  return Number.isInteger(line) ? line : undefined;
 }
 
 /** A Parquet reader failure that says the file itself is broken. */
@@ -101,9 +129,8 @@ function problemOf(message: string, context: ReadContext): InputProblem {
   if (!context.parquet && /sniff|dialect/i.test(message)) {
     return { kind: 'not_csv', message: 'not a CSV file with a header row (no delimiter could be detected)' };
   }
-  const line = Number(/CSV Error on Line: (\d+)/i.exec(message)?.[1]);
-  if (Number.isInteger(line))
-    return { kind: 'malformed_csv', line, message: `malformed CSV at line ${line}` };
+  const line = csvErrorLine(message);
+  if (line !== undefined) return { kind: 'malformed_csv', line, message: `malformed CSV at line ${line}` };
   return { kind: 'unreadable', message: `cannot be read (${redact(message)})` };
 }
 

@@ -144,6 +144,15 @@ function columnProblems(types: ReadonlyMap<string, string>, columns: Readonly<Re
   return problems;
 }
 
+/**
+ * A CSV input whose one column's name holds a delimiter: DuckDB's sniffer found no delimiter
+ * that gives every sampled row the header's fields (a short or long row near the top).
+ */
+function readAsOneColumn(input: string, types: ReadonlyMap<string, string>): boolean {
+  const [only] = types.keys();
+  return !isParquet(input) && types.size === 1 && only !== undefined && /[,;|\t]/.test(only);
+}
+
 /** Fails with INPUT_INVALID listing every {@link columnProblems} of the input. */
 function checkColumns(
   input: string,
@@ -152,6 +161,14 @@ function checkColumns(
 ): void {
   const problems = columnProblems(types, columns);
   if (problems.length === 0) return;
+  if (readAsOneColumn(input, types)) {
+    const message =
+      `The input '${input}' was read as one column: its delimiter could not be detected. ` +
+      'A row near the top may have more or fewer fields than the header; every row needs one field per header column.';
+    throw new AppError('INPUT_INVALID', message, {
+      details: [{ field: 'input', code: 'delimiter_not_detected', message }, ...problems],
+    });
+  }
   const missing = problems.filter((p) => p.code === 'missing_column').map((p) => columns[p.field]);
   const lacks = missing.length > 0 ? [`The input '${input}' lacks columns: ${missing.join(', ')}.`] : [];
   const typed = problems.filter((p) => p.code === 'wrong_type').map((p) => `The ${p.message}.`);

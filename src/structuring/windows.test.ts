@@ -339,6 +339,44 @@ describe('window features', () => {
     });
   });
 
+  it('names the column and line of a value past the rows the CSV reader guessed types from', async () => {
+    const header = '_id,user_id,merchant_id,transaction_date,transaction_amount';
+    const rows = (bad: (i: number) => boolean, date: string, amount: string) =>
+      Array.from({ length: 25_000 }, (_, i) =>
+        bad(i) ? `${i},U1,M1,${date},${amount}` : `${i},U1,M1,2025-01-01 10:00:00,${i % 90}.5`,
+      );
+    const late = join(dir, 'late-text.csv');
+    writeFileSync(late, [header, ...rows((i) => i === 24_000, '2025-01-01 10:00:00', 'n/a')].join('\n'));
+    await expect(loadFiles(engine.connection, late, DEFAULT_COLUMNS)).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+      message: `Cannot read '${late}': column transaction_amount: a value cannot be read as a number (line 24002).`,
+      details: { kind: 'bad_value', column: 'transaction_amount', line: 24_002 },
+    });
+    const lateDate = join(dir, 'late-date.csv');
+    writeFileSync(lateDate, [header, ...rows((i) => i === 24_000, 'soon', '5')].join('\n'));
+    await expect(loadFiles(engine.connection, lateDate, DEFAULT_COLUMNS)).rejects.toMatchObject({
+      details: { kind: 'bad_value', column: 'transaction_date', line: 24_002 },
+    });
+  });
+
+  it('says a CSV read as one column has a row near the top with another number of fields', async () => {
+    const ragged = join(dir, 'ragged.csv');
+    const header = '_id,user_id,merchant_id,transaction_date,transaction_amount';
+    writeFileSync(
+      ragged,
+      [header, '1,U1,M1,2025-01-01 10:00:00,10', '2,U1', '3,U1,M1,2025-01-01 11:00:00,5'].join('\n'),
+    );
+    await expect(loadFiles(engine.connection, ragged, DEFAULT_COLUMNS)).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+      message: expect.stringContaining(
+        `The input '${ragged}' was read as one column: its delimiter could not be detected.`,
+      ),
+      details: expect.arrayContaining([
+        expect.objectContaining({ field: 'input', code: 'delimiter_not_detected' }),
+      ]),
+    });
+  });
+
   it('refuses labels other than 0 and 1; an empty label is an unlabelled row', async () => {
     const header = '_id,user_id,merchant_id,transaction_date,transaction_amount,is_structuring';
     const rows = (...labels: string[]) =>
