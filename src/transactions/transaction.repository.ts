@@ -309,6 +309,32 @@ export async function upsertLabel(db: Kysely<Database>, label: LabelRow): Promis
     .execute();
 }
 
+/**
+ * Stores `label` only if the transaction's label is still `expected` (null: it has none), in
+ * one statement; false when it is not (another analyst labelled it meanwhile).
+ */
+export async function replaceLabel(
+  db: Kysely<Database>,
+  label: LabelRow,
+  expected: LabelRow['label'] | null,
+): Promise<boolean> {
+  if (expected === null) {
+    const inserted = await db
+      .insertInto('transaction_labels')
+      .values(label)
+      .onConflict((oc) => oc.column('transaction_id').doNothing())
+      .executeTakeFirst();
+    return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+  const updated = await db
+    .updateTable('transaction_labels')
+    .set({ label: label.label, labelled_by: label.labelled_by, labelled_at: label.labelled_at })
+    .where('transaction_id', '=', label.transaction_id)
+    .where('label', '=', expected)
+    .executeTakeFirst();
+  return Number(updated.numUpdatedRows) > 0;
+}
+
 export async function findLabel(db: Kysely<Database>, id: string): Promise<LabelRow | undefined> {
   return db.selectFrom('transaction_labels').selectAll().where('transaction_id', '=', id).executeTakeFirst();
 }

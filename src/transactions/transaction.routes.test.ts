@@ -312,6 +312,37 @@ describe.each(await availableDialects())('transactions API on %s', (dialect) => 
     });
   });
 
+  describe('POST /v1/transactions/:id/label', () => {
+    it('stores a label only if it is still the one the analyst saw, when told which', async () => {
+      const id = `label-${account()}`;
+      await t.post({ transaction_id: id, account_id: account(), amount: 1 });
+      const label = (payload: object) =>
+        t.request({ method: 'POST', url: `/v1/transactions/${id}/label`, payload });
+      const first = await label({ label: 'fraud', expected_label: null });
+      expect([first.statusCode, first.json().label.label]).toEqual([200, 'fraud']);
+      // A second analyst who also saw no label is told who labelled it meanwhile.
+      const late = await label({ label: 'legit', expected_label: null });
+      expect(late.statusCode).toBe(409);
+      expect(late.json().error).toMatchObject({
+        code: 'CONFLICT',
+        message: expect.stringMatching(
+          new RegExp(`^Transaction '${id}' is labelled fraud by .+, not no label as expected`),
+        ),
+        details: { field: 'expected_label', label: 'fraud' },
+      });
+      const stale = await label({ label: 'fraud', expected_label: 'legit' });
+      expect([stale.statusCode, stale.json().error.details.label]).toEqual([409, 'fraud']);
+      expect((await t.request({ url: `/v1/transactions/${id}` })).json().label.label).toBe('fraud');
+      const changed = await label({ label: 'legit', expected_label: 'fraud' });
+      expect([changed.statusCode, changed.json().label.label]).toEqual([200, 'legit']);
+      // Without expected_label the latest label wins, as before.
+      const latest = await label({ label: 'fraud' });
+      expect([latest.statusCode, latest.json().label.label]).toEqual([200, 'fraud']);
+      const bad = await label({ label: 'fraud', expected_label: 'maybe' });
+      expect([bad.statusCode, bad.json().error.details[0].field]).toEqual([400, 'expected_label']);
+    });
+  });
+
   describe('async ingestion', () => {
     it('answers 202 once stored; the transaction is pending, then decided in order', async () => {
       const id = account();

@@ -113,23 +113,43 @@ export function transactionRoutes(app: FastifyInstance, options: TransactionRout
     },
   );
 
-  app.post<{ Params: { id: string }; Body: { label: 'fraud' | 'legit' } }>(
+  app.post<{
+    Params: { id: string };
+    Body: { label: 'fraud' | 'legit'; expected_label?: 'fraud' | 'legit' | null };
+  }>(
     '/v1/transactions/:id/label',
     {
       config: { access: 'transactions:label' },
       schema: {
         tags,
         summary: "Record an analyst's label (feeds training and backtests)",
+        description:
+          'With expected_label (the label the analyst saw; null for none) the label is stored only if it is still that one, else 409 CONFLICT; without it the latest label wins.',
         body: {
           type: 'object',
-          properties: { label: { type: 'string', enum: ['fraud', 'legit'] } },
+          properties: {
+            label: { type: 'string', enum: ['fraud', 'legit'] },
+            expected_label: { type: ['string', 'null'], enum: ['fraud', 'legit', null] },
+          },
           required: ['label'],
           additionalProperties: false,
         },
-        response: { 200: storedTransactionSchema, 400: errorSchema, 404: errorSchema, ...authErrors },
+        response: {
+          200: storedTransactionSchema,
+          400: errorSchema,
+          404: errorSchema,
+          409: errorSchema,
+          ...authErrors,
+        },
       },
     },
-    async (request) => transactions.label(request.params.id, request.body.label, actorOf(request)),
+    async (request) =>
+      transactions.label(
+        request.params.id,
+        request.body.label,
+        actorOf(request),
+        request.body.expected_label,
+      ),
   );
 
   app.get<{ Querystring: ListQuery }>(

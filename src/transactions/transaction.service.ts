@@ -12,6 +12,7 @@ import {
   findTransaction,
   listTransactions,
   upsertLabel,
+  replaceLabel,
   type TransactionFilter,
 } from './transaction.repository.js';
 import type { TransactionInput } from './transaction.js';
@@ -75,12 +76,38 @@ export class TransactionService {
     return applied;
   }
 
-  /** Stores an analyst's label (the latest one wins); 404 for an unknown transaction. */
-  async label(id: string, label: 'fraud' | 'legit', actor: string): Promise<StoredTransaction> {
+  /**
+   * Stores an analyst's label; 404 for an unknown transaction. Without `expected` the latest
+   * label wins. With it (the label the analyst saw, null for none) the label is stored only if
+   * it is still that one, else CONFLICT (409) says who labelled it since.
+   */
+  async label(
+    id: string,
+    label: 'fraud' | 'legit',
+    actor: string,
+    expected?: 'fraud' | 'legit' | null,
+  ): Promise<StoredTransaction> {
     if (!(await findTransaction(this.db, id)))
       throw new AppError('NOT_FOUND', `Transaction '${id}' is unknown.`);
-    await upsertLabel(this.db, { transaction_id: id, label, labelled_by: actor, labelled_at: Date.now() });
+    const row = { transaction_id: id, label, labelled_by: actor, labelled_at: Date.now() };
+    if (expected === undefined) await upsertLabel(this.db, row);
+    else if (!(await replaceLabel(this.db, row, expected))) throw await this.labelChanged(id, expected);
     return (await this.get(id)) as StoredTransaction;
+  }
+
+  private async labelChanged(id: string, expected: 'fraud' | 'legit' | null): Promise<AppError> {
+    const current = await findLabel(this.db, id);
+    const now = current
+      ? `is labelled ${current.label} by ${current.labelled_by} (${new Date(Number(current.labelled_at)).toISOString()})`
+      : 'has no label';
+    const was = expected === null ? 'no label' : expected;
+    return new AppError(
+      'CONFLICT',
+      `Transaction '${id}' ${now}, not ${was} as expected; reload it and label again.`,
+      {
+        details: { field: 'expected_label', label: current?.label ?? null },
+      },
+    );
   }
 
   async list(filter: TransactionFilter): Promise<{ items: StoredTransaction[]; nextSeq: number | null }> {

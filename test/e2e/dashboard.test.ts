@@ -150,6 +150,17 @@ describe('dashboard in a real browser', () => {
     expect((await t.request({ method: 'GET', url: `/v1/transactions/${id}` })).json().label.label).toBe(
       'fraud',
     );
+    // Another analyst labels it legit meanwhile, and this page still shows fraud: a change made
+    // here is refused (409) naming who labelled it, and the page shows the new label.
+    await t.request({ method: 'POST', url: `/v1/transactions/${id}/label`, payload: { label: 'legit' } });
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Label legit' }).click();
+    await page
+      .getByRole('alert')
+      .getByText(/is labelled legit by .+, not fraud as expected/)
+      .waitFor();
+    await expect.poll(() => page.getByTestId('current-label').textContent()).toContain('legit');
+    await screenshot(page, '05b-label-conflict');
     // Account ids are matched as typed: one may hold spaces at its ends.
     expect((await t.post({ account_id: '  spaced  ', amount: 31.5 })).statusCode).toBe(200);
     await page.goto(`${base}/#/transactions`);

@@ -54,13 +54,15 @@ function Detail({ tx, onLabelled }: { tx: StoredTransaction; onLabelled: () => v
 }
 
 function LabelButtons({ tx, onLabelled }: { tx: StoredTransaction; onLabelled: () => void }) {
+  // expected_label: the label shown here; if another analyst changed it since, the API answers
+  // 409 naming who, and the page reloads to show it.
   const label = useCallback(
-    (key: string, value: 'fraud' | 'legit') =>
+    (key: string, value: 'fraud' | 'legit', expected: 'fraud' | 'legit' | null) =>
       apiRequest<StoredTransaction>(
         key,
         'POST',
         `/v1/transactions/${encodeURIComponent(tx.transaction_id)}/label`,
-        { label: value },
+        { label: value, expected_label: expected },
       ),
     [tx.transaction_id],
   );
@@ -72,7 +74,7 @@ function LabelButtons({ tx, onLabelled }: { tx: StoredTransaction; onLabelled: (
       ? `This transaction is labelled ${current.label} by ${current.labelled_by} (${formatDateTime(current.labelled_at)}). Change it to ${value}?`
       : undefined;
     if (change !== undefined && !window.confirm(change)) return;
-    void run(value).then((done) => done && onLabelled());
+    void run(value, current?.label ?? null).then(onLabelled);
   };
   return (
     <div className="label-row">
