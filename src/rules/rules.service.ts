@@ -73,14 +73,21 @@ export class RulesService {
   async refresh(): Promise<void> {
     const row = await findActiveRuleSet(this.db);
     if (!row || row.version === this.active?.version || row.version === this.refused?.version) return;
+    let compiled: CompiledRuleSet;
     try {
-      this.active = compileStored(row.document, row.version, 'active');
+      compiled = compileStored(row.document, row.version, 'active');
     } catch (error) {
       if (error instanceof AppError) this.refused = { version: row.version, error };
       throw error;
     }
+    this.use(compiled);
+  }
+
+  /** Makes `compiled` the rule set in use. */
+  private use(compiled: CompiledRuleSet): void {
+    this.active = compiled;
     this.refused = undefined;
-    warnOfProblems(this.active.document, row.version);
+    warnOfProblems(compiled.document, compiled.version);
   }
 
   /** The active version's number, even when it cannot be used. */
@@ -115,11 +122,11 @@ export class RulesService {
   async activate(version: number): Promise<RuleSetVersion> {
     const stored = await findRuleSet(this.db, version);
     if (!stored) throw noSuchVersion(version);
-    compileStored(stored.document, version, 'chosen');
+    const compiled = compileStored(stored.document, version, 'chosen');
     if (!(await activateRuleSet(this.db, version, Date.now()))) {
       throw noSuchVersion(version);
     }
-    await this.refresh();
+    this.use(compiled); // compiled once; another process's later activation is read by refresh()
     return this.get(version);
   }
 
