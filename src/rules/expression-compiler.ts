@@ -130,7 +130,15 @@ function compileCall(name: string, args: readonly Node[], options: CompileOption
   if (!fn) throw new ExpressionSyntaxError(`Unknown function '${name}'`);
   const evaluators = args.map((arg) => compileNode(arg, options));
   const argument = argumentCheck(fn.takes, name);
-  return (context) => fn.apply(evaluators.map((evaluate) => argument(evaluate(context))));
+  // A stored rule set is compiled without the save-time check of argument counts: a missing
+  // argument is checked as null (`abs()` fails, never gives NaN) and extra ones are left out.
+  const count = Math.min(Math.max(args.length, fn.min), fn.max);
+  return (context) => {
+    const values = evaluators.map((evaluate) => evaluate(context));
+    const checked: unknown[] = [];
+    for (let i = 0; i < count; i++) checked.push(argument(values[i]));
+    return fn.apply(checked);
+  };
 }
 
 /** Checks a function's argument at run time, as the operators check theirs. */

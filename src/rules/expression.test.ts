@@ -71,6 +71,13 @@ describe('rule conditions', () => {
     );
     expect(() => run('abs(balance) > 1', { amount: 5 })).toThrow("'abs' needs numbers, got null");
     expect(() => run("lower(country) == 'es'", {})).toThrow("'lower' needs a string, got null");
+    // Argument counts are checked when a rule set is saved, not when a stored one is compiled
+    // (as here): a missing argument fails as null, extra ones are left out, every one is
+    // evaluated first.
+    expect(() => run('abs() != 0')).toThrow("'abs' needs numbers, got null");
+    expect(() => run("lower() == 'x'")).toThrow("'lower' needs a string, got null");
+    expect(run("lower('A', 5) == 'a'")).toBe(true);
+    expect(() => run('min(country, 1 / 0) > 1', {})).toThrow(/division by zero/);
   });
 
   it.each([
