@@ -39,6 +39,39 @@ describe('structuring input errors', () => {
     expect(inputError(own, 'x.csv', { parquet: false })).toBe(own);
   });
 
+  it("takes a column name only from DuckDB's own words, and only one the run reads", () => {
+    const context = {
+      parquet: false,
+      musts: { transaction_amount: 'a number' },
+      columns: { user_id: 'user_id', amount: 'transaction_amount' },
+    };
+    // The quoted line holds a value spanning lines that looks like DuckDB's sentences.
+    const reader = [
+      'Conversion Error: CSV Error on Line: 24002',
+      'Original Line: 1,U1,"PAN 4111 source column SECRET',
+      'Error when converting column "user_id". Could not convert string "x" to \'BIGINT\'",5',
+      'Error when converting column "transaction_amount". Could not convert string "n/a" to \'DOUBLE\'',
+      '',
+      'Column transaction_amount is being converted as type DOUBLE',
+    ].join('\n');
+    const read = (message: string) => inputError(new Error(message), 'log.csv', context);
+    const error = read(reader);
+    expect(error.message).toBe(
+      "Cannot read 'log.csv': column transaction_amount: a value cannot be read as a number (line 24002).",
+    );
+    expect(error.details).toMatchObject({ column: 'transaction_amount', line: 24_002 });
+    // A column the run does not read is not named (it could only come from the file).
+    const own = read(
+      "Conversion Error: Could not convert string 'x' to DOUBLE when casting from source column SECRET",
+    );
+    expect(own.message).toBe("Cannot read 'log.csv': a value cannot be read as a number.");
+    expect(own.details).not.toHaveProperty('column');
+    const unknownType = read(
+      'Conversion Error: CSV Error on Line: 9\nError when converting column "nosuch". Could not convert string "a to \'DATE\'" to \'DOUBLE\'',
+    );
+    expect(unknownType.message).toBe("Cannot read 'log.csv': a value cannot be read as a number (line 9).");
+  });
+
   it('stores CODE: message, redacting errors that are not AppErrors', () => {
     expect(failureText(new AppError('INPUT_INVALID', 'Bad.'))).toBe('INPUT_INVALID: Bad.');
     expect(failureText(new Error("Out of Memory Error: 'SECRET'\nmore"))).toBe(

@@ -26,9 +26,11 @@ export function redact(message: string): string {
   return first.replace(QUOTED, (match) => (/^value/i.test(match) ? 'value …' : "'…'")).slice(0, 300);
 }
 
-/** The type a failed cast wanted, in words, from its message with values and column removed. */
-function typeOf(message: string): string {
-  const text = redact(message).replace(/when casting from source column.*/i, '');
+/** The type a failed cast wanted, in words (never read from the value it could not cast). */
+function typeOf(cast: FailedCast): string {
+  const text = cast.byReader
+    ? (/ to '([^']*)'$/.exec(cast.sentence)?.[1] ?? '')
+    : redact(cast.sentence).replace(/when casting from source column.*/i, '');
   if (/timestamp|date|epoch|interval/i.test(text)) return 'a timestamp';
   if (/double|float|decimal|int|numeric/i.test(text)) return 'a number';
   if (/bool/i.test(text)) return 'a boolean';
@@ -44,16 +46,45 @@ export interface ReadContext {
   readonly columns?: Readonly<Record<string, string>>;
 }
 
+/** DuckDB's sentence about a failed cast, the column it names, and whose cast it was. */
+interface FailedCast {
+  readonly sentence: string;
+  readonly column?: string;
+  /** The CSV reader's, of a column whose type it guessed from the first rows. */
+  readonly byReader: boolean;
+}
+
 /**
- * A cast of one column failed: name the column and what it must be, never the value. The cast
- * is the run's own (`… when casting from source column amt`) or the CSV reader's, of a column
- * whose type it guessed from the first rows (`CSV Error on Line: 25002 … Error when converting
- * column "amt".`): then the line is given too.
+ * The run's own cast says `… when casting from source column amt` on the message's first line.
+ * The CSV reader's says `Error when converting column "amt". Could not convert …` on the line
+ * after the one it quotes from the file (`Original Line: …`): its last such line is DuckDB's,
+ * as a quoted value may span lines and look like one. Either names a column only if the run
+ * reads it, so text from the file is never taken for a column name.
+ */
+function failedCast(message: string, context: ReadContext): FailedCast {
+  const first = message.split('\n', 1)[0] ?? '';
+  const own = /when casting from source column (.+?)\s*$/i.exec(first);
+  const reader = own
+    ? undefined
+    : [...message.matchAll(/^Error when converting column "(.+)"\. (.*)$/gm)].at(-1);
+  const named = own?.[1] ?? reader?.[1];
+  const read = new Set([...Object.keys(context.musts ?? {}), ...Object.values(context.columns ?? {})]);
+  return {
+    sentence: reader?.[2] ?? first,
+    byReader: reader !== undefined,
+    ...(named !== undefined && read.has(named) && { column: named }),
+  };
+}
+
+/**
+ * A cast of one column failed: name the column and what it must be, never the value; for the
+ * CSV reader's cast ({@link failedCast}), also the line.
  */
 function conversionProblem(message: string, context: ReadContext): InputProblem {
-  const column = /source column (.+?)\s*$/im.exec(message)?.[1] ?? csvConversionColumn(message, context);
-  const must = (column === undefined ? undefined : context.musts?.[column]) ?? typeOf(message);
-  const what = /out of range/i.test(message)
+  const cast = failedCast(message, context);
+  const { column } = cast;
+  const must = (column === undefined ? undefined : context.musts?.[column]) ?? typeOf(cast);
+  const what = /out of range/i.test(redact(cast.sentence))
     ? 'a value is out of range'
     : `a value cannot be read as ${must}`;
   const line = csvErrorLine(message);
@@ -65,16 +96,6 @@ function conversionProblem(message: string, context: ReadContext): InputProblem 
     ...(column !== undefined && { column }),
     ...(line !== undefined && { line }),
   };
-}
-
-/**
- * The column of the CSV reader's failed conversion: only one the run reads (`--map`), since
- * the message also quotes the failing line, whose text may look like anything.
- */
-function csvConversionColumn(message: string, context: ReadContext): string | undefined {
-  const named = /^Error when converting column "(.+)"\. Could not convert/m.exec(message)?.[1];
-  const read = Object.values(context.columns ?? {});
-  return named !== undefined && read.includes(named) ? named : undefined;
 }
 
 /** The line of a CSV reader error (`CSV Error on Line: 12`), if the message gives one. */
