@@ -328,7 +328,11 @@ describe.each(await availableDialects())('transactions API on %s', (dialect) => 
         message: expect.stringMatching(
           new RegExp(`^Transaction '${id}' is labelled fraud by .+, not no label as expected`),
         ),
-        details: { field: 'expected_label', label: 'fraud' },
+        details: {
+          label: 'fraud',
+          labelled_by: expect.any(String),
+          labelled_at: first.json().label.labelled_at,
+        },
       });
       const stale = await label({ label: 'fraud', expected_label: 'legit' });
       expect([stale.statusCode, stale.json().error.details.label]).toEqual([409, 'fraud']);

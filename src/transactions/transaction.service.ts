@@ -97,15 +97,19 @@ export class TransactionService {
 
   private async labelChanged(id: string, expected: 'fraud' | 'legit' | null): Promise<AppError> {
     const current = await findLabel(this.db, id);
-    const now = current
-      ? `is labelled ${current.label} by ${current.labelled_by} (${new Date(Number(current.labelled_at)).toISOString()})`
-      : 'has no label';
+    const at = current && new Date(Number(current.labelled_at)).toISOString();
+    const now = current ? `is labelled ${current.label} by ${current.labelled_by} (${at})` : 'has no label';
     const was = expected === null ? 'no label' : expected;
+    // As the other CONFLICT errors: details hold the state found, here the label and who set it.
     return new AppError(
       'CONFLICT',
       `Transaction '${id}' ${now}, not ${was} as expected; reload it and label again.`,
       {
-        details: { field: 'expected_label', label: current?.label ?? null },
+        details: {
+          label: current?.label ?? null,
+          labelled_by: current?.labelled_by ?? null,
+          labelled_at: at ?? null,
+        },
       },
     );
   }

@@ -1,7 +1,7 @@
-import { useCallback } from 'react';
+import { useCallback, useEffect } from 'react';
 import { Card, DecisionBadge, ErrorNotice, Guard } from '../components/ui';
 import { useAction, useApi } from '../hooks/use-api';
-import { apiRequest } from '../lib/api';
+import { ApiError, apiRequest } from '../lib/api';
 import { formatDateTime, formatExact, formatMoney, formatMs, formatPercent } from '../lib/format';
 import type { Decision, DecisionResult, HistoryEntry, StoredTransaction } from '../lib/types';
 
@@ -55,7 +55,7 @@ function Detail({ tx, onLabelled }: { tx: StoredTransaction; onLabelled: () => v
 
 function LabelButtons({ tx, onLabelled }: { tx: StoredTransaction; onLabelled: () => void }) {
   // expected_label: the label shown here; if another analyst changed it since, the API answers
-  // 409 naming who, and the page reloads to show it.
+  // 409 naming who.
   const label = useCallback(
     (key: string, value: 'fraud' | 'legit', expected: 'fraud' | 'legit' | null) =>
       apiRequest<StoredTransaction>(
@@ -68,13 +68,17 @@ function LabelButtons({ tx, onLabelled }: { tx: StoredTransaction; onLabelled: (
   );
   const { run, busy, error } = useAction(label);
   const current = tx.label;
+  // Refused because another analyst labelled it since: show their label under the message.
+  useEffect(() => {
+    if (error instanceof ApiError && error.status === 409) onLabelled();
+  }, [error, onLabelled]);
   const click = (value: 'fraud' | 'legit') => {
     // Another analyst's label is not replaced by a stray click.
     const change = current
       ? `This transaction is labelled ${current.label} by ${current.labelled_by} (${formatDateTime(current.labelled_at)}). Change it to ${value}?`
       : undefined;
     if (change !== undefined && !window.confirm(change)) return;
-    void run(value, current?.label ?? null).then(onLabelled);
+    void run(value, current?.label ?? null).then((done) => done && onLabelled());
   };
   return (
     <div className="label-row">
