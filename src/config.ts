@@ -1,5 +1,6 @@
 import { AppError } from './errors.js';
 import { decodeEncryptionKey } from './identity/encryption-key.js';
+import { CURRENCIES } from './shared/currencies.js';
 import { DEFAULT_PARTITIONS } from './shared/partition.js';
 
 /** Service configuration, read once at start from the environment, validated and frozen. */
@@ -259,8 +260,10 @@ function checkConsistency(config: Config, problems: string[]): void {
   if (!(min <= mid && mid <= max)) {
     problems.push('CENTINELA_SIMILARITY_THRESHOLD must lie between its _MIN and _MAX');
   }
-  if (!/^[A-Z]{3}$/.test(config.defaultCurrency)) {
-    problems.push(`CENTINELA_DEFAULT_CURRENCY=${config.defaultCurrency} must be a 3-letter ISO 4217 code`);
+  if (!CURRENCIES.has(config.defaultCurrency)) {
+    problems.push(
+      `CENTINELA_DEFAULT_CURRENCY=${config.defaultCurrency} must be an ISO 4217 code such as USD`,
+    );
   }
   if (config.reviewThreshold > config.declineThreshold) {
     problems.push('CENTINELA_REVIEW_THRESHOLD must not be above CENTINELA_DECLINE_THRESHOLD');

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../config.js';
 import { MAX_AHEAD_MS, parseTransaction } from './transaction.js';
 
 const defaults = { currency: 'EUR', now: Date.UTC(2026, 0, 1) };
@@ -103,6 +104,13 @@ describe('parseTransaction', () => {
       return r.ok ? r.value.currency : r.errors.map((e) => `${e.field}:${e.code}`);
     };
     expect(['USD', 'eur', ' JPY ', 'CHF'].map(currencyOf)).toEqual(['USD', 'EUR', 'JPY', 'CHF']);
+    // ISO 4217 codes that the runtime's ICU does not list: Venezuela's VED, Chile's UF, gold.
+    expect(['VED', 'clf', 'XAU', 'XTS'].map(currencyOf)).toEqual(['VED', 'CLF', 'XAU', 'XTS']);
+    // The default currency is checked against the same codes when the service starts.
+    expect(loadConfig({ CENTINELA_DEFAULT_CURRENCY: 'ved' }).defaultCurrency).toBe('VED');
+    expect(() => loadConfig({ CENTINELA_DEFAULT_CURRENCY: 'QQQ' })).toThrow(
+      'CENTINELA_DEFAULT_CURRENCY=QQQ must be an ISO 4217 code such as USD',
+    );
     for (const unknown of ['QQQ', 'ABC', 'XXX', 'EURO', 'US'])
       expect(currencyOf(unknown)).toEqual(['currency:format']);
   });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FieldError } from '../errors.js';
+import { CURRENCIES } from '../shared/currencies.js';
 import { unstorableValueIn } from '../shared/unstorable-text.js';
 
 /** A transaction as accepted by the API, normalised (aliases resolved, defaults applied). */
@@ -57,8 +58,6 @@ const ISO_DATE_TIME =
   /^(?<year>\d{4})-(?<month>\d{2})-(?<day>\d{2})(?:[T ](?<hour>\d{2}):(?<minute>\d{2})(?::(?<second>\d{2})(?:\.\d{1,9})?)?)?(?<zone>Z|[+-]\d{2}:?\d{2})?$/i;
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-/** ISO 4217 currency codes, from the runtime's ICU (Node ships full ICU). */
-const CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
 /**
  * Region codes ICU names that are not ISO 3166-1 countries: unknown (ZZ), unions and
  * groupings (EU, EZ, UN, QO), pseudo-locales (XA, XB) and ISO's exceptional reservations.
