@@ -4,7 +4,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { AppError } from '../errors.js';
-import { columnPairs } from '../shared/column-pairs.js';
+import { columnPairs, QUOTING_HINT } from '../shared/column-pairs.js';
 import { ident, openEngine } from '../structuring/duckdb.js';
 import { inputError } from '../structuring/input-errors.js';
 import { checkInputExists, isParquet, readerOf } from '../structuring/source.js';
@@ -95,7 +95,10 @@ function unreadable(error: unknown, inputs: readonly string[]): AppError {
 export function parseMappings(flags: readonly string[]): Record<string, string> {
   const { pairs, malformed } = columnPairs(flags);
   if (malformed.length > 0)
-    throw new AppError('INPUT_INVALID', `--map expects column=field, not '${malformed[0]}'.`);
+    throw new AppError(
+      'INPUT_INVALID',
+      `--map expects column=field, not '${malformed[0]}' (${QUOTING_HINT}).`,
+    );
   return Object.fromEntries(pairs.map(({ column, field }) => [column, field]));
 }
 

@@ -20,4 +20,20 @@ describe('columnPairs (the --map flag)', () => {
       'amt= ',
     ]);
   });
+
+  it('reads a double-quoted column name as written: commas, = and spaces kept, "" as a quote', () => {
+    const { pairs, malformed } = columnPairs([
+      '"Amount, USD"=amount, "a=b" = user_id',
+      '" padded "=timestamp,"say ""hi"""=label',
+      '"open=amount',
+      '"a"b=amount',
+    ]);
+    expect(pairs.map((p) => [p.column, p.field])).toEqual([
+      ['Amount, USD', 'amount'],
+      ['a=b', 'user_id'],
+      [' padded ', 'timestamp'],
+      ['say "hi"', 'label'],
+    ]);
+    expect(malformed).toEqual(['"open=amount', '"a"b=amount']);
+  });
 });

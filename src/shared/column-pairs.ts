@@ -6,21 +6,53 @@ export interface ColumnPair {
   readonly written: string;
 }
 
+/** Said with a malformed pair. */
+export const QUOTING_HINT = 'a column name holding a comma or = goes in double quotes: "Amount, USD"=amount';
+
 /**
  * Splits `column=field` pairs, several to a flag when separated by commas
- * (`--map uid=user_id,ts=timestamp`). A pair without exactly one `=`, or with an empty side,
- * is returned as written in `malformed`.
+ * (`--map uid=user_id,ts=timestamp`). A column whose name holds a comma, an `=` or spaces at
+ * its ends is written in double quotes, `""` for a quote in it (`--map '"Amount, USD"=amount'`).
+ * A pair without exactly one `=`, with an empty side or an unclosed quote, is returned as
+ * written in `malformed`.
  *
  * @example columnPairs(['amt = amount,x']) // { pairs: [{ column: 'amt', field: 'amount', … }], malformed: ['x'] }
  */
 export function columnPairs(flags: readonly string[]): { pairs: ColumnPair[]; malformed: string[] } {
   const pairs: ColumnPair[] = [];
   const malformed: string[] = [];
-  for (const written of flags.flatMap((flag) => flag.split(','))) {
-    const sides = written.split('=').map((side) => side.trim());
+  for (const written of flags.flatMap((flag) => splitOutsideQuotes(flag, ','))) {
+    const sides = splitOutsideQuotes(written, '=').map(unquoted);
     const [column, field] = sides;
     if (sides.length === 2 && column && field) pairs.push({ column, field, written });
     else malformed.push(written);
   }
   return { pairs, malformed };
+}
+
+/** `text` split at each `separator` that is not between double quotes (quotes kept). */
+function splitOutsideQuotes(text: string, separator: string): string[] {
+  const parts: string[] = [];
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '"') quoted = !quoted;
+    else if (text[i] === separator && !quoted) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
+}
+
+/**
+ * One side of a pair, trimmed; a double-quoted one as written between its quotes, `""` read as
+ * `"`. Undefined (malformed) for a quote that is not closed or text outside the quotes.
+ */
+function unquoted(side: string): string | undefined {
+  const trimmed = side.trim();
+  if (!trimmed.includes('"')) return trimmed;
+  const match = /^"((?:[^"]|"")*)"$/.exec(trimmed);
+  return match ? (match[1] as string).replaceAll('""', '"') : undefined;
 }

@@ -3,7 +3,7 @@
  * windows and detectors, and how many methods must agree for a consensus alert.
  */
 import { AppError } from '../errors.js';
-import { columnPairs } from '../shared/column-pairs.js';
+import { columnPairs, QUOTING_HINT } from '../shared/column-pairs.js';
 import { isMethodName, METHOD_NAMES, type MethodName } from './detectors/index.js';
 
 /** The window features, in the order of every feature matrix. */
@@ -135,7 +135,7 @@ export function parseColumnMap(
       };
   const columns: Record<Field, string> = { ...DEFAULT_COLUMNS };
   const mustBe = (written: string) =>
-    invalid('map', `'${written}' must be column=field, field one of ${FIELDS.join(', ')}.`);
+    invalid('map', `'${written}' must be column=field, field one of ${FIELDS.join(', ')} (${QUOTING_HINT}).`);
   malformed.forEach(mustBe);
   for (const { column, field, written } of parsed) {
     const name = fieldOf(field);
