@@ -24,9 +24,15 @@ export function rulesRoutes(
     '/v1/rules',
     {
       config: { access: 'rules:read' },
-      schema: { tags, summary: 'The active rule set', response: authErrors },
+      schema: {
+        tags,
+        summary: 'The rule set in use',
+        description:
+          'The active version; with `refused` when the version marked active in the store cannot be evaluated and this service keeps using the one shown.',
+        response: authErrors,
+      },
     },
-    async () => rules.get(rules.current().version),
+    async () => rules.inUse(),
   );
 
   app.get(

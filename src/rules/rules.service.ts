@@ -72,7 +72,11 @@ export class RulesService {
    */
   async refresh(): Promise<void> {
     const row = await findActiveRuleSet(this.db);
-    if (!row || row.version === this.active?.version || row.version === this.refused?.version) return;
+    if (!row || row.version === this.refused?.version) return;
+    if (row.version === this.active?.version) {
+      this.refused = undefined; // made active again elsewhere (another process, the CLI)
+      return;
+    }
     let compiled: CompiledRuleSet;
     try {
       compiled = compileStored(row.document, row.version, 'active');
@@ -88,6 +92,18 @@ export class RulesService {
     this.active = compiled;
     this.refused = undefined;
     warnOfProblems(compiled.document, compiled.version);
+  }
+
+  /**
+   * The rule set in use, and the version marked active in the store when this process refused
+   * it (it cannot be evaluated): the set in use is then an earlier one. `GET /v1/rules`.
+   */
+  async inUse(): Promise<RuleSetVersion & { refused?: { version: number; message: string } }> {
+    const inUse = await this.get(this.current().version);
+    const { refused } = this;
+    return refused
+      ? { ...inUse, refused: { version: refused.version, message: refused.error.message } }
+      : inUse;
   }
 
   /** The active version's number, even when it cannot be used. */

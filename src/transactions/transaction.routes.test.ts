@@ -2,6 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { availableDialects, serviceForSuite } from '../../test/dialects.js';
 import type { TestService } from '../../test/helpers.js';
+import { activateRuleSet, insertRuleSet } from '../rules/rule-set.repository.js';
 
 /** The fields a 400 VALIDATION_FAILED answer lists, or the status and code it has instead. */
 function invalidFieldsOf(res: LightMyRequestResponse): unknown {
@@ -431,6 +432,34 @@ describe.each(await availableDialects())('transactions API on %s', (dialect) => 
   });
 
   describe('rules through the API', () => {
+    it('shows the set in use, and the version marked active that it refused', async () => {
+      const current = (await t.request({ url: '/v1/rules' })).json();
+      expect(current).not.toHaveProperty('refused');
+      // Written to the store by another process (by hand, or before a grammar change).
+      const [first] = current.document.rules;
+      const broken = { ...current.document, rules: [{ ...first, condition: 'amount >> 5' }] };
+      const version = await insertRuleSet(t.service.store.db, {
+        name: 'hand',
+        document: JSON.stringify(broken),
+        createdBy: 'test',
+        activate: true,
+        now: Date.now(),
+      });
+      await expect(t.service.rules.refresh()).rejects.toMatchObject({ code: 'RULESET_INVALID' });
+      expect((await t.request({ url: '/v1/rules' })).json()).toMatchObject({
+        version: current.version,
+        active: false,
+        refused: {
+          version,
+          message: expect.stringContaining(`The active rule set v${version} cannot be evaluated`),
+        },
+      });
+      // Made active again by another process (the CLI): read at the next refresh.
+      await activateRuleSet(t.service.store.db, current.version, Date.now());
+      await t.service.rules.refresh();
+      expect((await t.request({ url: '/v1/rules' })).json()).not.toHaveProperty('refused');
+    });
+
     it('validates, saves a version and uses it at once', async () => {
       const current = (await t.request({ url: '/v1/rules' })).json();
       const stricter = {

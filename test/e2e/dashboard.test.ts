@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertRuleSet } from '../../src/rules/rule-set.repository.js';
 import { generateLedger } from '../../src/structuring/ledger.generator.js';
 import { ADMIN_KEY, CLI_ENV, startTestService, tempDir, type TestService } from '../helpers.js';
 import { PHOTOS, requireFacesDev } from '../identity-fixtures.js';
@@ -213,6 +214,23 @@ describe('dashboard in a real browser', () => {
     await page.getByText('Active: v1').waitFor();
     await expect.poll(() => editor.inputValue()).toContain('amount > 10000');
     expect(await page.getByText('Saved and activated as version 2.').count()).toBe(0);
+    // A version made active elsewhere that cannot be evaluated: the page says the service
+    // refused it and keeps the one it shows.
+    const broken = await insertRuleSet(t.service.store.db, {
+      name: 'hand',
+      document: original.replace('amount > 10000', 'amount >> 10000'),
+      createdBy: 'test',
+      activate: true,
+      now: Date.now(),
+    });
+    await t.service.rules.refresh().catch(() => undefined);
+    await page.reload();
+    await page
+      .getByRole('alert')
+      .getByText(`Version ${broken} is marked active but cannot be evaluated, so the service keeps using v1`)
+      .waitFor();
+    await page.getByText('In use: v1').waitFor();
+    await screenshot(page, '06b-rules-refused');
     await t.request({ method: 'POST', url: '/v1/rules/versions/2/activate' });
   });
 

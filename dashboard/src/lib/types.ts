@@ -94,6 +94,8 @@ export interface RuleSetVersion {
   readonly created_by: string;
   readonly activated_at: string | null;
   readonly document: unknown;
+  /** GET /v1/rules only: the version marked active that the service refused (it keeps this one). */
+  readonly refused?: { readonly version: number; readonly message: string };
 }
 
 export interface FieldProblem {

@@ -45,11 +45,17 @@ function ActiveRules({ rules }: { rules: RuleSetVersion }) {
     rules?: { id: string; condition: string; action: string; score: number; enabled?: boolean }[];
   };
   return (
-    <Card title={`Active: v${rules.version} “${rules.name}”`} wide>
+    <Card title={`${rules.refused ? 'In use' : 'Active'}: v${rules.version} “${rules.name}”`} wide>
       <p className="muted">
         Activated {rules.activated_at ? formatRelative(rules.activated_at) : '—'} · created by{' '}
         {rules.created_by}
       </p>
+      {rules.refused && (
+        <div className="notice notice-error" role="alert">
+          Version {rules.refused.version} is marked active but cannot be evaluated, so the service keeps using
+          v{rules.version}: {rules.refused.message}
+        </div>
+      )}
       <div className="table-scroll">
         <table className="data compact">
           <thead>
