@@ -158,6 +158,43 @@ describe('key lifetime', () => {
     expect((await get()).statusCode).toBe(401);
   });
 
+  it('lets a keys:admin key give and revoke only scopes it holds', async () => {
+    const { key, id: ownId } = await t.service.keys.create({
+      name: 'key-keeper',
+      scopes: ['keys:admin', 'rules:read'],
+    });
+    const asKeeper = (method: 'POST' | 'DELETE', url: string, payload?: object) =>
+      t.request({ method, url, headers: { 'x-api-key': key }, ...(payload && { payload }) });
+    // It cannot make itself an admin key, nor revoke one.
+    const escalate = await asKeeper('POST', '/v1/keys', { name: 'esc', scopes: ['admin'] });
+    expect(escalate.statusCode).toBe(403);
+    expect(escalate.json().error).toMatchObject({
+      code: 'FORBIDDEN',
+      message: 'This key cannot give scopes it does not hold: admin.',
+      details: { field: 'scopes', beyond: ['admin'] },
+    });
+    const admin = await t.service.keys.create({ name: 'an-admin', scopes: ['admin'] });
+    expect((await asKeeper('DELETE', `/v1/keys/${admin.id}`)).statusCode).toBe(403);
+    // Within its own scopes it may.
+    const reader = await asKeeper('POST', '/v1/keys', { name: ' reader ', scopes: ['rules:read'] });
+    expect([reader.statusCode, reader.json().name]).toEqual([201, 'reader']);
+    expect((await asKeeper('DELETE', `/v1/keys/${reader.json().id}`)).statusCode).toBe(204);
+    expect((await asKeeper('DELETE', `/v1/keys/${ownId}`)).statusCode).toBe(204);
+    // A blank name and a key that would be expired already are refused.
+    const blank = await t.request({
+      method: 'POST',
+      url: '/v1/keys',
+      payload: { name: '  ', scopes: ['rules:read'] },
+    });
+    expect([blank.statusCode, blank.json().error.details[0].field]).toEqual([400, 'name']);
+    const past = await t.request({
+      method: 'POST',
+      url: '/v1/keys',
+      payload: { name: 'late', scopes: ['rules:read'], expires_at: '2020-01-01T00:00:00Z' },
+    });
+    expect([past.statusCode, past.json().error.details[0].field]).toEqual([400, 'expires_at']);
+  });
+
   it('revokes through the API at once', async () => {
     const { key, id } = await t.service.keys.create({ name: 'api-revoke', scopes: ['rules:read'] });
     const get = () => t.request({ method: 'GET', url: '/v1/rules', headers: { 'x-api-key': key } });

@@ -11,7 +11,7 @@ import {
   type ApiKeyRow,
 } from './api-key.repository.js';
 import { RevocationCheck } from './revocation-check.js';
-import { isScope, SCOPES, type Scope } from './scopes.js';
+import { allows, isScope, SCOPES, type Scope } from './scopes.js';
 
 /** Who is calling: the key id (or `env-admin`) and what it may do. */
 export interface Principal {
@@ -94,7 +94,19 @@ export class ApiKeyService {
   }
 
   /** Creates a key and returns it with its secret; the secret is shown only this once. */
-  async create(options: NewKeyOptions): Promise<CreatedKey> {
+  /**
+   * Creates a key. `holder`: the scopes of the key asking (the API); a key gives only scopes
+   * it holds, so a `keys:admin` key cannot make an `admin` one. The CLI, run by the operator,
+   * passes none.
+   */
+  async create(options: NewKeyOptions, holder?: readonly Scope[]): Promise<CreatedKey> {
+    if (holder) refuseScopesBeyond(holder, options.scopes, 'give');
+    if (options.expiresAt != null && options.expiresAt <= Date.now()) {
+      const message = 'expires_at must be in the future.';
+      throw new AppError('VALIDATION_FAILED', message, {
+        details: [{ field: 'expires_at', code: 'past', message }],
+      });
+    }
     const { row, key } = newKey(options);
     await insertApiKey(this.db, row);
     return { ...infoOf(row), key };
@@ -113,7 +125,10 @@ export class ApiKeyService {
     return (await listApiKeys(this.db)).map(infoOf);
   }
 
-  async revoke(id: string): Promise<void> {
+  /** Revokes a key; `holder` as in {@link create}: a key revokes only keys whose scopes it holds. */
+  async revoke(id: string, holder?: readonly Scope[]): Promise<void> {
+    const row = await findApiKey(this.db, id);
+    if (holder && row) refuseScopesBeyond(holder, JSON.parse(row.scopes) as string[], 'revoke');
     if (!(await revokeApiKey(this.db, id, Date.now()))) {
       throw new AppError('NOT_FOUND', `No active key with id '${id}'.`);
     }
@@ -159,6 +174,20 @@ export class ApiKeyService {
 }
 
 const ENV_ADMIN = 'env-admin';
+
+/** FORBIDDEN unless a key holding `holder` holds every one of `scopes`. */
+function refuseScopesBeyond(
+  holder: readonly Scope[],
+  scopes: readonly string[],
+  action: 'give' | 'revoke',
+): void {
+  // Unknown scopes are left to checkScopes, which names them.
+  const beyond = scopes.filter((scope) => isScope(scope) && !allows(holder, scope));
+  if (beyond.length === 0) return;
+  const what = action === 'give' ? 'give scopes' : 'revoke a key with scopes';
+  const message = `This key cannot ${what} it does not hold: ${beyond.join(', ')}.`;
+  throw new AppError('FORBIDDEN', message, { details: { field: 'scopes', beyond } });
+}
 
 function checkScopes(scopes: readonly string[]): Scope[] {
   const unknown = scopes.filter((s) => !isScope(s));

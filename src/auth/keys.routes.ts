@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../api/auth.js';
 import { authErrors, errorSchema } from '../api/schemas.js';
 import type { AuditLog } from '../audit/audit-log.service.js';
+import { ValidationError } from '../errors.js';
 import type { ApiKeyService } from './api-key.service.js';
 import { SCOPES } from './scopes.js';
 
@@ -27,6 +28,8 @@ export function keysRoutes(
       schema: {
         tags,
         summary: 'Create a key; its secret is in this answer only',
+        description:
+          'A key gives only scopes it holds (403 FORBIDDEN otherwise); expires_at must be in the future.',
         body: {
           type: 'object',
           properties: {
@@ -43,12 +46,18 @@ export function keysRoutes(
     },
     async (request, reply) => {
       const { name, scopes, expires_at, rate_limit_per_minute } = request.body;
-      const created = await keys.create({
-        name,
-        scopes,
-        expiresAt: expires_at ? Date.parse(expires_at) : null,
-        rateLimitPerMinute: rate_limit_per_minute ?? null,
-      });
+      if (name.trim() === '') {
+        throw new ValidationError([{ field: 'name', code: 'blank', message: 'name must not be blank.' }]);
+      }
+      const created = await keys.create(
+        {
+          name: name.trim(),
+          scopes,
+          expiresAt: expires_at ? Date.parse(expires_at) : null,
+          rateLimitPerMinute: rate_limit_per_minute ?? null,
+        },
+        request.principal?.scopes ?? [],
+      );
       const { key: _secret, ...info } = created;
       await audit.record(actorOf(request), 'keys.create', created.id, info);
       return reply.status(201).send(created);
@@ -59,10 +68,14 @@ export function keysRoutes(
     '/v1/keys/:id',
     {
       config: { access: 'keys:admin' },
-      schema: { tags, summary: 'Revoke a key at once', response: { 404: errorSchema } },
+      schema: {
+        tags,
+        summary: 'Revoke a key at once (only a key whose scopes the caller holds)',
+        response: { 404: errorSchema },
+      },
     },
     async (request, reply) => {
-      await keys.revoke(request.params.id);
+      await keys.revoke(request.params.id, request.principal?.scopes ?? []);
       await audit.record(actorOf(request), 'keys.revoke', request.params.id);
       return reply.status(204).send();
     },
