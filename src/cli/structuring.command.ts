@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import { AppError, ValidationError } from '../errors.js';
 import { orderedRange } from '../shared/time-range.js';
 import type { Database } from '../store/database.js';
+import { METHOD_NAMES } from '../structuring/detectors/index.js';
 import { openEngine } from '../structuring/duckdb.js';
 import { progressPrinter } from '../structuring/progress.js';
 import type { RunHooks } from '../structuring/run-events.js';
@@ -54,7 +55,9 @@ function paramsOf(flags: DetectionFlags) {
     windows: flags.window,
     map: flags.map,
     minMethods:
-      flags.minMethods === undefined ? undefined : wholeNumberOf(flags.minMethods, '--min-methods', 1),
+      flags.minMethods === undefined
+        ? undefined
+        : wholeNumberOf(flags.minMethods, '--min-methods', 1, METHOD_NAMES.length),
     seed: flags.seed === undefined ? undefined : seedOf(flags.seed),
   });
 }

@@ -50,10 +50,11 @@ export async function checkInputExists(connection: DuckDBConnection, input: stri
     });
   }
   const files = await filesMatching(connection, input);
-  if (files.length === 0) {
+  // DuckDB's glob lists no device (/dev/zero): one that exists is not a regular file either.
+  if (files.length === 0 && !exists(input)) {
     throw new AppError('INPUT_NOT_FOUND', `No file matches '${input}'.`, { details: { input } });
   }
-  const irregular = files.find((file) => !isRegularFile(file));
+  const irregular = files.length === 0 ? input : files.find((file) => !isRegularFile(file));
   if (irregular !== undefined) {
     throw new AppError('INPUT_INVALID', `'${irregular}' is not a regular file.`, {
       details: { input, file: irregular },
@@ -81,6 +82,15 @@ function checkOneFormat(input: string, files: readonly string[]): void {
 
 /** A scheme such as `http://`, `s3://`, `hf://` (a Windows drive letter has one letter). */
 const URL_SCHEME = /^[a-z][a-z0-9+.-]+:\/\//i;
+
+function exists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function isRegularFile(path: string): boolean {
   try {

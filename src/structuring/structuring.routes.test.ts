@@ -244,11 +244,35 @@ describe('structuring API', () => {
       'http://127.0.0.1:9/x.csv': 'not a URL',
       's3://bucket/x.parquet': 'not a URL',
       [fifo]: 'not a regular file',
+      '/dev/zero': 'not a regular file', // a device: DuckDB's glob does not list it
     };
     for (const [input, message] of Object.entries(cases)) {
       const res = await t.request({ method: 'POST', url: '/v1/structuring/runs', payload: { input } });
       expect([res.statusCode, res.json().error.code], input).toEqual([400, 'INPUT_INVALID']);
       expect(res.json().error.message).toContain(message);
+    }
+  });
+
+  it('names the field of a run asked for both a file and a range, and bounds min_methods by the methods', async () => {
+    const both = await t.request({
+      method: 'POST',
+      url: '/v1/structuring/runs',
+      payload: { input: ledger, from: '2026-03-01T00:00:00Z' },
+    });
+    expect([both.statusCode, both.json().error.details]).toEqual([
+      400,
+      [{ field: 'from', code: 'conflict', message: 'Give either input or a from/to range, not both.' }],
+    ]);
+    for (const min_methods of [8, 1e308]) {
+      const res = await t.request({
+        method: 'POST',
+        url: '/v1/structuring/runs',
+        payload: { input: ledger, min_methods },
+      });
+      expect([res.statusCode, res.json().error.details[0].field], String(min_methods)).toEqual([
+        400,
+        'min_methods',
+      ]);
     }
   });
 

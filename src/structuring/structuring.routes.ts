@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
 import { authErrors, errorSchema } from '../api/schemas.js';
 import type { Config } from '../config.js';
-import { AppError } from '../errors.js';
+import { AppError, ValidationError } from '../errors.js';
 import { orderedRange } from '../shared/time-range.js';
 import type { Database } from '../store/database.js';
 import { openEngine, type Engine } from './duckdb.js';
@@ -79,7 +79,9 @@ async function sourceOf(body: RunBody, params: RunParams, inputDir?: string): Pr
     return { kind: 'store', ...orderedRange({ from: ms(body.from), to: ms(body.to) }) };
   }
   if (body.from !== undefined || body.to !== undefined) {
-    throw new AppError('VALIDATION_FAILED', 'Give either input or a from/to range, not both.');
+    const message = 'Give either input or a from/to range, not both.';
+    const field = body.from !== undefined ? 'from' : 'to';
+    throw new ValidationError([{ field, code: 'conflict', message }], message);
   }
   const engine = await openEngine({ threads: 1 });
   try {

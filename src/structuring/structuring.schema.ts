@@ -1,5 +1,6 @@
 /** JSON schemas of the structuring routes (validation and OpenAPI). */
 import { nullable } from '../api/schemas.js';
+import { METHOD_NAMES } from './detectors/index.js';
 import { ALERT_METHODS, FIELDS } from './structuring.js';
 
 export const runBodySchema = {
@@ -17,7 +18,7 @@ export const runBodySchema = {
       description: `Input column name → field (${FIELDS.join(', ')}).`,
       additionalProperties: { type: 'string' },
     },
-    min_methods: { type: 'integer', minimum: 1, default: 3 },
+    min_methods: { type: 'integer', minimum: 1, maximum: METHOD_NAMES.length, default: 3 },
     seed: {
       type: 'integer',
       minimum: 0,
@@ -116,7 +117,12 @@ export const runsQuerySchema = {
 export const consensusQuerySchema = {
   type: 'object',
   properties: {
-    min_methods: { type: 'integer', minimum: 1, description: 'default: the run’s min_methods' },
+    min_methods: {
+      type: 'integer',
+      minimum: 1,
+      maximum: METHOD_NAMES.length,
+      description: 'default: the run’s min_methods',
+    },
     ...page(100, 10_000),
   },
   additionalProperties: false,
