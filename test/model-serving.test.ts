@@ -149,6 +149,13 @@ describe('model registry over HTTP', () => {
     const meanShadow = all.reduce((sum, d) => sum + d.shadow.fraud_probability, 0) / all.length;
     expect(report.shadow.mean_probability).toBeCloseTo(meanShadow, 9);
     expect(report.live.recall).toBe(fraud.fraud_probability >= threshold('v1') ? 1 : 0);
+    const reversed = await t.request({
+      url: '/v1/models/shadow-report?from=2030-01-01T00:00:00Z&to=2020-01-01T00:00:00Z',
+    });
+    expect([reversed.statusCode, reversed.json().error.details[0]]).toEqual([
+      400,
+      expect.objectContaining({ field: 'from', code: 'range' }),
+    ]);
     const later = await t.request({ url: `/v1/models/shadow-report?from=${new Date(T0 + 1).toISOString()}` });
     expect(later.json().transactions).toBe(5); // the burst's last five; the others happened at T0
 

@@ -94,6 +94,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     void reply.header('connection', 'close');
     done(new AppError('SHUTTING_DOWN', 'The service is stopping; retry shortly or on another instance.'));
   });
+  refuseQueryWhereNoneIsRead(app);
   registerQueryNumberCheck(app);
   registerUnstorableTextCheck(app);
   await registerDocs(app);
@@ -153,4 +154,19 @@ function closingState(app: FastifyInstance): { now: boolean } {
     done();
   });
   return state;
+}
+
+/** The query schema of a route that reads no query parameter. */
+const NO_QUERY = { type: 'object', additionalProperties: false } as const;
+
+/**
+ * A `/v1` route that reads no query parameter refuses one (400 naming it), as the routes that
+ * read some refuse unknown ones: `GET /v1/keys?limit=abc` answered every key as if it paged.
+ * Registered before the routes (an onRoute hook sees only those added after it).
+ */
+function refuseQueryWhereNoneIsRead(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/v1/') || route.schema?.querystring !== undefined) return;
+    route.schema = { ...route.schema, querystring: NO_QUERY };
+  });
 }

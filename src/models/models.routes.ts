@@ -5,6 +5,7 @@ import type { AuditLog } from '../audit/audit-log.service.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/database.js';
 import type { ModelRegistry } from './model-registry.service.js';
+import { orderedRange } from '../shared/time-range.js';
 import { shadowReport } from './shadow-report.js';
 
 const tags = ['models'];
@@ -53,8 +54,10 @@ export function modelsRoutes(
       const q = request.query;
       return shadowReport(db, models, {
         ...(q.version === undefined ? {} : { version: q.version }),
-        ...(q.from === undefined ? {} : { from: Date.parse(q.from) }),
-        ...(q.to === undefined ? {} : { to: Date.parse(q.to) }),
+        ...orderedRange({
+          ...(q.from === undefined ? {} : { from: Date.parse(q.from) }),
+          ...(q.to === undefined ? {} : { to: Date.parse(q.to) }),
+        }),
       });
     },
   );

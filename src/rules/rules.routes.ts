@@ -70,7 +70,11 @@ export function rulesRoutes(
         tags,
         summary: 'Save a new rule set version (active at once unless activate=false)',
         body: ruleSetBody,
-        querystring: { type: 'object', properties: { activate: { type: 'boolean', default: true } } },
+        querystring: {
+          type: 'object',
+          properties: { activate: { type: 'boolean', default: true } },
+          additionalProperties: false,
+        },
         response: { 201: anyObject, 400: errorSchema, ...authErrors },
       },
     },

@@ -284,6 +284,10 @@ describe('structuring API', () => {
     });
     expect([res.statusCode, res.json().error.code]).toEqual([400, 'VALIDATION_FAILED']);
     expect(res.json().error.details).toEqual([expect.objectContaining({ field: 'from', code: 'range' })]);
+    const alerts = await t.request({
+      url: '/v1/structuring/alerts?from=2030-01-01T00:00:00Z&to=2020-01-01T00:00:00Z',
+    });
+    expect([alerts.statusCode, alerts.json().error.details[0].field]).toEqual([400, 'from']);
   });
 
   it('needs structuring:run to start a run and structuring:read to read', async () => {

@@ -356,8 +356,10 @@ export function structuringRoutes(app: FastifyInstance, options: StructuringRout
         method: q.method,
         userId: q.user_id,
         merchantId: q.merchant_id,
-        from: q.from === undefined ? undefined : Date.parse(q.from),
-        to: q.to === undefined ? undefined : Date.parse(q.to),
+        ...orderedRange({
+          from: q.from === undefined ? undefined : Date.parse(q.from),
+          to: q.to === undefined ? undefined : Date.parse(q.to),
+        }),
         limit: q.limit,
         offset: q.offset,
       });

@@ -293,6 +293,14 @@ describe.each(await availableDialects())('transactions API on %s', (dialect) => 
         'querystring.limit',
       ]);
       // An unknown parameter or body field is named, and said to be unknown.
+      // A route that reads no query parameter refuses one too (it was ignored: no paging here).
+      for (const url of ['/v1/keys?limit=abc', '/v1/rules?x=1', '/v1/models?foo=1']) {
+        const res = await t.request({ url });
+        expect([res.statusCode, res.json().error.details[0].code], url).toEqual([
+          400,
+          'additionalProperties',
+        ]);
+      }
       const unknown = await t.request({ url: '/v1/transactions?acount_id=a' });
       expect(unknown.json().error.details).toEqual([
         {
