@@ -32,14 +32,16 @@ export const photo = (dir: string, name: keyof typeof PHOTOS): Promise<Buffer> =
 /** A multipart/form-data body (built by the platform's FormData) for `app.inject`; `moreFiles` may repeat a name. */
 export async function multipart(
   files: Readonly<Record<string, Buffer>>,
-  fields: Readonly<Record<string, string>> = {},
+  /** Text fields; as pairs to send one name twice. */
+  fields: Readonly<Record<string, string>> | readonly (readonly [string, string])[] = {},
   moreFiles: readonly (readonly [string, Buffer])[] = [],
 ): Promise<{ payload: Buffer; headers: Record<string, string> }> {
   const form = new FormData();
   for (const [name, data] of [...Object.entries(files), ...moreFiles]) {
     form.append(name, new Blob([new Uint8Array(data)], { type: 'image/jpeg' }), `${name}.jpg`);
   }
-  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+  const pairs = Array.isArray(fields) ? fields : Object.entries(fields);
+  for (const [name, value] of pairs) form.append(name, value);
   const request = new Request('http://localhost/', { method: 'POST', body: form });
   return {
     payload: Buffer.from(await request.arrayBuffer()),

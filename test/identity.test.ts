@@ -384,6 +384,37 @@ describe.skipIf(!dataDir).each(await availableDialects())('identity API on %s', 
       ...(await multipart({ source: img.alice1, photo: img.alice2 })),
     });
     expect([unknownFile.statusCode, unknownFile.json().error.details[0].field]).toEqual([400, 'photo']);
+    // A third file on compare, and a field given twice, are named too (not a 413, not the last one).
+    for (const [url, extra, field] of [
+      ['/v1/faces/compare', { target: img.alice2, image: img.bob1 }, 'image'],
+      ['/v1/faces/compare', { target: img.alice2 }, 'source'],
+    ] as const) {
+      const res = await t.request({
+        method: 'POST',
+        url,
+        ...(await multipart(
+          { source: img.alice1, ...extra },
+          {},
+          field === 'source' ? [['source', img.bob1]] : [],
+        )),
+      });
+      expect([res.statusCode, res.json().error.details[0]], field).toEqual([
+        400,
+        expect.objectContaining({ field, code: field === 'image' ? 'additionalProperties' : 'duplicate' }),
+      ]);
+    }
+    const fieldTwice = await t.request({
+      method: 'POST',
+      url: '/v1/identities/alice/verify',
+      ...(await multipart({ image: img.alice2 }, [
+        ['similarity_threshold', '75'],
+        ['similarity_threshold', '99'],
+      ])),
+    });
+    expect([fieldTwice.statusCode, fieldTwice.json().error.details[0]]).toEqual([
+      400,
+      expect.objectContaining({ field: 'similarity_threshold', code: 'duplicate' }),
+    ]);
     const empty = await verify('alice', Buffer.alloc(0));
     expect([empty.statusCode, empty.json().error.details[0].field]).toEqual([400, 'image_base64']);
   });

@@ -10,10 +10,14 @@ export interface ImageInput {
   readonly fields: Readonly<Record<string, string | number>>;
 }
 
-/** Multipart limits: a file part one byte over the image limit is refused as IMAGE_TOO_LARGE. */
+/**
+ * Multipart limits: a file part one byte over the image limit is refused as IMAGE_TOO_LARGE.
+ * One file more than a route reads (two at most) is let through to be refused by name (not
+ * known, or given twice), not as the plugin's 413 "reach files limit".
+ */
 export const MULTIPART_LIMITS = {
   fileSize: DEFAULT_IMAGE_LIMITS.maxBytes,
-  files: 2,
+  files: 3,
   fields: 8,
   fieldSize: 4096,
   parts: 10,
@@ -40,6 +44,8 @@ async function fromMultipart(
         images[part.fieldname] = data;
       } else if (!fieldNames.includes(part.fieldname)) {
         throw unknownPart(part.fieldname, imageNames, fieldNames);
+      } else if (part.fieldname in fields) {
+        throw twice(part.fieldname);
       } else if (typeof part.value === 'string') {
         fields[part.fieldname] = part.value;
       }
@@ -74,9 +80,9 @@ function unknownPart(
   return new ValidationError([{ field: name, code: 'additionalProperties', message }], message);
 }
 
-/** Two file parts for one image: which one is meant cannot be known. */
+/** Two parts for one image or field: which one is meant cannot be known. */
 function twice(name: string): ValidationError {
-  const message = `${name} is given twice; send one image.`;
+  const message = `${name} is given twice; send it once.`;
   return new ValidationError([{ field: name, code: 'duplicate', message }], message);
 }
 
