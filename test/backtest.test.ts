@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backtestRuleSet, runBacktest, type BacktestReport } from '../src/rules/backtest.service.js';
 import { DEFAULT_RULE_SET } from '../src/rules/default-rules.js';
+import { applyDecisionChange } from '../src/transactions/transaction-event.repository.js';
 import { startTestService, type TestService } from './helpers.js';
 
 /** The default rules with HIGH_AMOUNT lowered from 10,000 to 5,000. */
@@ -111,6 +112,19 @@ describe('POST /v1/rules/backtest', () => {
   it('replays the active rule set without changes when nothing changed', async () => {
     const report: BacktestReport = (await backtest({})).json();
     expect(report).toMatchObject({ total: 7, changed: 0, rules: { source: 'active', version: 1 } });
+  });
+
+  it("compares with the scorer's decision, not the one a step-up put in its place", async () => {
+    // bt-5 (12,000: review) approved by the account holder's face, as a step-up does.
+    const change = { transactionId: 'bt-5', type: 'step_up', verificationId: null, actor: 'test' } as const;
+    await applyDecisionChange(t.service.store.db, { ...change, from: 'review', to: 'approve' });
+    try {
+      expect(await stored('bt-5')).toMatchObject({ decision: 'approve' });
+      const report: BacktestReport = (await backtest({})).json();
+      expect(report).toMatchObject({ total: 7, changed: 0 });
+    } finally {
+      await applyDecisionChange(t.service.store.db, { ...change, from: 'approve', to: 'review' });
+    }
   });
 
   it('limits the replay to an event-time range and a number of transactions', async () => {

@@ -2,8 +2,15 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../store/database.js';
 import type { TransactionRow } from '../transactions/transaction.repository.js';
 
-/** A stored, decided transaction with its analyst label (null when unlabelled). */
-export type BacktestRow = TransactionRow & { readonly label: 'fraud' | 'legit' | null };
+/**
+ * A stored, decided transaction with its analyst label (null when unlabelled) and the decision
+ * the scorer made, when a later change (a face step-up) replaced it: the `from` of its first
+ * decision change; null when it was never changed.
+ */
+export type BacktestRow = TransactionRow & {
+  readonly label: 'fraud' | 'legit' | null;
+  readonly scored_decision: string | null;
+};
 
 /** Which stored transactions a backtest reads, one page at a time. */
 export interface BacktestPageQuery {
@@ -30,6 +37,16 @@ export async function readBacktestPage(
     .leftJoin('transaction_labels as l', 'l.transaction_id', 't.transaction_id')
     .selectAll('t')
     .select('l.label')
+    .select((eb) =>
+      eb
+        .selectFrom('transaction_events as e')
+        .select('e.from_decision')
+        .whereRef('e.transaction_id', '=', 't.transaction_id')
+        .orderBy('e.at')
+        .orderBy('e.id')
+        .limit(1)
+        .as('scored_decision'),
+    )
     .where('t.status', '=', 'decided')
     .where('t.seq', '>', query.afterSeq)
     .where('t.seq', '<=', query.maxSeq);

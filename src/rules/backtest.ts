@@ -36,7 +36,8 @@ const MODEL_REASON = 'model:';
 /**
  * Re-scores one stored transaction as the live scorer would with `context.ruleSet`: the
  * same rule context (stored input + stored features), the stored model probability, and
- * the same {@link decide}. Returns null for a row that has no decision yet.
+ * the same {@link decide}; `before` is the scorer's own decision (a step-up's later change is
+ * not the scorer's). Returns null for a row that has no decision yet.
  */
 export function replayTransaction(row: BacktestRow, context: ReplayContext): ReplayedTransaction | null {
   const stored = decisionOf(row);
@@ -52,7 +53,8 @@ export function replayTransaction(row: BacktestRow, context: ReplayContext): Rep
     transaction_id: row.transaction_id,
     label: row.label,
     before: {
-      decision: stored.decision,
+      // The scorer's decision, not one a step-up put in its place: the replay re-scores.
+      decision: (row.scored_decision as Decision | null) ?? stored.decision,
       codes: stored.reasons.filter((r) => !r.rule_id.startsWith(MODEL_REASON)).map((r) => r.code),
       errors: stored.rule_errors.map((e) => e.rule_id),
     },
