@@ -30,6 +30,7 @@ import { registerAuth } from './auth.js';
 import { handleClientError, handleError, handleFrameworkError } from './error-handler.js';
 import { registerJsonBodyParser } from './json-body.js';
 import { registerUnstorableTextCheck } from './unstorable-text.js';
+import { queryDecodes } from './query-decoding.js';
 import { registerQueryNumberCheck } from './query-numbers.js';
 import { healthRoutes, type ReadinessProbe } from './health.routes.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -90,6 +91,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   // answers 503 SHUTTING_DOWN and closes its connection.
   app.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
+    if (!queryDecodes(request.url))
+      return done(
+        new AppError('BAD_REQUEST', 'The query string does not decode: a % escape that is not UTF-8.'),
+      );
     if (!closing.now) return done();
     void reply.header('connection', 'close');
     done(new AppError('SHUTTING_DOWN', 'The service is stopping; retry shortly or on another instance.'));

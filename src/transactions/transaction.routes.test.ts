@@ -293,6 +293,10 @@ describe.each(await availableDialects())('transactions API on %s', (dialect) => 
         'querystring.limit',
       ]);
       // An unknown parameter or body field is named, and said to be unknown.
+      // A query escape that is not UTF-8 is refused as one in a path is; a good one is read.
+      const undecodable = await t.request({ url: '/v1/transactions?account_id=%FF' });
+      expect([undecodable.statusCode, undecodable.json().error.code]).toEqual([400, 'BAD_REQUEST']);
+      expect((await t.request({ url: '/v1/transactions?account_id=%C3%A9+x' })).statusCode).toBe(200);
       // A route that reads no query parameter refuses one too (it was ignored: no paging here).
       for (const url of ['/v1/keys?limit=abc', '/v1/rules?x=1', '/v1/models?foo=1']) {
         const res = await t.request({ url });
