@@ -23,7 +23,7 @@ export interface Ingestion {
   /** Decides `tx` (or returns its stored decision); resolves once the decision is durable. */
   submit(tx: TransactionInput, arrivedAt: number): Promise<DecisionOutcome>;
   /** Resolves once `tx` is durably accepted; the decision follows. */
-  accept(tx: TransactionInput, arrivedAt: number): Promise<{ status: Status }>;
+  accept(tx: TransactionInput, arrivedAt: number): Promise<Accepted>;
   /** Calls `listener` with new decisions; returns the function that unsubscribes. */
   subscribe(listener: DecisionListener): () => void;
   /** Work accepted and not yet decided, and (distributed) messages parked in the dead-letter stream. */
@@ -35,6 +35,12 @@ export interface Ingestion {
 
 /** Where a transaction stands: stored and waiting for its decision, or decided. */
 export type Status = 'pending' | 'decided';
+
+/** An accepted transaction's status; `replayed` when its id was stored already (nothing new stored). */
+export interface Accepted {
+  readonly status: Status;
+  readonly replayed: boolean;
+}
 
 /** Most async requests accepted in one run: one idempotency lookup and one INSERT statement of pending rows. */
 export const ACCEPT_BATCH = 256;

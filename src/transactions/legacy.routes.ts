@@ -39,7 +39,9 @@ export function legacyRoutes(
     },
     async (request, reply) => {
       const tx = transactionOf(request.body, defaultCurrency);
-      await transactions.accept(tx);
+      // A stored id is not stored again, whatever the body: said by the header, as on /v1.
+      const { replayed } = await transactions.accept(tx);
+      if (replayed) void reply.header('idempotent-replayed', 'true');
       return reply.status(202).send({ status: 'Transaction received', transaction_id: tx.transaction_id });
     },
   );

@@ -13,7 +13,7 @@ import {
   type Backlog,
   type DecisionListener,
   type Ingestion,
-  type Status,
+  type Accepted,
 } from './ingestion.js';
 import { maxSeq, pendingTransactions, storePending } from './transaction.repository.js';
 import { transactionOfRow } from './transaction-row.js';
@@ -30,7 +30,7 @@ export class LocalIngestion implements Ingestion {
   private seq = 0;
   private readonly listeners = new Set<DecisionListener>();
   private readonly commits: GroupCommit<DecisionRequest, DecisionOutcome>;
-  private readonly accepts = new GroupCommit<AsyncRequest, Status>(
+  private readonly accepts = new GroupCommit<AsyncRequest, Accepted>(
     (requests) => this.acceptAll(requests),
     ACCEPT_BATCH,
   );
@@ -66,9 +66,9 @@ export class LocalIngestion implements Ingestion {
     return this.enqueue({ tx, arrivedAt, receivedAt: Date.now(), freshId: hasGeneratedId(tx) });
   }
 
-  async accept(tx: TransactionInput, arrivedAt: number): Promise<{ status: Status }> {
-    const [status] = await this.accepts.run([{ tx, arrivedAt }]);
-    return { status: status ?? 'pending' };
+  async accept(tx: TransactionInput, arrivedAt: number): Promise<Accepted> {
+    const [accepted] = await this.accepts.run([{ tx, arrivedAt }]);
+    return accepted ?? { status: 'pending', replayed: false };
   }
 
   /**
@@ -76,7 +76,7 @@ export class LocalIngestion implements Ingestion {
    * idempotency lookup and one commit of their pending rows (a request per commit cost a
    * fsync each); then each new one is queued for its decision.
    */
-  private async acceptAll(requests: readonly AsyncRequest[]): Promise<Status[]> {
+  private async acceptAll(requests: readonly AsyncRequest[]): Promise<Accepted[]> {
     const stored = await storedRows(
       this.db,
       requests.map((r) => r.tx),
@@ -98,7 +98,10 @@ export class LocalIngestion implements Ingestion {
       this.enqueue({ tx, arrivedAt, receivedAt, seq }).catch((error: unknown) =>
         console.error('async decision failed; it stays pending and is decided at the next start', error),
       );
-    return requests.map((r) => stored.get(r.tx.transaction_id)?.status ?? 'pending');
+    return requests.map((r) => {
+      const row = stored.get(r.tx.transaction_id);
+      return row ? { status: row.status, replayed: true } : { status: 'pending', replayed: false };
+    });
   }
 
   subscribe(listener: DecisionListener): () => void {

@@ -77,12 +77,13 @@ describe('StreamIngestion.accept (async requests, looked up and stored in runs)'
 
   it('stores an id sent twice at once one time, with its first payload, and answers a repeat from the store', async () => {
     const answers = await Promise.all([ingestion.accept(tx('x', 1)), ingestion.accept(tx('x', 2))]);
-    expect(answers).toEqual([{ status: 'pending' }, { status: 'pending' }]);
+    const fresh = { status: 'pending', replayed: false };
+    expect(answers).toEqual([fresh, fresh]);
     expect(await pendingRows()).toEqual([{ transaction_id: 'x', amount: 1, status: 'pending' }]);
     const stream = await transport.read('transactions', { limit: 10 });
     expect(stream.map((d) => d.json<{ transaction: { amount: number } }>().transaction.amount)).toEqual([1]);
     const published = transport.published;
-    expect(await ingestion.accept(tx('x', 3))).toEqual({ status: 'pending' });
+    expect(await ingestion.accept(tx('x', 3))).toEqual({ status: 'pending', replayed: true });
     expect(transport.published).toBe(published); // found stored: not published again
   });
 
@@ -99,9 +100,9 @@ describe('StreamIngestion.accept (async requests, looked up and stored in runs)'
     const slow = ingestion.accept(tx('slow'));
     await new Promise((resolve) => setTimeout(resolve, 20));
     const started = Date.now();
-    expect(await ingestion.accept(tx('quick'))).toEqual({ status: 'pending' });
+    expect(await ingestion.accept(tx('quick'))).toEqual({ status: 'pending', replayed: false });
     expect(Date.now() - started).toBeLessThan(500);
-    expect(await slow).toEqual({ status: 'pending' });
+    expect(await slow).toEqual({ status: 'pending', replayed: false });
     expect((await pendingRows()).map((r) => r.transaction_id)).toEqual(['quick', 'slow']);
   });
 

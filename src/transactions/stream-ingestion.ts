@@ -12,7 +12,7 @@ import {
   type Backlog,
   type DecisionListener,
   type Ingestion,
-  type Status,
+  type Accepted,
 } from './ingestion.js';
 import { GroupCommit } from '../shared/group-commit.js';
 import { storePending, type NewTransactionRow, type TransactionRow } from './transaction.repository.js';
@@ -84,7 +84,7 @@ export class StreamIngestion implements Ingestion {
    * sequence). The lookups and the rows of requests that arrive together are batched; the
    * publishes are not, so one slow publish (JetStream restarting) delays only its request.
    */
-  accept(tx: TransactionInput): Promise<{ status: Status }> {
+  accept(tx: TransactionInput): Promise<Accepted> {
     const accepted = this.acceptOne(tx);
     this.accepting.add(accepted);
     const forget = () => this.accepting.delete(accepted);
@@ -92,14 +92,14 @@ export class StreamIngestion implements Ingestion {
     return accepted;
   }
 
-  private async acceptOne(tx: TransactionInput): Promise<{ status: Status }> {
+  private async acceptOne(tx: TransactionInput): Promise<Accepted> {
     const [stored] = await this.lookups.run([tx]);
-    if (stored) return { status: stored.status };
+    if (stored) return { status: stored.status, replayed: true };
     const { seq } = await this.publish(tx); // a repeated id: JetStream deduplicates it by msgId, same seq
     const partition = this.transport.partitionOf(tx.account_id);
     const [error] = await this.pendingRows.run([rowOf(tx, null, { seq, receivedAt: Date.now(), partition })]);
     if (error) throw error;
-    return { status: 'pending' };
+    return { status: 'pending', replayed: false };
   }
 
   subscribe(listener: DecisionListener): () => void {

@@ -373,8 +373,10 @@ describe.each(await availableDialects())('transactions API on %s', (dialect) => 
         status: 'decided',
         decision: { decision: 'review', features: { count_60s: 1 } },
       });
+      expect(res.headers['idempotent-replayed']).toBeUndefined();
       const again = await t.request({ method: 'POST', url: '/v1/transactions?mode=async', payload: body });
       expect(again.json()).toEqual({ transaction_id: `async-${id}`, status: 'decided' });
+      expect(again.headers['idempotent-replayed']).toBe('true');
       const sync = (await t.post({ account_id: id, amount: 1, timestamp: at(1000) })).json();
       expect(sync.features).toMatchObject({ count_60s: 2, prior_transactions: 1 });
     });
@@ -440,6 +442,17 @@ describe.each(await availableDialects())('transactions API on %s', (dialect) => 
         probability: 0.5,
         model_version: null,
       });
+      expect(res.headers['idempotent-replayed']).toBeUndefined();
+      // The id again with another body: nothing new is stored, and the header says so.
+      const again = await t.request({
+        method: 'POST',
+        url: '/transaction',
+        payload: { user_id: 'someone-else', amount: 5, transaction_id: res.json().transaction_id },
+      });
+      expect([again.statusCode, again.headers['idempotent-replayed']]).toEqual([202, 'true']);
+      expect((await t.request({ url: `/transaction/${res.json().transaction_id}` })).json().amount).toBe(
+        15000,
+      );
     });
   });
 

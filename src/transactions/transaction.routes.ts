@@ -86,7 +86,8 @@ export function transactionRoutes(app: FastifyInstance, options: TransactionRout
       const arrivedAt = performance.now();
       const tx = transactionOf(request.body, defaultCurrency);
       if (request.query.mode === 'async') {
-        const { status } = await transactions.accept(tx, arrivedAt);
+        const { status, replayed } = await transactions.accept(tx, arrivedAt);
+        if (replayed) void reply.header('idempotent-replayed', 'true');
         return reply.status(202).send({ transaction_id: tx.transaction_id, status });
       }
       const { result, replayed } = await transactions.submit(tx, arrivedAt);

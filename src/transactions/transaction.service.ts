@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { AppError } from '../errors.js';
 import type { Database } from '../store/database.js';
 import type { DecisionOutcome } from './batch-decider.js';
-import type { DecisionListener, Ingestion } from './ingestion.js';
+import type { Accepted, DecisionListener, Ingestion } from './ingestion.js';
 import { applyDecisionChange, eventsOf, type DecisionChange } from './transaction-event.repository.js';
 import { historyOf } from './transaction-history.js';
 import {
@@ -36,7 +36,7 @@ export class TransactionService {
   }
 
   /** Accepts `tx` for a decision later (async mode): resolves once it is durably stored. */
-  accept(tx: TransactionInput, arrivedAt = performance.now()): Promise<{ status: 'pending' | 'decided' }> {
+  accept(tx: TransactionInput, arrivedAt = performance.now()): Promise<Accepted> {
     return this.ingestion.accept(tx, arrivedAt);
   }
 
