@@ -180,6 +180,21 @@ describe('key lifetime', () => {
     expect([reader.statusCode, reader.json().name]).toEqual([201, 'reader']);
     expect((await asKeeper('DELETE', `/v1/keys/${reader.json().id}`)).statusCode).toBe(204);
     expect((await asKeeper('DELETE', `/v1/keys/${ownId}`)).statusCode).toBe(204);
+    // Nor outlive it, nor send more requests than it may.
+    const limited = await t.service.keys.create({
+      name: 'limited-keeper',
+      scopes: ['keys:admin', 'rules:read'],
+      expiresAt: Date.now() + 3_600_000,
+      rateLimitPerMinute: 600,
+    });
+    const asLimited = (payload: object) =>
+      t.request({ method: 'POST', url: '/v1/keys', headers: { 'x-api-key': limited.key }, payload });
+    const inherits = await asLimited({ name: 'child', scopes: ['rules:read'] });
+    expect(inherits.json()).toMatchObject({ expires_at: limited.expires_at, rate_limit_per_minute: 600 });
+    const later = await asLimited({ name: 'c', scopes: ['rules:read'], expires_at: '2099-01-01T00:00:00Z' });
+    expect([later.statusCode, later.json().error.details.field]).toEqual([403, 'expires_at']);
+    const faster = await asLimited({ name: 'c', scopes: ['rules:read'], rate_limit_per_minute: 601 });
+    expect([faster.statusCode, faster.json().error.details.field]).toEqual([403, 'rate_limit_per_minute']);
     // A blank name and a key that would be expired already are refused.
     const blank = await t.request({
       method: 'POST',

@@ -1,7 +1,7 @@
 /**
- * Whether the query string of `url` decodes: Fastify's parser keeps a `%` escape that is not
- * UTF-8 (`?actor=%FF`) as the text `%FF`, so such a parameter was read as literal text, while
- * the same bytes in a path are refused. Only URLs holding a `%` after the `?` are looked at.
+ * Whether the query string of `url` decodes: Fastify's parser keeps a `%` escape that is
+ * malformed (`?a=100%`) or not UTF-8 (`?actor=%FF`) as literal text, while the same bytes in
+ * a path are refused. Only URLs holding a `%` after the `?` are looked at.
  */
 export function queryDecodes(url: string): boolean {
   const start = url.indexOf('?');

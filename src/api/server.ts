@@ -93,7 +93,10 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     void reply.header('x-request-id', request.id);
     if (!queryDecodes(request.url))
       return done(
-        new AppError('BAD_REQUEST', 'The query string does not decode: a % escape that is not UTF-8.'),
+        new AppError(
+          'BAD_REQUEST',
+          'The query string does not decode: a malformed % escape, or one that is not UTF-8.',
+        ),
       );
     if (!closing.now) return done();
     void reply.header('connection', 'close');

@@ -19,6 +19,15 @@ export interface Principal {
   readonly scopes: readonly Scope[];
   /** The key's own requests-per-minute limit; null = the configured default. */
   readonly rateLimitPerMinute?: number | null;
+  /** When the key expires, ms since the epoch; null or absent: never. */
+  readonly expiresAt?: number | null;
+}
+
+/** A key creating another through the API: what it holds, and the service's default limit. */
+export interface KeyGrantor {
+  readonly principal: Principal;
+  /** Requests per minute of keys without their own limit (0: no limit). */
+  readonly defaultPerMinute: number;
 }
 
 /** A key as listed: never the secret. */
@@ -93,14 +102,13 @@ export class ApiKeyService {
     this.revocation = new RevocationCheck(reader);
   }
 
-  /** Creates a key and returns it with its secret; the secret is shown only this once. */
   /**
-   * Creates a key. `holder`: the scopes of the key asking (the API); a key gives only scopes
-   * it holds, so a `keys:admin` key cannot make an `admin` one. The CLI, run by the operator,
-   * passes none.
+   * Creates a key and returns it with its secret; the secret is shown only this once.
+   * `grantor`: the key asking, through the API (the CLI, run by the operator, passes none). A
+   * key gives no more than it holds ({@link withinGrantor}).
    */
-  async create(options: NewKeyOptions, holder?: readonly Scope[]): Promise<CreatedKey> {
-    if (holder) refuseScopesBeyond(holder, options.scopes, 'give');
+  async create(requested: NewKeyOptions, grantor?: KeyGrantor): Promise<CreatedKey> {
+    const options = grantor ? withinGrantor(requested, grantor) : requested;
     if (options.expiresAt != null && options.expiresAt <= Date.now()) {
       const message = 'expires_at must be in the future.';
       throw new AppError('VALIDATION_FAILED', message, {
@@ -125,10 +133,11 @@ export class ApiKeyService {
     return (await listApiKeys(this.db)).map(infoOf);
   }
 
-  /** Revokes a key; `holder` as in {@link create}: a key revokes only keys whose scopes it holds. */
+  /** Revokes a key; `holder`: the scopes of the key asking (API), which must hold the key's. */
   async revoke(id: string, holder?: readonly Scope[]): Promise<void> {
     const row = await findApiKey(this.db, id);
-    if (holder && row) refuseScopesBeyond(holder, JSON.parse(row.scopes) as string[], 'revoke');
+    if (holder && row && row.revoked_at === null)
+      refuseScopesBeyond(holder, JSON.parse(row.scopes) as string[], 'revoke');
     if (!(await revokeApiKey(this.db, id, Date.now()))) {
       throw new AppError('NOT_FOUND', `No active key with id '${id}'.`);
     }
@@ -164,16 +173,51 @@ export class ApiKeyService {
     if (!row || !timingSafeEqual(hash, Buffer.from(row.secret_hash, 'hex')) || row.revoked_at !== null) {
       return { principal: null, until, expiresAt: null };
     }
+    const expiresAt = row.expires_at === null ? null : Number(row.expires_at);
     const principal = {
       keyId: row.id,
       scopes: JSON.parse(row.scopes) as Scope[],
       rateLimitPerMinute: row.rate_limit_per_minute,
+      expiresAt,
     };
-    return { principal, until, expiresAt: row.expires_at === null ? null : Number(row.expires_at) };
+    return { principal, until, expiresAt };
   }
 }
 
 const ENV_ADMIN = 'env-admin';
+
+/**
+ * The new key's options within what its grantor holds: its scopes (FORBIDDEN for others), no
+ * later expiry (a key without one gets the grantor's) and no higher rate limit (a key without
+ * one gets the grantor's own, if it has one).
+ */
+function withinGrantor(options: NewKeyOptions, { principal, defaultPerMinute }: KeyGrantor): NewKeyOptions {
+  refuseScopesBeyond(principal.scopes, options.scopes, 'give');
+  const ownExpiry = principal.expiresAt ?? null;
+  if (ownExpiry !== null && options.expiresAt != null && options.expiresAt > ownExpiry) {
+    throw beyondGrantor(
+      'expires_at',
+      `expires_at must not be after this key's own expiry, ${new Date(ownExpiry).toISOString()}.`,
+    );
+  }
+  const ownLimit = principal.rateLimitPerMinute ?? null;
+  const effective = ownLimit ?? defaultPerMinute;
+  if (effective > 0 && options.rateLimitPerMinute != null && options.rateLimitPerMinute > effective) {
+    throw beyondGrantor(
+      'rate_limit_per_minute',
+      `rate_limit_per_minute must not be above this key's own, ${effective}.`,
+    );
+  }
+  return {
+    ...options,
+    expiresAt: options.expiresAt ?? ownExpiry,
+    rateLimitPerMinute: options.rateLimitPerMinute ?? ownLimit,
+  };
+}
+
+function beyondGrantor(field: string, message: string): AppError {
+  return new AppError('FORBIDDEN', message, { details: { field } });
+}
 
 /** FORBIDDEN unless a key holding `holder` holds every one of `scopes`. */
 function refuseScopesBeyond(

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../api/auth.js';
 import { authErrors, errorSchema } from '../api/schemas.js';
 import type { AuditLog } from '../audit/audit-log.service.js';
+import type { Config } from '../config.js';
 import { ValidationError } from '../errors.js';
 import type { ApiKeyService } from './api-key.service.js';
 import { SCOPES } from './scopes.js';
@@ -11,7 +12,11 @@ const tags = ['keys'];
 /** API keys: list, create (the secret is returned once), revoke. */
 export function keysRoutes(
   app: FastifyInstance,
-  { keys, audit }: { keys: ApiKeyService; audit: AuditLog },
+  {
+    keys,
+    audit,
+    config,
+  }: { keys: ApiKeyService; audit: AuditLog; config: Pick<Config, 'rateLimitPerMinute'> },
 ): void {
   app.get(
     '/v1/keys',
@@ -56,7 +61,10 @@ export function keysRoutes(
           expiresAt: expires_at ? Date.parse(expires_at) : null,
           rateLimitPerMinute: rate_limit_per_minute ?? null,
         },
-        request.principal?.scopes ?? [],
+        {
+          principal: request.principal ?? { keyId: 'anonymous', scopes: [] },
+          defaultPerMinute: config.rateLimitPerMinute,
+        },
       );
       const { key: _secret, ...info } = created;
       await audit.record(actorOf(request), 'keys.create', created.id, info);

@@ -13,7 +13,8 @@ export interface ImageInput {
 /**
  * Multipart limits: a file part one byte over the image limit is refused as IMAGE_TOO_LARGE.
  * One file more than a route reads (two at most) is let through to be refused by name (not
- * known, or given twice), not as the plugin's 413 "reach files limit".
+ * known, or given twice), not as the plugin's 413 "reach files limit"; it is read past, not
+ * kept.
  */
 export const MULTIPART_LIMITS = {
   fileSize: DEFAULT_IMAGE_LIMITS.maxBytes,
@@ -38,10 +39,14 @@ async function fromMultipart(
   try {
     for await (const part of request.parts()) {
       if (part.type === 'file') {
-        const data = await part.toBuffer();
-        if (!imageNames.includes(part.fieldname)) throw unknownPart(part.fieldname, imageNames, fieldNames);
-        if (images[part.fieldname]) throw twice(part.fieldname);
-        images[part.fieldname] = data;
+        const refusal = !imageNames.includes(part.fieldname)
+          ? unknownPart(part.fieldname, imageNames, fieldNames)
+          : images[part.fieldname] && twice(part.fieldname);
+        if (refusal) {
+          part.file.resume(); // read past, never held in memory
+          throw refusal;
+        }
+        images[part.fieldname] = await part.toBuffer();
       } else if (!fieldNames.includes(part.fieldname)) {
         throw unknownPart(part.fieldname, imageNames, fieldNames);
       } else if (part.fieldname in fields) {

@@ -27,12 +27,15 @@ describe('columnPairs (the --map flag)', () => {
       '" padded "=timestamp,"say ""hi"""=label',
       '"open=amount',
       '"a"b=amount',
+      'my"col=amount, c=user_id',
     ]);
     expect(pairs.map((p) => [p.column, p.field])).toEqual([
       ['Amount, USD', 'amount'],
       ['a=b', 'user_id'],
       [' padded ', 'timestamp'],
       ['say "hi"', 'label'],
+      ['my"col', 'amount'],
+      ['c', 'user_id'],
     ]);
     expect(malformed).toEqual(['"open=amount', '"a"b=amount']);
   });

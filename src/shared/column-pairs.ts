@@ -7,7 +7,8 @@ export interface ColumnPair {
 }
 
 /** Said with a malformed pair. */
-export const QUOTING_HINT = 'a column name holding a comma or = goes in double quotes: "Amount, USD"=amount';
+export const QUOTING_HINT =
+  'a column name holding a comma or = goes in double quotes, "" for a quote in it: "Amount, USD"=amount';
 
 /**
  * Splits `column=field` pairs, several to a flag when separated by commas
@@ -30,14 +31,23 @@ export function columnPairs(flags: readonly string[]): { pairs: ColumnPair[]; ma
   return { pairs, malformed };
 }
 
-/** `text` split at each `separator` that is not between double quotes (quotes kept). */
+/**
+ * `text` split at each `separator` that is not between double quotes (quotes kept). A quote
+ * opens only at the start of a part (after spaces): `my"col` is a name holding a quote.
+ */
 function splitOutsideQuotes(text: string, separator: string): string[] {
   const parts: string[] = [];
   let quoted = false;
   let start = 0;
   for (let i = 0; i < text.length; i++) {
-    if (text[i] === '"') quoted = !quoted;
-    else if (text[i] === separator && !quoted) {
+    const char = text[i];
+    if (quoted) {
+      if (char === '"' && text[i + 1] === '"')
+        i++; // "" within quotes: a quote
+      else if (char === '"') quoted = false;
+    } else if (char === '"' && text.slice(start, i).trim() === '') {
+      quoted = true;
+    } else if (char === separator) {
       parts.push(text.slice(start, i));
       start = i + 1;
     }
@@ -47,12 +57,12 @@ function splitOutsideQuotes(text: string, separator: string): string[] {
 }
 
 /**
- * One side of a pair, trimmed; a double-quoted one as written between its quotes, `""` read as
- * `"`. Undefined (malformed) for a quote that is not closed or text outside the quotes.
+ * One side of a pair, trimmed; one that starts with a double quote as written between its
+ * quotes, `""` read as `"`, and undefined (malformed) if it is not closed or text follows it.
  */
 function unquoted(side: string): string | undefined {
   const trimmed = side.trim();
-  if (!trimmed.includes('"')) return trimmed;
+  if (!trimmed.startsWith('"')) return trimmed;
   const match = /^"((?:[^"]|"")*)"$/.exec(trimmed);
   return match ? (match[1] as string).replaceAll('""', '"') : undefined;
 }

@@ -298,6 +298,12 @@ describe.each(await availableDialects())('transactions API on %s', (dialect) => 
       expect([undecodable.statusCode, undecodable.json().error.code]).toEqual([400, 'BAD_REQUEST']);
       expect((await t.request({ url: '/v1/transactions?account_id=%C3%A9+x' })).statusCode).toBe(200);
       // A route that reads no query parameter refuses one too (it was ignored: no paging here).
+      const typo = await t.request({
+        method: 'POST',
+        url: '/v1/transactions?mdoe=async',
+        payload: { account_id: 'q', amount: 1 },
+      });
+      expect([typo.statusCode, typo.json().error.details[0].field]).toEqual([400, 'querystring.mdoe']);
       for (const url of ['/v1/keys?limit=abc', '/v1/rules?x=1', '/v1/models?foo=1']) {
         const res = await t.request({ url });
         expect([res.statusCode, res.json().error.details[0].code], url).toEqual([

@@ -34,6 +34,7 @@ const passThrough = () => (data: unknown) => ({ value: data });
 const modeQuerySchema = {
   type: 'object',
   properties: { mode: { type: 'string', enum: ['sync', 'async'], default: 'sync' } },
+  additionalProperties: false,
 } as const;
 const acceptedSchema = {
   type: 'object',
@@ -45,8 +46,18 @@ const acceptedSchema = {
 
 /** The query string of POST /v1/transactions (the body has its own validation). */
 function validateQuery(data: unknown) {
-  const query = (data ?? {}) as { mode?: unknown };
-  const mode = query.mode ?? 'sync';
+  const query = (data ?? {}) as Record<string, unknown>;
+  const mode = query['mode'] ?? 'sync';
+  // `?mdoe=async` was scored synchronously without a word.
+  const unknown = Object.keys(query).find((name) => name !== 'mode');
+  if (unknown !== undefined) {
+    const field = `querystring.${unknown}`;
+    return {
+      error: new ValidationError([
+        { field, code: 'additionalProperties', message: `${field} is not a known field` },
+      ]),
+    };
+  }
   if (mode === 'sync' || mode === 'async') return { value: { mode } };
   return {
     error: new ValidationError([

@@ -230,6 +230,7 @@ describe('dashboard in a real browser', () => {
       .getByText(`Version ${broken} is marked active but cannot be evaluated, so the service keeps using v1`)
       .waitFor();
     await page.getByText('In use: v1').waitFor();
+    await page.locator('table.data').getByText('active, refused').waitFor();
     await screenshot(page, '06b-rules-refused');
     await t.request({ method: 'POST', url: '/v1/rules/versions/2/activate' });
   });

@@ -28,7 +28,9 @@ export function RulesPage() {
               <RuleEditor active={rules} onSaved={reload} />
               <Card title="Rule set versions" wide>
                 <Guard state={versions}>
-                  {(page) => <VersionTable items={page.items} onActivated={reload} />}
+                  {(page) => (
+                    <VersionTable items={page.items} refused={rules.refused?.version} onActivated={reload} />
+                  )}
                 </Guard>
               </Card>
             </>
@@ -84,7 +86,16 @@ function ActiveRules({ rules }: { rules: RuleSetVersion }) {
   );
 }
 
-function VersionTable({ items, onActivated }: { items: readonly RuleSetVersion[]; onActivated: () => void }) {
+function VersionTable({
+  items,
+  refused,
+  onActivated,
+}: {
+  items: readonly RuleSetVersion[];
+  /** The version marked active that the service refused (it cannot be evaluated). */
+  refused: number | undefined;
+  onActivated: () => void;
+}) {
   const activate = useCallback(
     (key: string, version: number) => apiRequest(key, 'POST', `/v1/rules/versions/${version}/activate`),
     [],
@@ -116,7 +127,9 @@ function VersionTable({ items, onActivated }: { items: readonly RuleSetVersion[]
                 <td title={formatDateTime(v.created_at)}>{formatRelative(v.created_at)}</td>
                 <td className="hide-narrow">{v.created_by}</td>
                 <td>
-                  {v.active ? (
+                  {v.active && v.version === refused ? (
+                    <span className="badge badge-decline">active, refused</span>
+                  ) : v.active ? (
                     <span className="badge badge-approve">active</span>
                   ) : (
                     <button
