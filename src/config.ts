@@ -255,7 +255,21 @@ function identityFromEnv(read: EnvReader): Partial<Config> {
   };
 }
 
+/** A URL scheme (`mysql://`), to tell a mistyped store URL from a SQLite file path. */
+const URL_SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
+
 function checkConsistency(config: Config, problems: string[]): void {
+  if (config.host.trim() === '') {
+    // Node listens on every interface for an empty host: never by accident.
+    problems.push('CENTINELA_HOST (--host) must not be empty; give 0.0.0.0 to listen on every interface');
+  }
+  const scheme = URL_SCHEME.exec(config.databaseUrl)?.[1];
+  if (scheme !== undefined && !['postgres', 'postgresql', 'sqlite', 'file'].includes(scheme)) {
+    // It was opened as a SQLite file named after the URL, password included.
+    problems.push(
+      `CENTINELA_DATABASE_URL (--db) starts with '${scheme}://': give a SQLite file path or a postgres:// URL (lower case)`,
+    );
+  }
   const { similarityThresholdMin: min, similarityThreshold: mid, similarityThresholdMax: max } = config;
   if (!(min <= mid && mid <= max)) {
     problems.push('CENTINELA_SIMILARITY_THRESHOLD must lie between its _MIN and _MAX');

@@ -45,6 +45,38 @@ describe('centinela keys', () => {
     expect(bad.stderr).toContain('transactions:write');
   });
 
+  it("holds names and rate limits to the API's bounds, and revokes a key given whole without printing it", () => {
+    const blank = cli('keys', 'create', '--scopes', 'rules:read', '--name', '  ', '--db', db, '--json');
+    expect([blank.status, blank.json().error.details[0].field]).toEqual([1, 'name']);
+    const fast = cli(
+      'keys',
+      'create',
+      '--scopes',
+      'rules:read',
+      '--rate-limit',
+      '9007199254740991',
+      '--db',
+      db,
+      '--json',
+    );
+    expect([fast.status, fast.json().error.details[0].field]).toEqual([1, '--rate-limit']);
+    const created = cli(
+      'keys',
+      'create',
+      '--scopes',
+      'rules:read',
+      '--name',
+      ' whole ',
+      '--db',
+      db,
+      '--json',
+    ).json();
+    expect(created.name).toBe('whole');
+    const revoked = cli('keys', 'revoke', created.key, '--db', db, '--json');
+    expect([revoked.status, revoked.json()]).toEqual([0, { id: created.id, revoked: true }]);
+    expect(revoked.stdout + revoked.stderr).not.toContain(created.key);
+  }, 60_000);
+
   it('refuses a bad --expires-in-days before creating anything', () => {
     const before = cli('keys', 'list', '--db', db, '--json').json().length as number;
     for (const days of ['abc', '0', '-1', '1.5', '1e400', '100000000']) {
@@ -136,7 +168,7 @@ describe('failures', () => {
     const rate = cli('simulate', '--rate', '0x10', '--api-key', 'k', '--json');
     expect(rate.json().error.message).toBe("--rate must be a positive number, not '0x10'.");
     const limit = cli('structuring', 'consensus', 'run-x', '--limit', '1e3', '--db', db, '--json');
-    expect(limit.json().error.message).toBe("--limit must be a whole number of at least 1, not '1e3'.");
+    expect(limit.json().error.message).toBe("--limit must be a whole number from 1 to 10000, not '1e3'.");
     const samples = cli('train', '--samples', '0', '--db', db, '--json');
     expect([samples.status, samples.json().error.code]).toEqual([1, 'VALIDATION_FAILED']);
     expect(samples.json().error.message).toBe("--samples must be a whole number of at least 1, not '0'.");

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { AppError } from '../errors.js';
+import { AppError, ValidationError, type FieldError } from '../errors.js';
 import type { Database } from '../store/database.js';
 import {
   findApiKey,
@@ -76,7 +76,7 @@ function newKey(options: NewKeyOptions) {
   const key = `cnt_${id}_${randomBytes(24).toString('base64url')}`;
   const row = {
     id,
-    name: options.name,
+    name: options.name.trim(),
     secret_hash: sha256(key).toString('hex'),
     scopes: JSON.stringify(scopes),
     created_at: Date.now(),
@@ -108,6 +108,7 @@ export class ApiKeyService {
    * key gives no more than it holds ({@link withinGrantor}).
    */
   async create(requested: NewKeyOptions, grantor?: KeyGrantor): Promise<CreatedKey> {
+    checkKeyOptions(requested);
     const options = grantor ? withinGrantor(requested, grantor) : requested;
     if (options.expiresAt != null && options.expiresAt <= Date.now()) {
       const message = 'expires_at must be in the future.';
@@ -133,8 +134,13 @@ export class ApiKeyService {
     return (await listApiKeys(this.db)).map(infoOf);
   }
 
-  /** Revokes a key; `holder`: the scopes of the key asking (API), which must hold the key's. */
-  async revoke(id: string, holder?: readonly Scope[]): Promise<void> {
+  /**
+   * Revokes a key, named by its id (or by the whole key: its id is read from it, and the
+   * secret never repeated in a message); `holder`: the scopes of the key asking (API), which
+   * must hold the key's. Resolves the id revoked.
+   */
+  async revoke(idOrKey: string, holder?: readonly Scope[]): Promise<string> {
+    const id = KEY_FORMAT.exec(idOrKey)?.[1] ?? idOrKey;
     const row = await findApiKey(this.db, id);
     if (holder && row && row.revoked_at === null)
       refuseScopesBeyond(holder, JSON.parse(row.scopes) as string[], 'revoke');
@@ -142,6 +148,7 @@ export class ApiKeyService {
       throw new AppError('NOT_FOUND', `No active key with id '${id}'.`);
     }
     this.cache.clear();
+    return id;
   }
 
   /**
@@ -185,6 +192,23 @@ export class ApiKeyService {
 }
 
 const ENV_ADMIN = 'env-admin';
+
+/** Most requests per minute a key may be given. */
+export const MAX_RATE_LIMIT_PER_MINUTE = 1_000_000_000;
+
+/** The same limits for the API and the CLI: a name of 1 to 100 characters, not blank; a rate limit within bounds. */
+function checkKeyOptions({ name, rateLimitPerMinute: rate }: NewKeyOptions): void {
+  const problems: FieldError[] = [];
+  if (name.trim() === '' || name.length > 100)
+    problems.push({ field: 'name', code: 'length', message: 'name must be 1 to 100 characters, not blank.' });
+  if (rate != null && !(Number.isInteger(rate) && rate >= 1 && rate <= MAX_RATE_LIMIT_PER_MINUTE))
+    problems.push({
+      field: 'rate_limit_per_minute',
+      code: 'range',
+      message: `rate_limit_per_minute must be a whole number from 1 to ${MAX_RATE_LIMIT_PER_MINUTE}.`,
+    });
+  if (problems.length > 0) throw new ValidationError(problems, problems.map((p) => p.message).join(' '));
+}
 
 /**
  * The new key's options within what its grantor holds: its scopes (FORBIDDEN for others), no

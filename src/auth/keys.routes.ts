@@ -3,8 +3,7 @@ import { actorOf } from '../api/auth.js';
 import { authErrors, errorSchema } from '../api/schemas.js';
 import type { AuditLog } from '../audit/audit-log.service.js';
 import type { Config } from '../config.js';
-import { ValidationError } from '../errors.js';
-import type { ApiKeyService } from './api-key.service.js';
+import { MAX_RATE_LIMIT_PER_MINUTE, type ApiKeyService } from './api-key.service.js';
 import { SCOPES } from './scopes.js';
 
 const tags = ['keys'];
@@ -41,7 +40,7 @@ export function keysRoutes(
             name: { type: 'string', minLength: 1, maxLength: 100 },
             scopes: { type: 'array', items: { type: 'string', enum: [...SCOPES] }, minItems: 1 },
             expires_at: { type: 'string', format: 'date-time' },
-            rate_limit_per_minute: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
+            rate_limit_per_minute: { type: 'integer', minimum: 1, maximum: MAX_RATE_LIMIT_PER_MINUTE },
           },
           required: ['name', 'scopes'],
           additionalProperties: false,
@@ -51,12 +50,9 @@ export function keysRoutes(
     },
     async (request, reply) => {
       const { name, scopes, expires_at, rate_limit_per_minute } = request.body;
-      if (name.trim() === '') {
-        throw new ValidationError([{ field: 'name', code: 'blank', message: 'name must not be blank.' }]);
-      }
       const created = await keys.create(
         {
-          name: name.trim(),
+          name,
           scopes,
           expiresAt: expires_at ? Date.parse(expires_at) : null,
           rateLimitPerMinute: rate_limit_per_minute ?? null,
@@ -83,8 +79,8 @@ export function keysRoutes(
       },
     },
     async (request, reply) => {
-      await keys.revoke(request.params.id, request.principal?.scopes ?? []);
-      await audit.record(actorOf(request), 'keys.revoke', request.params.id);
+      const id = await keys.revoke(request.params.id, request.principal?.scopes ?? []);
+      await audit.record(actorOf(request), 'keys.revoke', id);
       return reply.status(204).send();
     },
   );

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { MAX_RATE_LIMIT_PER_MINUTE } from '../auth/api-key.service.js';
 import { wholeNumberOf, withServices, withStoreFlags, type StoreFlags } from './common.js';
 import { formatTable, printResult } from './output.js';
 
@@ -34,7 +35,9 @@ export function keysCommand(program: Command): void {
           .map((s) => s.trim())
           .filter(Boolean);
         const rateLimitPerMinute =
-          flags.rateLimit === undefined ? null : wholeNumberOf(flags.rateLimit, '--rate-limit', 1);
+          flags.rateLimit === undefined
+            ? null
+            : wholeNumberOf(flags.rateLimit, '--rate-limit', 1, MAX_RATE_LIMIT_PER_MINUTE);
         const created = await service.create({ name: flags.name, scopes, expiresAt, rateLimitPerMinute });
         const { key: _secret, ...info } = created;
         await audit.record('cli', 'keys.create', created.id, info);
@@ -65,10 +68,10 @@ export function keysCommand(program: Command): void {
 
   withStoreFlags(keys.command('revoke'))
     .description('revoke a key at once')
-    .argument('<id>', 'key id (the part after cnt_)')
-    .action(async (id: string, flags: StoreFlags) => {
+    .argument('<id>', 'key id (the part after cnt_; the whole key works too)')
+    .action(async (given: string, flags: StoreFlags) => {
       await withServices(flags, async ({ keys: service, audit }) => {
-        await service.revoke(id);
+        const id = await service.revoke(given);
         await audit.record('cli', 'keys.revoke', id);
         printResult(Boolean(flags.json), { id, revoked: true }, () => `Key ${id} revoked.`);
       });

@@ -43,7 +43,18 @@ async function listen(service: Service, config: Config): Promise<string> {
     return await service.app.listen({ port: config.port, host: config.host });
   } catch (error) {
     await service.close();
-    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOTFOUND' || code === 'EADDRNOTAVAIL' || code === 'EAI_AGAIN') {
+      throw new AppError(
+        'CONFIG_INVALID',
+        `--host ${config.host} is not an address of this machine (${code}).`,
+        {
+          details: [{ field: '--host', code: 'address', message: `${config.host} cannot be listened on` }],
+          cause: error,
+        },
+      );
+    }
+    if (code !== 'EADDRINUSE') throw error;
     throw new AppError('CONFLICT', `Port ${config.port} on ${config.host} is in use by another process.`, {
       cause: error,
     });

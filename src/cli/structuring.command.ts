@@ -201,14 +201,14 @@ export function structuringCommand(program: Command): void {
     .option('--min-methods <m>', "at least this many methods (default: the run's own)")
     .option('--limit <n>', 'at most this many windows', '100')
     .action(async (runId: string, flags: StoreFlags & { minMethods?: string; limit: string }) => {
-      const limit = wholeNumberOf(flags.limit, '--limit', 1);
+      const limit = wholeNumberOf(flags.limit, '--limit', 1, 10_000);
       await withServices(flags, async ({ store }) => {
         const run = await findRun(store.db, runId);
         if (!run) throw new AppError('NOT_FOUND', `Structuring run '${runId}' is unknown.`);
         const m =
           flags.minMethods === undefined
             ? (JSON.parse(run.params) as RunParams).minMethods
-            : wholeNumberOf(flags.minMethods, '--min-methods', 1);
+            : wholeNumberOf(flags.minMethods, '--min-methods', 1, METHOD_NAMES.length);
         const rows = await consensusWindows(store.db, run.id, m, { limit });
         const items = rows.map((r) => ({
           ...r,
