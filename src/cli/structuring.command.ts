@@ -201,7 +201,7 @@ export function structuringCommand(program: Command): void {
     .option('--min-methods <m>', "at least this many methods (default: the run's own)")
     .option('--limit <n>', 'at most this many windows', '100')
     .action(async (runId: string, flags: StoreFlags & { minMethods?: string; limit: string }) => {
-      const limit = wholeNumberOf(flags.limit, '--limit', 1, 10_000);
+      const limit = wholeNumberOf(flags.limit, '--limit', 1); // no offset here: any number, unlike the API's pages
       await withServices(flags, async ({ store }) => {
         const run = await findRun(store.db, runId);
         if (!run) throw new AppError('NOT_FOUND', `Structuring run '${runId}' is unknown.`);
