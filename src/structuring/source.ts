@@ -3,7 +3,7 @@
  * ts, amount, label)`: from CSV or Parquet files (a path or a glob), or from the service's
  * stored transactions, read a page at a time. Rows never become JS objects all at once.
  */
-import { statSync } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Kysely } from 'kysely';
 import { AppError } from '../errors.js';
@@ -51,7 +51,7 @@ export async function checkInputExists(connection: DuckDBConnection, input: stri
   }
   const files = await filesMatching(connection, input);
   // DuckDB's glob lists no device (/dev/zero): one that exists is not a regular file either.
-  if (files.length === 0 && !exists(input)) {
+  if (files.length === 0 && statOf(input) === undefined) {
     throw new AppError('INPUT_NOT_FOUND', `No file matches '${input}'.`, { details: { input } });
   }
   const irregular = files.length === 0 ? input : files.find((file) => !isRegularFile(file));
@@ -83,21 +83,17 @@ function checkOneFormat(input: string, files: readonly string[]): void {
 /** A scheme such as `http://`, `s3://`, `hf://` (a Windows drive letter has one letter). */
 const URL_SCHEME = /^[a-z][a-z0-9+.-]+:\/\//i;
 
-function exists(path: string): boolean {
+/** What is at `path`, or undefined when nothing is (or it cannot be read). */
+function statOf(path: string): Stats | undefined {
   try {
-    statSync(path);
-    return true;
+    return statSync(path);
   } catch {
-    return false;
+    return undefined;
   }
 }
 
 function isRegularFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
+  return statOf(path)?.isFile() ?? false;
 }
 
 /** Column names and DuckDB types of the input. */
