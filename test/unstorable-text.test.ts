@@ -45,6 +45,18 @@ describe.each(dialects)('unstorable text in input (%s)', (dialect) => {
       'lone_surrogate',
     ],
     [
+      'a lone surrogate sent as an upper-case escape',
+      '{"transaction_id": "x\\uDBFF", "account_id": "a", "amount": 10}',
+      'transaction_id',
+      'lone_surrogate',
+    ],
+    [
+      'arrays nested 65 deep, the first too deep',
+      `{"account_id": "a", "amount": 10, "extra": ${nestedArrays(MAX_NESTING + 1)}}`,
+      ['extra', ...Array<string>(MAX_NESTING - 1).fill('0')].join('.'),
+      'too_deep',
+    ],
+    [
       'arrays nested 5,000 deep in an unknown field (storing it overflowed the stack: 500)',
       `{"account_id": "a", "amount": 10, "extra": ${nestedArrays(5000)}}`,
       ['extra', ...Array<string>(MAX_NESTING - 1).fill('0')].join('.'),
@@ -91,6 +103,13 @@ describe.each(dialects)('unstorable text in input (%s)', (dialect) => {
     });
     const unknown = await request({ method: 'GET', url: '/v1/nowhere?x=%00' });
     expect(unknown.statusCode).toBe(404); // an unknown route stays unknown
+  });
+
+  it('refuses a raw NUL byte in JSON text as invalid JSON (only an escape can carry one)', async () => {
+    const payload = '{"account_id": "a\u0000b", "amount": 10}';
+    const headers = { 'content-type': 'application/json' };
+    const answer = refusal(await request({ method: 'POST', url: '/v1/transactions', payload, headers }));
+    expect(answer).toMatchObject({ status: 400, error: { code: 'INVALID_JSON' } });
   });
 
   it('still accepts the same payloads without it, whole surrogate pairs included', async () => {

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
+import { noteParsedJson } from '../shared/unstorable-text.js';
 
 /**
  * JSON bodies are parsed as Fastify does by default (a `__proto__` or `constructor.prototype`
@@ -18,7 +19,10 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
       return;
     }
     const text = bytes.toString('utf8');
-    void parseJson(request, text, (error, body) => done(error && refusalOf(error, text), body));
+    void parseJson(request, text, (error, body) => {
+      if (!error) noteParsedJson(body, text);
+      done(error && refusalOf(error, text), body);
+    });
   });
 }
 

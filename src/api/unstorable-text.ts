@@ -24,15 +24,23 @@ function rejectUnstorableText(
 
 /** Named as schema errors are: `params.id`, `querystring.from`, a body field by its path. */
 function unstorableField(request: FastifyRequest): FieldError | undefined {
-  // The router's and the query parser's objects are not plain ones: copied into plain ones.
   const parts: [string, unknown][] = [
-    ['params', { ...(request.params as object) }],
-    ['querystring', { ...(request.query as object) }],
+    ['params', plainCopy(request.params)],
+    ['querystring', plainCopy(request.query)],
     ['', request.body],
   ];
   for (const [prefix, value] of parts) {
     const error = unstorableValueIn(value);
     if (error) return { ...error, field: [prefix, error.field].filter((p) => p !== '').join('.') };
   }
+  return undefined;
+}
+
+/**
+ * The router's and the query parser's objects are not plain ones: copied into plain ones,
+ * except when empty (most requests), which are left out.
+ */
+function plainCopy(value: unknown): object | undefined {
+  for (const _key in value as object) return { ...(value as object) };
   return undefined;
 }
