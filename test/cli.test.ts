@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_RULE_SET } from '../src/rules/default-rules.js';
-import { cli, CLI_ENV, tempDir } from './helpers.js';
+import { cli, CLI_ENV, cliWith, tempDir } from './helpers.js';
 
 const dir = tempDir('centinela-cli-');
 const db = join(dir, 'cli.db');
@@ -211,6 +211,34 @@ describe('failures', () => {
       expect(result.status, args[0]).toBe(1);
       expect(result.stderr, args[0]).toContain('VALIDATION_FAILED: --from must not be after --to.');
     }
+  });
+
+  it('read --from/--to as ISO-8601 in UTC, refusing dates that do not exist and bare numbers', () => {
+    for (const [flag, value] of [
+      ['--from', '2026-02-30'], // Date.parse rolled it over to March 2
+      ['--to', '1'], // Date.parse read it as the year 2001
+      ['--from', '2026-12-31T23:59:60Z'],
+    ] as const) {
+      for (const args of [
+        ['replay', flag, value, '--db', db],
+        ['structuring', 'run', '--stored', flag, value, '--db', db],
+        ['models', 'shadow-report', flag, value, '--db', db],
+      ]) {
+        const result = cli(...args);
+        expect(result.status, args.join(' ')).toBe(1);
+        expect(result.stderr, args.join(' ')).toContain(
+          `VALIDATION_FAILED: ${flag} must be an ISO-8601 date`,
+        );
+        expect(result.stderr, args.join(' ')).toContain(`not '${value}'`);
+      }
+    }
+    // A time without an offset is UTC, as in transactions, not the machine's zone.
+    const utc = cli('replay', '--from', '2026-03-01 00:00', '--to', '2026-02-28T23:00:00Z', '--db', db);
+    expect(utc.stderr).toContain('--from must not be after --to.');
+    // Read as local time in New York (UTC-5) this --from would be after --to and refused.
+    const range = ['--from', '2026-03-01T00:00', '--to', '2026-03-01T00:30:00+00:00'];
+    const withTz = cliWith({ TZ: 'America/New_York' }, 'replay', ...range, '--db', db, '--json');
+    expect(withTz.status, withTz.stderr).toBe(0);
   });
 
   it('end the process even with handles open: a worker that cannot reach NATS', () => {

@@ -134,7 +134,7 @@ describe('centinela train and models', () => {
     expect(none.stderr).toContain('No model runs in shadow');
     const badDate = cli('models', 'shadow-report', '--version', 'v1', '--from', 'soon', '--db', db);
     expect(badDate.status).toBe(1);
-    expect(badDate.stderr).toContain('--from must be an ISO-8601 date-time');
+    expect(badDate.stderr).toContain('--from must be an ISO-8601 date or date-time');
   }, 30_000);
 });
 

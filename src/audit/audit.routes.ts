@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { authErrors, errorSchema } from '../api/schemas.js';
-import { ValidationError } from '../errors.js';
 import { orderedRange } from '../shared/time-range.js';
 import type { AuditLog } from './audit-log.service.js';
+import { timeFieldOf } from '../shared/iso-time.js';
 
 interface AuditQuery {
   action?: string;
@@ -67,8 +67,8 @@ export function auditRoutes(app: FastifyInstance, { audit }: { audit: AuditLog }
         action: q.action,
         actor: q.actor,
         ...orderedRange({
-          from: q.from === undefined ? undefined : timeOf(q.from, 'from'),
-          to: q.to === undefined ? undefined : timeOf(q.to, 'to'),
+          from: timeFieldOf(q.from, 'querystring.from'),
+          to: timeFieldOf(q.to, 'querystring.to'),
         }),
         before: q.cursor === undefined ? undefined : cursorOf(q.cursor),
         limit: q.limit,
@@ -76,16 +76,6 @@ export function auditRoutes(app: FastifyInstance, { audit }: { audit: AuditLog }
       return { items: page.items, next_cursor: page.nextCursor };
     },
   );
-}
-
-function timeOf(value: string, field: string): number {
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) {
-    throw new ValidationError([
-      { field: `querystring.${field}`, code: 'format', message: `${field} must be an ISO 8601 time.` },
-    ]);
-  }
-  return ms;
 }
 
 function cursorOf(cursor: string): { at: number; id: string } {

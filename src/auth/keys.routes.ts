@@ -5,6 +5,7 @@ import type { AuditLog } from '../audit/audit-log.service.js';
 import type { Config } from '../config.js';
 import { MAX_RATE_LIMIT_PER_MINUTE, type ApiKeyService } from './api-key.service.js';
 import { SCOPES } from './scopes.js';
+import { timeFieldOf } from '../shared/iso-time.js';
 
 const tags = ['keys'];
 
@@ -54,7 +55,7 @@ export function keysRoutes(
         {
           name,
           scopes,
-          expiresAt: expires_at ? Date.parse(expires_at) : null,
+          expiresAt: expires_at ? (timeFieldOf(expires_at, 'expires_at') ?? null) : null,
           rateLimitPerMinute: rate_limit_per_minute ?? null,
         },
         {

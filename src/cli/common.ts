@@ -46,17 +46,6 @@ export function refuseFlagsAsValues(command: Command, argv: readonly string[] = 
   }
 }
 
-/** An ISO-8601 `--from`/`--to` flag as ms since the epoch; a 400-style error names the flag. */
-export function timeOf(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) {
-    const message = `${flag} must be an ISO-8601 date-time.`;
-    throw new ValidationError([{ field: flag, code: 'format', message }], message);
-  }
-  return ms;
-}
-
 /** A whole-number flag from `min` to `max`; otherwise a 400-style error naming the flag. */
 export function wholeNumberOf(
   value: string,

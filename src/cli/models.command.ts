@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { AppError } from '../errors.js';
 import type { ModelVersionInfo } from '../models/model-registry.service.js';
 import { shadowReport, type ShadowReport, type ShadowSide } from '../models/shadow-report.js';
-import { timeOf, withServices, withStoreFlags, type Services, type StoreFlags } from './common.js';
+import { timeFieldOf } from '../shared/iso-time.js';
+import { withServices, withStoreFlags, type Services, type StoreFlags } from './common.js';
 import { formatTable, printResult } from './output.js';
 
 /**
@@ -113,8 +114,8 @@ function shadowReportCommand(models: Command): void {
     .option('--from <iso>', 'event time from (inclusive)')
     .option('--to <iso>', 'event time to (inclusive)')
     .action(async (flags: ShadowReportFlags) => {
-      const from = timeOf(flags.from, '--from');
-      const to = timeOf(flags.to, '--to');
+      const from = timeFieldOf(flags.from, '--from');
+      const to = timeFieldOf(flags.to, '--to');
       await withServices(flags, async ({ store, models: registry }) => {
         const report = await shadowReport(store.db, registry, {
           ...(flags.version === undefined ? {} : { version: flags.version }),

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { backtestRuleSet, runBacktest, type BacktestReport } from '../rules/backtest.service.js';
+import { timeFieldOf } from '../shared/iso-time.js';
 import { orderedRange } from '../shared/time-range.js';
 import {
   configFrom,
   readRuleSetFile,
-  timeOf,
   wholeNumberOf,
   withServices,
   withStoreFlags,
@@ -36,7 +36,7 @@ export function replayCommand(program: Command): void {
     .action(async (flags: ReplayFlags) => {
       const document = flags.rules === undefined ? undefined : await readRuleSetFile(flags.rules);
       const options = {
-        ...orderedRange({ from: timeOf(flags.from, '--from'), to: timeOf(flags.to, '--to') }, [
+        ...orderedRange({ from: timeFieldOf(flags.from, '--from'), to: timeFieldOf(flags.to, '--to') }, [
           '--from',
           '--to',
         ]),

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Kysely } from 'kysely';
 import { AppError, ValidationError } from '../errors.js';
+import { timeFieldOf } from '../shared/iso-time.js';
 import { orderedRange } from '../shared/time-range.js';
 import type { Database } from '../store/database.js';
 import { METHOD_NAMES } from '../structuring/detectors/index.js';
@@ -84,16 +85,8 @@ function sourceOf(flags: SourceFlags): RunSource {
   if (stored === (flags.input !== undefined))
     throw new AppError('VALIDATION_FAILED', 'Give --input FILES, or --stored [--from ISO] [--to ISO].');
   if (flags.input !== undefined) return { kind: 'files', input: flags.input };
-  const ms = (name: string, value?: string) => {
-    if (value === undefined) return undefined;
-    const t = Date.parse(value);
-    if (Number.isNaN(t)) throw new AppError('VALIDATION_FAILED', `--${name} '${value}' is not an ISO time.`);
-    return t;
-  };
-  return {
-    kind: 'store',
-    ...orderedRange({ from: ms('from', flags.from), to: ms('to', flags.to) }, ['--from', '--to']),
-  };
+  const range = { from: timeFieldOf(flags.from, '--from'), to: timeFieldOf(flags.to, '--to') };
+  return { kind: 'store', ...orderedRange(range, ['--from', '--to']) };
 }
 
 function describe(summary: RunSummary): string {

@@ -22,6 +22,7 @@ import { MULTIPART_LIMITS, numberField, readImageInput, textField } from './imag
 import type { StepUpService } from './step-up.service.js';
 import { stepUpRoute } from './step-up.routes.js';
 import type { VerificationService } from './verification.service.js';
+import { timeFieldOf } from '../shared/iso-time.js';
 
 /** What the identity routes need, wired in `main.ts`. */
 export interface IdentityRoutesOptions {
@@ -249,8 +250,8 @@ function verificationRoutes(
         userId: q.user_id,
         result: q.result,
         ...orderedRange({
-          from: q.from === undefined ? undefined : Date.parse(q.from),
-          to: q.to === undefined ? undefined : Date.parse(q.to),
+          from: timeFieldOf(q.from, 'querystring.from'),
+          to: timeFieldOf(q.to, 'querystring.to'),
         }),
         before: at !== undefined && id !== undefined ? { at: Number(at), id } : undefined,
         limit: q.limit,

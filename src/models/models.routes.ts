@@ -7,6 +7,7 @@ import type { Database } from '../store/database.js';
 import type { ModelRegistry } from './model-registry.service.js';
 import { orderedRange } from '../shared/time-range.js';
 import { shadowReport } from './shadow-report.js';
+import { timeFieldOf } from '../shared/iso-time.js';
 
 const tags = ['models'];
 const versionParams = {
@@ -55,8 +56,8 @@ export function modelsRoutes(
       return shadowReport(db, models, {
         ...(q.version === undefined ? {} : { version: q.version }),
         ...orderedRange({
-          ...(q.from === undefined ? {} : { from: Date.parse(q.from) }),
-          ...(q.to === undefined ? {} : { to: Date.parse(q.to) }),
+          ...(q.from === undefined ? {} : { from: timeFieldOf(q.from, 'querystring.from') }),
+          ...(q.to === undefined ? {} : { to: timeFieldOf(q.to, 'querystring.to') }),
         }),
       });
     },

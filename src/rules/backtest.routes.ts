@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { authErrors, errorSchema } from '../api/schemas.js';
 import type { Config } from '../config.js';
-import { ValidationError } from '../errors.js';
 import { orderedRange } from '../shared/time-range.js';
 import { backtestRuleSet, runBacktest, type BacktestDeps } from './backtest.service.js';
 import type { RulesService } from './rules.service.js';
+import { timeFieldOf } from '../shared/iso-time.js';
 
 /** Largest `limit` one request may ask for; a longer replay belongs to `centinela replay`. */
 export const MAX_BACKTEST_LIMIT = 1_000_000;
@@ -51,17 +51,9 @@ export function backtestRoutes(
     },
     async (request) => {
       const { rules, from, to, limit } = request.body;
-      const range = orderedRange({ from: timeOf(from, 'from'), to: timeOf(to, 'to') });
+      const range = orderedRange({ from: timeFieldOf(from, 'from'), to: timeFieldOf(to, 'to') });
       const ruleSet = backtestRuleSet(rules, deps.rules);
       return runBacktest({ db: deps.db, models: deps.models, thresholds }, ruleSet, { ...range, limit });
     },
   );
-}
-
-function timeOf(value: string | undefined, field: string): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms))
-    throw new ValidationError([{ field, code: 'format', message: `${field} must be ISO-8601.` }]);
-  return ms;
 }

@@ -31,6 +31,7 @@ import {
   runsQuerySchema,
 } from './structuring.schema.js';
 import { runParamsOf, type RunParams, type RunSource } from './structuring.js';
+import { timeFieldOf } from '../shared/iso-time.js';
 
 export interface StructuringRoutesOptions {
   readonly db: Kysely<Database>;
@@ -75,8 +76,8 @@ const json = (text: string | null) => (text === null ? null : (JSON.parse(text) 
 
 async function sourceOf(body: RunBody, params: RunParams, inputDir?: string): Promise<RunSource> {
   if (body.input === undefined) {
-    const ms = (s?: string) => (s === undefined ? undefined : Date.parse(s));
-    return { kind: 'store', ...orderedRange({ from: ms(body.from), to: ms(body.to) }) };
+    const range = { from: timeFieldOf(body.from, 'from'), to: timeFieldOf(body.to, 'to') };
+    return { kind: 'store', ...orderedRange(range) };
   }
   if (body.from !== undefined || body.to !== undefined) {
     const message = 'Give either input or a from/to range, not both.';
@@ -357,8 +358,8 @@ export function structuringRoutes(app: FastifyInstance, options: StructuringRout
         userId: q.user_id,
         merchantId: q.merchant_id,
         ...orderedRange({
-          from: q.from === undefined ? undefined : Date.parse(q.from),
-          to: q.to === undefined ? undefined : Date.parse(q.to),
+          from: timeFieldOf(q.from, 'querystring.from'),
+          to: timeFieldOf(q.to, 'querystring.to'),
         }),
         limit: q.limit,
         offset: q.offset,

@@ -13,6 +13,7 @@ import {
   storedTransactionSchema,
   transactionBodySchema,
 } from './transaction.schema.js';
+import { timeFieldOf } from '../shared/iso-time.js';
 
 export interface TransactionRoutesOptions {
   readonly transactions: TransactionService;
@@ -191,8 +192,8 @@ export function transactionRoutes(app: FastifyInstance, options: TransactionRout
         accountId: q.account_id,
         decision: q.decision,
         ...orderedRange({
-          from: q.from === undefined ? undefined : Date.parse(q.from),
-          to: q.to === undefined ? undefined : Date.parse(q.to),
+          from: timeFieldOf(q.from, 'querystring.from'),
+          to: timeFieldOf(q.to, 'querystring.to'),
         }),
         beforeSeq: q.cursor === undefined ? undefined : Number(q.cursor),
         limit: q.limit,

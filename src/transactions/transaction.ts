@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FieldError } from '../errors.js';
 import { CURRENCIES } from '../shared/currencies.js';
+import { parseIsoTime } from '../shared/iso-time.js';
 import { unstorableValueIn } from '../shared/unstorable-text.js';
 
 /** A transaction as accepted by the API, normalised (aliases resolved, defaults applied). */
@@ -54,9 +55,6 @@ const MAX_AMOUNT = 1e12;
  * past it would be stored and then fail every read that turns it into a date.
  */
 const MAX_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
-const ISO_DATE_TIME =
-  /^(?<year>\d{4})-(?<month>\d{2})-(?<day>\d{2})(?:[T ](?<hour>\d{2}):(?<minute>\d{2})(?::(?<second>\d{2})(?:\.\d{1,9})?)?)?(?<zone>Z|[+-]\d{2}:?\d{2})?$/i;
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /**
  * Region codes ICU names that are not ISO 3166-1 countries: unknown (ZZ), unions and
@@ -243,32 +241,7 @@ function parseTime(value: unknown): number | undefined {
     if (!Number.isFinite(value) || value < 0) return undefined;
     return value < 1e11 ? Math.round(value * 1000) : Math.round(value);
   }
-  if (typeof value !== 'string') return undefined;
-  const fields = ISO_DATE_TIME.exec(value.trim())?.groups;
-  if (!fields || !isCalendarValid(fields)) return undefined;
-  const text = fields.zone || !value.includes(':') ? value.trim() : `${value.trim()}Z`;
-  const time = Date.parse(text.replace(' ', 'T'));
-  return Number.isNaN(time) ? undefined : time;
-}
-
-/** True when the date and time exist: `Date.parse` would roll 2026-02-31 over to March 3. */
-function isCalendarValid(fields: Readonly<Record<string, string | undefined>>): boolean {
-  const part = (name: string) => Number(fields[name] ?? 0);
-  const [year, month, day] = [part('year'), part('month'), part('day')];
-  return (
-    month >= 1 &&
-    month <= 12 &&
-    day >= 1 &&
-    day <= daysInMonth(year, month) &&
-    part('hour') <= 23 &&
-    part('minute') <= 59 &&
-    part('second') <= 59
-  );
-}
-
-function daysInMonth(year: number, month: number): number {
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  return month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
+  return typeof value === 'string' ? parseIsoTime(value) : undefined;
 }
 
 /** Every two-letter code ICU names as a region, minus aliases (UK → GB) and non-countries. */
