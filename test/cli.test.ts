@@ -241,6 +241,15 @@ describe('failures', () => {
     expect(withTz.status, withTz.stderr).toBe(0);
   });
 
+  it("refuse a bad dlq --limit before connecting to NATS (its error, not the connection's)", () => {
+    for (const sub of ['list', 'replay']) {
+      const result = cli('dlq', sub, '--limit', '0', '--nats', 'nats://127.0.0.1:1');
+      expect(result.status, sub).toBe(1);
+      expect(result.stderr, sub).toContain('--limit must be a whole number of at least 1');
+      expect(result.stderr, sub).not.toContain('NATS');
+    }
+  });
+
   it('end the process even with handles open: a worker that cannot reach NATS', () => {
     const started = Date.now();
     const result = cli('worker', '--db', join(dir, 'worker.db'), '--nats', 'nats://127.0.0.1:1');

@@ -23,10 +23,9 @@ export function dlqCommand(program: Command): void {
     .option('--limit <n>', 'most letters to show', '100')
     .option('--json', 'print one JSON document')
     .action(async (flags: DlqFlags) => {
+      const limit = wholeNumberOf(flags.limit, '--limit', 1); // before connecting
       await withTransport(flags, async (transport) => {
-        const letters = (
-          await transport.read('dlq', { limit: wholeNumberOf(flags.limit, '--limit', 1) })
-        ).map(letterOf);
+        const letters = (await transport.read('dlq', { limit })).map(letterOf);
         printResult(Boolean(flags.json), letters, () =>
           formatTable(letters, ['id', 'stage', 'attempts', 'error', 'failed_at', 'payload']),
         );
@@ -41,8 +40,9 @@ export function dlqCommand(program: Command): void {
     .option('--limit <n>', 'most letters to replay', '10000')
     .option('--json', 'print one JSON document')
     .action(async (flags: DlqFlags & { id?: string }) => {
+      const limit = wholeNumberOf(flags.limit, '--limit', 1); // before connecting
       await withTransport(flags, async (transport) => {
-        const all = await transport.read('dlq', { limit: wholeNumberOf(flags.limit, '--limit', 1) });
+        const all = await transport.read('dlq', { limit });
         const chosen = flags.id === undefined ? all : all.filter((d) => String(d.seq) === flags.id);
         if (flags.id !== undefined && chosen.length === 0)
           throw new AppError('NOT_FOUND', `No dead letter ${flags.id}.`);
