@@ -68,6 +68,15 @@ describe('loadDataset', () => {
     expect(both.records).toHaveLength(5);
   });
 
+  it('fails with INPUT_INVALID for a file of column names and no rows', async () => {
+    const headerOnly = join(dir, 'header-only.csv');
+    writeFileSync(headerOnly, 'amount,is_fraud\n');
+    await expect(loadDataset({ inputs: [headerOnly] })).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+      message: 'The data holds no rows, only column names.',
+    });
+  });
+
   it('fails with INPUT_NOT_FOUND for a file or glob that matches nothing', async () => {
     const error = await failureOf(loadDataset({ inputs: [join(dir, 'nope.csv')] }));
     expect(error.code).toBe('INPUT_NOT_FOUND');

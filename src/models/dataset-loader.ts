@@ -60,6 +60,9 @@ export async function loadDataset(options: DatasetLoadOptions): Promise<LoadedDa
       ([name, type], i) => `${castSql(name, type)} AS ${ident(fields[i] as string)}`,
     );
     const records = await readRows(connection, `SELECT ${select.join(', ')} FROM ${source}`, options.inputs);
+    // Metrics of no rows are 0/0 (printed as NaN %), and a model cannot be fitted to none.
+    if (records.length === 0)
+      throw new AppError('INPUT_INVALID', 'The data holds no rows, only column names.');
     return { records, labelField, fields };
   } finally {
     engine.close();
