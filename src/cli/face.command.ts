@@ -155,14 +155,18 @@ function compareCommand(face: Command): void {
     });
 }
 
-const pct = (value: number) => `${(100 * value).toFixed(2)} %`;
+const pct = (value: number | null) => (value === null ? 'n/a' : `${(100 * value).toFixed(2)} %`);
+
+/** A rate with its count, `n/a (0 pairs)` when no pair of that kind was given. */
+const rateText = (rate: number | null, pairs: number) =>
+  rate === null ? `n/a (0 pairs)` : `${pct(rate)} (${Math.round(rate * pairs)} / ${pairs})`;
 
 /** The evaluation report for people: the rate table, best accuracy, photos with no face. */
 export function formatEvaluation(result: PairEvaluation): string {
   const rows = result.rates.map((r) => ({
     threshold: r.threshold,
-    false_match_rate: `${pct(r.falseMatchRate)} (${Math.round(r.falseMatchRate * r.n_diff)} / ${r.n_diff})`,
-    false_non_match_rate: `${pct(r.falseNonMatchRate)} (${Math.round(r.falseNonMatchRate * r.n_same)} / ${r.n_same})`,
+    false_match_rate: rateText(r.falseMatchRate, r.n_diff),
+    false_non_match_rate: rateText(r.falseNonMatchRate, r.n_same),
   }));
   return [
     formatTable(rows, ['threshold', 'false_match_rate', 'false_non_match_rate']),

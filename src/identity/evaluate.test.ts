@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { formatEvaluation } from '../cli/face.command.js';
 import type { ScoredPair } from './evaluate.js';
 import {
   balancedAccuracyAt,
@@ -51,6 +52,26 @@ describe('evaluate helpers', () => {
       n_same: 2,
       n_diff: 4,
     });
+  });
+
+  it('gives no rate (null, printed n/a) for a kind of pair the file does not hold', () => {
+    const sameOnly = [pair(true, 95), pair(true, 75)];
+    expect(ratesAt(sameOnly, 80)).toMatchObject({ falseMatchRate: null, falseNonMatchRate: 0.5, n_diff: 0 });
+    const report = formatEvaluation({
+      pairs: 2,
+      noFace: 0,
+      noFaceImages: [],
+      noFacePairs: 0,
+      accuracyAtBest: 1,
+      bestThreshold: 75,
+      balancedAccuracy: null,
+      rates: [ratesAt(sameOnly, 80)],
+      scored: sameOnly,
+    });
+    expect(report).toMatch(/80 +n\/a \(0 pairs\) +50\.00 % \(1 \/ 2\)/);
+    expect(report).toContain(
+      'balanced accuracy (same and different pairs weighted equally, 10-fold, LFW-style): n/a',
+    );
   });
 
   it('finds the best-accuracy threshold', () => {

@@ -14,10 +14,10 @@ export interface LabelledPair {
 /** Error rates at one similarity threshold (a pair matches when similarity ≥ threshold). */
 export interface ThresholdRates {
   readonly threshold: number;
-  /** Different-person pairs that matched / different-person pairs. */
-  readonly falseMatchRate: number;
-  /** Same-person pairs that did not match / same-person pairs. */
-  readonly falseNonMatchRate: number;
+  /** Different-person pairs that matched / different-person pairs; null when there are none. */
+  readonly falseMatchRate: number | null;
+  /** Same-person pairs that did not match / same-person pairs; null when there are none. */
+  readonly falseNonMatchRate: number | null;
   readonly n_same: number;
   readonly n_diff: number;
 }
@@ -44,8 +44,9 @@ export interface PairEvaluation {
    * pairs a fold): 1 − (FMR + FNMR) / 2, 10-fold cross-validated (threshold chosen on 9
    * folds, measured on the 10th, stratified). faces-dev has 7 × more different-person pairs,
    * so {@link accuracyAtBest} flatters any engine; this is the figure to compare with LFW's.
+   * Null unless the pairs hold both kinds.
    */
-  readonly balancedAccuracy: number;
+  readonly balancedAccuracy: number | null;
   readonly rates: readonly ThresholdRates[];
   readonly scored: readonly ScoredPair[];
 }
@@ -91,8 +92,8 @@ export function ratesAt(scored: readonly ScoredPair[], threshold: number): Thres
   const falseNonMatches = same.filter((p) => p.similarity < threshold).length;
   return {
     threshold,
-    falseMatchRate: diff.length ? falseMatches / diff.length : 0,
-    falseNonMatchRate: same.length ? falseNonMatches / same.length : 0,
+    falseMatchRate: diff.length ? falseMatches / diff.length : null,
+    falseNonMatchRate: same.length ? falseNonMatches / same.length : null,
     n_same: same.length,
     n_diff: diff.length,
   };
@@ -109,10 +110,10 @@ export function bestAccuracy(scored: readonly ScoredPair[]): { accuracy: number;
   return best;
 }
 
-/** 1 − (FMR + FNMR) / 2 at a threshold: both kinds of pair weigh the same. */
+/** 1 − (FMR + FNMR) / 2 at a threshold: both kinds of pair weigh the same (a kind absent counts no errors). */
 export function balancedAccuracyAt(scored: readonly ScoredPair[], threshold: number): number {
   const rates = ratesAt(scored, threshold);
-  return 1 - (rates.falseMatchRate + rates.falseNonMatchRate) / 2;
+  return 1 - ((rates.falseMatchRate ?? 0) + (rates.falseNonMatchRate ?? 0)) / 2;
 }
 
 /**
@@ -150,6 +151,11 @@ export function crossValidatedBalancedAccuracy(scored: readonly ScoredPair[], fo
     decided.push(...test.map((p) => ({ ...p, similarity: p.similarity >= threshold ? 1 : 0 })));
   }
   return balancedAccuracyAt(decided, 0.5);
+}
+
+/** Whether `scored` holds same-person and different-person pairs. */
+function bothKinds(scored: readonly ScoredPair[]): boolean {
+  return scored.some((p) => p.same) && scored.some((p) => !p.same);
 }
 
 async function describeAll(
@@ -195,7 +201,7 @@ export async function evaluatePairs(options: EvaluatePairsOptions): Promise<Pair
     noFacePairs: scored.filter((pair) => pair.distance === null).length,
     accuracyAtBest: best.accuracy,
     bestThreshold: best.threshold,
-    balancedAccuracy: crossValidatedBalancedAccuracy(scored),
+    balancedAccuracy: bothKinds(scored) ? crossValidatedBalancedAccuracy(scored) : null,
     rates: (options.thresholds ?? [70, 80, 90, 99]).map((t) => ratesAt(scored, t)),
     scored,
   };
