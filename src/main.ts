@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ApiKeyService } from './auth/api-key.service.js';
-import { buildServer } from './api/server.js';
+import { buildServer, type ServerDeps } from './api/server.js';
 import type { ReadinessProbe } from './api/health.routes.js';
 import { AuditLog } from './audit/audit-log.service.js';
 import type { Config } from './config.js';
@@ -115,7 +115,10 @@ async function createIngestion(
 }
 
 /** Wiring: config → store → services → API. Does not listen; `serve` does. */
-export async function createService(config: Config): Promise<Service> {
+export async function createService(
+  config: Config,
+  options: Pick<ServerDeps, 'logStream'> = {},
+): Promise<Service> {
   const { store, keys, rules, models, audit } = await openServices(config);
   await refuseUnusableRules(store, rules);
   const metrics = new Metrics();
@@ -143,6 +146,7 @@ export async function createService(config: Config): Promise<Service> {
     ...{ audit, metrics, webhooks },
     identity: { identity: identity.identity, verifications: identity.verifications, stepUp },
     probes: { face_engine: engineProbe(identity.engine), ...transportProbe(transport) },
+    ...options,
   });
   const close = async () => {
     rules.stop();

@@ -413,14 +413,16 @@ describe('centinela serve and simulate', () => {
     });
   }, 60_000);
 
-  it('with --json prints its start-up facts as one JSON line', async () => {
+  it('with --json prints its start-up facts as one JSON line, and logs only on stderr', async () => {
     const server = spawn(
       process.execPath,
       ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--db', join(dir, 'json.db'), '--json'],
-      { env: { ...CLI_ENV, CENTINELA_LOG_LEVEL: 'warn', CENTINELA_FACE_ENGINE_START: 'lazy' } },
+      { env: { ...CLI_ENV, CENTINELA_LOG_LEVEL: 'info', CENTINELA_FACE_ENGINE_START: 'lazy' } },
     );
     let output = '';
+    let errors = '';
     server.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    server.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
     for (let i = 0; i < 200 && !output.includes('\n'); i++) await new Promise((r) => setTimeout(r, 100));
     const facts = JSON.parse(output.split('\n')[0] ?? '') as Record<string, string>;
     expect(facts).toMatchObject({ store: join(dir, 'json.db'), dashboard_url: `${facts.url}/` });
@@ -429,8 +431,9 @@ describe('centinela serve and simulate', () => {
     expect(rules.status).toBe(200);
     server.kill('SIGTERM');
     expect(await new Promise((resolve) => server.on('exit', resolve))).toBe(0);
-    // Stopping says so on stderr: stdout stays JSON lines only.
-    for (const line of output.trim().split('\n')) expect(() => JSON.parse(line), line).not.toThrow();
+    // Logs (Fastify's "Server listening" at info) and stopping go to stderr: stdout is the one line.
+    expect(output.trim().split('\n')).toEqual([JSON.stringify(facts)]);
+    expect(errors).toContain('Server listening at');
   }, 60_000);
 
   it('prints the URL and a first admin key, scores traffic from the simulator, stops on SIGTERM', async () => {

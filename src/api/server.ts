@@ -51,12 +51,14 @@ export interface ServerDeps {
   readonly identity?: Omit<IdentityRoutesOptions, 'imageBodyLimit'>;
   /** Extra `/readyz` checks, e.g. `transport` in distributed mode. */
   readonly probes?: Readonly<Record<string, ReadinessProbe>>;
+  /** Where log lines go; stdout when absent (`serve --json` keeps stdout for its one line). */
+  readonly logStream?: NodeJS.WritableStream;
 }
 
 /** Builds the Fastify app (not listening): tests call `app.inject()` on it. */
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: deps.config.logLevel },
+    logger: { level: deps.config.logLevel, ...(deps.logStream && { stream: deps.logStream }) },
     // One log line per request would cost more than scoring; failures are still logged.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     childLoggerFactory: RequestLogger.factory,

@@ -22,7 +22,8 @@ export function serveCommand(program: Command): void {
     .option('--json', 'print the start-up facts as one JSON line instead of the banner')
     .action(async (flags: ServeFlags) => {
       const config = configFrom(flags);
-      const service = await createService(config);
+      // --json: stdout holds only the start-up line, logs go to stderr.
+      const service = await createService(config, flags.json ? { logStream: process.stderr } : {});
       const address = await listen(service, config);
       // Only once listening: a first admin key made by a start that then failed could never be shown.
       const firstKey = config.adminKey ? undefined : await service.keys.createFirstAdminKey();
