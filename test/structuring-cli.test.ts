@@ -1,10 +1,11 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { literal, openEngine, queryNumber } from '../src/structuring/duckdb.js';
 import { openStore } from '../src/store/database.js';
-import { cli, cliWith, tempDir } from './helpers.js';
+import { cli, CLI_ENV, cliWith, tempDir } from './helpers.js';
 import { expectFullReport, storeTransactions, type StoredTx } from './structuring-fixtures.js';
 
 const dir = tempDir('centinela-structuring-cli-');
@@ -314,6 +315,34 @@ describe('centinela simulate-ledger and structuring', () => {
     expect(batch.status, batch.stderr).toBe(0);
     expect(batch.json()).toMatchObject({ rows: rows.length, covered_to: Math.max(...rows.map((r) => r.ms)) });
     const again = cli('structuring', 'schedule', '--once', '--db', db, '--json');
-    expect(again.json()).toEqual({ status: 'no new transactions' });
-  });
+    expect(again.json()).toEqual({ status: 'no new transactions', at: expect.any(String) });
+
+    // Every interval prints one JSON line (JSON Lines), until a signal stops it.
+    const loop = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli/main.ts',
+        'structuring',
+        'schedule',
+        '--every',
+        '1s',
+        '--db',
+        db,
+        '--json',
+      ],
+      { env: CLI_ENV },
+    );
+    let output = '';
+    loop.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    for (let i = 0; i < 300 && output.split('\n').length < 3; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    loop.kill('SIGTERM');
+    expect(await new Promise((resolve) => loop.on('exit', resolve))).toBe(0);
+    const lines = output.trim().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    for (const line of lines)
+      expect(JSON.parse(line), line).toEqual({ status: 'no new transactions', at: expect.any(String) });
+  }, 60_000);
 });

@@ -3,6 +3,14 @@ export function printResult(json: boolean, value: unknown, table: () => string):
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${table()}\n`);
 }
 
+/**
+ * One of many results of a long-running command (a schedule's batches): `--json` prints each as
+ * one compact line (JSON Lines), so a reader can parse the output line by line as it comes.
+ */
+export function printLine(json: boolean, value: unknown, text: () => string): void {
+  process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${text()}\n`);
+}
+
 /** A plain text table with a header row. */
 export function formatTable(rows: readonly Record<string, unknown>[], columns: readonly string[]): string {
   if (rows.length === 0) return '(none)';

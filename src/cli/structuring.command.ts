@@ -25,7 +25,7 @@ import {
   withStoreFlags,
   type StoreFlags,
 } from './common.js';
-import { formatTable, printResult } from './output.js';
+import { formatTable, printLine, printResult } from './output.js';
 
 interface DetectionFlags extends StoreFlags {
   methods?: string;
@@ -168,10 +168,13 @@ export function structuringCommand(program: Command): void {
         // A signal stops the loop after the batch in flight; the store is then closed.
         const controller = new AbortController();
         for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => controller.abort());
+        // --once prints one JSON document; the loop one JSON line a batch.
+        const print = flags.once ? printResult : printLine;
         const report = (summary: RunSummary | null) => {
           const { report: _report, ...shown } = summary ?? { report: '' };
-          printResult(Boolean(flags.json), summary ? shown : { status: 'no new transactions' }, () =>
-            summary ? describe(summary) : `${new Date().toISOString()}: no new transactions.`,
+          const at = new Date().toISOString();
+          print(Boolean(flags.json), summary ? shown : { status: 'no new transactions', at }, () =>
+            summary ? describe(summary) : `${at}: no new transactions.`,
           );
         };
         const hooks = hooksOf(store.db);
