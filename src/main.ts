@@ -137,10 +137,12 @@ export async function createService(
     emit: (event, data) => webhooks.emit(event, data),
     observe: (operation, seconds) => metrics.faceInferenceSeconds.observe({ operation }, seconds),
   });
-  const stepUp = new StepUpService(transactions, identity.verifications, {
-    onFailure: config.stepUpFailure,
-    maxFailures: config.stepUpMaxFailures,
-  });
+  const stepUp = new StepUpService(
+    transactions,
+    identity.verifications,
+    { onFailure: config.stepUpFailure, maxFailures: config.stepUpMaxFailures },
+    (event, data) => webhooks.emit(event, data),
+  );
   const app = await buildServer({
     ...{ config, db: store.db, keys, rules, models, transactions },
     ...{ audit, metrics, webhooks },

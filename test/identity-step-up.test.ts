@@ -49,7 +49,7 @@ describe.skipIf(!dataDir).each(await availableDialects())('transaction step-up o
     expect(enrolled.statusCode).toBe(201);
     hookId = (
       await t.service.webhooks.create(
-        { url: 'http://127.0.0.1:9/hook', events: ['verification.failed'] },
+        { url: 'http://127.0.0.1:9/hook', events: ['verification.failed', 'transaction.decline'] },
         'test',
       )
     ).id;
@@ -120,6 +120,15 @@ describe.skipIf(!dataDir).each(await availableDialects())('transaction step-up o
     const deliveries = await t.service.webhooks.deliveries(hookId, { limit: 50 });
     const payloads = deliveries.map((d) => (d.payload as { data: { transaction_id: string } }).data);
     expect(payloads).toContainEqual(expect.objectContaining({ transaction_id: id, result: 'no_match' }));
+    // Subscribers to declines hear of this one too, as of the scorer's.
+    const declines = deliveries.filter((d) => d.event === 'transaction.decline');
+    expect(declines.map((d) => (d.payload as { data: unknown }).data)).toContainEqual(
+      expect.objectContaining({
+        transaction_id: id,
+        decision: 'decline',
+        step_up: { verification_id: res.json().verification.verification_id },
+      }),
+    );
   });
 
   it('keeps it in review on failure when configured so, until the last allowed failure declines it', async () => {

@@ -1,6 +1,7 @@
 import { AppError } from '../errors.js';
 import type { HistoryEntry } from '../transactions/transaction-history.js';
 import type { TransactionService } from '../transactions/transaction.service.js';
+import type { EmitWebhook } from '../webhooks/webhook-events.js';
 import type { VerificationService, VerifyResult } from './verification.service.js';
 
 /** What a failed step-up does to the transaction: decline it, or keep it in review. */
@@ -60,6 +61,8 @@ export class StepUpService {
     private readonly transactions: TransactionService,
     private readonly verifications: VerificationService,
     private readonly policy: StepUpPolicy,
+    /** Publishes `transaction.decline` when a step-up declines (as the scorer's declines are). */
+    private readonly emit?: EmitWebhook,
   ) {}
 
   async stepUp(
@@ -86,7 +89,12 @@ export class StepUpService {
       // The last allowed failure declines: checked under the row's lock, for step-ups sent together.
       reviewLimit: this.policy.maxFailures - 1,
     });
-    const history = (await this.transactions.get(id))?.history ?? [];
+    const after = await this.transactions.get(id);
+    if (to === 'decline' && after?.decision && this.emit) {
+      const step_up = { verification_id: verification.verification_id };
+      await this.emit('transaction.decline', { ...after.decision, step_up });
+    }
+    const history = after?.history ?? [];
     const attemptsLeft = to === 'review' ? this.policy.maxFailures - failuresIn(history) : null;
     return { transaction_id: id, decision: to, verification, history, attempts_left: attemptsLeft };
   }
