@@ -28,6 +28,17 @@ describe('from/to of every listing are read as ISO-8601 times', () => {
     });
   });
 
+  it('refuses one in a shadow report and a backtest range', async () => {
+    const report = await t.request({ url: `/v1/models/shadow-report?from=${leapSecond}` });
+    expect(report.statusCode).toBe(400);
+    const backtest = await t.request({
+      method: 'POST',
+      url: '/v1/rules/backtest',
+      payload: { to: leapSecond },
+    });
+    expect([backtest.statusCode, backtest.json().error.details[0].field]).toEqual([400, 'to']);
+  });
+
   it('still reads offsets and fractions', async () => {
     const answer = await t.request({ url: '/v1/transactions?from=2026-12-01T10:00:00.5%2B02:00' });
     expect(answer.statusCode).toBe(200);

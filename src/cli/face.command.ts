@@ -172,7 +172,7 @@ export function formatEvaluation(result: PairEvaluation): string {
     formatTable(rows, ['threshold', 'false_match_rate', 'false_non_match_rate']),
     '',
     `pairs: ${result.pairs}`,
-    `best-threshold accuracy: ${pct(result.accuracyAtBest)} at similarity ${result.bestThreshold.toFixed(1)}`,
+    `best-threshold accuracy: ${result.bestThreshold === null ? 'n/a' : `${pct(result.accuracyAtBest)} at similarity ${result.bestThreshold.toFixed(1)}`}`,
     `balanced accuracy (same and different pairs weighted equally, 10-fold, LFW-style): ${pct(result.balancedAccuracy)}`,
     `photos with no face: ${result.noFace}${result.noFace ? ` (${result.noFaceImages.join(', ')})` : ''}`,
     `pairs with a photo without a face (scored 0): ${result.noFacePairs}`,

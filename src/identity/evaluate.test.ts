@@ -62,13 +62,14 @@ describe('evaluate helpers', () => {
       noFace: 0,
       noFaceImages: [],
       noFacePairs: 0,
-      accuracyAtBest: 1,
-      bestThreshold: 75,
+      accuracyAtBest: null,
+      bestThreshold: null,
       balancedAccuracy: null,
       rates: [ratesAt(sameOnly, 80)],
       scored: sameOnly,
     });
     expect(report).toMatch(/80 +n\/a \(0 pairs\) +50\.00 % \(1 \/ 2\)/);
+    expect(report).toContain('best-threshold accuracy: n/a');
     expect(report).toContain(
       'balanced accuracy (same and different pairs weighted equally, 10-fold, LFW-style): n/a',
     );

@@ -37,14 +37,14 @@ export interface PairEvaluation {
   /** Pairs scored 0 because one of their photos has no face. */
   readonly noFacePairs: number;
   /** Accuracy (fraction 0..1) at the best similarity threshold, over all pairs as they come. */
-  readonly accuracyAtBest: number;
-  readonly bestThreshold: number;
+  readonly accuracyAtBest: number | null;
+  readonly bestThreshold: number | null;
   /**
    * Same-person and different-person pairs weighted equally, as in LFW's protocol (300 + 300
    * pairs a fold): 1 − (FMR + FNMR) / 2, 10-fold cross-validated (threshold chosen on 9
    * folds, measured on the 10th, stratified). faces-dev has 7 × more different-person pairs,
    * so {@link accuracyAtBest} flatters any engine; this is the figure to compare with LFW's.
-   * Null unless the pairs hold both kinds.
+   * Null unless the pairs hold both kinds (as are the best-threshold figures).
    */
   readonly balancedAccuracy: number | null;
   readonly rates: readonly ThresholdRates[];
@@ -194,14 +194,16 @@ export async function evaluatePairs(options: EvaluatePairsOptions): Promise<Pair
   });
   const noFaceImages = images.filter((image) => !descriptors.get(image));
   const best = bestAccuracy(scored);
+  const both = bothKinds(scored);
   return {
     pairs: pairs.length,
     noFace: noFaceImages.length,
     noFaceImages,
     noFacePairs: scored.filter((pair) => pair.distance === null).length,
-    accuracyAtBest: best.accuracy,
-    bestThreshold: best.threshold,
-    balancedAccuracy: bothKinds(scored) ? crossValidatedBalancedAccuracy(scored) : null,
+    // With one kind of pair only, any threshold below every score (or above) is "perfect".
+    accuracyAtBest: both ? best.accuracy : null,
+    bestThreshold: both ? best.threshold : null,
+    balancedAccuracy: both ? crossValidatedBalancedAccuracy(scored) : null,
     rates: (options.thresholds ?? [70, 80, 90, 99]).map((t) => ratesAt(scored, t)),
     scored,
   };

@@ -73,7 +73,7 @@ describe('loadDataset', () => {
     writeFileSync(headerOnly, 'amount,is_fraud\n');
     await expect(loadDataset({ inputs: [headerOnly] })).rejects.toMatchObject({
       code: 'INPUT_INVALID',
-      message: 'The data holds no rows, only column names.',
+      message: 'The data holds no rows.',
     });
   });
 

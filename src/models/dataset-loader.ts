@@ -61,8 +61,7 @@ export async function loadDataset(options: DatasetLoadOptions): Promise<LoadedDa
     );
     const records = await readRows(connection, `SELECT ${select.join(', ')} FROM ${source}`, options.inputs);
     // Metrics of no rows are 0/0 (printed as NaN %), and a model cannot be fitted to none.
-    if (records.length === 0)
-      throw new AppError('INPUT_INVALID', 'The data holds no rows, only column names.');
+    if (records.length === 0) throw new AppError('INPUT_INVALID', 'The data holds no rows.');
     return { records, labelField, fields };
   } finally {
     engine.close();

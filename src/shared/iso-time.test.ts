@@ -9,6 +9,7 @@ describe('parseIsoTime', () => {
     expect(parseIsoTime(' 2026-12-01 10:30:05.123 ')).toBe(Date.UTC(2026, 11, 1, 10, 30, 5, 123));
     expect(parseIsoTime('2026-12-01T10:30:00+02:00')).toBe(Date.UTC(2026, 11, 1, 8, 30));
     expect(parseIsoTime('2028-02-29T00:00:00z')).toBe(Date.UTC(2028, 1, 29));
+    expect(parseIsoTime('2026-03-01T10:00:00.1234567890Z')).toBe(Date.UTC(2026, 2, 1, 10, 0, 0, 123));
   });
 
   it('refuses what does not exist or is not ISO-8601, which Date.parse would read', () => {
@@ -24,6 +25,9 @@ describe('parseIsoTime', () => {
       'Dec 1 2026',
       '',
       '2026-12-01T10',
+      '2026-12-01+02:00',
+      '2026',
+      '2026-03',
     ])
       expect(parseIsoTime(text), text).toBeUndefined();
   });
@@ -45,6 +49,8 @@ describe('timeFieldOf', () => {
     expect((refusal as ValidationError).fields).toEqual([
       expect.objectContaining({ field: 'querystring.from', code: 'format' }),
     ]);
-    expect((refusal as ValidationError).message).toContain("not '2026-02-30'");
+    expect((refusal as ValidationError).message).toBe(
+      "from must be an ISO-8601 date or date-time (UTC when no offset is given), not '2026-02-30'.",
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { ValidationError } from '../errors.js';
 
 const ISO_DATE_TIME =
-  /^(?<year>\d{4})-(?<month>\d{2})-(?<day>\d{2})(?:[T ](?<hour>\d{2}):(?<minute>\d{2})(?::(?<second>\d{2})(?:\.\d{1,9})?)?)?(?<zone>Z|[+-]\d{2}:?\d{2})?$/i;
+  /^(?<year>\d{4})-(?<month>\d{2})-(?<day>\d{2})(?:[T ](?<hour>\d{2}):(?<minute>\d{2})(?::(?<second>\d{2})(?:\.\d+)?)?)?(?<zone>Z|[+-]\d{2}:?\d{2})?$/i;
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /**
@@ -28,7 +28,8 @@ export function timeFieldOf(value: string | undefined, field: string): number | 
   if (value === undefined) return undefined;
   const time = parseIsoTime(value);
   if (time !== undefined) return time;
-  const message = `${field} must be an ISO-8601 date or date-time (UTC when no offset is given), not '${value}'.`;
+  const name = field.replace(/^querystring\./, '');
+  const message = `${name} must be an ISO-8601 date or date-time (UTC when no offset is given), not '${value}'.`;
   throw new ValidationError([{ field, code: 'format', message }], message);
 }
 
