@@ -98,9 +98,11 @@ export class LocalIngestion implements Ingestion {
       this.enqueue({ tx, arrivedAt, receivedAt, seq }).catch((error: unknown) =>
         console.error('async decision failed; it stays pending and is decided at the next start', error),
       );
+    // A later copy of an id in the run is a replay of its first, which alone is new.
+    const firsts = new Set(fresh);
     return requests.map((r) => {
       const row = stored.get(r.tx.transaction_id);
-      return row ? { status: row.status, replayed: true } : { status: 'pending', replayed: false };
+      return row ? { status: row.status, replayed: true } : { status: 'pending', replayed: !firsts.has(r) };
     });
   }
 

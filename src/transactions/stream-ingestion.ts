@@ -70,13 +70,14 @@ export class StreamIngestion implements Ingestion {
     // handled at once (an unhandled one ended the process) and read only once the publish is done.
     const waiting = this.waitFor(tx.transaction_id);
     waiting.result.catch(() => undefined); // awaited below; this keeps it from counting as unhandled
+    let duplicate: boolean;
     try {
-      await this.publish(tx);
+      ({ duplicate } = await this.publish(tx)); // a copy sent meanwhile: JetStream's msgId deduplication
     } catch (error) {
       waiting.cancel();
       throw error;
     }
-    return { result: await waiting.result, replayed: false };
+    return { result: await waiting.result, replayed: duplicate };
   }
 
   /**
@@ -95,11 +96,12 @@ export class StreamIngestion implements Ingestion {
   private async acceptOne(tx: TransactionInput): Promise<Accepted> {
     const [stored] = await this.lookups.run([tx]);
     if (stored) return { status: stored.status, replayed: true };
-    const { seq } = await this.publish(tx); // a repeated id: JetStream deduplicates it by msgId, same seq
+    // A repeated id: JetStream deduplicates it by msgId (same seq), a replay of the first copy.
+    const { seq, duplicate } = await this.publish(tx);
     const partition = this.transport.partitionOf(tx.account_id);
     const [error] = await this.pendingRows.run([rowOf(tx, null, { seq, receivedAt: Date.now(), partition })]);
     if (error) throw error;
-    return { status: 'pending', replayed: false };
+    return { status: 'pending', replayed: duplicate };
   }
 
   subscribe(listener: DecisionListener): () => void {
@@ -154,7 +156,7 @@ export class StreamIngestion implements Ingestion {
     }
   }
 
-  private publish(tx: TransactionInput): Promise<{ seq: number }> {
+  private publish(tx: TransactionInput): Promise<{ seq: number; duplicate: boolean }> {
     const message: TransactionMessage = {
       transaction: { ...tx.raw, transaction_id: tx.transaction_id },
       // A payload without timestamp was timed at arrival: keep that time for the worker.

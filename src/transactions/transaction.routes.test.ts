@@ -403,6 +403,10 @@ describe.each(await availableDialects())('transactions API on %s', (dialect) => 
       const sent = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 3, 7, 3];
       const answers = await Promise.all(sent.map(post));
       expect(answers.map((a) => a.statusCode)).toEqual(sent.map(() => 202));
+      // The first copy of each id is new; later copies are replays and say so.
+      expect(answers.map((a) => a.headers['idempotent-replayed'])).toEqual(
+        sent.map((i, k) => (sent.indexOf(i) < k ? 'true' : undefined)),
+      );
       await t.service.transactions.idle();
       const { items } = (await t.request({ url: `/v1/transactions?account_id=${id}&limit=50` })).json();
       expect(items).toHaveLength(10);

@@ -301,6 +301,10 @@ describe.skipIf(!hasJetStream)('distributed pipeline on JetStream and PostgreSQL
         expect(answer.statusCode, answer.body).toBe(202);
         expect(answer.json()).toEqual({ transaction_id: `burst-${ids[i]}`, status: 'pending' });
       }
+      // burst-0 was stored before; later copies of an id are replays of its first and say so.
+      expect(answers.map((a) => a.headers['idempotent-replayed'])).toEqual(
+        ids.map((id, k) => (id === 0 || ids.indexOf(id) < k ? 'true' : undefined)),
+      );
       const rows = await api.service.store.db
         .selectFrom('transactions')
         .select(['transaction_id', 'status', 'seq'])
@@ -313,6 +317,19 @@ describe.skipIf(!hasJetStream)('distributed pipeline on JetStream and PostgreSQL
       expect(await waitForDecided(pipeline.services.store.db, 120, 30_000)).toBe(120);
       expect((await post(5)).json()).toEqual({ transaction_id: 'burst-5', status: 'decided' });
       expect(await countTransactions(api.service.store.db)).toBe(120);
+      // Two synchronous copies at once: one decision, one of them answered as a replay.
+      const twice = await Promise.all(
+        [0, 1].map(() =>
+          api.request({
+            method: 'POST',
+            url: '/v1/transactions',
+            payload: { transaction_id: 'sync-twice', account_id: 'acc-s', amount: 5 },
+          }),
+        ),
+      );
+      expect(twice.map((a) => a.statusCode)).toEqual([200, 200]);
+      expect(twice.map((a) => a.headers['idempotent-replayed']).sort()).toEqual(['true', undefined]);
+      expect(twice[0]?.json().decision).toEqual(twice[1]?.json().decision);
     } finally {
       await stop();
     }
