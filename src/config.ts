@@ -60,6 +60,8 @@ export interface Config {
   readonly webhookBackoffMs: number;
   /** Time a webhook receiver has to answer (ms). `CENTINELA_WEBHOOK_TIMEOUT_MS`; default 5000. */
   readonly webhookTimeoutMs: number;
+  /** Webhook URLs may point at private, loopback and link-local addresses (a receiver on this host or network). `CENTINELA_WEBHOOK_ALLOW_PRIVATE_NETWORKS`; default false. */
+  readonly webhookAllowPrivateNetworks: boolean;
   /** AES-256-GCM key of face templates and photos: 64 hex digits or base64 of 32 bytes. `CENTINELA_ENCRYPTION_KEY`; default: generated into `identity.key` beside a SQLite database, none (identity routes refused) with PostgreSQL. */
   readonly encryptionKey: string | undefined;
   /** Keep enrollment photos (encrypted) in the blob store. `CENTINELA_KEEP_REFERENCE_PHOTOS`; default false. */
@@ -116,6 +118,7 @@ const DEFAULTS = {
   webhookMaxAttempts: 8,
   webhookBackoffMs: 2000,
   webhookTimeoutMs: 5000,
+  webhookAllowPrivateNetworks: false,
   encryptionKey: undefined,
   keepReferencePhotos: false,
   blobDir: undefined,
@@ -219,6 +222,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
 
 function limitsFromEnv(read: EnvReader): Partial<Config> {
   const int = (name: string, min: number, max: number) => read.number(name, { min, max, integer: true });
+  const flag = (name: string) => {
+    const value = read.oneOf(name, ['true', 'false'] as const);
+    return value === undefined ? undefined : value === 'true';
+  };
   return {
     imageBodyLimitBytes: int('CENTINELA_IMAGE_BODY_LIMIT_BYTES', 1024, 256 * 1_048_576),
     rateLimitPerMinute: int('CENTINELA_RATE_LIMIT_PER_MINUTE', 0, 1e9),
@@ -229,6 +236,7 @@ function limitsFromEnv(read: EnvReader): Partial<Config> {
     webhookMaxAttempts: int('CENTINELA_WEBHOOK_MAX_ATTEMPTS', 1, 100),
     webhookBackoffMs: int('CENTINELA_WEBHOOK_BACKOFF_MS', 10, 3_600_000),
     webhookTimeoutMs: int('CENTINELA_WEBHOOK_TIMEOUT_MS', 100, 600_000),
+    webhookAllowPrivateNetworks: flag('CENTINELA_WEBHOOK_ALLOW_PRIVATE_NETWORKS'),
   };
 }
 

@@ -129,7 +129,9 @@ export async function createService(
   metrics.addCollector(async () => metrics.observeBacklog(await ingestion.backlog()));
   transactions.subscribe((results) => metrics.observeDecisions(results));
   const dispatcher = new WebhookDispatcher(store.db, webhookOptions(config), metrics);
-  const webhooks = new WebhookService(store.db, () => dispatcher.kick());
+  const webhooks = new WebhookService(store.db, () => dispatcher.kick(), {
+    allowPrivateNetworks: config.webhookAllowPrivateNetworks,
+  });
   const decisionWebhooks = publishDecisionWebhooks(transactions, webhooks);
   dispatcher.start();
   const identity = createIdentity(config, store, {
@@ -175,5 +177,6 @@ function webhookOptions(config: Config) {
     maxAttempts: config.webhookMaxAttempts,
     backoffMs: config.webhookBackoffMs,
     timeoutMs: config.webhookTimeoutMs,
+    allowPrivateNetworks: config.webhookAllowPrivateNetworks,
   };
 }

@@ -33,7 +33,14 @@ export async function startTestService(
 ): Promise<TestService> {
   const config = loadConfig(
     {},
-    { databaseUrl: join(dir, 'centinela.db'), adminKey: ADMIN_KEY, logLevel: 'silent', ...overrides },
+    {
+      databaseUrl: join(dir, 'centinela.db'),
+      adminKey: ADMIN_KEY,
+      logLevel: 'silent',
+      // Tests' webhook receivers listen on 127.0.0.1 (refused by default: see private-addresses.ts).
+      webhookAllowPrivateNetworks: true,
+      ...overrides,
+    },
   );
   const service = await createService(config);
   const request = (options: InjectOptions) =>

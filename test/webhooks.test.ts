@@ -141,6 +141,43 @@ describe('webhooks', () => {
     }
   });
 
+  it('refuses, by default, receivers on this host or a private network (SSRF), at subscription and at delivery', async () => {
+    const hook = await receiver(() => 200);
+    const dir = tempDir();
+    const allowed = await startTestService(FAST, dir);
+    const { id } = await subscribe(allowed, hook.url, ['verification.failed']);
+    await allowed.close();
+    const strict = await startTestService({ ...FAST, webhookAllowPrivateNetworks: false }, dir);
+    try {
+      for (const url of [
+        'http://169.254.169.254/latest/meta-data',
+        'http://127.0.0.1:9/hook',
+        'http://localhost:9/hook',
+        'http://[::1]/hook',
+        'http://10.0.0.5/hook',
+        'http://[::ffff:7f00:1]/hook',
+      ]) {
+        const res = await strict.request({
+          method: 'POST',
+          url: '/v1/webhooks',
+          payload: { url, events: ['transaction.decline'] },
+        });
+        expect([res.statusCode, res.json().error.details[0]], url).toEqual([
+          400,
+          expect.objectContaining({ field: 'url', code: 'private_address' }),
+        ]);
+      }
+      // A subscription made while allowed is not delivered once refused: nothing is sent.
+      await strict.service.webhooks.emit('verification.failed', { user_id: 'u-1' });
+      await until(async () => (await deliveries(strict, id))[0]?.attempts >= 1);
+      expect((await deliveries(strict, id))[0].last_error).toContain('private or reserved address');
+      expect(hook.received).toHaveLength(0);
+    } finally {
+      await strict.destroy();
+      await hook.close();
+    }
+  });
+
   it('refuses bad subscriptions with a stable code', async () => {
     const bad = async (payload: object) =>
       (await t.request({ method: 'POST', url: '/v1/webhooks', payload })).json().error.code;

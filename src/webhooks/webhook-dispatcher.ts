@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Metrics } from '../observability/metrics.js';
 import type { Database } from '../store/database.js';
+import { postWebhook } from './webhook-post.js';
 import { signatureHeaders } from './webhook-signature.js';
 import { claimDelivery, dueDeliveries, updateDelivery, type DueDelivery } from './webhook.repository.js';
 
@@ -16,6 +17,8 @@ export interface DispatcherOptions {
   readonly pollMs: number;
   /** Deliveries sent concurrently per round. */
   readonly batchSize: number;
+  /** Whether receivers on private, loopback or link-local addresses may be reached. */
+  readonly allowPrivateNetworks: boolean;
 }
 
 export const DISPATCHER_DEFAULTS = {
@@ -24,6 +27,7 @@ export const DISPATCHER_DEFAULTS = {
   timeoutMs: 5000,
   pollMs: 1000,
   batchSize: 32,
+  allowPrivateNetworks: false,
 } as const satisfies DispatcherOptions;
 
 const MAX_BACKOFF_MS = 3_600_000;
@@ -124,22 +128,16 @@ export class WebhookDispatcher {
     delivery: DueDelivery,
   ): Promise<{ ok: boolean; status: number | null; error: string | null }> {
     try {
-      const response = await fetch(delivery.url, {
-        method: 'POST',
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'Centinela-Webhooks/1',
-          'x-centinela-event': delivery.event,
-          'x-centinela-delivery': delivery.id,
-          ...signatureHeaders(delivery.secret, delivery.payload),
-        },
-        body: delivery.payload,
-      });
-      await response.body?.cancel();
-      const ok = response.status >= 200 && response.status < 300;
-      return { ok, status: response.status, error: ok ? null : `HTTP ${response.status}` };
+      const headers = {
+        'content-type': 'application/json',
+        'user-agent': 'Centinela-Webhooks/1',
+        'x-centinela-event': delivery.event,
+        'x-centinela-delivery': delivery.id,
+        ...signatureHeaders(delivery.secret, delivery.payload),
+      };
+      const status = await postWebhook(delivery.url, headers, delivery.payload, this.options);
+      const ok = status >= 200 && status < 300;
+      return { ok, status, error: ok ? null : `HTTP ${status}` };
     } catch (error) {
       return { ok: false, status: null, error: error instanceof Error ? error.message : String(error) };
     }

@@ -13,6 +13,7 @@ import {
   type DeliveryRow,
   type WebhookRow,
 } from './webhook.repository.js';
+import { isPrivateHost } from './private-addresses.js';
 
 /** A subscription as listed (never the secret). */
 export interface WebhookInfo {
@@ -52,11 +53,13 @@ export class WebhookService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly onQueued: () => void = () => undefined,
+    /** Subscriptions may name private, loopback or link-local hosts (refused by default). */
+    private readonly options: { readonly allowPrivateNetworks: boolean } = { allowPrivateNetworks: false },
   ) {}
 
   /** Creates a subscription; the signing secret is in this answer only. */
   async create(input: { url: string; events: readonly WebhookEvent[]; description?: string }, actor: string) {
-    checkUrl(input.url);
+    checkUrl(input.url, this.options.allowPrivateNetworks);
     const row = {
       id: `wh_${randomBytes(9).toString('base64url')}`,
       url: input.url,
@@ -143,14 +146,19 @@ export class WebhookService {
  * them as sent), and no user name or password (fetch refuses to send to one, so every
  * delivery failed, and the listing showed the password).
  */
-function checkUrl(url: string): void {
-  const fail = (message: string): never => {
-    throw new ValidationError([{ field: 'url', code: 'format', message }]);
+function checkUrl(url: string, allowPrivateNetworks: boolean): void {
+  const fail = (message: string, code = 'format'): never => {
+    throw new ValidationError([{ field: 'url', code, message }]);
   };
   const parsed = WRITTEN_AS_URL.test(url) && URL.canParse(url) ? new URL(url) : undefined;
   if (!parsed) return fail('url must be an http(s) URL such as https://example.com/hooks.');
   if (parsed.username || parsed.password)
     fail('url must not hold a user name or password; authenticate with the signature.');
+  if (!allowPrivateNetworks && isPrivateHost(parsed.hostname))
+    fail(
+      `url must not point at this host or a private, link-local or reserved address (${parsed.hostname}); CENTINELA_WEBHOOK_ALLOW_PRIVATE_NETWORKS=true allows it.`,
+      'private_address',
+    );
 }
 
 const WRITTEN_AS_URL = /^https?:\/\/[^\s/\\?#]+[^\s\\]*$/i;
