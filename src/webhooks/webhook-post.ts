@@ -35,6 +35,7 @@ export function postWebhook(
         ...(options.allowPrivateNetworks ? {} : { lookup: publicOnlyLookup }),
       },
       (response) => {
+        response.on('error', () => undefined); // the time limit may end a body still arriving
         response.resume(); // the answer's body is not read
         resolve(response.statusCode ?? 0);
       },
