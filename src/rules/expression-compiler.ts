@@ -231,6 +231,8 @@ function collectionOf(value: unknown): ReadonlySet<unknown> {
 }
 
 function describe(value: unknown): string {
+  if (typeof value === 'number' && !Number.isFinite(value))
+    return Number.isNaN(value) ? 'a number that is not one (NaN)' : 'a number out of range';
   return value === null || value === undefined ? 'null' : typeof value;
 }
 

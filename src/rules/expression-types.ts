@@ -54,6 +54,8 @@ function kindOf(root: Node, fields: Readonly<Record<string, Kind>>): Kind {
 function kindHere(node: Node, fields: Readonly<Record<string, Kind>>, of: KindOfChild): Kind {
   switch (node.kind) {
     case 'literal':
+      if (typeof node.value === 'number' && !Number.isFinite(node.value))
+        throw new ExpressionSyntaxError('A number is too large to compute with (it reads as infinity)');
       return node.value === null
         ? 'null'
         : typeof node.value === 'string'
@@ -80,6 +82,7 @@ function binaryKind(op: BinaryOp, left: Node, right: Node, of: KindOfChild): Kin
     need(right, 'list', name, of);
     return 'boolean';
   }
+  if ((op === '/' || op === '%') && isZero(right)) throw new ExpressionSyntaxError(`${name} by zero`);
   if (COMPARE.has(op)) return both(left, right, 'number', name, of, 'boolean');
   if (ARITHMETIC.has(op)) return both(left, right, 'number', name, of, 'number');
   return 'boolean'; // == and != compare anything with anything
@@ -120,4 +123,10 @@ function shown(node: Node): string {
   if (node.kind === 'call') return `${node.name}(…)`;
   if (node.kind === 'list') return 'the list';
   return 'its operand';
+}
+
+/** A literal 0 (or -0): dividing by it can only fail. */
+function isZero(node: Node): boolean {
+  if (node.kind === 'unary' && node.op === '-') return isZero(node.operand);
+  return node.kind === 'literal' && node.value === 0;
 }

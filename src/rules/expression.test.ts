@@ -60,6 +60,9 @@ describe('rule conditions', () => {
   it('throws an evaluation error for arithmetic on a missing value', () => {
     expect(() => run('amount > 0.9 * balance', { amount: 5 })).toThrow(EvaluationError);
     expect(() => run('amount / 0 > 1', { amount: 5 })).toThrow(/division by zero/);
+    expect(() => run('amount * 1e308 * 10 > 1', { amount: 5 })).toThrow(
+      "'*' needs numbers, got a number out of range",
+    );
     expect(() => run('amount and true', { amount: 5 })).toThrow(EvaluationError);
   });
 

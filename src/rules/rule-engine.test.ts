@@ -166,6 +166,11 @@ describe('rule errors', () => {
       "lower(amount) == 'x'": 'lower() needs text, not amount, a number',
       '-currency < 1': "'-' needs a number, not currency, text",
       'null > 3': "'>' needs a number, not null",
+      'amount / 0 > 1': "'/' by zero",
+      'amount % -0.0 > 1': "'%' by zero",
+      '0 / (0) == 0': "'/' by zero",
+      'amount > 1e309': 'A number is too large to compute with (it reads as infinity)',
+      'amount > -1e400': 'A number is too large to compute with (it reads as infinity)',
       // Deep in a long chain: checked without recursion (2,000 levels are allowed).
       ['amount' + ' + amount'.repeat(1500) + " + 'x' > 0"]: "'+' needs a number, not 'x', text",
     };
@@ -178,6 +183,8 @@ describe('rule errors', () => {
       "account_id == 5 or merchant_type in ['a', 'b']",
       'max(amount, balance) > 10 and cross_border == 1',
       'amount % 7 == 0 and not (hour_of_day < 6)',
+      'amount / (balance - balance) > 1', // may divide by zero: the data's fault, an error outcome
+      'amount > 1e308',
       'true',
       'amount' + ' + amount'.repeat(1998) + ' > 0',
     ])
