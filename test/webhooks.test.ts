@@ -121,6 +121,34 @@ describe('webhooks', () => {
     }
   });
 
+  it("does not hold one subscriber's deliveries behind another's slow receiver", async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const slowServer = createServer((request, response) => {
+      request.resume();
+      void held.then(() => response.writeHead(200).end());
+    });
+    await new Promise<void>((resolve) => slowServer.listen(0, '127.0.0.1', resolve));
+    const slowUrl = `http://127.0.0.1:${(slowServer.address() as AddressInfo).port}/slow`;
+    const fast = await receiver(() => 200);
+    const slow = await subscribe(t, slowUrl, ['verification.failed']);
+    await subscribe(t, fast.url, ['verification.failed']);
+    try {
+      await t.service.webhooks.emit('verification.failed', { user_id: 'u-slow' });
+      await until(() => fast.received.length >= 1, 3000); // the slow one is still unanswered
+      expect((await deliveries(t, slow.id))[0].status).toBe('pending');
+      await t.service.webhooks.emit('verification.failed', { user_id: 'u-next' });
+      await until(() => fast.received.length >= 2, 3000);
+    } finally {
+      release();
+      await until(async () =>
+        (await deliveries(t, slow.id)).every((d: { status: string }) => d.status === 'delivered'),
+      );
+      slowServer.close();
+      await fast.close();
+    }
+  });
+
   it('keeps pending deliveries across a restart and sends them after it', async () => {
     let up = false;
     const hook = await receiver(() => (up ? 200 : 503));

@@ -15,7 +15,7 @@ export interface DispatcherOptions {
   readonly timeoutMs: number;
   /** How often the outbox is polled when nothing was emitted here (ms). */
   readonly pollMs: number;
-  /** Deliveries sent concurrently per round. */
+  /** Deliveries sent at once, at most. */
   readonly batchSize: number;
   /** Whether receivers on private, loopback or link-local addresses may be reached. */
   readonly allowPrivateNetworks: boolean;
@@ -46,6 +46,8 @@ export class WebhookDispatcher {
   private stopped = true;
   /** Earliest retry this process scheduled: the next round starts then if before the poll. */
   private wakeAt = Infinity;
+  /** Attempts being sent, by delivery id. */
+  private readonly inFlight = new Map<string, Promise<void>>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -79,6 +81,7 @@ export class WebhookDispatcher {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
+    await Promise.all(this.inFlight.values());
   }
 
   private scheduleNext(): void {
@@ -90,12 +93,30 @@ export class WebhookDispatcher {
     this.timer.unref();
   }
 
+  /**
+   * Starts the attempts that are due, up to `batchSize` in flight, without waiting for them:
+   * a slow receiver holds only its own slot (a round that waited for all its attempts held
+   * every other subscriber's deliveries up to the time limit). Each attempt that ends starts
+   * another round.
+   */
   private async round(): Promise<void> {
     const now = Date.now();
-    this.wakeAt = Infinity;
-    const due = await dueDeliveries(this.db, now, this.options.batchSize);
-    await Promise.all(due.map((delivery) => this.attempt(delivery, now)));
-    if (due.length === this.options.batchSize) this.again = true;
+    if (this.wakeAt <= now) this.wakeAt = Infinity; // its deliveries are due: this round takes them
+    const room = this.options.batchSize - this.inFlight.size;
+    if (room <= 0) return;
+    const due = (await dueDeliveries(this.db, now, room + this.inFlight.size))
+      .filter((delivery) => !this.inFlight.has(delivery.id))
+      .slice(0, room);
+    for (const delivery of due) {
+      const sending = this.attempt(delivery, now)
+        .catch((error: unknown) => console.error('webhook delivery failed', error))
+        .finally(() => {
+          this.inFlight.delete(delivery.id);
+          this.kick();
+        });
+      this.inFlight.set(delivery.id, sending);
+    }
+    if (due.length === room) this.again = true;
   }
 
   private async attempt(delivery: DueDelivery, now: number): Promise<void> {
