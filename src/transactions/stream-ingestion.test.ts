@@ -77,8 +77,11 @@ describe('StreamIngestion.accept (async requests, looked up and stored in runs)'
 
   it('stores an id sent twice at once one time, with its first payload, and answers a repeat from the store', async () => {
     const answers = await Promise.all([ingestion.accept(tx('x', 1)), ingestion.accept(tx('x', 2))]);
-    const fresh = { status: 'pending', replayed: false };
-    expect(answers).toEqual([fresh, fresh]);
+    // The second copy is deduplicated by the stream (its msgId): a replay of the first.
+    expect(answers).toEqual([
+      { status: 'pending', replayed: false },
+      { status: 'pending', replayed: true },
+    ]);
     expect(await pendingRows()).toEqual([{ transaction_id: 'x', amount: 1, status: 'pending' }]);
     const stream = await transport.read('transactions', { limit: 10 });
     expect(stream.map((d) => d.json<{ transaction: { amount: number } }>().transaction.amount)).toEqual([1]);
