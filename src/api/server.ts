@@ -35,6 +35,7 @@ import { registerQueryNumberCheck } from './query-numbers.js';
 import { healthRoutes, type ReadinessProbe } from './health.routes.js';
 import { RateLimiter } from './rate-limiter.js';
 import { RequestLogger } from './request-logger.js';
+import { buildValidator } from './validators.js';
 
 /** Everything the HTTP API needs, wired in `main.ts`. */
 export interface ServerDeps {
@@ -72,7 +73,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     connectionTimeout: deps.config.connectionTimeoutMs,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    ajv: { customOptions: { allErrors: true, coerceTypes: true, removeAdditional: false } },
+    schemaController: { compilersFactory: { buildValidator } },
     // Ids are up to 128 characters, more once percent-encoded; Fastify's default is 100.
     routerOptions: { maxParamLength: 512 },
     // Errors outside the error handler answer with the same {error: {code, message}} envelope.
