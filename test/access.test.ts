@@ -29,6 +29,19 @@ beforeAll(async () => {
 });
 afterAll(() => t.destroy());
 
+it('documents only real query parameters (none named after a schema keyword)', () => {
+  const names = Object.values(doc.paths).flatMap((methods) =>
+    Object.values(methods).flatMap((op) =>
+      ((op.parameters ?? []) as { in: string; name: string }[])
+        .filter((p) => p.in === 'query')
+        .map((p) => p.name),
+    ),
+  );
+  expect(names).toContain('limit');
+  expect(names).not.toContain('type');
+  expect(names).not.toContain('additionalProperties');
+});
+
 /** Every operation of the OpenAPI document, with a concrete URL and its required scope. */
 function operations(): Operation[] {
   return Object.entries(doc.paths).flatMap(([path, methods]) =>

@@ -167,8 +167,12 @@ function closingState(app: FastifyInstance): { now: boolean } {
   return state;
 }
 
-/** The query schema of a route that reads no query parameter. */
-const NO_QUERY = { type: 'object', additionalProperties: false } as const;
+/**
+ * The query schema of a route that reads no query parameter. `properties` must be there: the
+ * OpenAPI generator reads a query schema without it as a map of parameters, and listed `type`
+ * and `additionalProperties` as query parameters of every such route.
+ */
+const NO_QUERY = { type: 'object', properties: {}, additionalProperties: false } as const;
 
 /**
  * A `/v1` route that reads no query parameter refuses one (400 naming it), as the routes that
