@@ -259,4 +259,22 @@ describe.each(await availableDialects())('every JSON endpoint, fuzzed (%s)', (di
     expect(xml.status).toBe(415);
     expect(((await xml.json()) as { error: { code: string } }).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
   });
+
+  it('reads an empty body sent as JSON as no body: a route without one answers, one that needs one says so', async () => {
+    const send = (method: string, url: string) =>
+      fetch(`${base}${url}`, {
+        method,
+        headers: { 'x-api-key': ADMIN_KEY, 'content-type': 'application/json' },
+      });
+    const deleted = await send('DELETE', '/v1/webhooks/wh_nope');
+    expect([deleted.status, ((await deleted.json()) as { error: { code: string } }).error.code]).toEqual([
+      404,
+      'NOT_FOUND',
+    ]);
+    const keys = await send('POST', '/v1/keys');
+    expect(keys.status).toBe(400);
+    expect(((await keys.json()) as { error: { details: unknown[] } }).error.details).toEqual([
+      { field: '', code: 'type', message: 'The body must be object' },
+    ]);
+  });
 });

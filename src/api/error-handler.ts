@@ -89,7 +89,8 @@ function fieldsOf(error: FastifyError): FieldError[] {
       .join('.');
     const says =
       params?.additionalProperty === undefined ? (v.message ?? 'is invalid') : 'is not a known field';
-    return { field, code: v.keyword, message: `${field} ${says}` };
+    // The body itself (not one of its fields) is named as such in the message.
+    return { field, code: v.keyword, message: `${field || 'The body'} ${says}` };
   });
 }
 
