@@ -34,6 +34,19 @@ describe('registerQueryNumberCheck', () => {
     expect((await server.inject({ method: 'GET', url: '/numbers?limit=5' })).statusCode).toBe(200);
   });
 
+  it('refuses numbers not written in decimal, which AJV would read (0x10 as 16, 1e3 as 1000)', async () => {
+    const { server } = await app();
+    for (const limit of ['0x10', '1e3', '0b11', 'Infinity', 'l%69mit']) {
+      const res = await server.inject({ method: 'GET', url: `/numbers?limit=${limit}` });
+      expect(res.statusCode, limit).toBe(400);
+      expect(JSON.stringify(res.json()), limit).toContain('querystring.limit');
+    }
+    for (const limit of ['5', '007', '%205'])
+      expect((await server.inject({ method: 'GET', url: `/numbers?limit=${limit}` })).statusCode, limit).toBe(
+        200,
+      );
+  });
+
   it('adds nothing to routes whose query parameters are never numbers', async () => {
     const { checked } = await app();
     expect(checked).toEqual({
