@@ -164,6 +164,12 @@ class EnvReader {
     this.problems.push(`${name}=${raw} must be one of ${choices.join(', ')}`);
     return undefined;
   }
+
+  /** `true` or `false` (any case); undefined when unset. */
+  flag(name: string): boolean | undefined {
+    const value = this.oneOf(name, ['true', 'false'] as const);
+    return value === undefined ? undefined : value === 'true';
+  }
 }
 
 /**
@@ -222,10 +228,6 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
 
 function limitsFromEnv(read: EnvReader): Partial<Config> {
   const int = (name: string, min: number, max: number) => read.number(name, { min, max, integer: true });
-  const flag = (name: string) => {
-    const value = read.oneOf(name, ['true', 'false'] as const);
-    return value === undefined ? undefined : value === 'true';
-  };
   return {
     imageBodyLimitBytes: int('CENTINELA_IMAGE_BODY_LIMIT_BYTES', 1024, 256 * 1_048_576),
     rateLimitPerMinute: int('CENTINELA_RATE_LIMIT_PER_MINUTE', 0, 1e9),
@@ -236,7 +238,7 @@ function limitsFromEnv(read: EnvReader): Partial<Config> {
     webhookMaxAttempts: int('CENTINELA_WEBHOOK_MAX_ATTEMPTS', 1, 100),
     webhookBackoffMs: int('CENTINELA_WEBHOOK_BACKOFF_MS', 10, 3_600_000),
     webhookTimeoutMs: int('CENTINELA_WEBHOOK_TIMEOUT_MS', 100, 600_000),
-    webhookAllowPrivateNetworks: flag('CENTINELA_WEBHOOK_ALLOW_PRIVATE_NETWORKS'),
+    webhookAllowPrivateNetworks: read.flag('CENTINELA_WEBHOOK_ALLOW_PRIVATE_NETWORKS'),
   };
 }
 
@@ -245,11 +247,10 @@ function identityFromEnv(read: EnvReader): Partial<Config> {
   if (key !== undefined && !decodeEncryptionKey(key)) {
     read.problems.push('CENTINELA_ENCRYPTION_KEY must be 32 bytes: 64 hex digits or base64');
   }
-  const keep = read.oneOf('CENTINELA_KEEP_REFERENCE_PHOTOS', ['true', 'false'] as const);
   const threshold = (name: string) => read.number(name, { min: 0, max: 100 });
   return {
     encryptionKey: key,
-    keepReferencePhotos: keep === undefined ? undefined : keep === 'true',
+    keepReferencePhotos: read.flag('CENTINELA_KEEP_REFERENCE_PHOTOS'),
     blobDir: read.string('CENTINELA_BLOB_DIR'),
     similarityThreshold: threshold('CENTINELA_SIMILARITY_THRESHOLD'),
     similarityThresholdMin: threshold('CENTINELA_SIMILARITY_THRESHOLD_MIN'),

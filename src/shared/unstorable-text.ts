@@ -141,7 +141,7 @@ function tooDeepError(field: string): FieldError {
 }
 
 function isPlainContainer(value: unknown): value is object {
-  if (value === null || typeof value !== 'object') return false;
+  if (!isObject(value)) return false;
   if (Array.isArray(value)) return true;
   const prototype: unknown = Object.getPrototypeOf(value);
   return prototype === Object.prototype || prototype === null;
