@@ -84,8 +84,8 @@ export function parseExpression(source: string): Node {
   const parser = new Parser(tokenize(source));
   const node = parser.or();
   parser.expectEnd();
-  if (depthOf(node) > MAX_TREE_DEPTH) {
-    throw new ExpressionSyntaxError(`The condition has more than ${MAX_TREE_DEPTH} operators in a row`, 0);
+  if (chainLength(node) > MAX_TREE_DEPTH) {
+    throw new ExpressionSyntaxError(`The condition chains more than ${MAX_TREE_DEPTH} operators`, 0);
   }
   return node;
 }
@@ -108,16 +108,21 @@ function tooDeep(position: number): ExpressionSyntaxError {
   return new ExpressionSyntaxError(`The condition is nested more than ${MAX_DEPTH} levels deep`, position);
 }
 
-/** Levels of the tree under `root`, counted without recursion. */
-function depthOf(root: Node): number {
-  let deepest = 0;
-  const pending: [Node, number][] = [[root, 1]];
+/**
+ * The most operators (nodes with operands) on one path from `root` down, counted without
+ * recursion: `a + b + c > 0` chains three.
+ */
+function chainLength(root: Node): number {
+  let longest = 0;
+  const pending: [Node, number][] = [[root, 0]];
   for (let next = pending.pop(); next; next = pending.pop()) {
-    const [node, depth] = next;
-    deepest = Math.max(deepest, depth);
-    for (const child of childrenOf(node)) pending.push([child, depth + 1]);
+    const [node, above] = next;
+    const children = childrenOf(node);
+    const length = children.length > 0 ? above + 1 : above;
+    longest = Math.max(longest, length);
+    for (const child of children) pending.push([child, length]);
   }
-  return deepest;
+  return longest;
 }
 
 /** The nodes directly under `node`, left to right. */
@@ -146,15 +151,14 @@ function isOp(token: Token | undefined, text: string): boolean {
 class Parser {
   private index = 0;
   /** Nested calls of the parser itself, bounded before they can overflow the stack. */
+  /** Levels of nesting entered: each bracket, call, `not` or unary minus is one. */
   private depth = 0;
   constructor(private readonly tokens: readonly Token[]) {}
 
   or(): Node {
-    return this.nested(() => {
-      let node = this.and();
-      while (this.accept('or')) node = { kind: 'binary', op: 'or', left: node, right: this.and() };
-      return node;
-    });
+    let node = this.and();
+    while (this.accept('or')) node = { kind: 'binary', op: 'or', left: node, right: this.and() };
+    return node;
   }
 
   and(): Node {
@@ -214,8 +218,8 @@ class Parser {
     if (token.type === 'name') return this.nameOrCall(token);
     const literal = literalOf(token.text);
     if (literal !== undefined) return { kind: 'literal', value: literal };
-    if (token.text === '(') return this.closedBy(')', this.or());
-    if (token.text === '[') return { kind: 'list', items: this.items(']') };
+    if (token.text === '(') return this.nested(() => this.closedBy(')', this.or()));
+    if (token.text === '[') return this.nested(() => ({ kind: 'list', items: this.items(']') }));
     throw new ExpressionSyntaxError(
       token.type === 'end' ? 'Unexpected end of condition' : `Unexpected '${token.text}'`,
       token.position,
@@ -238,7 +242,7 @@ class Parser {
 
   private nameOrCall(token: Token): Node {
     if (!this.accept('(')) return { kind: 'variable', name: token.text };
-    return { kind: 'call', name: token.text, args: this.items(')') };
+    return this.nested(() => ({ kind: 'call', name: token.text, args: this.items(')') }));
   }
 
   private items(close: string): Node[] {

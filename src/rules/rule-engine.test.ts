@@ -115,10 +115,26 @@ describe('rule errors', () => {
       rules: [{ ...DEFAULT_RULE_SET.rules[0], condition }],
     });
     const codes = (condition: string) => validateRuleSet(rule(condition)).map((e) => `${e.field}:${e.code}`);
-    expect(codes('not '.repeat(MAX_DEPTH - 1) + 'true')).toEqual([]);
-    // Long flat chains are not nesting: a thousand alternatives still compile.
+    // The limits are exact: MAX_DEPTH brackets, `not`s or minus signs pass, one more does not.
+    const brackets = (n: number) => '('.repeat(n) + 'true' + ')'.repeat(n);
+    expect(codes(brackets(MAX_DEPTH))).toEqual([]);
+    expect(codes(brackets(MAX_DEPTH + 1))).toEqual(['rules[0].condition:syntax']);
+    expect(codes('not '.repeat(MAX_DEPTH) + 'true')).toEqual([]);
+    expect(codes('not '.repeat(MAX_DEPTH + 1) + 'true')).toEqual(['rules[0].condition:syntax']);
+    expect(codes('-'.repeat(MAX_DEPTH) + '1 < 0')).toEqual([]);
+    expect(codes('amount in ' + '['.repeat(MAX_DEPTH) + ']'.repeat(MAX_DEPTH))).toEqual([]);
+    expect(codes('amount in ' + '['.repeat(MAX_DEPTH + 1) + ']'.repeat(MAX_DEPTH + 1))).toEqual([
+      'rules[0].condition:syntax',
+    ]);
+    // Long flat chains are not nesting: a thousand alternatives still compile, and a chain of
+    // MAX_TREE_DEPTH operators (here the comparison and the sums under it) does too.
     expect(codes(Array.from({ length: 1000 }, (_, i) => `merchant_id == 'm${i}'`).join(' or '))).toEqual([]);
-    expect(codes('amount' + ' + amount'.repeat(MAX_TREE_DEPTH - 2) + ' > 0')).toEqual([]);
+    expect(codes('amount' + ' + amount'.repeat(MAX_TREE_DEPTH - 1) + ' > 0')).toEqual([]);
+    expect(codes('amount' + ' + amount'.repeat(MAX_TREE_DEPTH) + ' > 0')).toEqual([
+      'rules[0].condition:syntax',
+    ]);
+    expect(codes('true' + ' and true'.repeat(MAX_TREE_DEPTH))).toEqual([]);
+    expect(codes('true' + ' and true'.repeat(MAX_TREE_DEPTH + 1))).toEqual(['rules[0].condition:syntax']);
     for (const deep of [
       'not '.repeat(10_000) + 'true',
       '-'.repeat(10_000) + '1 > 0',
@@ -142,10 +158,10 @@ describe('rule errors', () => {
       rules: [{ ...first, message: 'nul\u0000' }, ...rest],
     });
     expect(errors).toContainEqual(
-      expect.objectContaining({ field: 'rules.0.message', code: 'nul_character' }),
+      expect.objectContaining({ field: 'rules[0].message', code: 'nul_character' }),
     );
     const half = validateRuleSet({ ...DEFAULT_RULE_SET, lists: { names: ['x\ud800'] } });
-    expect(half).toContainEqual(expect.objectContaining({ field: 'lists.names.0', code: 'lone_surrogate' }));
+    expect(half).toContainEqual(expect.objectContaining({ field: 'lists.names[0]', code: 'lone_surrogate' }));
   });
 
   it('validation refuses conditions that could only fail or never give true or false, and keeps those that may', () => {
