@@ -38,9 +38,19 @@ export type ErrorCode =
 
 /** One offending field of a request: where it is, a stable code and a sentence for people. */
 export interface FieldError {
+  /** The field's path: `amount`, `rules[0].condition`, `querystring.limit`. */
   readonly field: string;
   readonly code: string;
   readonly message: string;
+}
+
+/**
+ * The path of `key` under the field `parent` ('' for the top): an array index in brackets
+ * (`rules[0]`), a name after a dot (`rules[0].condition`). Every error names fields this way.
+ */
+export function fieldPath(parent: string, key: string | number): string {
+  if (typeof key === 'number') return `${parent}[${key}]`;
+  return parent === '' ? key : `${parent}.${key}`;
 }
 
 const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {

@@ -30,3 +30,26 @@ describe('handleError', () => {
     });
   });
 });
+
+describe('schema errors', () => {
+  it('name an array item by its index in brackets, as the rule set and text checks do', async () => {
+    const server = Fastify({ logger: false });
+    server.setErrorHandler(handleError);
+    const item = {
+      type: 'object',
+      properties: { id: { type: 'string' }, 'a/b': { type: 'string' } },
+      required: ['id'],
+    };
+    const body = { type: 'object', properties: { items: { type: 'array', items: item } } };
+    server.post('/', { schema: { body } }, () => ({}));
+    await server.ready();
+    const fields = async (payload: object) => {
+      const res = await server.inject({ method: 'POST', url: '/', payload });
+      expect(res.statusCode).toBe(400);
+      return res.json<{ error: { details: { field: string }[] } }>().error.details.map((d) => d.field);
+    };
+    expect(await fields({ items: [{ id: 'a' }, { id: {} }] })).toEqual(['items[1].id']);
+    expect(await fields({ items: [{ id: 'a' }, {}] })).toEqual(['items[1].id']);
+    expect(await fields({ items: [{ id: 'a', 'a/b': {} }] })).toEqual(['items[0].a/b']);
+  });
+});

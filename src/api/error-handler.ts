@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, statusOf, type ErrorCode, type FieldError } from '../errors.js';
+import { AppError, fieldPath, statusOf, type ErrorCode, type FieldError } from '../errors.js';
 import { storeBusyError } from '../store/store-errors.js';
 
 /** Body of every error answer. */
@@ -79,19 +79,30 @@ function clientCode(error: FastifyError): ErrorCode | undefined {
 function fieldsOf(error: FastifyError): FieldError[] {
   return (error.validation ?? []).map((v) => {
     const params = v.params as { missingProperty?: string; additionalProperty?: string } | undefined;
-    const path = v.instancePath.replace(/^\//, '').replaceAll('/', '.');
-    const field = [
-      error.validationContext === 'body' ? '' : error.validationContext,
-      path,
-      params?.missingProperty ?? params?.additionalProperty,
-    ]
-      .filter(Boolean)
-      .join('.');
+    const part = error.validationContext === 'body' ? '' : (error.validationContext ?? '');
+    const named = params?.missingProperty ?? params?.additionalProperty;
+    const field = [...pointerSegments(v.instancePath), ...(named === undefined ? [] : [named])].reduce(
+      fieldPath,
+      part,
+    );
     const says =
       params?.additionalProperty === undefined ? (v.message ?? 'is invalid') : 'is not a known field';
     // The body itself (not one of its fields) is named as such in the message.
     return { field, code: v.keyword, message: `${field || 'The body'} ${says}` };
   });
+}
+
+/**
+ * The keys of a JSON pointer (`/rules/0/condition`), array indices as numbers. (An object key
+ * made of digits reads as an index too: the schema errors do not tell them apart.)
+ */
+function pointerSegments(pointer: string): (string | number)[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .map((key) => (/^(0|[1-9]\d*)$/.test(key) ? Number(key) : key));
 }
 
 export function bodyOf(code: ErrorCode, message: string, details?: unknown): ErrorBody {

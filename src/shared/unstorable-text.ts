@@ -1,4 +1,4 @@
-import { ValidationError, type FieldError } from '../errors.js';
+import { fieldPath, ValidationError, type FieldError } from '../errors.js';
 
 /**
  * Text no store can keep as it was sent, refused in both dialects alike before it reaches one:
@@ -32,7 +32,7 @@ export function isUnstorable(text: string): boolean {
 
 /**
  * The field error for the first unstorable string or object key in `value`, or the first
- * array or object nested more than {@link MAX_NESTING} levels deep (its path: `a.b.0`, '' for
+ * array or object nested more than {@link MAX_NESTING} levels deep (its path: `a.b[0]`, '' for
  * the value itself); undefined when there is none. Looks into arrays and plain objects (what
  * JSON parses to; not buffers, such as an uploaded image). Every request body passes here, so
  * the common case is a walk that builds no paths; only a value that holds such text or
@@ -123,7 +123,7 @@ function firstUnstorable(value: unknown): FieldError | undefined {
     } else if (isPlainContainer(item)) {
       if (depth >= MAX_NESTING) return tooDeepError(path);
       for (const [key, child] of Object.entries(item)) {
-        const childPath = path === '' ? key : `${path}.${key}`;
+        const childPath = fieldPath(path, Array.isArray(item) ? Number(key) : key);
         if (UNSTORABLE.test(key)) return unstorableTextError(childPath, key);
         pending.push([child, childPath, depth + 1]);
       }
