@@ -24,6 +24,8 @@ export interface AlertContext {
   readonly minMethods: number;
   /** Only windows ending after this time (ms) become alerts (micro-batches). */
   readonly scoreAfter?: number;
+  /** Alerts per transaction: default {@link BATCH}; a multiple of `ALERT_CHUNK`. */
+  readonly batch?: number;
 }
 
 /**
@@ -187,6 +189,7 @@ export async function storeGroupAlerts(
   const result = await alertedWindows(connection, group, endMs, detections, ctx);
   const alerts = new AlertRows(group, detections, ctx);
   const writer = new AlertWriter(ctx.db);
+  const batch = ctx.batch ?? BATCH;
   const columns = NUMBERS.map(() => new Float64Array(0));
   try {
     for (
@@ -196,7 +199,7 @@ export async function storeGroupAlerts(
     ) {
       const read = readChunk(chunk, columns);
       for (let i = 0; i < chunk.rowCount; i++) alerts.addWindow(windowOf(read, i, group));
-      if (alerts.size >= BATCH) await writer.write(alerts.take(BATCH));
+      if (alerts.size >= batch) await writer.write(alerts.take(batch));
     }
     await writer.write(alerts.take());
     return { counts: alerts.counts, stored: await writer.finish() };

@@ -44,6 +44,29 @@ describe('detectGroup', () => {
     expect(result.votes[0]).toBeGreaterThanOrEqual(2);
   });
 
+  it('scores a small group in a worker thread when asked, exactly as this thread does', async () => {
+    const features = windows(600);
+    const methods = ['rules', 'zscore', 'iforest', 'lof', 'dbscan', 'gmm', 'ecod'] as const;
+    const sent: string[] = [];
+    const recording = {
+      run: (task: Parameters<DetectorPool['run']>[0]) => {
+        sent.push(`${task.method}:${task.whole === true}:${task.start}-${task.end}`);
+        return pool.run(task);
+      },
+    } as DetectorPool;
+    const options = { methods, seed: 4, windowHours: 24 };
+    const here = await detectGroup(features.slice(), options);
+    const there = await detectGroup(features.slice(), { ...options, pool: recording, offThread: true });
+    expect(sent).toEqual(methods.map((m) => `${m}:true:0-600`));
+    for (const method of methods) {
+      expect(Array.from(there.results.get(method)!.scores), method).toEqual(
+        Array.from(here.results.get(method)!.scores),
+      );
+    }
+    expect(Array.from(there.votes)).toEqual(Array.from(here.votes));
+    expect(here.votes[0]).toBeGreaterThanOrEqual(3);
+  });
+
   it('fills missing features and skips model methods on tiny groups', async () => {
     const features = sharedFloat64(3 * d).fill(NaN);
     fillMissing(features, 24);

@@ -1,8 +1,8 @@
 /**
  * Runs the chosen detectors on one group of windows and counts, per window, how many
- * methods flag it (the consensus). Small groups are scored in this thread with each
- * detector's exact `fitScore`; large ones are fitted on a seeded sample and scored in
- * chunks across worker threads.
+ * methods flag it (the consensus). Small groups are scored with each detector's exact
+ * `fitScore`, in this thread (or, for the service, in a worker thread); large ones are fitted
+ * on a seeded sample and scored in chunks across worker threads.
  */
 import { performance } from 'node:perf_hooks';
 import { fitStandardisation, runDetector, type MethodName, type ScoreResult } from './detectors/index.js';
@@ -41,6 +41,11 @@ export interface DetectOptions {
   readonly parallelFrom?: number;
   /** Rows per worker task. Default 500,000. */
   readonly chunk?: number;
+  /**
+   * Score smaller groups, and rules and z-score, in a worker of `pool` too (exactly as this
+   * thread would): the thread is a service's event loop, which must keep answering.
+   */
+  readonly offThread?: boolean;
   readonly onMethod?: (method: MethodName, done: number, total: number) => void;
 }
 
@@ -123,6 +128,8 @@ async function scoreOrSkip(
   if (o.pool && usesWorkers([method]) && n >= (o.parallelFrom ?? 200_000)) {
     return scoreInWorkers(o.pool, method, data, options, o.chunk ?? 500_000);
   }
+  if (o.pool && o.offThread)
+    return o.pool.run({ method, options, fitKey: '', data, d, start: 0, end: n, whole: true });
   return runDetector(method, { data, n, d }, options);
 }
 

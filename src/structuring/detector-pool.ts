@@ -14,6 +14,11 @@ export interface DetectorTask {
   readonly d: number;
   readonly start: number;
   readonly end: number;
+  /**
+   * Score every row with the detector's exact `fitScore` (rows [start, end) must be all of
+   * them), as a small group is scored in the calling thread; `fitKey` is then unused.
+   */
+  readonly whole?: boolean;
 }
 
 export interface DetectorTaskResult {

@@ -1,10 +1,11 @@
 /**
  * Worker thread scoring a range of rows with one detector. The feature matrix arrives on
  * shared memory; every worker fits the same seeded model on the same sample (fitting is
- * deterministic), keeps it for the task's `fitKey`, and scores only its range.
+ * deterministic), keeps it for the task's `fitKey`, and scores only its range. A `whole`
+ * task is a small group scored exactly, off the calling thread (see `detect.ts`).
  */
 import { parentPort } from 'node:worker_threads';
-import { DETECTORS, type FittedDetector } from './detectors/index.js';
+import { DETECTORS, runDetector, type FittedDetector, type ScoreResult } from './detectors/index.js';
 import type { DetectorTask, DetectorTaskResult } from './detector-pool.js';
 
 const fitted = new Map<string, FittedDetector>();
@@ -27,7 +28,9 @@ parentPort?.on('message', (task: DetectorTask) => {
       n: task.end - task.start,
       d: task.d,
     };
-    const { scores, flags } = modelFor(task).score(rows);
+    const { scores, flags }: ScoreResult = task.whole
+      ? runDetector(task.method, rows, task.options)
+      : modelFor(task).score(rows);
     const result: DetectorTaskResult = { id: task.id, scores, flags };
     parentPort?.postMessage(result, [scores.buffer as ArrayBuffer, flags.buffer as ArrayBuffer]);
   } catch (error) {

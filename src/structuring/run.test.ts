@@ -8,7 +8,7 @@ import { migrate, openStore, type Store } from '../store/database.js';
 import { literal, openEngine } from './duckdb.js';
 import { generateLedger, type LedgerSummary } from './ledger.generator.js';
 import { runStructuring, type RunSummary } from './run.js';
-import { consensusWindows, findRun, listAlerts } from './structuring.repository.js';
+import { ALERT_CHUNK, consensusWindows, findRun, listAlerts } from './structuring.repository.js';
 import { FEATURES, runParamsOf } from './structuring.js';
 
 /** A run's stored alerts, and how many have a key below the one stored before them (same method and scope). */
@@ -61,6 +61,28 @@ describe('a structuring run over a generated ledger', () => {
     expect(two.method_counts.iforest).toBeGreaterThan(0);
     expect(two.method_counts.ecod).toBeGreaterThan(0);
     expect(two.method_counts).toEqual(one.method_counts);
+  });
+
+  // The API's runs share the process with live scoring: every detector runs in a worker thread
+  // and alerts are stored in small transactions. The results must not change.
+  it('stores the same alerts when run in the background (off the event loop, small commits)', async () => {
+    const background = await runStructuring({
+      db: store.db,
+      source: { kind: 'files', input: join(dir, 'ledger.parquet') },
+      params: runParamsOf({}),
+      background: true,
+    });
+    expect(background.method_counts).toEqual(summary.method_counts);
+    expect(background.stored_alerts).toBe(summary.stored_alerts);
+    const alerts = async (runId: string) =>
+      (
+        await sql<Record<string, unknown>>`SELECT method, scope, user_id, merchant_id, transaction_id, score,
+          votes, window_start, window_end FROM structuring_alerts WHERE run_id = ${runId}
+          ORDER BY method, scope, user_id, merchant_id, window_end, transaction_id`.execute(store.db)
+      ).rows;
+    const expected = await alerts(summary.id);
+    expect(expected.length).toBeGreaterThan(2 * ALERT_CHUNK); // several background transactions
+    expect(await alerts(background.id)).toEqual(expected);
   });
 
   it('generates labelled episodes and both kinds of look-alike', async () => {

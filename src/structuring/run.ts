@@ -19,7 +19,7 @@ import { announceRun, type RunHooks } from './run-events.js';
 import { addGroup, emptyStats, SHOWN } from './report-stats.js';
 import { failureText } from './input-errors.js';
 import { loadFiles, loadStored } from './source.js';
-import { failRun, insertRun, updateRun } from './structuring.repository.js';
+import { ALERT_CHUNK, failRun, insertRun, updateRun } from './structuring.repository.js';
 import type { RunParams, RunSource } from './structuring.js';
 import { buildWindows, featureMaxima, readGroup, type WindowGroup } from './windows.js';
 
@@ -48,6 +48,12 @@ export interface RunOptions extends RunHooks {
   readonly memoryLimit?: string;
   /** Groups of at least this many windows go to worker threads. Default 200,000. */
   readonly parallelFrom?: number;
+  /**
+   * The run shares its process with live scoring (the API's runs): no detector runs on the
+   * event loop, and alerts are stored in small transactions, so that a scoring commit waits
+   * behind tens of milliseconds of alerts, not a second. Results are the same.
+   */
+  readonly background?: boolean;
   readonly onProgress?: RunProgress;
 }
 
@@ -100,6 +106,12 @@ async function load(engine: Engine, o: RunOptions): Promise<{ rows: number; cove
  */
 const DETECT_MEMORY_LIMIT = '256MB';
 
+/**
+ * Alerts per transaction in a background run: one INSERT, tens of milliseconds of the
+ * SQLite writer, against about a second for a batch of the default size.
+ */
+const BACKGROUND_ALERT_BATCH = ALERT_CHUNK;
+
 function defaultWorkers(): number {
   return Math.max(1, Math.min(availableParallelism(), 2));
 }
@@ -113,14 +125,17 @@ function defaultWorkers(): number {
 async function detectWithPool(group: WindowGroup, features: Float64Array, o: RunOptions) {
   const parallelFrom = o.parallelFrom ?? 200_000;
   const workers = o.workers ?? defaultWorkers();
-  const threaded = workers > 0 && group.n >= parallelFrom && usesWorkers(o.params.methods);
-  const pool = threaded ? new DetectorPool(workers) : undefined;
+  const large = group.n >= parallelFrom && usesWorkers(o.params.methods);
+  const threaded = workers > 0 && (large || o.background === true);
+  // A small group is one task per method: one thread.
+  const pool = threaded ? new DetectorPool(large ? workers : 1) : undefined;
   try {
     return await detectGroup(features, {
       ...o.params,
       windowHours: group.window.hours,
       pool,
       parallelFrom,
+      offThread: o.background,
       onMethod: (m, done, total) =>
         o.onProgress?.('detect', done, total, `${group.scope} ${group.window.label} ${m}`),
     });
@@ -154,6 +169,7 @@ async function scoreGroups(engine: Engine, id: string, groups: readonly WindowGr
       namespace: o.namespace ?? id,
       minMethods: o.params.minMethods,
       scoreAfter: o.params.scoreAfter,
+      batch: o.background ? BACKGROUND_ALERT_BATCH : undefined,
     };
     const result = await storeGroupAlerts(engine.connection, group, features.endMs, detections, context);
     for (const [m, c] of Object.entries(result.counts)) counts[m] = (counts[m] ?? 0) + c;

@@ -239,7 +239,7 @@ export function structuringRoutes(app: FastifyInstance, options: StructuringRout
           throw error;
         },
       );
-      const running = executeRun(id, { db, source, params, ...hooks })
+      const running = executeRun(id, { db, source, params, background: true, ...hooks })
         .catch((error: unknown) =>
           request.log.warn({ err: error, run: id }, 'structuring run or its structuring.alert event failed'),
         )
