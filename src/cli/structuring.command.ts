@@ -46,7 +46,10 @@ function withDetectionFlags(command: Command): Command {
       'input column for a field (repeatable): id, user_id, merchant_id, timestamp, amount, label',
       collect,
     )
-    .option('--min-methods <m>', 'consensus: windows flagged by at least m methods (default 3)')
+    .option(
+      '--min-methods <m>',
+      'consensus: windows flagged by at least m methods (default 3, or all of them when fewer run)',
+    )
     .option('--seed <n>', 'seed of the detectors (default 0)');
 }
 

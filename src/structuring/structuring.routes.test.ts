@@ -253,7 +253,7 @@ describe('structuring API', () => {
     }
   });
 
-  it('names the field of a run asked for both a file and a range, and bounds min_methods by the methods', async () => {
+  it('names the field of a run asked for both a file and a range, of min_methods beyond the methods, a map conflict and a bad window', async () => {
     const both = await t.request({
       method: 'POST',
       url: '/v1/structuring/runs',
@@ -263,15 +263,22 @@ describe('structuring API', () => {
       400,
       [{ field: 'from', code: 'conflict', message: 'Give either input or a from/to range, not both.' }],
     ]);
-    for (const min_methods of [8, 1e308]) {
+    const refused: [object, string][] = [
+      [{ min_methods: 8 }, 'min_methods'],
+      [{ min_methods: 1e308 }, 'min_methods'],
+      [{ methods: ['rules'], min_methods: 2 }, 'min_methods'],
+      [{ map: { transaction_amount: 'amount', _id: 'amount' } }, 'map'],
+      [{ windows: ['24h', '0h'] }, 'windows[1]'],
+    ];
+    for (const [fields, field] of refused) {
       const res = await t.request({
         method: 'POST',
         url: '/v1/structuring/runs',
-        payload: { input: ledger, min_methods },
+        payload: { input: ledger, ...fields },
       });
-      expect([res.statusCode, res.json().error.details[0].field], String(min_methods)).toEqual([
+      expect([res.statusCode, res.json().error.details[0].field], JSON.stringify(fields)).toEqual([
         400,
-        'min_methods',
+        field,
       ]);
     }
   });

@@ -18,7 +18,13 @@ export const runBodySchema = {
       description: `Input column name → field (${FIELDS.join(', ')}).`,
       additionalProperties: { type: 'string' },
     },
-    min_methods: { type: 'integer', minimum: 1, maximum: METHOD_NAMES.length, default: 3 },
+    min_methods: {
+      type: 'integer',
+      minimum: 1,
+      maximum: METHOD_NAMES.length,
+      description:
+        'Consensus: windows flagged by at least this many methods; default 3, or all the methods when fewer run.',
+    },
     seed: {
       type: 'integer',
       minimum: 0,

@@ -2,7 +2,7 @@
  * Parameters of a structuring run: where the transactions come from, which rolling
  * windows and detectors, and how many methods must agree for a consensus alert.
  */
-import { AppError } from '../errors.js';
+import { AppError, fieldPath } from '../errors.js';
 import { columnPairs, QUOTING_HINT } from '../shared/column-pairs.js';
 import { isMethodName, METHOD_NAMES, type MethodName } from './detectors/index.js';
 
@@ -90,15 +90,21 @@ const MAX_WINDOW_HOURS = 3660 * 24;
  * @example parseWindows('24h,7d') // [{label:'24h',hours:24},{label:'7d',hours:168}]
  */
 export function parseWindows(spec: string | readonly string[]): WindowLength[] {
-  const parts = (typeof spec === 'string' ? spec.split(',') : spec).map((s) => s.trim()).filter(Boolean);
-  const windows = parts.map((label) => {
+  // An API body's list names its item (windows[1]); the CLI's text is one field.
+  const listed = typeof spec !== 'string';
+  const parts = (listed ? spec : spec.split(',')).map((s) => s.trim());
+  const windows = parts.flatMap((label, index) => {
+    if (label === '' && !listed) return [];
     const match = /^(\d+(?:\.\d+)?)([mhdw])$/.exec(label);
     const hours = match ? Number(match[1]) * (UNIT_HOURS[match[2] ?? 'h'] ?? 1) : NaN;
     if (!(hours >= MIN_WINDOW_HOURS && hours <= MAX_WINDOW_HOURS))
-      invalid('window', `'${label}' is not a window length from 1m to 3660d, such as 24h, 90m or 7d.`);
-    return { label, hours };
+      invalid(
+        listed ? fieldPath('windows', index) : 'windows',
+        `'${label}' is not a window length from 1m to 3660d, such as 24h, 90m or 7d.`,
+      );
+    return [{ label, hours }];
   });
-  if (windows.length === 0) invalid('window', 'At least one window length is needed.');
+  if (windows.length === 0) invalid('windows', 'At least one window length is needed.');
   // One window per length: 24h and 1d are the same window, counted once (the first label names it).
   return [...new Map(windows.reverse().map((w) => [w.hours, w])).values()].sort((a, b) => a.hours - b.hours);
 }
@@ -137,10 +143,16 @@ export function parseColumnMap(
   const mustBe = (written: string) =>
     invalid('map', `'${written}' must be column=field, field one of ${FIELDS.join(', ')} (${QUOTING_HINT}).`);
   malformed.forEach(mustBe);
+  const mapped = new Map<Field, string>();
   for (const { column, field, written } of parsed) {
     const name = fieldOf(field);
-    if (!name || !column) mustBe(written);
-    else columns[name] = column;
+    if (!name || !column) return mustBe(written);
+    const earlier = mapped.get(name);
+    // The last would win silently: a second column mapped to amount replaced the first.
+    if (earlier !== undefined && earlier !== column)
+      invalid('map', `Two columns are mapped to ${name}: '${earlier}' and '${column}'; map one.`);
+    mapped.set(name, column);
+    columns[name] = column;
   }
   return columns;
 }
@@ -159,11 +171,17 @@ export function runParamsOf(options: {
   minMethods?: number;
   seed?: number;
 }): RunParams {
-  const minMethods = options.minMethods ?? RUN_DEFAULTS.minMethods;
+  const methods = options.methods === undefined ? RUN_DEFAULTS.methods : parseMethods(options.methods);
+  const minMethods = options.minMethods ?? Math.min(RUN_DEFAULTS.minMethods, methods.length);
   if (!Number.isInteger(minMethods) || minMethods < 1)
     invalid('min_methods', 'min_methods must be an integer ≥ 1.');
+  if (minMethods > methods.length)
+    invalid(
+      'min_methods',
+      `min_methods is ${minMethods} but only ${methods.length} method(s) run: the consensus could never flag a window.`,
+    );
   return {
-    methods: options.methods === undefined ? RUN_DEFAULTS.methods : parseMethods(options.methods),
+    methods,
     windows: options.windows === undefined ? RUN_DEFAULTS.windows : parseWindows(options.windows),
     columns: options.map === undefined ? DEFAULT_COLUMNS : parseColumnMap(options.map),
     minMethods,

@@ -1,11 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AppError } from '../errors.js';
 import { tempDir } from '../../test/helpers.js';
 import { literal, openEngine, queryNumber, type Engine } from './duckdb.js';
 import { mulberry32 } from './detectors/index.js';
 import { loadFiles } from './source.js';
-import { DEFAULT_COLUMNS, FEATURES, parseColumnMap, parseWindows } from './structuring.js';
+import { DEFAULT_COLUMNS, FEATURES, parseColumnMap, parseWindows, runParamsOf } from './structuring.js';
 import { generateLedger } from './ledger.generator.js';
 import { buildWindows, featureMaxima, readGroup } from './windows.js';
 
@@ -128,6 +129,31 @@ describe('window features', () => {
       expect(() => parseWindows(bad), bad).toThrow(/not a window length from 1m to 3660d/);
   });
 
+  it('names the API field of a bad window length: windows, or the item of a list', () => {
+    const fieldOf = (spec: string | string[]) => {
+      try {
+        parseWindows(spec);
+      } catch (error) {
+        return (error as AppError).details;
+      }
+      return undefined;
+    };
+    expect(fieldOf('24h,0h')).toMatchObject([{ field: 'windows' }]);
+    expect(fieldOf(['24h', '0h'])).toMatchObject([{ field: 'windows[1]' }]);
+    expect(fieldOf(['24h', ''])).toMatchObject([{ field: 'windows[1]' }]);
+    expect(fieldOf('24h,')).toBeUndefined();
+  });
+
+  it('refuses min_methods above the methods chosen, and defaults it to at most their number', () => {
+    expect(runParamsOf({ methods: 'rules' }).minMethods).toBe(1);
+    expect(runParamsOf({ methods: 'rules,lof' }).minMethods).toBe(2);
+    expect(runParamsOf({}).minMethods).toBe(3);
+    expect(runParamsOf({ methods: 'rules,lof', minMethods: 2 }).minMethods).toBe(2);
+    expect(() => runParamsOf({ methods: 'rules', minMethods: 2 })).toThrow(
+      /min_methods is 2 but only 1 method\(s\) run/,
+    );
+  });
+
   it.each([
     ['user', 0, 24],
     ['user', 1, 72],
@@ -201,6 +227,14 @@ describe('window features', () => {
       message: expect.stringContaining('lacks columns: nosuch'),
     });
     expect(() => parseColumnMap(['customer'])).toThrow(/^'customer' must be column=field/);
+    // Two columns for one field: the last won silently, so row ids were read as amounts.
+    expect(() => parseColumnMap(['transaction_amount=amount', '_id=amount'])).toThrow(
+      "Two columns are mapped to amount: 'transaction_amount' and '_id'; map one.",
+    );
+    expect(() => parseColumnMap({ value: 'amount', other: 'transaction_amount' })).toThrow(
+      /mapped to amount/,
+    );
+    expect(parseColumnMap(['value=amount', 'value=amount']).amount).toBe('value');
     expect(() => parseColumnMap(['a=user_id=b'])).toThrow(/^'a=user_id=b' must be column=field/);
     await loadFiles(
       engine.connection,
