@@ -79,6 +79,13 @@ describe('parseTransaction', () => {
     [{ account_id: 'a', amount: 5, timestamp: 1e20 }, ['timestamp:range']],
     [{ account_id: 'a', amount: 5, origin_country: 'ESP' }, ['origin_country:format']],
     [{ account_id: 'a', amount: 5, balance: -1 }, ['balance:range']],
+    // A value of another JSON type than the field's is a `type` error, as the README says.
+    [{ account_id: 'a', amount: 5, balance: '5' }, ['balance:type']],
+    [{ account_id: 'a', amount: 5, balance: true }, ['balance:type']],
+    [{ account_id: 'a', amount: 5, currency: 5 }, ['currency:type']],
+    [{ account_id: 'a', amount: 5, origin_country: ['ES'] }, ['origin_country:type']],
+    [{ account_id: 'a', amount: 5, timestamp: true }, ['timestamp:type']],
+    [{ account_id: 'a', amount: 5, timestamp: {} }, ['timestamp:type']],
     [{ account_id: 'a', amount: 5, location_match: 'yes' }, ['location_match:type']],
     [{ account_id: 'a', amount: 5, transaction_id: 'x'.repeat(129) }, ['transaction_id:too_long']],
     [{ account_id: 'a', amount: 5, merchant_type: 3 }, ['merchant_type:type']],
@@ -202,9 +209,9 @@ describe('parseTransaction', () => {
     expect(fieldsOf({ amount: -5, currency: 1, destination_country: 'x', balance: 'lots' })).toEqual([
       'account_id:required',
       'amount:range',
-      'currency:format',
+      'currency:type',
       'destination_country:format',
-      'balance:range',
+      'balance:type',
     ]);
     expect(fieldsOf([1, 2])).toEqual([':type']);
   });

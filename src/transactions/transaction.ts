@@ -168,9 +168,10 @@ class FieldReader {
   balance(field: string): number | null {
     const value = this.present(field);
     if (value === undefined) return null;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      return this.fail(field, 'range', `${field} must be a number of at least 0.`) ?? null;
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      return this.fail(field, 'type', `${field} must be a number.`) ?? null;
     }
+    if (value < 0) return this.fail(field, 'range', `${field} must be a number of at least 0.`) ?? null;
     return value;
   }
 
@@ -178,9 +179,9 @@ class FieldReader {
   code(field: string, known: ReadonlySet<string>, what: string): string | undefined {
     const value = this.present(field);
     if (value === undefined) return undefined;
-    const upper = typeof value === 'string' ? value.trim().toUpperCase() : undefined;
-    if (upper === undefined || !known.has(upper))
-      return this.fail(field, 'format', `${field} must be ${what}.`);
+    if (typeof value !== 'string') return this.fail(field, 'type', `${field} must be a string: ${what}.`);
+    const upper = value.trim().toUpperCase();
+    if (!known.has(upper)) return this.fail(field, 'format', `${field} must be ${what}.`);
     return upper;
   }
 
@@ -206,6 +207,13 @@ class FieldReader {
   timestamp(field: string, latest: number): number | undefined {
     const value = this.present(field);
     if (value === undefined) return undefined;
+    if (typeof value !== 'string' && typeof value !== 'number') {
+      return this.fail(
+        field,
+        'type',
+        `${field} must be an ISO-8601 date-time string or epoch seconds or ms.`,
+      );
+    }
     const time = parseTime(value);
     if (time === undefined) {
       return this.fail(
