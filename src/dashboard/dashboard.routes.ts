@@ -17,7 +17,7 @@ export interface DashboardDeps {
   readonly rules: RulesService;
   readonly models: ModelRegistry;
   readonly metrics: Metrics;
-  readonly transactions: Pick<TransactionService, 'subscribe'>;
+  readonly transactions: Pick<TransactionService, 'subscribe' | 'subscribeChanges'>;
   /** The built dashboard (default: the package's `dashboard/dist/`). */
   readonly dashboardDir?: string;
   readonly liveFeed?: LiveFeedOptions;

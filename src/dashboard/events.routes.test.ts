@@ -54,6 +54,20 @@ describe('GET /v1/events', () => {
     expect((first!.data as LiveCounters).totals.review).toBe(1);
   });
 
+  it('moves a stepped-up transaction from review to its new decision in the totals', async () => {
+    const totals = async () => {
+      const response = await t.request({ method: 'GET', url: '/v1/events', payloadAsStream: true });
+      const [first] = await readEvents(response.stream(), (seen) => seen.length > 0);
+      return (first!.data as LiveCounters).totals;
+    };
+    await t.post({ transaction_id: 'live-step', account_id: 'acc-step', amount: 12_500 });
+    const before = await totals();
+    // What a step-up stores when the face matches.
+    const change = { transactionId: 'live-step', type: 'step_up', from: 'review', actor: 'test' } as const;
+    await t.service.transactions.changeDecision({ ...change, to: 'approve', verificationId: null });
+    expect(await totals()).toEqual({ ...before, review: before.review - 1, approve: before.approve + 1 });
+  });
+
   it('ends the stream of a key revoked while it is open, sending it nothing more', async () => {
     const created = await t.request({
       method: 'POST',

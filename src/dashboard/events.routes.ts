@@ -1,11 +1,16 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { authErrors } from '../api/schemas.js';
-import { formatEvents, LiveFeed, type LiveEvent, type LiveFeedOptions } from './live-feed.js';
-import type { DecisionListener } from '../transactions/ingestion.js';
+import {
+  formatEvents,
+  LiveFeed,
+  type DecisionSources,
+  type LiveEvent,
+  type LiveFeedOptions,
+} from './live-feed.js';
 
 export interface EventsRoutesDeps {
-  readonly transactions: { subscribe(listener: DecisionListener): () => void };
+  readonly transactions: Required<DecisionSources>;
   readonly liveFeed?: LiveFeedOptions;
 }
 
@@ -16,7 +21,14 @@ export interface EventsRoutesDeps {
  * stream with `fetch`, so no key ever lands in a URL or an access log.
  */
 export function eventsRoutes(app: FastifyInstance, deps: EventsRoutesDeps): void {
-  const feed = new LiveFeed((listener) => deps.transactions.subscribe(listener), deps.liveFeed);
+  const { transactions } = deps;
+  const feed = new LiveFeed(
+    {
+      subscribe: (listener) => transactions.subscribe(listener),
+      subscribeChanges: (listener) => transactions.subscribeChanges(listener),
+    },
+    deps.liveFeed,
+  );
   const streams = new Set<PassThrough>();
   // preClose, not onClose: onClose runs only once every connection has ended, and an open
   // stream never ends by itself, so a shutdown waited for the dashboard tabs to go away.

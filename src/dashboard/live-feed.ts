@@ -1,5 +1,6 @@
 import type { DecisionResult } from '../transactions/decision.js';
 import type { DecisionListener } from '../transactions/ingestion.js';
+import type { DecisionChangeListener, DecisionChanged } from '../transactions/transaction.service.js';
 
 /** A decision as the live view shows it: small enough to stream thousands a second. */
 export interface LiveDecision {
@@ -16,7 +17,10 @@ export interface LiveDecision {
 export interface LiveCounters {
   /** Decisions per second over the last {@link RATE_WINDOW_S} seconds. */
   readonly rate_per_s: number;
-  /** Decisions since the service started, by outcome. */
+  /**
+   * Transactions decided since the service started, by their decision now (a step-up that
+   * approves a transaction in review moves it from review to approve).
+   */
   readonly totals: Readonly<Record<DecisionResult['decision'], number>>;
   readonly at: string;
 }
@@ -28,6 +32,12 @@ export interface LiveEvent {
 }
 
 export type LiveClient = (events: readonly LiveEvent[]) => void;
+
+/** Where the feed hears of decisions: new ones, and later changes to them (step-ups). */
+export interface DecisionSources {
+  readonly subscribe: (listener: DecisionListener) => () => void;
+  readonly subscribeChanges?: (listener: DecisionChangeListener) => () => void;
+}
 
 export interface LiveFeedOptions {
   /** How often clients get counters and the decisions since the last tick (default 1000 ms). */
@@ -51,10 +61,17 @@ export class LiveFeed {
   private readonly timer: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
   private readonly options: Required<LiveFeedOptions>;
+  /** Decisions made before this (ms) are not in the totals, nor are their changes. */
+  private readonly startedAt = Date.now();
 
-  constructor(subscribe: (listener: DecisionListener) => () => void, options: LiveFeedOptions = {}) {
+  constructor(sources: DecisionSources, options: LiveFeedOptions = {}) {
     this.options = { tickMs: 1000, maxDecisionsPerTick: 25, ...options } satisfies Required<LiveFeedOptions>;
-    this.unsubscribe = subscribe((results) => this.observe(results));
+    const stopNew = sources.subscribe((results) => this.observe(results));
+    const stopChanges = sources.subscribeChanges?.((change) => this.observeChange(change));
+    this.unsubscribe = () => {
+      stopNew();
+      stopChanges?.();
+    };
     this.timer = setInterval(() => this.tick(), this.options.tickMs);
     this.timer.unref();
   }
@@ -80,6 +97,12 @@ export class LiveFeed {
     if (this.clients.size === 0) return;
     const keep = results.slice(-this.options.maxDecisionsPerTick).map(liveDecisionOf);
     this.recent = [...this.recent, ...keep].slice(-this.options.maxDecisionsPerTick);
+  }
+
+  private observeChange(change: DecisionChanged): void {
+    if (change.decided_at === null || change.decided_at < this.startedAt || change.from === change.to) return;
+    this.totals[change.from] = Math.max(0, this.totals[change.from] - 1);
+    this.totals[change.to]++;
   }
 
   private tick(): void {

@@ -20,11 +20,23 @@ import { storedTransactionOf, type StoredTransaction } from './transaction.view.
 
 export type SubmitResult = DecisionOutcome;
 
+/** A stored decision changed (an identity step-up): from what, to what, and when it was first made (ms). */
+export interface DecisionChanged {
+  readonly transaction_id: string;
+  readonly from: DecisionChange['from'];
+  readonly to: DecisionChange['to'];
+  readonly decided_at: number | null;
+}
+
+export type DecisionChangeListener = (change: DecisionChanged) => void;
+
 /**
  * Transactions as the API sees them: submit and accept go through the configured
  * {@link Ingestion} (embedded or stream); reads and labels go to the store.
  */
 export class TransactionService {
+  private readonly changeListeners = new Set<DecisionChangeListener>();
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly ingestion: Ingestion,
@@ -43,6 +55,12 @@ export class TransactionService {
   /** New durable decisions (replays excluded), for live views and webhooks. */
   subscribe(listener: DecisionListener): () => void {
     return this.ingestion.subscribe(listener);
+  }
+
+  /** Decisions changed after they were made (step-ups), once the change is stored. */
+  subscribeChanges(listener: DecisionChangeListener): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
   }
 
   /** Waits until every submitted transaction has been handled. */
@@ -73,7 +91,19 @@ export class TransactionService {
         { details: { decision } },
       );
     }
+    if (this.changeListeners.size > 0) await this.announceChange(change.transactionId, change.from, applied);
     return applied;
+  }
+
+  private async announceChange(id: string, from: DecisionChanged['from'], to: DecisionChanged['to']) {
+    const decidedAt = (await findTransaction(this.db, id))?.processed_at ?? null;
+    const change = {
+      transaction_id: id,
+      from,
+      to,
+      decided_at: decidedAt === null ? null : Number(decidedAt),
+    };
+    for (const listener of this.changeListeners) listener(change);
   }
 
   /**
