@@ -154,7 +154,7 @@ describe('model registry over HTTP', () => {
     });
     expect([reversed.statusCode, reversed.json().error.details[0]]).toEqual([
       400,
-      expect.objectContaining({ field: 'from', code: 'range' }),
+      expect.objectContaining({ field: 'querystring.from', code: 'range' }),
     ]);
     const later = await t.request({ url: `/v1/models/shadow-report?from=${new Date(T0 + 1).toISOString()}` });
     expect(later.json().transactions).toBe(5); // the burst's last five; the others happened at T0

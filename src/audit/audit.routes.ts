@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { authErrors, errorSchema } from '../api/schemas.js';
-import { orderedRange } from '../shared/time-range.js';
+import { queryTimeRange } from '../shared/time-range.js';
 import type { AuditLog } from './audit-log.service.js';
-import { timeFieldOf } from '../shared/iso-time.js';
 
 interface AuditQuery {
   action?: string;
@@ -66,10 +65,7 @@ export function auditRoutes(app: FastifyInstance, { audit }: { audit: AuditLog }
       const page = await audit.list({
         action: q.action,
         actor: q.actor,
-        ...orderedRange({
-          from: timeFieldOf(q.from, 'querystring.from'),
-          to: timeFieldOf(q.to, 'querystring.to'),
-        }),
+        ...queryTimeRange(q),
         before: q.cursor === undefined ? undefined : cursorOf(q.cursor),
         limit: q.limit,
       });

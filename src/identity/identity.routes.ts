@@ -4,7 +4,7 @@ import { actorOf } from '../api/auth.js';
 import { handleError } from '../api/error-handler.js';
 import { authErrors, errorSchema } from '../api/schemas.js';
 import { AppError } from '../errors.js';
-import { orderedRange } from '../shared/time-range.js';
+import { queryTimeRange } from '../shared/time-range.js';
 import { isUnstorable } from '../shared/unstorable-text.js';
 import type { IdentityService } from './identity.service.js';
 import {
@@ -22,7 +22,6 @@ import { MULTIPART_LIMITS, numberField, readImageInput, textField } from './imag
 import type { StepUpService } from './step-up.service.js';
 import { stepUpRoute } from './step-up.routes.js';
 import type { VerificationService } from './verification.service.js';
-import { timeFieldOf } from '../shared/iso-time.js';
 
 /** What the identity routes need, wired in `main.ts`. */
 export interface IdentityRoutesOptions {
@@ -249,10 +248,7 @@ function verificationRoutes(
       return verifications.list({
         userId: q.user_id,
         result: q.result,
-        ...orderedRange({
-          from: timeFieldOf(q.from, 'querystring.from'),
-          to: timeFieldOf(q.to, 'querystring.to'),
-        }),
+        ...queryTimeRange(q),
         before: at !== undefined && id !== undefined ? { at: Number(at), id } : undefined,
         limit: q.limit,
       });

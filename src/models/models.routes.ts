@@ -5,9 +5,8 @@ import type { AuditLog } from '../audit/audit-log.service.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/database.js';
 import type { ModelRegistry } from './model-registry.service.js';
-import { orderedRange } from '../shared/time-range.js';
+import { queryTimeRange } from '../shared/time-range.js';
 import { shadowReport } from './shadow-report.js';
-import { timeFieldOf } from '../shared/iso-time.js';
 
 const tags = ['models'];
 const versionParams = {
@@ -55,10 +54,7 @@ export function modelsRoutes(
       const q = request.query;
       return shadowReport(db, models, {
         ...(q.version === undefined ? {} : { version: q.version }),
-        ...orderedRange({
-          ...(q.from === undefined ? {} : { from: timeFieldOf(q.from, 'querystring.from') }),
-          ...(q.to === undefined ? {} : { to: timeFieldOf(q.to, 'querystring.to') }),
-        }),
+        ...queryTimeRange(q),
       });
     },
   );

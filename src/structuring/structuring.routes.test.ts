@@ -294,7 +294,7 @@ describe('structuring API', () => {
     const alerts = await t.request({
       url: '/v1/structuring/alerts?from=2030-01-01T00:00:00Z&to=2020-01-01T00:00:00Z',
     });
-    expect([alerts.statusCode, alerts.json().error.details[0].field]).toEqual([400, 'from']);
+    expect([alerts.statusCode, alerts.json().error.details[0].field]).toEqual([400, 'querystring.from']);
   });
 
   it('needs structuring:run to start a run and structuring:read to read', async () => {

@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import { authErrors, errorSchema } from '../api/schemas.js';
 import type { Config } from '../config.js';
 import { AppError, ValidationError } from '../errors.js';
-import { orderedRange } from '../shared/time-range.js';
+import { orderedRange, queryTimeRange } from '../shared/time-range.js';
 import type { Database } from '../store/database.js';
 import { openEngine, type Engine } from './duckdb.js';
 import { createRun, executeRun } from './run.js';
@@ -357,10 +357,7 @@ export function structuringRoutes(app: FastifyInstance, options: StructuringRout
         method: q.method,
         userId: q.user_id,
         merchantId: q.merchant_id,
-        ...orderedRange({
-          from: timeFieldOf(q.from, 'querystring.from'),
-          to: timeFieldOf(q.to, 'querystring.to'),
-        }),
+        ...queryTimeRange(q),
         limit: q.limit,
         offset: q.offset,
       });

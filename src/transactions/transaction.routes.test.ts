@@ -275,7 +275,13 @@ describe.each(await availableDialects())('transactions API on %s', (dialect) => 
         const reversed = await t.request({ url: `${url}?from=${at(250_000)}&to=${at(100_000)}` });
         expect([reversed.statusCode, reversed.json().error.details], url).toEqual([
           400,
-          [expect.objectContaining({ field: 'from', code: 'range' })],
+          [
+            expect.objectContaining({
+              field: 'querystring.from',
+              code: 'range',
+              message: 'from must not be after to.',
+            }),
+          ],
         ]);
       }
       const bad = await t.request({ url: '/v1/transactions?limit=0&decision=maybe' });

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../api/auth.js';
 import { authErrors, errorSchema } from '../api/schemas.js';
 import { AppError, ValidationError } from '../errors.js';
-import { orderedRange } from '../shared/time-range.js';
+import { queryTimeRange } from '../shared/time-range.js';
 import type { TransactionInput } from './transaction.js';
 import { parseTransaction } from './transaction.js';
 import type { TransactionService } from './transaction.service.js';
@@ -13,7 +13,6 @@ import {
   storedTransactionSchema,
   transactionBodySchema,
 } from './transaction.schema.js';
-import { timeFieldOf } from '../shared/iso-time.js';
 
 export interface TransactionRoutesOptions {
   readonly transactions: TransactionService;
@@ -191,10 +190,7 @@ export function transactionRoutes(app: FastifyInstance, options: TransactionRout
       const page = await transactions.list({
         accountId: q.account_id,
         decision: q.decision,
-        ...orderedRange({
-          from: timeFieldOf(q.from, 'querystring.from'),
-          to: timeFieldOf(q.to, 'querystring.to'),
-        }),
+        ...queryTimeRange(q),
         beforeSeq: q.cursor === undefined ? undefined : Number(q.cursor),
         limit: q.limit,
       });
