@@ -384,6 +384,45 @@ describe.skipIf(!dataDir).each(await availableDialects())('identity API on %s', 
       ...(await multipart({ source: img.alice1, photo: img.alice2 })),
     });
     expect([unknownFile.statusCode, unknownFile.json().error.details[0].field]).toEqual([400, 'photo']);
+    // A blank user id (no transaction can carry one) is not enrolled.
+    const blank = await t.request({
+      method: 'POST',
+      url: '/v1/identities/%20%20/faces',
+      ...(await multipart({ image: img.alice1 })),
+    });
+    expect([blank.statusCode, blank.json().error.details[0].field]).toEqual([400, 'params.userId']);
+    // An image sent as text (curl -F image=photo.jpg, without the @) is named as such.
+    const asText = await t.request({
+      method: 'POST',
+      url: '/v1/identities/alice/verify',
+      ...(await multipart({}, { image: 'photo.jpg' })),
+    });
+    expect([asText.statusCode, asText.json().error.details[0]]).toEqual([
+      400,
+      expect.objectContaining({ field: 'image', code: 'type' }),
+    ]);
+    // Base64 holding other characters is refused: Node's decoder skipped them, giving another image.
+    const base64 = img.alice2.toString('base64');
+    for (const bad of [`${base64}!!!garbage`, '!!!notbase64!!!', 'abcde']) {
+      const res = await t.request({
+        method: 'POST',
+        url: '/v1/identities/alice/verify',
+        payload: { image_base64: bad },
+      });
+      expect([res.statusCode, res.json().error.details[0]], bad.slice(-12)).toEqual([
+        400,
+        expect.objectContaining({ field: 'image_base64', code: 'format' }),
+      ]);
+    }
+    // Line-wrapped base64 (base64 without -w0) and a data: URL are read.
+    for (const good of [base64.replace(/(.{76})/g, '$1\n'), `data:image/jpeg;base64,${base64}`]) {
+      const res = await t.request({
+        method: 'POST',
+        url: '/v1/identities/alice/verify',
+        payload: { image_base64: good },
+      });
+      expect([res.statusCode, res.json().match], good.slice(0, 12)).toEqual([200, true]);
+    }
     // A third file on compare, and a field given twice, are named too (not a 413, not the last one).
     for (const [url, extra, field] of [
       ['/v1/faces/compare', { target: img.alice2, image: img.bob1 }, 'image'],

@@ -3,7 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { actorOf } from '../api/auth.js';
 import { handleError } from '../api/error-handler.js';
 import { authErrors, errorSchema } from '../api/schemas.js';
-import { AppError } from '../errors.js';
+import { AppError, ValidationError } from '../errors.js';
 import { queryTimeRange } from '../shared/time-range.js';
 import { isUnstorable } from '../shared/unstorable-text.js';
 import type { IdentityService } from './identity.service.js';
@@ -77,6 +77,16 @@ function isValidUserId(userId: unknown): userId is string {
   return length >= minLength && length <= maxLength && !isUnstorable(userId);
 }
 
+/**
+ * A user id to enroll under: not spaces alone, which no transaction can carry (the
+ * transactions API refuses a blank account_id), so its step-ups could never be asked for.
+ */
+function enrollableUserId(userId: string): string {
+  if (userId.trim() !== '') return userId;
+  const message = 'The user id must not be blank: it is the account_id of the transactions API.';
+  throw new ValidationError([{ field: 'params.userId', code: 'type', message }], message);
+}
+
 /** An oversized upload to verify never reached the service: log it as a rejected attempt too. */
 async function loggedIfVerify(
   error: FastifyError | AppError,
@@ -143,12 +153,9 @@ function enrollmentRoutes(app: FastifyInstance, { identity, imageBodyLimit }: Id
       },
     },
     async (request, reply) => {
+      const userId = enrollableUserId(request.params.userId);
       const input = await readImageInput(request, ['image']);
-      const result = await identity.enroll(
-        request.params.userId,
-        input.images['image'] as Buffer,
-        actorOf(request),
-      );
+      const result = await identity.enroll(userId, input.images['image'] as Buffer, actorOf(request));
       return reply.status(201).send(result);
     },
   );

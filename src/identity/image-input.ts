@@ -24,9 +24,22 @@ export const MULTIPART_LIMITS = {
   parts: 10,
 } as const;
 
-function decodeBase64(text: string): Buffer {
+/** Base64 (standard or URL-safe alphabet), padded or not; line breaks and spaces are skipped. */
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+
+/**
+ * The bytes of a base64 image (or a `data:` URL holding one). Text that is not base64 is a
+ * 400: Node's decoder skips any character it does not know, so a string with a stray `!`
+ * decoded to another image.
+ */
+function decodeBase64(text: string, field: string): Buffer {
   const comma = text.startsWith('data:') ? text.indexOf(',') : -1;
-  return Buffer.from(comma >= 0 ? text.slice(comma + 1) : text, 'base64');
+  const base64 = (comma >= 0 ? text.slice(comma + 1) : text).replace(/\s+/g, '');
+  if (!BASE64.test(base64) || base64.length % 4 === 1) {
+    const message = `${field} must be base64 text (or a data: URL holding it).`;
+    throw new ValidationError([{ field, code: 'format', message }], message);
+  }
+  return Buffer.from(base64, 'base64');
 }
 
 async function fromMultipart(
@@ -47,6 +60,8 @@ async function fromMultipart(
           throw refusal;
         }
         images[part.fieldname] = await part.toBuffer();
+      } else if (imageNames.includes(part.fieldname)) {
+        throw textForFile(part.fieldname);
       } else if (!fieldNames.includes(part.fieldname)) {
         throw unknownPart(part.fieldname, imageNames, fieldNames);
       } else if (part.fieldname in fields) {
@@ -85,6 +100,12 @@ function unknownPart(
   return new ValidationError([{ field: name, code: 'additionalProperties', message }], message);
 }
 
+/** An image sent as a text part (`-F image=photo.jpg` instead of `-F image=@photo.jpg`). */
+function textForFile(name: string): ValidationError {
+  const message = `${name} must be a file part (curl: -F ${name}=@photo.jpg), not text.`;
+  return new ValidationError([{ field: name, code: 'type', message }], message);
+}
+
 /** Two parts for one image or field: which one is meant cannot be known. */
 function twice(name: string): ValidationError {
   const message = `${name} is given twice; send it once.`;
@@ -95,8 +116,9 @@ function fromJson(body: unknown, imageNames: readonly string[]): ImageInput {
   const record = (body ?? {}) as Record<string, unknown>;
   const images: Record<string, Buffer> = {};
   for (const name of imageNames) {
-    const text = record[name] ?? record[`${name}_base64`];
-    if (typeof text === 'string') images[name] = decodeBase64(text);
+    const field = name in record ? name : `${name}_base64`;
+    const text = record[field];
+    if (typeof text === 'string') images[name] = decodeBase64(text, field);
   }
   const fields = Object.fromEntries(
     Object.entries(record).filter(
