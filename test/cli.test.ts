@@ -239,7 +239,7 @@ describe('failures', () => {
     const range = ['--from', '2026-03-01T00:00', '--to', '2026-03-01T00:30:00+00:00'];
     const withTz = cliWith({ TZ: 'America/New_York' }, 'replay', ...range, '--db', db, '--json');
     expect(withTz.status, withTz.stderr).toBe(0);
-  });
+  }, 120_000); // eleven CLI starts of about 1.3 s each, more on a busy machine
 
   it("refuse a bad dlq --limit before connecting to NATS (its error, not the connection's)", () => {
     for (const sub of ['list', 'replay']) {
@@ -508,4 +508,28 @@ describe('centinela serve and simulate', () => {
     const code = await new Promise((resolve) => server.on('exit', resolve));
     expect(code).toBe(0);
   }, 60_000);
+});
+
+describe('usage errors', () => {
+  it('are VALIDATION_FAILED naming the flag in details, as the API names a field', () => {
+    const cases: [string[], string, string][] = [
+      [['structuring', 'run', '--stored', '--input', 'x.csv', '--db', db], '--input', 'conflict'],
+      [['structuring', 'run', '--db', db], '--input', 'required'],
+      [['structuring', 'schedule', '--every', 'abc', '--db', db], '--every', 'format'],
+      [['train', '--generator', 'bogus', '--db', db], '--generator', 'invalid'],
+      [['models', 'shadow', '--db', db], 'version', 'conflict'],
+      [['simulate', '--rate', '0', '--api-key', 'k'], '--rate', 'range'],
+      [['simulate', '--target', 'notaurl', '--api-key', 'k'], '--target', 'format'],
+    ];
+    for (const [args, field, code] of cases) {
+      const result = cli(...args, '--json');
+      expect([result.status, result.json().error], args.join(' ')).toEqual([
+        1,
+        expect.objectContaining({
+          code: 'VALIDATION_FAILED',
+          details: [expect.objectContaining({ field, code })],
+        }),
+      ]);
+    }
+  }, 120_000); // seven CLI starts
 });

@@ -42,8 +42,13 @@ export function refuseFlagsAsValues(command: Command, argv: readonly string[] = 
     const [name, value] = [argv[i] ?? '', argv[i + 1] ?? ''];
     if (!takesValue(name) || !isFlag(value)) continue;
     const message = `${name} needs a value, not the flag ${value}.`;
-    throw new ValidationError([{ field: name, code: 'required', message }], message);
+    throw flagError(name, 'required', message);
   }
+}
+
+/** A 400-style error (VALIDATION_FAILED) naming `flag` in its details, as the API names a field. */
+export function flagError(flag: string, code: string, message: string): ValidationError {
+  return new ValidationError([{ field: flag, code, message }], message);
 }
 
 /** A whole-number flag from `min` to `max`; otherwise a 400-style error naming the flag. */
@@ -57,7 +62,7 @@ export function wholeNumberOf(
   if (!Number.isSafeInteger(n) || n < min || n > max) {
     const bound = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
     const message = `${flag} must be a whole number ${bound}, not '${value}'.`;
-    throw new ValidationError([{ field: flag, code: 'range', message }], message);
+    throw flagError(flag, 'range', message);
   }
   return n;
 }
@@ -67,7 +72,7 @@ export function numberOf(value: string, flag: string, min: number, max: number):
   const n = isDecimalText(value) ? Number(value) : NaN;
   if (!(n >= min && n <= max)) {
     const message = `${flag} must be a number from ${min} to ${max}, not '${value}'.`;
-    throw new ValidationError([{ field: flag, code: 'range', message }], message);
+    throw flagError(flag, 'range', message);
   }
   return n;
 }
@@ -85,7 +90,7 @@ export function textOf(value: string, flag: string, maxLength: number, minLength
         ? `${flag} cannot hold a NUL character or half a surrogate pair`
         : undefined;
   if (problem === undefined) return value;
-  throw new ValidationError([{ field: flag, code: 'format', message: problem }], `${problem}.`);
+  throw flagError(flag, 'format', `${problem}.`);
 }
 
 /** A `--seed` flag: a whole number that fits 32 bits. */
@@ -97,7 +102,7 @@ export function seedOf(value: string): number {
 export function checkTableFile(path: string, flag: string): void {
   if (!isCsvOrParquet(path)) {
     const message = `${flag} ${path} must end in .parquet, .pq or .csv.`;
-    throw new ValidationError([{ field: flag, code: 'format', message }], message);
+    throw flagError(flag, 'format', message);
   }
   checkWritableFile(path, flag);
 }
@@ -114,7 +119,7 @@ export function checkWritableFile(path: string, flag: string): void {
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     const message = `${flag} ${path} cannot be written (${reason}).`;
-    throw new ValidationError([{ field: flag, code: 'not_writable', message }], message);
+    throw flagError(flag, 'not_writable', message);
   }
   if (!existed) rmSync(path, { force: true });
 }

@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { AppError } from '../errors.js';
 import type { ModelVersionInfo } from '../models/model-registry.service.js';
 import { shadowReport, type ShadowReport, type ShadowSide } from '../models/shadow-report.js';
 import { timeFieldOf } from '../shared/iso-time.js';
-import { withServices, withStoreFlags, type Services, type StoreFlags } from './common.js';
+import { flagError, withServices, withStoreFlags, type Services, type StoreFlags } from './common.js';
 import { formatTable, printResult } from './output.js';
 
 /**
@@ -54,7 +53,11 @@ export function modelsCommand(program: Command): void {
     .option('--off', 'stop shadow scoring')
     .action(async (version: string | undefined, flags: StoreFlags & { off?: boolean }) => {
       if ((version === undefined) === !flags.off) {
-        throw new AppError('INPUT_INVALID', 'Give a VERSION to shadow or --off (not both).');
+        throw flagError(
+          flags.off ? '--off' : 'version',
+          'conflict',
+          'Give a VERSION to shadow or --off (not both).',
+        );
       }
       await withServices(flags, async (services) => {
         const shadow = await shadowAudited(services, flags.off ? null : (version ?? null));

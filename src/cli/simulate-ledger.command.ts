@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { generateLedger } from '../structuring/ledger.generator.js';
-import { AppError } from '../errors.js';
-import { checkTableFile, seedOf, wholeNumberOf } from './common.js';
+import { checkTableFile, flagError, seedOf, wholeNumberOf } from './common.js';
 import { printResult } from './output.js';
 
 /** Bounds of the generator's own loops (ten million users, ten years). */
@@ -12,7 +11,7 @@ const MAX_DAYS = 3660;
 function startOf(value: string): string {
   const date = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : undefined;
   if (!date || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value)
-    throw new AppError('VALIDATION_FAILED', `--start must be a date such as 2025-01-01, not '${value}'.`);
+    throw flagError('--start', 'format', `--start must be a date such as 2025-01-01, not '${value}'.`);
   return value;
 }
 

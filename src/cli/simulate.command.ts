@@ -6,9 +6,8 @@ import {
   type Pattern,
   type SimulatedTransaction,
 } from '../simulate/traffic.generator.js';
-import { AppError } from '../errors.js';
 import { isDecimalText } from '../shared/decimal-text.js';
-import { seedOf } from './common.js';
+import { flagError, seedOf } from './common.js';
 import { formatTable, printResult } from './output.js';
 
 interface SimulateFlags {
@@ -37,7 +36,7 @@ export function simulateCommand(program: Command): void {
     .action(async (flags: SimulateFlags) => {
       const apiKey = flags.apiKey ?? process.env.CENTINELA_API_KEY ?? process.env.CENTINELA_ADMIN_KEY;
       if (!apiKey)
-        throw new AppError('VALIDATION_FAILED', 'An API key is needed: --api-key or CENTINELA_API_KEY.');
+        throw flagError('--api-key', 'required', 'An API key is needed: --api-key or CENTINELA_API_KEY.');
       const summary = await simulate({
         rate: positive(flags.rate, 'rate'),
         durationS: positive(flags.duration, 'duration'),
@@ -168,7 +167,7 @@ function emptyCounts(): Record<Outcome, number> {
 function positive(value: string, name: string): number {
   const n = isDecimalText(value) ? Number(value) : NaN;
   if (!Number.isFinite(n) || n <= 0)
-    throw new AppError('VALIDATION_FAILED', `--${name} must be a positive number, not '${value}'.`);
+    throw flagError(`--${name}`, 'range', `--${name} must be a positive number, not '${value}'.`);
   return n;
 }
 
@@ -176,7 +175,7 @@ function positive(value: string, name: string): number {
 function targetOf(value: string): string {
   const url = URL.canParse(value) ? new URL(value) : undefined;
   if (url?.protocol !== 'http:' && url?.protocol !== 'https:')
-    throw new AppError('VALIDATION_FAILED', `--target must be the service's http(s) URL, not '${value}'.`);
+    throw flagError('--target', 'format', `--target must be the service's http(s) URL, not '${value}'.`);
   return value.replace(/\/$/, '');
 }
 

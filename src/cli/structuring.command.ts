@@ -19,6 +19,7 @@ import { WebhookService } from '../webhooks/webhook.service.js';
 import {
   checkTableFile,
   checkWritableFile,
+  flagError,
   seedOf,
   wholeNumberOf,
   withServices,
@@ -85,8 +86,14 @@ interface SourceFlags {
 /** `--input FILES`, or `--stored` (optionally `--from` / `--to`): exactly one. */
 function sourceOf(flags: SourceFlags): RunSource {
   const stored = Boolean(flags.stored) || flags.from !== undefined || flags.to !== undefined;
-  if (stored === (flags.input !== undefined))
-    throw new AppError('VALIDATION_FAILED', 'Give --input FILES, or --stored [--from ISO] [--to ISO].');
+  if (stored && flags.input !== undefined)
+    throw flagError(
+      '--input',
+      'conflict',
+      'Give --input FILES or --stored [--from ISO] [--to ISO], not both.',
+    );
+  if (!stored && flags.input === undefined)
+    throw flagError('--input', 'required', 'Give --input FILES, or --stored [--from ISO] [--to ISO].');
   if (flags.input !== undefined) return { kind: 'files', input: flags.input };
   const range = { from: timeFieldOf(flags.from, '--from'), to: timeFieldOf(flags.to, '--to') };
   return { kind: 'store', ...orderedRange(range, ['--from', '--to']) };

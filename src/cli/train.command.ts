@@ -11,7 +11,7 @@ import type { FeatureSchema } from '../models/preprocessing.js';
 import { DEFAULT_ALGORITHM, trainModel, type TrainResult } from '../models/train.js';
 import { readLabelledTransactions } from '../models/training-data.repository.js';
 import type { Services } from './common.js';
-import { seedOf, wholeNumberOf, withServices, withStoreFlags, type StoreFlags } from './common.js';
+import { flagError, seedOf, wholeNumberOf, withServices, withStoreFlags, type StoreFlags } from './common.js';
 import { describeEvaluation, loadDataFlags, withDataFlags, type DataFlags } from './evaluate.command.js';
 import { activateAudited, shadowAudited, unservedNote } from './models.command.js';
 import { printResult } from './output.js';
@@ -63,7 +63,8 @@ export function trainCommand(program: Command): void {
     .action(async (flags: TrainFlags) => {
       const algorithm = algorithmOf(flags);
       const seed = seedOf(flags.seed);
-      if (flags.activate && flags.shadow) throw invalid('Use --activate or --shadow, not both.');
+      if (flags.activate && flags.shadow)
+        throw invalid('--activate', 'Use --activate or --shadow, not both.');
       await withServices(flags, async (services) => {
         const data = await trainingData(flags, seed, services);
         checkLabels(data);
@@ -82,7 +83,8 @@ export function trainCommand(program: Command): void {
 
 async function trainingData(flags: TrainFlags, seed: number, services: Services): Promise<TrainingData> {
   const sources = [flags.data !== undefined, Boolean(flags.fromStore), flags.generator !== undefined];
-  if (sources.filter(Boolean).length > 1) throw invalid('Use one of --data, --from-store or --generator.');
+  if (sources.filter(Boolean).length > 1)
+    throw invalid('--data', 'Use one of --data, --from-store or --generator.');
   if (flags.data !== undefined) {
     const dataset = await loadDataFlags(flags);
     return { ...dataset, source: flags.data.join(',') };
@@ -112,7 +114,7 @@ function generated(generator: string, samples: string | undefined, seed: number)
       schema: BEHAVIOURAL_SCHEMA,
     };
   }
-  throw invalid(`--generator must be prototype or behavioural, not '${generator}'.`);
+  throw invalid('--generator', `--generator must be prototype or behavioural, not '${generator}'.`);
 }
 
 /** Training needs both classes, with enough of each to hold some out. */
@@ -187,9 +189,9 @@ function describeRun(info: ModelVersionInfo, result: TrainResult, data: Training
 function algorithmOf(flags: TrainFlags): Algorithm {
   const value = flags.algorithm ?? (flags.epochs === undefined ? DEFAULT_ALGORITHM : 'nn');
   if (value === 'nn' || value === 'gbdt') return value;
-  throw invalid(`--algorithm must be nn or gbdt, not '${value}'.`);
+  throw invalid('--algorithm', `--algorithm must be nn or gbdt, not '${value}'.`);
 }
 
-function invalid(message: string): AppError {
-  return new AppError('INPUT_INVALID', message);
+function invalid(flag: string, message: string): AppError {
+  return flagError(flag, 'invalid', message);
 }

@@ -5,7 +5,7 @@
  * `store` namespace, so a window already alerted is never stored twice.
  */
 import type { Kysely } from 'kysely';
-import { AppError } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import type { Database } from '../store/database.js';
 import type { RunHooks } from './run-events.js';
 import { runStructuring, SCHEDULE_NAMESPACE, type RunOptions, type RunSummary } from './run.js';
@@ -107,8 +107,8 @@ export function parseEvery(spec: string): number {
   const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match?.[2] ?? ''];
   const ms = match && unit ? Number(match[1]) * unit : NaN;
   if (!(ms >= 1000 && ms <= MAX_EVERY_MS))
-    throw new AppError(
-      'VALIDATION_FAILED',
+    throw new ValidationError(
+      [{ field: '--every', code: 'format', message: `'${spec}' is not an interval such as 1h, 30m or 45s.` }],
       `'${spec}' is not an interval such as 1h, 30m or 45s (at least 1 s, at most 366 days).`,
     );
   return ms;
