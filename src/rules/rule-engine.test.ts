@@ -151,6 +151,17 @@ describe('rule errors', () => {
     }
   });
 
+  it('validation refuses a description that is not text, on the rule set and on a rule', () => {
+    const [first, ...rest] = DEFAULT_RULE_SET.rules;
+    const fields = (document: object) => validateRuleSet(document).map((e) => `${e.field}:${e.code}`);
+    expect(fields({ ...DEFAULT_RULE_SET, description: { a: 1 } })).toEqual(['description:type']);
+    expect(fields({ ...DEFAULT_RULE_SET, description: 'x'.repeat(2001) })).toEqual(['description:type']);
+    expect(fields({ ...DEFAULT_RULE_SET, rules: [{ ...first, description: 5 }, ...rest] })).toEqual([
+      'rules[0].description:type',
+    ]);
+    expect(fields({ ...DEFAULT_RULE_SET, description: 'Card-present rules, v2' })).toEqual([]);
+  });
+
   it('validation refuses text no store can keep (a file applied from the CLI passes no API check)', () => {
     const [first, ...rest] = DEFAULT_RULE_SET.rules;
     const errors = validateRuleSet({

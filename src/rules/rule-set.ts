@@ -95,6 +95,7 @@ export function validateRuleSet(input: unknown): FieldError[] {
       problem('name', 'type', `name must be a non-empty string of at most ${MAX_NAME} characters.`),
     );
   }
+  validateDescription(input.description, 'description', errors);
   refuseUnknownKeys(input, '', DOCUMENT_KEYS, errors);
   const lists = validateLists(input.lists, errors);
   if (!Array.isArray(input.rules)) {
@@ -104,6 +105,18 @@ export function validateRuleSet(input: unknown): FieldError[] {
   const seen = new Set<string>();
   input.rules.forEach((rule, index) => validateRule(rule, `rules[${index}]`, { lists, seen, errors }));
   return errors;
+}
+
+const MAX_DESCRIPTION = 2000;
+
+/** A description, when there is one, is text (a number or an object was stored as given). */
+function validateDescription(description: unknown, field: string, errors: FieldError[]): void {
+  if (description === undefined) return;
+  if (typeof description !== 'string' || description.length > MAX_DESCRIPTION) {
+    errors.push(
+      problem(field, 'type', `${field} must be a string of at most ${MAX_DESCRIPTION} characters.`),
+    );
+  }
 }
 
 function validateLists(lists: unknown, errors: FieldError[]): Record<string, readonly unknown[]> {
@@ -154,6 +167,7 @@ function validateRule(rule: unknown, path: string, check: RuleCheck): void {
       ),
     );
   }
+  validateDescription(rule.description, `${path}.description`, errors);
   if (rule.enabled !== undefined && typeof rule.enabled !== 'boolean') {
     errors.push(problem(`${path}.enabled`, 'type', 'enabled must be true or false.'));
   }
