@@ -175,6 +175,14 @@ describe('model registry over HTTP', () => {
     expect(rolled.json()).toMatchObject({ version: 'v1', role: 'active' });
     expect((await t.post({ account_id: 'm-5', amount: 5 })).json().model_version).toBe('v1');
     expect((await t.request({ method: 'POST', url: '/v1/models/v9/activate' })).statusCode).toBe(404);
+    // A second rollback goes further back, never to the version just left (it flipped back to v2).
+    const again = await t.request({ method: 'POST', url: '/v1/models/rollback' });
+    expect([again.statusCode, again.json().error?.code]).toEqual([409, 'CONFLICT']);
+    expect((await t.post({ account_id: 'm-6', amount: 5 })).json().model_version).toBe('v1');
+    // Activating a version again puts it back in the history: rolling back from it returns to v1.
+    await t.request({ method: 'POST', url: '/v1/models/v2/activate' });
+    const back = await t.request({ method: 'POST', url: '/v1/models/rollback' });
+    expect(back.json()).toMatchObject({ version: 'v1', role: 'active' });
   });
 });
 

@@ -12,7 +12,7 @@ import {
   findModelVersion,
   insertModelVersion,
   listModelVersions,
-  previousActiveVersion,
+  rollBackModel,
   type ModelVersionSummaryRow,
 } from './model-version.repository.js';
 import type { TrainResult } from './train.js';
@@ -150,11 +150,12 @@ export class ModelRegistry {
     return this.info(version);
   }
 
-  /** Re-activates the version that was active before the current one. */
+  /** Re-activates the version that was active before the current one (see {@link rollBackModel}). */
   async rollback(): Promise<ModelVersionInfo> {
-    const previous = await previousActiveVersion(this.db);
+    const previous = await rollBackModel(this.db, Date.now());
     if (!previous) throw new AppError('CONFLICT', 'No earlier active model version to roll back to.');
-    return this.activate(previous);
+    await this.refresh();
+    return this.info(previous);
   }
 
   /** Runs `version` in shadow, in place of the shadow model there was. */

@@ -17,6 +17,7 @@ const SUMMARY_COLUMNS = [
   'created_at',
   'role',
   'activated_at',
+  'rolled_back_at',
 ] as const;
 
 /** The advisory lock of model-version writes ("CMOD"): numbers and roles, one writer at a time. */
@@ -86,7 +87,7 @@ export async function assignModelRole(
   return exclusiveTransaction(db, MODEL_VERSIONS_LOCK, async (trx) => {
     if (role === 'shadow' && (await roleOf(trx, version)) === 'active') return false;
     await trx.updateTable('model_versions').set({ role: 'none' }).where('role', '=', role).execute();
-    const activatedAt = role === 'active' ? { activated_at: now } : {};
+    const activatedAt = role === 'active' ? { activated_at: now, rolled_back_at: null } : {};
     await trx
       .updateTable('model_versions')
       .set({ role, ...activatedAt })
@@ -105,14 +106,33 @@ async function roleOf(db: Kysely<Database>, version: string) {
   return row?.role;
 }
 
-/** The version that was active before the current one (latest activation among the others). */
-export async function previousActiveVersion(db: Kysely<Database>): Promise<string | undefined> {
-  const row = await db
-    .selectFrom('model_versions')
-    .select('version')
-    .where('role', '!=', 'active')
-    .where('activated_at', 'is not', null)
-    .orderBy('activated_at', 'desc')
-    .executeTakeFirst();
-  return row?.version;
+/**
+ * Rolls the live model back: the active version is marked rolled back from, and the version
+ * active most recently among the others not rolled back from becomes active. So rollbacks walk
+ * back through the activations (v3 → v2 → v1), never back to a version just left; activating a
+ * version clears its mark. Undefined, changing nothing, when there is none to go back to.
+ */
+export async function rollBackModel(db: Kysely<Database>, now: number): Promise<string | undefined> {
+  return exclusiveTransaction(db, MODEL_VERSIONS_LOCK, async (trx) => {
+    const previous = await trx
+      .selectFrom('model_versions')
+      .select('version')
+      .where('role', '!=', 'active')
+      .where('activated_at', 'is not', null)
+      .where('rolled_back_at', 'is', null)
+      .orderBy('activated_at', 'desc')
+      .executeTakeFirst();
+    if (!previous) return undefined;
+    await trx
+      .updateTable('model_versions')
+      .set({ role: 'none', rolled_back_at: now })
+      .where('role', '=', 'active')
+      .execute();
+    await trx
+      .updateTable('model_versions')
+      .set({ role: 'active', activated_at: now })
+      .where('version', '=', previous.version)
+      .execute();
+    return previous.version;
+  });
 }

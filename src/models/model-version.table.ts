@@ -18,4 +18,6 @@ export interface ModelVersionTable {
   role: 'none' | 'active' | 'shadow';
   /** Last time it became active (for rollback). */
   activated_at: number | null;
+  /** When the live model was last rolled back from this version; cleared when it is activated. */
+  rolled_back_at: number | null;
 }

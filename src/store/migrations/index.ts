@@ -14,6 +14,7 @@ import { alertEndDayIndex } from './0011-alert-end-day-index.js';
 import { alertFeatureColumns } from './0012-alert-feature-columns.js';
 import { oneActiveVersion } from './0013-one-active-version.js';
 import { consensusPerWindow } from './0014-consensus-per-window.js';
+import { modelRolledBack } from './0015-model-rolled-back.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
@@ -31,6 +32,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0012-alert-feature-columns': alertFeatureColumns,
   '0013-one-active-version': oneActiveVersion,
   '0014-consensus-per-window': consensusPerWindow,
+  '0015-model-rolled-back': modelRolledBack,
 };
 
 /** Migrations are compiled into the program, so they run the same from src/ and dist/. */
