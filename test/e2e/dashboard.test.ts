@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generatePrototype, PROTOTYPE_SCHEMA } from '../../src/models/generators/prototype.generator.js';
+import { trainModel } from '../../src/models/train.js';
 import { insertRuleSet } from '../../src/rules/rule-set.repository.js';
 import { generateLedger } from '../../src/structuring/ledger.generator.js';
 import { ADMIN_KEY, CLI_ENV, startTestService, tempDir, type TestService } from '../helpers.js';
@@ -233,6 +235,18 @@ describe('dashboard in a real browser', () => {
     await page.locator('table.data').getByText('active, refused').waitFor();
     await screenshot(page, '06b-rules-refused');
     await t.request({ method: 'POST', url: '/v1/rules/versions/2/activate' });
+  });
+
+  it('marks a model trained on inputs the live scorer does not have, before it is activated', async () => {
+    const records = generatePrototype({ samples: 1500, seed: 3 });
+    const trained = await trainModel({ records, algorithm: 'gbdt', seed: 1, schema: PROTOTYPE_SCHEMA });
+    const { version } = await t.service.models.register(trained, 'generator:prototype');
+    await page.goto(`${base}/#/rules`);
+    await page.reload(); // the page was open already: read the models again
+    const row = page.locator('table.data tr', { hasText: version, has: page.getByRole('note') });
+    await row.getByRole('note').getByText('the live scorer has no hour, user_history').waitFor();
+    await row.getByText('not live-ready').waitFor();
+    await screenshot(page, '06c-models-unserved');
   });
 
   it('shows the empty structuring page, then a run started over a ledger file, and its HTML report', async () => {

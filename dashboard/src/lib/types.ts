@@ -117,6 +117,8 @@ export interface ModelVersion {
   readonly role: 'none' | 'active' | 'shadow';
   readonly created_at: string;
   readonly activated_at: string | null;
+  /** Inputs the model was trained on that the live scorer does not have (it sees them missing). */
+  readonly unserved_inputs: readonly string[];
   readonly metrics: {
     readonly samples: number;
     readonly rocAuc: number;

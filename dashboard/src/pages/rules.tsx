@@ -188,6 +188,16 @@ function ModelsCard() {
   );
 }
 
+/** Inputs the live scorer cannot give the model: it would always see them missing. */
+function UnservedWarning({ inputs }: { inputs: readonly string[] }) {
+  return (
+    <div className="muted small unserved" role="note">
+      <span className="badge badge-review">not live-ready</span> the live scorer has no {inputs.join(', ')}:
+      this model would always see {inputs.length === 1 ? 'it' : 'them'} missing
+    </div>
+  );
+}
+
 function ModelTable(props: {
   items: readonly ModelVersion[];
   busy: boolean;
@@ -221,7 +231,10 @@ function ModelTable(props: {
         <tbody>
           {props.items.map((m) => (
             <tr key={m.version}>
-              <td className="mono">{m.version}</td>
+              <td>
+                <span className="mono">{m.version}</span>
+                {m.unserved_inputs.length > 0 && <UnservedWarning inputs={m.unserved_inputs} />}
+              </td>
               <td>{m.algorithm}</td>
               <td>{m.role}</td>
               <td className="num">{formatCount(m.metrics.samples)}</td>
