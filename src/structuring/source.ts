@@ -122,7 +122,8 @@ function timestampSql(column: string, type: string): string {
 const READABLE: Partial<Record<Field, { readonly type: RegExp; readonly must: string }>> = {
   timestamp: {
     type: new RegExp(`${NUMERIC.source}|^(DATE|TIMESTAMP[\\w ]*|VARCHAR)$`, 'i'),
-    must: 'a timestamp (ISO text, a date, or epoch seconds or ms)',
+    // A column is read one way: text mixing ISO times and epoch numbers fails on the numbers.
+    must: 'a timestamp (ISO text or dates, or else epoch seconds or ms, one kind in the whole column)',
   },
   amount: { type: new RegExp(`${NUMERIC.source}|^VARCHAR$`, 'i'), must: 'a number' },
   label: { type: new RegExp(`${NUMERIC.source}|^(VARCHAR|BOOLEAN)$`, 'i'), must: 'an integer (0 or 1)' },
@@ -144,7 +145,8 @@ function columnProblems(types: ReadonlyMap<string, string>, columns: Readonly<Re
   for (const [field, readable] of Object.entries(READABLE) as [Field, { type: RegExp; must: string }][]) {
     const type = types.get(columns[field]);
     if (type === undefined || readable.type.test(type)) continue;
-    const message = `column ${columns[field]} (${field}) is ${type}; it must be ${readable.must}`;
+    // The CSV reader names the type it guessed from the values: 'inf' reads as a DATE.
+    const message = `column ${columns[field]} (${field}) must hold ${readable.must} in every row; its values read as ${type}`;
     problems.push({ field, code: 'wrong_type', message });
   }
   return problems;

@@ -245,6 +245,30 @@ describe('window features', () => {
     expect(users).toBe(new Set(txs.map((t) => t.user)).size);
   });
 
+  it('says what a column must hold when its values are of another kind', async () => {
+    const header = 'user_id,merchant_id,transaction_date,transaction_amount,_id';
+    const load = (name: string, rows: string[]) => {
+      const file = join(dir, name);
+      writeFileSync(file, [header, ...rows].join('\n') + '\n');
+      return loadFiles(engine.connection, file, DEFAULT_COLUMNS);
+    };
+    // 'inf' is a date to the CSV reader: the message said "is DATE; it must be a number".
+    await expect(
+      load('inf.csv', ['u,m,2026-01-01T00:00:00Z,inf,1', 'u,m,2026-01-01T01:00:00Z,inf,2']),
+    ).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+      message:
+        'The column transaction_amount (amount) must hold a number in every row; its values read as DATE.',
+    });
+    // ISO text and epoch seconds in one column: epoch seconds are read, but not mixed with text.
+    await expect(
+      load('mixed.csv', ['u,m,2026-01-01T00:00:00Z,5,1', 'u,m,1735704000,6,2']),
+    ).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+      message: expect.stringContaining('or else epoch seconds or ms, one kind in the whole column'),
+    });
+  });
+
   describe('a NUL character in a text column', () => {
     const withNul = (i: number, change: (t: Tx) => Tx) => txs.map((t, j) => (i === j ? change(t) : t));
     const refusal = (column: string) => ({
