@@ -117,7 +117,7 @@ describe.skipIf(!dataDir).each(await availableDialects())('transaction step-up o
     const tx = await getTx(id);
     expect(tx.decision.decision).toBe('decline');
     expect(tx.history.map((h: { to_decision: string }) => h.to_decision)).toEqual(['review', 'decline']);
-    const deliveries = await t.service.webhooks.deliveries(hookId, { limit: 50 });
+    const deliveries = (await t.service.webhooks.deliveries(hookId, { limit: 50 })).items;
     const payloads = deliveries.map((d) => (d.payload as { data: { transaction_id: string } }).data);
     expect(payloads).toContainEqual(expect.objectContaining({ transaction_id: id, result: 'no_match' }));
     // Subscribers to declines hear of this one too, as of the scorer's.

@@ -121,6 +121,29 @@ describe('webhooks', () => {
     }
   });
 
+  it('pages the delivery log with next_cursor, newest first, every delivery once', async () => {
+    const hook = await receiver(() => 200);
+    try {
+      const { id } = await subscribe(t, hook.url, ['structuring.alert']);
+      // Emitted together: several share a millisecond, so the cursor's id breaks the ties.
+      for (let i = 0; i < 5; i++) await t.service.webhooks.emit('structuring.alert', { run_id: `page-${i}` });
+      const seen: string[] = [];
+      let url = `/v1/webhooks/${id}/deliveries?limit=2`;
+      for (let page = 0; page < 5; page++) {
+        const body = (await t.request({ method: 'GET', url })).json();
+        seen.push(...body.items.map((d: { payload: { data: { run_id: string } } }) => d.payload.data.run_id));
+        if (body.next_cursor === null) break;
+        url = `/v1/webhooks/${id}/deliveries?limit=2&cursor=${encodeURIComponent(body.next_cursor)}`;
+      }
+      expect(seen).toEqual(['page-4', 'page-3', 'page-2', 'page-1', 'page-0']);
+      const bad = await t.request({ method: 'GET', url: `/v1/webhooks/${id}/deliveries?cursor=yesterday` });
+      expect([bad.statusCode, bad.json().error.details[0].field]).toEqual([400, 'querystring.cursor']);
+      await t.request({ method: 'DELETE', url: `/v1/webhooks/${id}` });
+    } finally {
+      await hook.close();
+    }
+  });
+
   it("does not hold one subscriber's deliveries behind another's slow receiver", async () => {
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/database.js';
+import { nextCursor } from '../shared/keyset-cursor.js';
 import { insertAuditEntry, listAuditEntries, type AuditFilter } from './audit-log.repository.js';
 
 /** Admin actions recorded in the audit log. Other features may add theirs (dotted names). */
@@ -47,7 +48,6 @@ export class AuditLog {
   /** Entries matching `filter`, newest first, with the cursor of the next page (or null). */
   async list(filter: AuditFilter): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
     const rows = await listAuditEntries(this.db, filter);
-    const last = rows.length === filter.limit ? rows[rows.length - 1] : undefined;
     const items = rows.map((row) => ({
       id: row.id,
       at: new Date(Number(row.at)).toISOString(),
@@ -56,6 +56,9 @@ export class AuditLog {
       target: row.target,
       details: JSON.parse(row.details) as unknown,
     }));
-    return { items, nextCursor: last ? `${Number(last.at)}:${last.id}` : null };
+    return {
+      items,
+      nextCursor: nextCursor(rows, filter.limit, (row) => ({ at: Number(row.at), id: row.id })),
+    };
   }
 }

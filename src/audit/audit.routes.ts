@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { authErrors, errorSchema } from '../api/schemas.js';
+import { cursorOf, CURSOR_PATTERN } from '../shared/keyset-cursor.js';
 import { queryTimeRange } from '../shared/time-range.js';
 import type { AuditLog } from './audit-log.service.js';
 
@@ -20,7 +21,7 @@ const querySchema = {
     from: { type: 'string', format: 'date-time' },
     to: { type: 'string', format: 'date-time' },
     limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
-    cursor: { type: 'string', pattern: '^[0-9]{1,16}:[0-9a-z-]{1,80}$' },
+    cursor: { type: 'string', pattern: CURSOR_PATTERN },
   },
   additionalProperties: false,
 } as const;
@@ -72,9 +73,4 @@ export function auditRoutes(app: FastifyInstance, { audit }: { audit: AuditLog }
       return { items: page.items, next_cursor: page.nextCursor };
     },
   );
-}
-
-function cursorOf(cursor: string): { at: number; id: string } {
-  const split = cursor.indexOf(':');
-  return { at: Number(cursor.slice(0, split)), id: cursor.slice(split + 1) };
 }

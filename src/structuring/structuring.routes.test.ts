@@ -152,7 +152,7 @@ describe('structuring API', () => {
     const run = (await waitForRun(id)).json();
     // The event is queued just after the run is marked succeeded.
     const queued = async () =>
-      (await t.service.webhooks.deliveries(hook.id, { limit: 100 })).filter(
+      (await t.service.webhooks.deliveries(hook.id, { limit: 100 })).items.filter(
         (d) => d.event === 'structuring.alert',
       );
     for (let i = 0; i < 100 && (await queued()).length === 0; i++)

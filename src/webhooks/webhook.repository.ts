@@ -1,5 +1,6 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { Database } from '../store/database.js';
+import type { KeysetCursor } from '../shared/keyset-cursor.js';
 import type { WebhookDeliveryTable, WebhookTable } from './webhook.table.js';
 
 export type WebhookRow = Selectable<WebhookTable>;
@@ -94,13 +95,28 @@ export async function updateDelivery(
 }
 
 /** A subscription's deliveries, newest first. */
+/** Deliveries of one subscription: by status, older than a cursor, at most `limit`. */
+export interface DeliveryFilter {
+  readonly status?: string;
+  readonly before?: KeysetCursor;
+  readonly limit: number;
+}
+
 export async function listDeliveries(
   db: Kysely<Database>,
   webhookId: string,
-  options: { status?: string; limit: number },
+  options: DeliveryFilter,
 ): Promise<DeliveryRow[]> {
   let query = db.selectFrom('webhook_deliveries').selectAll().where('webhook_id', '=', webhookId);
   if (options.status !== undefined)
     query = query.where('status', '=', options.status as DeliveryRow['status']);
+  const before = options.before;
+  if (before)
+    query = query.where((eb) =>
+      eb.or([
+        eb('created_at', '<', before.at),
+        eb.and([eb('created_at', '=', before.at), eb('id', '<', before.id)]),
+      ]),
+    );
   return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(options.limit).execute();
 }

@@ -10,9 +10,11 @@ import {
   insertWebhook,
   listDeliveries,
   listWebhooks,
+  type DeliveryFilter,
   type DeliveryRow,
   type WebhookRow,
 } from './webhook.repository.js';
+import { nextCursor } from '../shared/keyset-cursor.js';
 import { isPrivateHost } from './private-addresses.js';
 
 /** A subscription as listed (never the secret). */
@@ -87,10 +89,15 @@ export class WebhookService {
     this.loadedAt = 0;
   }
 
-  /** The delivery log of a subscription, newest first. */
-  async deliveries(id: string, options: { status?: string; limit: number }): Promise<DeliveryInfo[]> {
+  /** The delivery log of a subscription, newest first, with the cursor of the next page (or null). */
+  async deliveries(
+    id: string,
+    filter: DeliveryFilter,
+  ): Promise<{ items: DeliveryInfo[]; nextCursor: string | null }> {
     if (!(await findWebhook(this.db, id))) throw new AppError('NOT_FOUND', `No webhook with id '${id}'.`);
-    return (await listDeliveries(this.db, id, options)).map(deliveryInfoOf);
+    const rows = await listDeliveries(this.db, id, filter);
+    const cursorAt = (row: (typeof rows)[number]) => ({ at: Number(row.created_at), id: row.id });
+    return { items: rows.map(deliveryInfoOf), nextCursor: nextCursor(rows, filter.limit, cursorAt) };
   }
 
   /** Queues `event` for every subscriber; see {@link EmitWebhook}. */

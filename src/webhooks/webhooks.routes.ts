@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../api/auth.js';
 import { authErrors, errorSchema } from '../api/schemas.js';
 import type { AuditLog } from '../audit/audit-log.service.js';
+import { cursorOf, CURSOR_PATTERN } from '../shared/keyset-cursor.js';
 import { WEBHOOK_EVENTS, type WebhookEvent } from './webhook-events.js';
 import type { WebhookService } from './webhook.service.js';
 
@@ -105,7 +106,7 @@ export function webhooksRoutes(
     },
   );
 
-  app.get<{ Params: { id: string }; Querystring: { status?: string; limit: number } }>(
+  app.get<{ Params: { id: string }; Querystring: { status?: string; limit: number; cursor?: string } }>(
     '/v1/webhooks/:id/deliveries',
     {
       config: { access },
@@ -118,16 +119,32 @@ export function webhooksRoutes(
           properties: {
             status: { type: 'string', enum: ['pending', 'delivered', 'failed'] },
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            cursor: {
+              type: 'string',
+              pattern: CURSOR_PATTERN,
+              description: 'next_cursor of the previous page',
+            },
           },
           additionalProperties: false,
         },
         response: {
-          200: { type: 'object', properties: { items: { type: 'array', items: deliverySchema } } },
+          200: {
+            type: 'object',
+            properties: {
+              items: { type: 'array', items: deliverySchema },
+              next_cursor: { type: ['string', 'null'] },
+            },
+          },
           404: errorSchema,
           ...authErrors,
         },
       },
     },
-    async (request) => ({ items: await webhooks.deliveries(request.params.id, request.query) }),
+    async (request) => {
+      const { status, limit, cursor } = request.query;
+      const before = cursor === undefined ? undefined : cursorOf(cursor);
+      const page = await webhooks.deliveries(request.params.id, { status, limit, before });
+      return { items: page.items, next_cursor: page.nextCursor };
+    },
   );
 }
