@@ -403,7 +403,7 @@ describe.skipIf(!dataDir).each(await availableDialects())('identity API on %s', 
     ]);
     // Base64 holding other characters is refused: Node's decoder skipped them, giving another image.
     const base64 = img.alice2.toString('base64');
-    for (const bad of [`${base64}!!!garbage`, '!!!notbase64!!!', 'abcde']) {
+    for (const bad of [`${base64}!!!garbage`, '!!!notbase64!!!', 'abcde', 'QUJDRA=', 'data:,QUJD']) {
       const res = await t.request({
         method: 'POST',
         url: '/v1/identities/alice/verify',
@@ -415,7 +415,7 @@ describe.skipIf(!dataDir).each(await availableDialects())('identity API on %s', 
       ]);
     }
     // Line-wrapped base64 (base64 without -w0) and a data: URL are read.
-    for (const good of [base64.replace(/(.{76})/g, '$1\n'), `data:image/jpeg;base64,${base64}`]) {
+    for (const good of [base64.replace(/(.{76})/g, '$1\n'), `DATA:image/jpeg;base64,${base64}`]) {
       const res = await t.request({
         method: 'POST',
         url: '/v1/identities/alice/verify',
