@@ -29,6 +29,9 @@ describe('LiveFeed totals', () => {
     expect(totals()).toEqual({ approve: 2, review: 0, decline: 1 });
     // A transaction decided before the service started was never counted: its change is not either.
     onChange({ transaction_id: 'old', from: 'review', to: 'approve', decided_at: now - 86_400_000 });
+    // A decision the totals do not hold (none is in review now: one missed) cannot move.
+    onChange({ transaction_id: 't5', from: 'review', to: 'approve', decided_at: now });
+    expect(totals()).toEqual({ approve: 2, review: 0, decline: 1 });
     // A failed step-up that keeps the transaction in review changes nothing.
     onChange({ transaction_id: 't4', from: 'review', to: 'review', decided_at: now });
     expect(totals()).toEqual({ approve: 2, review: 0, decline: 1 });

@@ -101,7 +101,9 @@ export class LiveFeed {
 
   private observeChange(change: DecisionChanged): void {
     if (change.decided_at === null || change.decided_at < this.startedAt || change.from === change.to) return;
-    this.totals[change.from] = Math.max(0, this.totals[change.from] - 1);
+    // Only a decision the totals hold can move (one missed while the feed was not listening cannot).
+    if (this.totals[change.from] === 0) return;
+    this.totals[change.from]--;
     this.totals[change.to]++;
   }
 

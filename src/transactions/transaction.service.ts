@@ -95,15 +95,23 @@ export class TransactionService {
     return applied;
   }
 
+  /**
+   * Tells the listeners of a stored change. Best effort: the change is committed already, so
+   * a failure here is logged and never fails the step-up that made it.
+   */
   private async announceChange(id: string, from: DecisionChanged['from'], to: DecisionChanged['to']) {
-    const decidedAt = (await findTransaction(this.db, id))?.processed_at ?? null;
-    const change = {
-      transaction_id: id,
-      from,
-      to,
-      decided_at: decidedAt === null ? null : Number(decidedAt),
-    };
-    for (const listener of this.changeListeners) listener(change);
+    try {
+      const decidedAt = (await findTransaction(this.db, id))?.processed_at ?? null;
+      const change = {
+        transaction_id: id,
+        from,
+        to,
+        decided_at: decidedAt === null ? null : Number(decidedAt),
+      };
+      for (const listener of this.changeListeners) listener(change);
+    } catch (error) {
+      console.error(`decision change of '${id}' stored, but its listeners could not be told`, error);
+    }
   }
 
   /**
