@@ -517,7 +517,15 @@ describe('usage errors', () => {
       [['structuring', 'run', '--db', db], '--input', 'required'],
       [['structuring', 'schedule', '--every', 'abc', '--db', db], '--every', 'format'],
       [['train', '--generator', 'bogus', '--db', db], '--generator', 'invalid'],
-      [['models', 'shadow', '--db', db], 'version', 'conflict'],
+      [['models', 'shadow', '--db', db], 'version', 'required'],
+      [['models', 'shadow', 'v1', '--off', '--db', db], '--off', 'conflict'],
+      [['train', '--from-store', '--generator', 'prototype', '--db', db], '--generator', 'invalid'],
+      [['evaluate', '--model', 'v1', '--db', db], '--data', 'required'],
+      [
+        ['models', 'shadow-report', '--from', '2026-03-02', '--to', '2026-03-01', '--db', db],
+        '--from',
+        'range',
+      ],
       [['simulate', '--rate', '0', '--api-key', 'k'], '--rate', 'range'],
       [['simulate', '--target', 'notaurl', '--api-key', 'k'], '--target', 'format'],
     ];
@@ -531,5 +539,5 @@ describe('usage errors', () => {
         }),
       ]);
     }
-  }, 120_000); // seven CLI starts
+  }, 180_000); // twelve CLI starts
 });

@@ -4,7 +4,7 @@ import { DEFAULT_LABEL, loadDataset, parseMappings, type LoadedDataset } from '.
 import { labelsOf } from '../models/dataset.js';
 import { evaluate, type EvaluationReport } from '../models/metrics.js';
 import type { TrainedModel } from '../models/model.js';
-import { withServices, withStoreFlags, type StoreFlags } from './common.js';
+import { flagError, withServices, withStoreFlags, type StoreFlags } from './common.js';
 import { formatTable, printResult } from './output.js';
 
 /** `--data`, `--map` and `--label`: where labelled records come from. */
@@ -45,7 +45,7 @@ export function evaluateCommand(program: Command): void {
     .description('evaluate a registered model version on labelled CSV or Parquet data')
     .requiredOption('--model <version>', 'model version, e.g. v3')
     .action(async (flags: StoreFlags & DataFlags & { model: string }) => {
-      if (flags.data === undefined) throw new AppError('INPUT_INVALID', 'evaluate needs --data FILES.');
+      if (flags.data === undefined) throw flagError('--data', 'required', 'evaluate needs --data FILES.');
       await withServices(flags, async ({ models }) => {
         const { version, model } = await models.load(flags.model); // an unknown version first
         const dataset = await loadDataFlags(flags);

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { ModelVersionInfo } from '../models/model-registry.service.js';
 import { shadowReport, type ShadowReport, type ShadowSide } from '../models/shadow-report.js';
 import { timeFieldOf } from '../shared/iso-time.js';
+import { orderedRange } from '../shared/time-range.js';
 import { flagError, withServices, withStoreFlags, type Services, type StoreFlags } from './common.js';
 import { formatTable, printResult } from './output.js';
 
@@ -55,7 +56,7 @@ export function modelsCommand(program: Command): void {
       if ((version === undefined) === !flags.off) {
         throw flagError(
           flags.off ? '--off' : 'version',
-          'conflict',
+          flags.off ? 'conflict' : 'required',
           'Give a VERSION to shadow or --off (not both).',
         );
       }
@@ -117,8 +118,8 @@ function shadowReportCommand(models: Command): void {
     .option('--from <iso>', 'event time from (inclusive)')
     .option('--to <iso>', 'event time to (inclusive)')
     .action(async (flags: ShadowReportFlags) => {
-      const from = timeFieldOf(flags.from, '--from');
-      const to = timeFieldOf(flags.to, '--to');
+      const range = { from: timeFieldOf(flags.from, '--from'), to: timeFieldOf(flags.to, '--to') };
+      const { from, to } = orderedRange(range, ['--from', '--to']); // as the API refuses it
       await withServices(flags, async ({ store, models: registry }) => {
         const report = await shadowReport(store.db, registry, {
           ...(flags.version === undefined ? {} : { version: flags.version }),

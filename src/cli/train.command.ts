@@ -82,9 +82,14 @@ export function trainCommand(program: Command): void {
 }
 
 async function trainingData(flags: TrainFlags, seed: number, services: Services): Promise<TrainingData> {
-  const sources = [flags.data !== undefined, Boolean(flags.fromStore), flags.generator !== undefined];
-  if (sources.filter(Boolean).length > 1)
-    throw invalid('--data', 'Use one of --data, --from-store or --generator.');
+  const given = [
+    flags.data !== undefined && '--data',
+    Boolean(flags.fromStore) && '--from-store',
+    flags.generator !== undefined && '--generator',
+  ].filter((flag) => flag !== false);
+  // Named by the second source given: the first alone would have been fine.
+  if (given.length > 1)
+    throw invalid(given[1] ?? '--data', 'Use one of --data, --from-store or --generator.');
   if (flags.data !== undefined) {
     const dataset = await loadDataFlags(flags);
     return { ...dataset, source: flags.data.join(',') };

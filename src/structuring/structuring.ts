@@ -111,13 +111,20 @@ export function parseWindows(spec: string | readonly string[]): WindowLength[] {
 
 /** Parses methods (`rules,lof`) and checks each name. */
 export function parseMethods(spec: string | readonly string[]): MethodName[] {
-  const names = (typeof spec === 'string' ? spec.split(',') : spec).map((s) => s.trim()).filter(Boolean);
-  for (const name of names) {
+  // An API body's list names its item (methods[1]); the CLI's text is one field.
+  const listed = typeof spec !== 'string';
+  const names = (listed ? spec : spec.split(',')).map((s) => s.trim());
+  names.forEach((name, index) => {
+    if (name === '' && !listed) return;
     if (!isMethodName(name))
-      invalid('methods', `Unknown method '${name}'; known: ${METHOD_NAMES.join(', ')}.`);
-  }
-  if (names.length === 0) invalid('methods', 'At least one method is needed.');
-  return [...new Set(names)] as MethodName[];
+      invalid(
+        listed ? fieldPath('methods', index) : 'methods',
+        `Unknown method '${name}'; known: ${METHOD_NAMES.join(', ')}.`,
+      );
+  });
+  const chosen = names.filter((name) => name !== '');
+  if (chosen.length === 0) invalid('methods', 'At least one method is needed.');
+  return [...new Set(chosen)] as MethodName[];
 }
 
 /**

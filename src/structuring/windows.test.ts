@@ -144,6 +144,20 @@ describe('window features', () => {
     expect(fieldOf('24h,')).toBeUndefined();
   });
 
+  it('names the API field of an unknown method: methods, or the item of a list', () => {
+    const fieldOf = (spec: string | string[]) => {
+      try {
+        return runParamsOf({ methods: spec }).methods;
+      } catch (error) {
+        return (error as AppError).details;
+      }
+    };
+    expect(fieldOf('rules,lofx')).toMatchObject([{ field: 'methods' }]);
+    expect(fieldOf(['rules', 'lofx'])).toMatchObject([{ field: 'methods[1]' }]);
+    expect(fieldOf(['rules', ''])).toMatchObject([{ field: 'methods[1]' }]);
+    expect(fieldOf('rules,,lof')).toEqual(['rules', 'lof']);
+  });
+
   it('refuses min_methods above the methods chosen, and defaults it to at most their number', () => {
     expect(runParamsOf({ methods: 'rules' }).minMethods).toBe(1);
     expect(runParamsOf({ methods: 'rules,lof' }).minMethods).toBe(2);
