@@ -16,7 +16,7 @@ const fieldOf = (value: unknown) => {
 describe('unstorableValueIn', () => {
   it('finds a NUL character in a string, a nested value or a key, by path', () => {
     expect(fieldOf('a\u0000')).toBe(':nul_character');
-    expect(fieldOf({ a: 'ok', b: { c: ['x', 'y\u0000'] } })).toBe('b.c.1:nul_character');
+    expect(fieldOf({ a: 'ok', b: { c: ['x', 'y\u0000'] } })).toBe('b.c[1]:nul_character');
     expect(fieldOf({ a: { 'k\u0000': 1 } })).toBe('a.k\u0000:nul_character');
   });
 
@@ -37,7 +37,7 @@ describe('unstorableValueIn', () => {
   it('walks a deeply nested value without overflowing the stack', () => {
     let deep: unknown = 'end\u0000';
     for (let i = 0; i < 50_000; i++) deep = [deep];
-    expect(fieldOf(deep)).toBe(`${Array(MAX_NESTING).fill('0').join('.')}:too_deep`);
+    expect(fieldOf(deep)).toBe(`${'[0]'.repeat(MAX_NESTING)}:too_deep`);
   });
 
   it(`refuses arrays and objects nested more than ${MAX_NESTING} levels deep, naming the first too deep`, () => {
@@ -47,8 +47,9 @@ describe('unstorableValueIn', () => {
       return value;
     };
     expect(fieldOf({ raw: nested(MAX_NESTING - 1) })).toBeUndefined();
-    const path = (levels: number) => Array.from({ length: levels }, (_, i) => (i % 2 ? '0' : 'k'));
-    expect(fieldOf({ raw: nested(MAX_NESTING) })).toBe(`raw.${path(MAX_NESTING - 1).join('.')}:too_deep`);
+    // Array items in brackets, object keys after a dot: raw.k[0].k[0]…
+    const path = (levels: number) => Array.from({ length: levels }, (_, i) => (i % 2 ? '[0]' : '.k'));
+    expect(fieldOf({ raw: nested(MAX_NESTING) })).toBe(`raw${path(MAX_NESTING - 1).join('')}:too_deep`);
   });
 });
 
