@@ -86,13 +86,12 @@ export async function assignModelRole(
 ): Promise<boolean> {
   return exclusiveTransaction(db, MODEL_VERSIONS_LOCK, async (trx) => {
     if (role === 'shadow' && (await roleOf(trx, version)) === 'active') return false;
+    if (role === 'active') {
+      await makeActive(trx, version, now, {});
+      return true;
+    }
     await trx.updateTable('model_versions').set({ role: 'none' }).where('role', '=', role).execute();
-    const activatedAt = role === 'active' ? { activated_at: now, rolled_back_at: null } : {};
-    await trx
-      .updateTable('model_versions')
-      .set({ role, ...activatedAt })
-      .where('version', '=', version)
-      .execute();
+    await trx.updateTable('model_versions').set({ role }).where('version', '=', version).execute();
     return true;
   });
 }
@@ -123,16 +122,29 @@ export async function rollBackModel(db: Kysely<Database>, now: number): Promise<
       .orderBy('activated_at', 'desc')
       .executeTakeFirst();
     if (!previous) return undefined;
-    await trx
-      .updateTable('model_versions')
-      .set({ role: 'none', rolled_back_at: now })
-      .where('role', '=', 'active')
-      .execute();
-    await trx
-      .updateTable('model_versions')
-      .set({ role: 'active', activated_at: now })
-      .where('version', '=', previous.version)
-      .execute();
+    await makeActive(trx, previous.version, now, { rolled_back_at: now });
     return previous.version;
   });
+}
+
+/**
+ * Makes `version` the active one (clearing its rolled-back mark); the version active until
+ * now gets the role none and `left` (a rollback marks it rolled back from).
+ */
+async function makeActive(
+  trx: Kysely<Database>,
+  version: string,
+  now: number,
+  left: { readonly rolled_back_at?: number },
+): Promise<void> {
+  await trx
+    .updateTable('model_versions')
+    .set({ role: 'none', ...left })
+    .where('role', '=', 'active')
+    .execute();
+  await trx
+    .updateTable('model_versions')
+    .set({ role: 'active', activated_at: now, rolled_back_at: null })
+    .where('version', '=', version)
+    .execute();
 }

@@ -90,19 +90,12 @@ const MAX_WINDOW_HOURS = 3660 * 24;
  * @example parseWindows('24h,7d') // [{label:'24h',hours:24},{label:'7d',hours:168}]
  */
 export function parseWindows(spec: string | readonly string[]): WindowLength[] {
-  // An API body's list names its item (windows[1]); the CLI's text is one field.
-  const listed = typeof spec !== 'string';
-  const parts = (listed ? spec : spec.split(',')).map((s) => s.trim());
-  const windows = parts.flatMap((label, index) => {
-    if (label === '' && !listed) return [];
+  const windows = specItems(spec, 'windows').map(({ value: label, field }) => {
     const match = /^(\d+(?:\.\d+)?)([mhdw])$/.exec(label);
     const hours = match ? Number(match[1]) * (UNIT_HOURS[match[2] ?? 'h'] ?? 1) : NaN;
     if (!(hours >= MIN_WINDOW_HOURS && hours <= MAX_WINDOW_HOURS))
-      invalid(
-        listed ? fieldPath('windows', index) : 'windows',
-        `'${label}' is not a window length from 1m to 3660d, such as 24h, 90m or 7d.`,
-      );
-    return [{ label, hours }];
+      invalid(field, `'${label}' is not a window length from 1m to 3660d, such as 24h, 90m or 7d.`);
+    return { label, hours };
   });
   if (windows.length === 0) invalid('windows', 'At least one window length is needed.');
   // One window per length: 24h and 1d are the same window, counted once (the first label names it).
@@ -111,20 +104,27 @@ export function parseWindows(spec: string | readonly string[]): WindowLength[] {
 
 /** Parses methods (`rules,lof`) and checks each name. */
 export function parseMethods(spec: string | readonly string[]): MethodName[] {
-  // An API body's list names its item (methods[1]); the CLI's text is one field.
-  const listed = typeof spec !== 'string';
-  const names = (listed ? spec : spec.split(',')).map((s) => s.trim());
-  names.forEach((name, index) => {
-    if (name === '' && !listed) return;
-    if (!isMethodName(name))
-      invalid(
-        listed ? fieldPath('methods', index) : 'methods',
-        `Unknown method '${name}'; known: ${METHOD_NAMES.join(', ')}.`,
-      );
+  const names = specItems(spec, 'methods').map(({ value: name, field }) => {
+    if (!isMethodName(name)) invalid(field, `Unknown method '${name}'; known: ${METHOD_NAMES.join(', ')}.`);
+    return name;
   });
-  const chosen = names.filter((name) => name !== '');
-  if (chosen.length === 0) invalid('methods', 'At least one method is needed.');
-  return [...new Set(chosen)] as MethodName[];
+  if (names.length === 0) invalid('methods', 'At least one method is needed.');
+  return [...new Set(names)];
+}
+
+/**
+ * The trimmed items of a list parameter and the field each is named by in an error: an API
+ * body's list names its item (`windows[1]`, an empty one included); the CLI's comma-separated
+ * text is one field, and its empty items are skipped.
+ */
+function specItems(spec: string | readonly string[], field: string): { value: string; field: string }[] {
+  if (typeof spec !== 'string')
+    return spec.map((value, index) => ({ value: value.trim(), field: fieldPath(field, index) }));
+  return spec
+    .split(',')
+    .map((value) => value.trim())
+    .filter((value) => value !== '')
+    .map((value) => ({ value, field }));
 }
 
 /**
