@@ -21,4 +21,11 @@ export const authErrors = {
   403: errorSchema,
 } as const;
 
+/**
+ * A query filter matched exactly. Empty text is refused: `?account_id=` from a client that
+ * lost its value would otherwise list everything, or nothing, without saying why.
+ */
+export const filterText = (maxLength?: number) =>
+  ({ type: 'string', minLength: 1, ...(maxLength === undefined ? {} : { maxLength }) }) as const;
+
 export const nullable = <T extends object>(schema: T) => ({ ...schema, nullable: true }) as const;

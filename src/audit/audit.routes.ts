@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { authErrors, errorSchema } from '../api/schemas.js';
+import { authErrors, errorSchema, filterText } from '../api/schemas.js';
 import { cursorOf, CURSOR_PATTERN } from '../shared/keyset-cursor.js';
 import { queryTimeRange } from '../shared/time-range.js';
 import type { AuditLog } from './audit-log.service.js';
@@ -16,8 +16,8 @@ interface AuditQuery {
 const querySchema = {
   type: 'object',
   properties: {
-    action: { type: 'string', maxLength: 100 },
-    actor: { type: 'string', maxLength: 100 },
+    action: filterText(100),
+    actor: filterText(100),
     from: { type: 'string', format: 'date-time' },
     to: { type: 'string', format: 'date-time' },
     limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },

@@ -1,4 +1,4 @@
-import { nullable } from '../api/schemas.js';
+import { filterText, nullable } from '../api/schemas.js';
 
 const str = { type: 'string' } as const;
 const num = { type: 'number' } as const;
@@ -186,7 +186,7 @@ export const verificationSchema = {
 export const verificationQuerySchema = {
   type: 'object',
   properties: {
-    user_id: { type: 'string', maxLength: 128 },
+    user_id: filterText(128),
     result: { type: 'string', enum: ['match', 'no_match', 'rejected'] },
     from: { type: 'string', format: 'date-time' },
     to: { type: 'string', format: 'date-time' },

@@ -1,5 +1,5 @@
 /** JSON schemas of the structuring routes (validation and OpenAPI). */
-import { nullable } from '../api/schemas.js';
+import { filterText, nullable } from '../api/schemas.js';
 import { METHOD_NAMES } from './detectors/index.js';
 import { ALERT_METHODS, FIELDS } from './structuring.js';
 
@@ -100,10 +100,10 @@ const page = (size: number, max: number) =>
 export const alertsQuerySchema = {
   type: 'object',
   properties: {
-    run_id: { type: 'string' },
+    run_id: filterText(),
     method: { type: 'string', enum: ALERT_METHODS },
-    user_id: { type: 'string' },
-    merchant_id: { type: 'string' },
+    user_id: filterText(),
+    merchant_id: filterText(),
     from: { type: 'string', format: 'date-time', description: 'window end at or after' },
     to: { type: 'string', format: 'date-time', description: 'window end at or before' },
     ...page(100, 10_000),

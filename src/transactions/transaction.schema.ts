@@ -1,4 +1,4 @@
-import { nullable } from '../api/schemas.js';
+import { filterText, nullable } from '../api/schemas.js';
 import { FEATURE_NAMES } from '../features/features.js';
 
 const str = { type: 'string' } as const;
@@ -118,7 +118,7 @@ export const storedTransactionSchema = {
 export const listQuerySchema = {
   type: 'object',
   properties: {
-    account_id: str,
+    account_id: filterText(128),
     decision: { type: 'string', enum: ['approve', 'review', 'decline'] },
     from: { type: 'string', format: 'date-time' },
     to: { type: 'string', format: 'date-time' },
