@@ -72,6 +72,29 @@ describe('structuring input errors', () => {
     expect(unknownType.message).toBe("Cannot read 'log.csv': a value cannot be read as a number (line 9).");
   });
 
+  it("says how many fields a malformed CSV row has, from DuckDB's line, not the quoted row", () => {
+    const message = [
+      'Invalid Input Error: CSV Error on Line: 25002',
+      'Original Line: 25000,a0,u0,m3,"x\nExpected Number of Columns: 1 Found: 2',
+      'Expected Number of Columns: 8 Found: 9',
+      'Possible fixes:',
+    ].join('\n');
+    const error = inputError(new Error(message), 'log.csv', { parquet: false });
+    expect(error.message).toBe(
+      "Cannot read 'log.csv': malformed CSV at line 25002: 9 fields where the header has 8.",
+    );
+    expect(error.details).toMatchObject({
+      kind: 'malformed_csv',
+      line: 25_002,
+      expected_fields: 8,
+      found_fields: 9,
+    });
+    const unsaid = inputError(new Error('Invalid Input Error: CSV Error on Line: 7'), 'log.csv', {
+      parquet: false,
+    });
+    expect(unsaid.message).toBe("Cannot read 'log.csv': malformed CSV at line 7.");
+  });
+
   it('stores CODE: message, redacting errors that are not AppErrors', () => {
     expect(failureText(new AppError('INPUT_INVALID', 'Bad.'))).toBe('INPUT_INVALID: Bad.');
     expect(failureText(new Error("Out of Memory Error: 'SECRET'\nmore"))).toBe(

@@ -12,6 +12,8 @@ interface InputProblem {
   readonly message: string;
   readonly column?: string;
   readonly line?: number;
+  readonly expected_fields?: number;
+  readonly found_fields?: number;
 }
 
 /** Quoted text and `value …` tokens in a DuckDB message: they may hold file contents. */
@@ -104,6 +106,19 @@ function csvErrorLine(message: string): number | undefined {
   return Number.isInteger(line) ? line : undefined;
 }
 
+/**
+ * A CSV row DuckDB could not split as the header: with how many fields it has and the header
+ * has, when DuckDB says (`Expected Number of Columns: 8 Found: 9`, on the line after the
+ * quoted row, so the last such line is DuckDB's own).
+ */
+function malformedCsv(message: string, line: number): InputProblem {
+  const counts = [...message.matchAll(/^Expected Number of Columns: (\d+) Found: (\d+)$/gm)].at(-1);
+  if (counts === undefined) return { kind: 'malformed_csv', line, message: `malformed CSV at line ${line}` };
+  const [expected, found] = [Number(counts[1]), Number(counts[2])];
+  const said = `malformed CSV at line ${line}: ${found} fields where the header has ${expected}`;
+  return { kind: 'malformed_csv', line, message: said, expected_fields: expected, found_fields: found };
+}
+
 /** A Parquet reader failure that says the file itself is broken. */
 const BROKEN_PARQUET =
   /magic bytes|parquet|thrift|footer|corrupt|metadata|too small|page|snappy|zstd|gzip|decompress/i;
@@ -151,7 +166,7 @@ function problemOf(message: string, context: ReadContext): InputProblem {
     return { kind: 'not_csv', message: 'not a CSV file with a header row (no delimiter could be detected)' };
   }
   const line = csvErrorLine(message);
-  if (line !== undefined) return { kind: 'malformed_csv', line, message: `malformed CSV at line ${line}` };
+  if (line !== undefined) return malformedCsv(message, line);
   return { kind: 'unreadable', message: `cannot be read (${redact(message)})` };
 }
 
