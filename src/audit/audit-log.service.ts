@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/database.js';
-import { nextCursor } from '../shared/keyset-cursor.js';
+import { nextCursor, readPage } from '../shared/keyset-cursor.js';
 import { insertAuditEntry, listAuditEntries, type AuditFilter } from './audit-log.repository.js';
 
 /** Admin actions recorded in the audit log. Other features may add theirs (dotted names). */
@@ -47,8 +47,8 @@ export class AuditLog {
 
   /** Entries matching `filter`, newest first, with the cursor of the next page (or null). */
   async list(filter: AuditFilter): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
-    const rows = await listAuditEntries(this.db, filter);
-    const items = rows.map((row) => ({
+    const page = await readPage(filter.limit, (limit) => listAuditEntries(this.db, { ...filter, limit }));
+    const items = page.rows.map((row) => ({
       id: row.id,
       at: new Date(Number(row.at)).toISOString(),
       actor: row.actor,
@@ -58,7 +58,7 @@ export class AuditLog {
     }));
     return {
       items,
-      nextCursor: nextCursor(rows, filter.limit, (row) => ({ at: Number(row.at), id: row.id })),
+      nextCursor: nextCursor(page, (row) => ({ at: Number(row.at), id: row.id })),
     };
   }
 }

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
 import { AppError, withDetails } from '../errors.js';
 import type { Database } from '../store/database.js';
+import { nextCursor, readPage } from '../shared/keyset-cursor.js';
 import type { EmitWebhook } from '../webhooks/webhook-events.js';
 import { checkFace } from './face-check.js';
 import type { LivenessResult } from './face-engine/face-engine.js';
@@ -128,9 +129,9 @@ export class VerificationService {
 
   /** Attempts matching `filter`, newest first, with the cursor of the next page (or null). */
   async list(filter: VerificationFilter): Promise<{ items: VerificationView[]; next_cursor: string | null }> {
-    const rows = await listVerifications(this.db, filter);
-    const last = rows.length === filter.limit ? rows[rows.length - 1] : undefined;
-    return { items: rows.map(verificationView), next_cursor: last ? `${Number(last.at)}:${last.id}` : null };
+    const page = await readPage(filter.limit, (limit) => listVerifications(this.db, { ...filter, limit }));
+    const cursorAt = (row: (typeof page.rows)[number]) => ({ at: Number(row.at), id: row.id });
+    return { items: page.rows.map(verificationView), next_cursor: nextCursor(page, cursorAt) };
   }
 
   private async log(

@@ -20,12 +20,25 @@ export function cursorOf(text: string): KeysetCursor {
   return { at: Number(text.slice(0, split)), id: text.slice(split + 1) };
 }
 
-/** The cursor of the page after `rows` (newest first), or null when `rows` was the last page. */
-export function nextCursor<R>(
-  rows: readonly R[],
-  limit: number,
-  keyOf: (row: R) => KeysetCursor,
-): string | null {
-  const last = rows.length === limit ? rows[rows.length - 1] : undefined;
-  return last === undefined ? null : cursorText(keyOf(last));
+/** One page of a listing, and the row the next page starts after (none on the last page). */
+export interface Page<R> {
+  readonly rows: R[];
+  readonly continueAfter: R | undefined;
+}
+
+/**
+ * Reads a page of at most `limit` rows by asking `read` for one row more: only a row beyond
+ * the page says another page follows, so a full last page has no next cursor (and no empty
+ * page after it).
+ */
+export async function readPage<R>(limit: number, read: (limit: number) => Promise<R[]>): Promise<Page<R>> {
+  const rows = await read(limit + 1);
+  if (rows.length <= limit) return { rows, continueAfter: undefined };
+  rows.length = limit;
+  return { rows, continueAfter: rows[limit - 1] };
+}
+
+/** The cursor of the page after `page` (newest first), or null when `page` was the last one. */
+export function nextCursor<R>(page: Page<R>, keyOf: (row: R) => KeysetCursor): string | null {
+  return page.continueAfter === undefined ? null : cursorText(keyOf(page.continueAfter));
 }

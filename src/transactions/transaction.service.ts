@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
 import { AppError } from '../errors.js';
 import type { Database } from '../store/database.js';
+import { readPage } from '../shared/keyset-cursor.js';
 import type { DecisionOutcome } from './batch-decider.js';
 import type { Accepted, DecisionListener, Ingestion } from './ingestion.js';
 import { applyDecisionChange, eventsOf, type DecisionChange } from './transaction-event.repository.js';
@@ -153,14 +154,14 @@ export class TransactionService {
   }
 
   async list(filter: TransactionFilter): Promise<{ items: StoredTransaction[]; nextSeq: number | null }> {
-    const rows = await listTransactions(this.db, filter);
-    const last = rows.length === filter.limit ? rows[rows.length - 1] : undefined;
+    const page = await readPage(filter.limit, (limit) => listTransactions(this.db, { ...filter, limit }));
     const labelRows = await findLabels(
       this.db,
-      rows.map((r) => r.transaction_id),
+      page.rows.map((r) => r.transaction_id),
     );
     const labels = new Map(labelRows.map((l) => [l.transaction_id, l]));
-    const items = rows.map((row) => storedTransactionOf(row, labels.get(row.transaction_id)));
-    return { items, nextSeq: last ? Number(last.seq) : null };
+    const items = page.rows.map((row) => storedTransactionOf(row, labels.get(row.transaction_id)));
+    const after = page.continueAfter;
+    return { items, nextSeq: after === undefined ? null : Number(after.seq) };
   }
 }

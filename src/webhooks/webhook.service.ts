@@ -14,7 +14,7 @@ import {
   type DeliveryRow,
   type WebhookRow,
 } from './webhook.repository.js';
-import { nextCursor } from '../shared/keyset-cursor.js';
+import { nextCursor, readPage } from '../shared/keyset-cursor.js';
 import { isPrivateHost } from './private-addresses.js';
 
 /** A subscription as listed (never the secret). */
@@ -95,9 +95,9 @@ export class WebhookService {
     filter: DeliveryFilter,
   ): Promise<{ items: DeliveryInfo[]; nextCursor: string | null }> {
     if (!(await findWebhook(this.db, id))) throw new AppError('NOT_FOUND', `No webhook with id '${id}'.`);
-    const rows = await listDeliveries(this.db, id, filter);
-    const cursorAt = (row: (typeof rows)[number]) => ({ at: Number(row.created_at), id: row.id });
-    return { items: rows.map(deliveryInfoOf), nextCursor: nextCursor(rows, filter.limit, cursorAt) };
+    const page = await readPage(filter.limit, (limit) => listDeliveries(this.db, id, { ...filter, limit }));
+    const cursorAt = (row: (typeof page.rows)[number]) => ({ at: Number(row.created_at), id: row.id });
+    return { items: page.rows.map(deliveryInfoOf), nextCursor: nextCursor(page, cursorAt) };
   }
 
   /** Queues `event` for every subscriber; see {@link EmitWebhook}. */
