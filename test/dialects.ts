@@ -57,7 +57,8 @@ export async function createTestStore(dialect: 'sqlite' | 'postgres'): Promise<T
   };
 }
 
-async function adminQuery(sql: string): Promise<void> {
+/** Runs `sql` on the test server's own database (creating, dropping or locking out test databases). */
+export async function adminQuery(sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await client.connect();
   try {

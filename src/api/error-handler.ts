@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, fieldPath, statusOf, type ErrorCode, type FieldError } from '../errors.js';
-import { storeBusyError } from '../store/store-errors.js';
+import { storeUnavailableError } from '../store/store-errors.js';
 
 /** Body of every error answer. */
 export interface ErrorBody {
@@ -52,7 +52,7 @@ export function handleFrameworkError(
 }
 
 function errorBodyOf(error: FastifyError): ErrorBody {
-  const known = error instanceof AppError ? error : storeBusyError(error);
+  const known = error instanceof AppError ? error : storeUnavailableError(error);
   if (known) return bodyOf(known.code, known.message, known.details);
   if (error.validation)
     return bodyOf('VALIDATION_FAILED', 'The request has invalid fields.', fieldsOf(error));

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { AppError } from '../errors.js';
-import { storeBusyError } from '../store/store-errors.js';
+import { storeUnavailableError } from '../store/store-errors.js';
 import { refuseFlagsAsValues } from './common.js';
 import { dlqCommand } from './dlq.command.js';
 import { evaluateCommand } from './evaluate.command.js';
@@ -67,7 +67,7 @@ const EXIT_GRACE_MS = 1000;
 function failureOf(error: unknown): Failure {
   if (error instanceof CommanderError)
     return { code: 'VALIDATION_FAILED', message: error.message.replace(/^error: /, '') };
-  const known = error instanceof AppError ? error : storeBusyError(error);
+  const known = error instanceof AppError ? error : storeUnavailableError(error);
   if (known) return { code: known.code, message: known.message, details: known.details };
   const message = error instanceof Error ? error.message : String(error);
   if (process.env.CENTINELA_DEBUG && error instanceof Error)

@@ -57,6 +57,10 @@ function openPostgres(url: string, poolSize: number): Store {
   pool.on('error', (error) =>
     console.error('PostgreSQL connection lost; the pool reconnects:', error.message),
   );
+  // One dropped while a query holds it emits 'error' on the connection, which the pool only
+  // listens to while it is idle: unheard, it stopped the process. The query in flight fails
+  // with its own error (503 STORE_UNAVAILABLE), and the pool discards the connection.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

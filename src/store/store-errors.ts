@@ -6,11 +6,47 @@ import { AppError } from '../errors.js';
  * a crash or a 500; undefined for any other error.
  */
 export function storeBusyError(error: unknown): AppError | undefined {
-  const code = (error as { code?: unknown } | null | undefined)?.code;
-  if (typeof code !== 'string' || !/^SQLITE_(BUSY|LOCKED)/.test(code)) return undefined;
+  const code = codeOf(error);
+  if (code === undefined || !/^SQLITE_(BUSY|LOCKED)/.test(code)) return undefined;
   return new AppError(
     'STORE_UNAVAILABLE',
     'The store is busy: another process held its write lock too long; retry.',
     { cause: error },
   );
+}
+
+/** Socket failures on the way to PostgreSQL (refused, reset, timed out, no such host). */
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * PostgreSQL SQLSTATEs of a server that cannot serve now: class 08 (connection exception),
+ * 57P01–57P03 (shut down by an administrator or a crash, cannot connect now), 53300 (too many
+ * connections), 55000 (a database not accepting connections), 3D000 (dropped database).
+ */
+const UNAVAILABLE_STATES = /^(08...|57P0[1-3]|53300|55000|3D000)$/;
+
+/** node-postgres's own words for a connection lost or never made (it gives them no code). */
+const LOST_CONNECTION =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed)/;
+
+/**
+ * Any failure that means "the store cannot be reached or used now, retry": a busy SQLite file
+ * ({@link storeBusyError}) or a PostgreSQL server that is down, restarting or refusing
+ * connections. Such a failure is 503 STORE_UNAVAILABLE, never a 500. Undefined for any other error.
+ */
+export function storeUnavailableError(error: unknown): AppError | undefined {
+  const busy = storeBusyError(error);
+  if (busy) return busy;
+  const code = codeOf(error);
+  const message = error instanceof Error ? error.message : '';
+  const unreachable =
+    (code !== undefined && (SOCKET_CODES.has(code) || UNAVAILABLE_STATES.test(code))) ||
+    LOST_CONNECTION.test(message);
+  if (!unreachable) return undefined;
+  return new AppError('STORE_UNAVAILABLE', 'The store cannot be reached now; retry.', { cause: error });
+}
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
 }

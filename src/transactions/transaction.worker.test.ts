@@ -175,6 +175,29 @@ describe('TransactionWorker', () => {
     expect(decider.decided.flat()).toEqual(['t1', 't2']);
   });
 
+  it('never dead-letters for a store outage, however many deliveries it lasts', async () => {
+    const decider = new RecordingDecider();
+    decider.failure = (ids) =>
+      Promise.resolve(
+        decider.batches.length <= 6
+          ? new AppError('STORE_UNAVAILABLE', `store down for ${ids.join(',')}`)
+          : undefined,
+      );
+    const { held, transport, send, lag, accounts } = await started(
+      { maxDeliver: 2, ackWaitMs: 400 },
+      decider,
+    );
+    await send('t1', accounts[0]);
+    await until(async () => {
+      held.forEach((h) => h.release());
+      return (await lag()) === 0;
+    });
+    // Before, t1 went to dlq on its second delivery, with the store still down.
+    expect(decider.batches.length).toBeGreaterThan(6);
+    expect(decider.decided.flat()).toEqual(['t1']);
+    expect(await transport.read('dlq', { limit: 10 })).toEqual([]);
+  });
+
   it('holds back the rest of its partition while a failing transaction is retried, until it goes to dlq', async () => {
     const decider = new RecordingDecider();
     decider.failure = (ids) =>

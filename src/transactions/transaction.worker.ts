@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { AppError } from '../errors.js';
 import { RetryBatch, type ConsumerHandle, type Delivery, type Transport } from '../transport/transport.js';
 import { GroupCommit } from '../shared/group-commit.js';
+import { storeUnavailableError } from '../store/store-errors.js';
 import type { BatchDecider, DecisionRequest } from './batch-decider.js';
 import type { DecisionResult } from './decision.js';
 import { parseTransaction } from './transaction.js';
@@ -64,6 +65,16 @@ type Published = Promise<void>;
  * with the shared {@link BatchDecider} (exactly the embedded computation), stores it,
  * publishes the decisions and only then acknowledges. Poison messages go to `dlq`.
  */
+/**
+ * The transport's own delivery limit: in effect none (at the longest retry pause, 30 s, about
+ * a year of redeliveries). The worker decides when a message is dead-lettered.
+ */
+const TRANSPORT_MAX_DELIVER = 1_000_000;
+
+/** A failure of the store, not of the messages (STORE_UNAVAILABLE, or an unreachable PostgreSQL). */
+const isStoreOutage = (error: unknown) =>
+  error instanceof AppError ? error.code === 'STORE_UNAVAILABLE' : storeUnavailableError(error) !== undefined;
+
 /** The consumer group of `centinela worker` on the `transactions` stream. */
 export const WORKER_GROUP = 'workers';
 
@@ -92,11 +103,12 @@ export class TransactionWorker {
       group: WORKER_GROUP,
       maxBatch: this.options.maxBatch ?? 500,
       ackWaitMs: this.options.ackWaitMs ?? 30_000,
-      // The worker dead-letters a message that fails on its maxDeliver-th delivery; the
-      // transport stops delivering one only well after that, as a message can also come back
-      // without failing (returned on a stop or a rebalance, or behind a failed batch): at its
-      // own limit JetStream drops a message, which then reaches neither a decision nor dlq.
-      maxDeliver: this.maxDeliver * 2,
+      // The worker dead-letters a message that fails on its own on its maxDeliver-th delivery;
+      // the transport must never stop delivering one before, as a message also comes back
+      // without failing (returned on a stop or a rebalance, behind a failed batch, or through a
+      // store outage of any length): at its own limit JetStream drops a message, which then
+      // reaches neither a decision nor dlq.
+      maxDeliver: TRANSPORT_MAX_DELIVER,
       handler: (batch) => this.handleBatch(batch),
       onAssignment: async (owned, gained, lost) => {
         await decider.dropPartitions(lost);
@@ -136,8 +148,7 @@ export class TransactionWorker {
       // A store outage fails every message alike; anything else may be one bad message: isolate
       // it, deciding each message on its own (outside the group commit, so no other partition's
       // messages share its fate), in order, up to the first that fails.
-      const isolate = !(error instanceof AppError && error.code === 'STORE_UNAVAILABLE');
-      if (!isolate) return this.retryOrDeadLetter(valid, error);
+      if (isStoreOutage(error)) return this.retryOrDeadLetter(valid, error);
       const alone = (requests: DecisionRequest[]) => this.decideAndStartPublishing(requests);
       for (const one of valid) {
         try {
@@ -219,12 +230,15 @@ export class TransactionWorker {
   /**
    * A failed batch: messages delivered `maxDeliver` times go to `dlq`; if any other is left,
    * throws {@link RetryBatch}, so the transport delivers the batch's unsettled messages again,
-   * after a pause and before anything after them.
+   * after a pause and before anything after them. A store outage is no fault of the messages:
+   * they are delivered again for as long as it lasts, never dead-lettered for it.
    */
   private async retryOrDeadLetter(valid: readonly Valid[], error: unknown): Promise<void> {
     const reason = error instanceof AppError ? `${error.code}: ${error.message}` : String(error);
     this.options.log?.(`batch failed: ${reason}`, error);
-    const spent = valid.filter((v) => v.delivery.deliveryCount >= this.maxDeliver);
+    const spent = isStoreOutage(error)
+      ? []
+      : valid.filter((v) => v.delivery.deliveryCount >= this.maxDeliver);
     for (const { delivery } of spent) await this.deadLetter(delivery, 'decide', reason);
     if (spent.length < valid.length) throw new RetryBatch(reason, { cause: error });
   }
