@@ -7,6 +7,7 @@ import { StreamIngestion } from './stream-ingestion.js';
 import { storePending } from './transaction.repository.js';
 import { rowOf } from './transaction.view.js';
 import { parseTransaction, type TransactionInput } from './transaction.js';
+import type { TransactionMessage } from './transaction.worker.js';
 
 /** An in-process transport whose publishes of one transaction id fail, as JetStream's publisher does when it gives up. */
 class FailingFor extends InProcessTransport {
@@ -90,12 +91,19 @@ describe('StreamIngestion.accept (async requests, looked up and stored in runs)'
     expect(transport.published).toBe(published); // found stored: not published again
   });
 
-  it('fails only the request whose pending row cannot be stored; the others of its run are stored', async () => {
+  it('accepts a published transaction whose pending row cannot be stored; the others of its run are stored', async () => {
     await storePending(store.db, [rowOf(tx('other'), null, { seq: 2, receivedAt: 0, partition: 0 })]);
-    const results = await Promise.allSettled(['a', 'b', 'c'].map((id) => ingestion.accept(tx(id))));
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    const answers = await Promise.all(['a', 'b', 'c'].map((id) => ingestion.accept(tx(id))));
+    // Before, b was refused with "retry" although the stream held it: a retry under a new
+    // (generated) id was decided a second time.
+    expect(answers).toEqual(['a', 'b', 'c'].map(() => ({ status: 'pending', replayed: false })));
     expect((await pendingRows()).map((r) => r.transaction_id)).toEqual(['a', 'other', 'c']);
+    const stream = await transport.read('transactions', { limit: 10 });
+    expect(stream.map((d) => d.json<TransactionMessage>().transaction.transaction_id)).toEqual([
+      'a',
+      'b',
+      'c',
+    ]);
   });
 
   it('does not hold the other requests while one publish is slow', async () => {
@@ -139,6 +147,16 @@ describe('StreamIngestion.submit (synchronous requests)', () => {
     const started = Date.now();
     await expect(ingestion.submit(tx('slow'))).rejects.toMatchObject({ code: 'DECISION_TIMEOUT' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000); // after the publish, not before
+  });
+
+  it('stores a timed-out transaction as pending, so that it can be read as the answer says', async () => {
+    const ingestion = new StreamIngestion(store.db, transport, { decisionTimeoutMs: 50 });
+    await expect(ingestion.submit(tx('waits'))).rejects.toMatchObject({
+      code: 'DECISION_TIMEOUT',
+      details: { status: 'pending' },
+    });
+    const rows = await store.db.selectFrom('transactions').select(['transaction_id', 'status']).execute();
+    expect(rows).toEqual([{ transaction_id: 'waits', status: 'pending' }]);
   });
 
   it("answers a failed publish's error, and stops waiting for that decision", async () => {

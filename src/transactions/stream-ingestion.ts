@@ -38,7 +38,7 @@ export class StreamIngestion implements Ingestion {
     (txs) => this.rowsOf(txs),
     ACCEPT_BATCH,
   );
-  private readonly pendingRows = new GroupCommit<NewTransactionRow, AppError | undefined>(
+  private readonly pendingRows = new GroupCommit<NewTransactionRow, void>(
     (rows) => this.storePendingRows(rows),
     ACCEPT_BATCH,
   );
@@ -70,14 +70,21 @@ export class StreamIngestion implements Ingestion {
     // handled at once (an unhandled one ended the process) and read only once the publish is done.
     const waiting = this.waitFor(tx.transaction_id);
     waiting.result.catch(() => undefined); // awaited below; this keeps it from counting as unhandled
-    let duplicate: boolean;
+    let published: { seq: number; duplicate: boolean };
     try {
-      ({ duplicate } = await this.publish(tx)); // a copy sent meanwhile: JetStream's msgId deduplication
+      published = await this.publish(tx); // a copy sent meanwhile: JetStream's msgId deduplication
     } catch (error) {
       waiting.cancel();
       throw error;
     }
-    return { result: await waiting.result, replayed: duplicate };
+    try {
+      return { result: await waiting.result, replayed: published.duplicate };
+    } catch (error) {
+      // DECISION_TIMEOUT says the transaction is accepted and pending: make it readable as such
+      // (GET answered 404 until a worker decided it). Best effort: the stream holds it anyway.
+      await this.storePendingRow(tx, published.seq);
+      throw error;
+    }
   }
 
   /**
@@ -98,10 +105,19 @@ export class StreamIngestion implements Ingestion {
     if (stored) return { status: stored.status, replayed: true };
     // A repeated id: JetStream deduplicates it by msgId (same seq), a replay of the first copy.
     const { seq, duplicate } = await this.publish(tx);
-    const partition = this.transport.partitionOf(tx.account_id);
-    const [error] = await this.pendingRows.run([rowOf(tx, null, { seq, receivedAt: Date.now(), partition })]);
-    if (error) throw error;
+    await this.storePendingRow(tx, seq);
     return { status: 'pending', replayed: duplicate };
+  }
+
+  /**
+   * Stores the pending row of a published transaction, so that it can be read before a worker
+   * decides it. Once published the transaction is accepted (the stream holds it durably and a
+   * worker will decide and store it), so a row that cannot be stored fails nothing: answering
+   * "retry" made clients send it again under a new id, and it was decided twice.
+   */
+  private async storePendingRow(tx: TransactionInput, seq: number): Promise<void> {
+    const partition = this.transport.partitionOf(tx.account_id);
+    await this.pendingRows.run([rowOf(tx, null, { seq, receivedAt: Date.now(), partition })]);
   }
 
   subscribe(listener: DecisionListener): () => void {
@@ -135,25 +151,16 @@ export class StreamIngestion implements Ingestion {
 
   /**
    * The pending rows of a run in one INSERT (an id twice in the run once); if it fails, row by
-   * row, so that one row's failure fails only its own request, as STORE_UNAVAILABLE (the
-   * transaction is in the stream already, and a retry with its id is answered from there).
+   * row, so that one row's failure leaves out only its own row.
    */
-  private async storePendingRows(rows: readonly NewTransactionRow[]): Promise<(AppError | undefined)[]> {
+  private async storePendingRows(rows: readonly NewTransactionRow[]): Promise<void[]> {
     const unique = firstOfEach(rows, (row) => row.transaction_id);
     try {
       await storePending(this.db, unique);
-      return rows.map(() => undefined);
     } catch {
-      const failed = new Map<string, AppError>();
-      for (const row of unique)
-        await storePending(this.db, [row]).catch((cause: unknown) =>
-          failed.set(
-            row.transaction_id,
-            new AppError('STORE_UNAVAILABLE', 'The transaction could not be stored; retry.', { cause }),
-          ),
-        );
-      return rows.map((row) => failed.get(row.transaction_id));
+      for (const row of unique) await storePending(this.db, [row]).catch(() => undefined);
     }
+    return rows.map(() => undefined);
   }
 
   private publish(tx: TransactionInput): Promise<{ seq: number; duplicate: boolean }> {
