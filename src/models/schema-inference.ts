@@ -1,3 +1,5 @@
+import { AppError } from '../errors.js';
+import { isDecimalText } from '../shared/decimal-text.js';
 import type { DataRecord } from './dataset.js';
 import type { FeatureSchema } from './preprocessing.js';
 
@@ -28,14 +30,15 @@ export function inferSchema(
 ): FeatureSchema {
   const skip = new Set([labelField, ...exclude]);
   const kinds = new Map<string, ColumnKind>();
-  for (const record of records.slice(0, sample)) {
+  records.slice(0, sample).forEach((record, index) => {
     for (const [key, value] of Object.entries(record)) {
-      if (!skip.has(key) && value !== null && value !== undefined) observe(kinds, key, value);
+      if (!skip.has(key) && value !== null && value !== undefined) observe(kinds, key, value, index + 1);
     }
-  }
+  });
   const numeric: string[] = [];
   const categorical: string[] = [];
   for (const [key, kind] of [...kinds].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    checkNumbersAsText(key, kind, maxCategories);
     if (kind.strings.size === 0) numeric.push(key);
     else if (kind.numbers === 0 && kind.strings.size <= maxCategories) categorical.push(key);
   }
@@ -45,11 +48,48 @@ export function inferSchema(
 interface ColumnKind {
   numbers: number;
   readonly strings: Set<string>;
+  /** Text values that read as decimal numbers, and the first that does not (its 1-based row). */
+  numberTexts: number;
+  otherTexts: number;
+  firstOther?: { readonly row: number; readonly value: string };
 }
 
-function observe(kinds: Map<string, ColumnKind>, key: string, value: string | number | boolean): void {
-  const kind = kinds.get(key) ?? { numbers: 0, strings: new Set<string>() };
-  if (typeof value === 'string') kind.strings.add(value);
-  else kind.numbers += 1;
+function observe(
+  kinds: Map<string, ColumnKind>,
+  key: string,
+  value: string | number | boolean,
+  row: number,
+): void {
+  const kind = kinds.get(key) ?? { numbers: 0, strings: new Set<string>(), numberTexts: 0, otherTexts: 0 };
+  if (typeof value === 'string') {
+    kind.strings.add(value);
+    if (isDecimalText(value)) kind.numberTexts += 1;
+    else if (value.trim() !== '') {
+      kind.otherTexts += 1;
+      kind.firstOther ??= { row, value };
+    }
+  } else kind.numbers += 1;
   kinds.set(key, kind);
 }
+
+/**
+ * Refuses a column of numbers with a few values that are not (`n/a`, `1,5`, `Infinity`): read
+ * as text, it had too many distinct values to be a category and was left out of the model
+ * without a word, however much it mattered.
+ */
+function checkNumbersAsText(column: string, kind: ColumnKind, maxCategories: number): void {
+  const { firstOther, numberTexts, otherTexts } = kind;
+  const wouldBeDropped = kind.numbers > 0 || kind.strings.size > maxCategories; // else a category
+  if (numberTexts === 0 || numberTexts < otherTexts || !wouldBeDropped) return;
+  const values = numberTexts + otherTexts;
+  const which =
+    firstOther === undefined
+      ? 'a value after the rows looked at is not, so the whole column was read as text'
+      : `${count(otherTexts)} of the first ${count(values)} values ${otherTexts === 1 ? 'is' : 'are'} not (the first in row ${firstOther.row}: '${firstOther.value.slice(0, 40)}')`;
+  const message = `Column ${column} holds numbers, but ${which}; fix or empty such values, or leave the column out.`;
+  throw new AppError('INPUT_INVALID', message, {
+    details: { column, not_numbers: otherTexts, ...(firstOther && { first_row: firstOther.row }) },
+  });
+}
+
+const count = (n: number) => n.toLocaleString('en-US');

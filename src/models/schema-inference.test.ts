@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import type { DataRecord } from './dataset.js';
+import { inferSchema } from './schema-inference.js';
+
+/** Records as the CSV reader gives a column it read as text: every value a string. */
+const rows = (amounts: readonly string[]): DataRecord[] =>
+  amounts.map((amount, i) => ({ amount, kind: i % 2 ? 'a' : 'b', is_fraud: i % 2 }));
+
+const amounts = (n: number) => Array.from({ length: n }, (_, i) => `${(i * 7.31).toFixed(2)}`);
+
+describe('inferSchema', () => {
+  it('refuses a column of numbers with a value that is not one, naming the column and the row', () => {
+    const values = amounts(200);
+    values[16] = 'n/a';
+    // Before, the column (text with 200 distinct values) was left out of the model silently.
+    expect(() => inferSchema(rows(values), 'is_fraud')).toThrow(
+      "Column amount holds numbers, but 1 of the first 200 values is not (the first in row 17: 'n/a')",
+    );
+  });
+
+  it('refuses one read as text for a value beyond the rows it looks at', () => {
+    expect(() => inferSchema(rows(amounts(200)), 'is_fraud', [], 50, 100)).toThrow(
+      'a value after the rows looked at is not, so the whole column was read as text',
+    );
+  });
+
+  it('keeps text categories, few numeric codes among them, and plain number columns', () => {
+    const codes = ['5411', '5812', 'other'].flatMap((c) => Array<string>(10).fill(c));
+    const records = codes.map((mcc, i) => ({ mcc, amount: i * 1.5, is_fraud: i % 2 }));
+    expect(inferSchema(records, 'is_fraud')).toEqual({ numeric: ['amount'], categorical: ['mcc'] });
+    const words = Array.from({ length: 100 }, (_, i) => `word ${i}`);
+    expect(inferSchema(rows(words), 'is_fraud')).toEqual({ numeric: [], categorical: ['kind'] });
+  });
+});
