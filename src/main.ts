@@ -16,6 +16,7 @@ import { StreamIngestion } from './transactions/stream-ingestion.js';
 import { createTransport } from './transport/index.js';
 import type { Transport } from './transport/transport.js';
 import { TransactionService } from './transactions/transaction.service.js';
+import { failureLog } from './shared/failure-log.js';
 import { publishDecisionWebhooks } from './webhooks/decision-webhooks.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 import { WebhookService } from './webhooks/webhook.service.js';
@@ -65,6 +66,15 @@ export async function refuseUnusableRules(store: Store, rules: RulesService): Pr
 }
 
 /** How transactions are decided, the same in the embedded service and in stream workers. */
+/** Picks up rule sets and models activated by other processes, logging refresh failures quietly. */
+export function watchActiveVersions(
+  { rules, models }: { rules: RulesService; models: ModelRegistry },
+  intervalMs: number,
+): void {
+  rules.watch(intervalMs, failureLog('rules refresh'));
+  models.watch(intervalMs, failureLog('model refresh'));
+}
+
 export function deciderOptions(
   config: Config,
   store: Store,
@@ -124,8 +134,7 @@ export async function createService(
   const metrics = new Metrics();
   const { ingestion, transport } = await createIngestion(config, store, rules, models, metrics);
   const transactions = new TransactionService(store.db, ingestion);
-  rules.watch(config.rulesRefreshMs, (error) => console.error('rules refresh failed', error));
-  models.watch(config.rulesRefreshMs, (error) => console.error('model refresh failed', error));
+  watchActiveVersions({ rules, models }, config.rulesRefreshMs);
   metrics.addCollector(async () => metrics.observeBacklog(await ingestion.backlog()));
   transactions.subscribe((results) => metrics.observeDecisions(results));
   const dispatcher = new WebhookDispatcher(store.db, webhookOptions(config), metrics);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { AppError } from '../errors.js';
-import { deciderOptions, openServices, refuseUnusableRules } from '../main.js';
+import { deciderOptions, openServices, refuseUnusableRules, watchActiveVersions } from '../main.js';
 import { BatchDecider } from '../transactions/batch-decider.js';
 import { TransactionWorker } from '../transactions/transaction.worker.js';
 import { createTransport } from '../transport/index.js';
@@ -24,8 +24,7 @@ export function workerCommand(program: Command): void {
         );
       const services = await openServices(config);
       await refuseUnusableRules(services.store, services.rules);
-      services.rules.watch(config.rulesRefreshMs, (error) => console.error('rules refresh failed', error));
-      services.models.watch(config.rulesRefreshMs, (error) => console.error('model refresh failed', error));
+      watchActiveVersions(services, config.rulesRefreshMs);
       const transport = await createTransport({
         natsUrl,
         partitions: config.partitions,

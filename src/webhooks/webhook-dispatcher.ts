@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Metrics } from '../observability/metrics.js';
 import type { Database } from '../store/database.js';
+import { failureLog } from '../shared/failure-log.js';
 import { postWebhook } from './webhook-post.js';
 import { signatureHeaders } from './webhook-signature.js';
 import { claimDelivery, dueDeliveries, updateDelivery, type DueDelivery } from './webhook.repository.js';
@@ -48,6 +49,8 @@ export class WebhookDispatcher {
   private wakeAt = Infinity;
   /** Attempts being sent, by delivery id. */
   private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly logRoundFailure = failureLog('webhook dispatch');
+  private readonly logDeliveryFailure = failureLog('webhook delivery');
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -72,7 +75,7 @@ export class WebhookDispatcher {
     }
     clearTimeout(this.timer);
     this.running = this.round()
-      .catch((error: unknown) => console.error('webhook dispatch failed', error))
+      .catch(this.logRoundFailure)
       .finally(() => this.scheduleNext());
   }
 
@@ -109,7 +112,7 @@ export class WebhookDispatcher {
       .slice(0, room);
     for (const delivery of due) {
       const sending = this.attempt(delivery, now)
-        .catch((error: unknown) => console.error('webhook delivery failed', error))
+        .catch(this.logDeliveryFailure)
         .finally(() => {
           this.inFlight.delete(delivery.id);
           this.kick();
