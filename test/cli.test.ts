@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +10,23 @@ import { cli, CLI_ENV, cliWith, tempDir } from './helpers.js';
 const dir = tempDir('centinela-cli-');
 const db = join(dir, 'cli.db');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('output to a reader that stops early', () => {
+  it('ends quietly when stdout is closed under it (`… | head -c 10`)', () => {
+    const accounts = Array.from({ length: 40_000 }, (_, i) => `acc-${i}`);
+    const file = join(dir, 'big-deny.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ ...DEFAULT_RULE_SET, lists: { ...DEFAULT_RULE_SET.lists, deny_accounts: accounts } }),
+    );
+    const pipeDb = join(dir, 'pipe.db');
+    expect(cli('rules', 'apply', file, '--db', pipeDb).status).toBe(0);
+    const command = `"${process.execPath}" --import tsx src/cli/main.ts rules show --db "${pipeDb}" --json | head -c 10 > /dev/null`;
+    const piped = spawnSync('bash', ['-o', 'pipefail', '-c', command], { encoding: 'utf8', env: CLI_ENV });
+    // Before: "Error: write EPIPE" with its stack, and exit status 1.
+    expect([piped.stderr, piped.status]).toEqual(['', 0]);
+  });
+});
 
 describe('centinela keys', () => {
   it('creates, lists and revokes keys, printing JSON for scripts', () => {

@@ -21,6 +21,13 @@ import { workerCommand } from './worker.command.js';
 
 const json = process.argv.includes('--json');
 
+// `centinela … | head`: a reader that stops early is no failure of the command (the write's
+// EPIPE was an uncaught error, printed with its stack).
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
+
 const program = new Command()
   .name('centinela')
   .description('Centinela fraud prevention: scoring service, rules, keys and tools.')
