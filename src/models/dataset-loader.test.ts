@@ -41,15 +41,28 @@ async function failureOf(promise: Promise<unknown>): Promise<AppError> {
 }
 
 describe('loadDataset', () => {
-  it('reads a CSV with renames and a named label: numbers as numbers, text as text, null when missing', async () => {
+  it('reads a CSV with renames and a named label: numbers as numbers, text as text, null when missing, times left out', async () => {
     const data = await loadDataset({ inputs: [csv], map: { amt: 'amount' }, label: 'fraud' });
     expect(data.labelField).toBe('fraud');
     expect(data.fields).toEqual(['tx', 'amount', 'merchant_type', 'hour', 'fraud', 'seen_at']);
     expect(data.records).toEqual([
-      { tx: 't1', amount: 120.5, merchant_type: 'online', hour: 3, fraud: 1, seen_at: '2026-01-01 03:00:00' },
-      { tx: 't2', amount: 15, merchant_type: 'retail', hour: null, fraud: 0, seen_at: '2026-01-01 12:00:00' },
-      { tx: 't3', amount: 990, merchant_type: null, hour: 23, fraud: 0, seen_at: '2026-01-02 23:10:00' },
+      { tx: 't1', amount: 120.5, merchant_type: 'online', hour: 3, fraud: 1 },
+      { tx: 't2', amount: 15, merchant_type: 'retail', hour: null, fraud: 0 },
+      { tx: 't3', amount: 990, merchant_type: null, hour: 23, fraud: 0 },
     ]);
+  });
+
+  it('leaves out Parquet time, nested and binary columns, which are never model inputs', async () => {
+    const typed = join(mkdtempSync(join(dir, 'typed-')), 'typed.parquet'); // out of the *.parquet glob
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    await connection.run(`COPY (SELECT 1.5 AS amount, TIMESTAMP '2026-01-01 10:00:00' AS ts, DATE '2026-01-01' AS day,
+      [1, 2] AS tags, {'a': 1} AS meta, 'x'::BLOB AS raw, 'web' AS channel, 0 AS is_fraud) TO '${typed}' (FORMAT parquet)`);
+    connection.closeSync();
+    instance.closeSync();
+    // Before, ts, day, tags and meta were read as text, a category each (few values).
+    const data = await loadDataset({ inputs: [typed] });
+    expect(data.records).toEqual([{ amount: 1.5, channel: 'web', is_fraud: 0 }]);
   });
 
   it('accepts the label by its mapped name', async () => {
@@ -75,6 +88,15 @@ describe('loadDataset', () => {
       code: 'INPUT_INVALID',
       message: 'The data holds no rows.',
     });
+  });
+
+  it('says an empty file is empty, not that it lacks the label', async () => {
+    const empty = join(dir, 'empty.csv');
+    writeFileSync(empty, '');
+    const error = await failureOf(loadDataset({ inputs: [empty] }));
+    expect(error.message).toBe(
+      "The data has no label column 'is_fraud' (the data is empty or has no header row).",
+    );
   });
 
   it('fails with INPUT_NOT_FOUND for a file or glob that matches nothing', async () => {

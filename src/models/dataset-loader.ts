@@ -56,9 +56,12 @@ export async function loadDataset(options: DatasetLoadOptions): Promise<LoadedDa
     const fields = columns.map(([name]) => map[name] ?? name);
     const labelField = map[options.label ?? DEFAULT_LABEL] ?? options.label ?? DEFAULT_LABEL;
     if (!fields.includes(labelField)) throw missingLabel(labelField, fields);
-    const select = columns.map(
-      ([name, type], i) => `${castSql(name, type)} AS ${ident(fields[i] as string)}`,
-    );
+    const select = columns.flatMap(([name, type], i) => {
+      const field = fields[i] as string;
+      return field === labelField || !NOT_INPUT_TYPE.test(type)
+        ? [`${castSql(name, type)} AS ${ident(field)}`]
+        : [];
+    });
     const records = await readRows(connection, `SELECT ${select.join(', ')} FROM ${source}`, options.inputs);
     // Metrics of no rows are 0/0 (printed as NaN %), and a model cannot be fitted to none.
     if (records.length === 0) throw new AppError('INPUT_INVALID', 'The data holds no rows.');
@@ -133,12 +136,20 @@ function checkMapped(map: Readonly<Record<string, string>>, columns: readonly [s
 }
 
 function missingLabel(labelField: string, fields: readonly string[]): AppError {
-  return new AppError(
-    'INPUT_INVALID',
-    `The data has no label column '${labelField}' (name it with --label COLUMN or --map column=${labelField}).`,
-    { details: { label: labelField, columns: fields } },
-  );
+  // DuckDB names the columns of a CSV without a header row (or of an empty file) column0, column1…
+  const hint = fields.every((field) => /^column\d+$/.test(field))
+    ? 'the data is empty or has no header row'
+    : `name it with --label COLUMN or --map column=${labelField}`;
+  return new AppError('INPUT_INVALID', `The data has no label column '${labelField}' (${hint}).`, {
+    details: { label: labelField, columns: fields },
+  });
 }
+
+/**
+ * DuckDB types never read as model inputs: times (a TIMESTAMP column of few values became a
+ * category) and nested or binary values.
+ */
+const NOT_INPUT_TYPE = /^(TIMESTAMP|DATE|TIME|INTERVAL|STRUCT|MAP|UNION|BLOB)|\[\d*\]$/i;
 
 /** Numbers (and booleans) as DOUBLE, everything else as text, so rows hold plain JS values. */
 function castSql(name: string, type: string): string {
