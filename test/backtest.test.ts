@@ -205,6 +205,26 @@ describe('centinela replay', () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('--from');
   });
+
+  it('refuses a --limit outside 1 to 1,000,000, as the API does', () => {
+    for (const limit of ['0', '2000000']) {
+      const bad = replay('--limit', limit, '--db', join(t.dir, 'centinela.db'), '--json');
+      expect(bad.status, limit).toBe(1);
+      expect(JSON.parse(bad.stdout).error, limit).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        message: `--limit must be a whole number from 1 to 1000000, not '${limit}'.`,
+        details: [{ field: '--limit' }],
+      });
+    }
+  });
+
+  it('reads a rule set file that starts with a byte order mark', () => {
+    const file = join(t.dir, 'bom.json');
+    writeFileSync(file, `\ufeff${JSON.stringify(CANDIDATE)}`);
+    const json = replay('--rules', file, '--db', join(t.dir, 'centinela.db'), '--json');
+    expect(json.status, json.stdout).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ rules: { source: 'candidate' } });
+  });
 });
 
 function replay(...args: string[]) {

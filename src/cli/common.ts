@@ -155,11 +155,17 @@ export async function withServices(
   }
 }
 
-/** Reads a rule set JSON file: a missing one is INPUT_NOT_FOUND ({@link readInputFile}), one that is not JSON RULESET_INVALID. */
+/** The byte order mark some editors put first in a UTF-8 file (the API accepts a body with one too). */
+const BOM = '\ufeff';
+
+/**
+ * Reads a rule set JSON file (`rules apply`, `replay --rules`): a missing one is INPUT_NOT_FOUND
+ * ({@link readInputFile}), one that is not JSON RULESET_INVALID. A leading BOM is skipped.
+ */
 export async function readRuleSetFile(file: string): Promise<unknown> {
   const text = (await readInputFile(file)).toString('utf8');
   try {
-    return JSON.parse(text) as unknown;
+    return JSON.parse(text.startsWith(BOM) ? text.slice(BOM.length) : text) as unknown;
   } catch (error) {
     throw new AppError('RULESET_INVALID', `Cannot read ${file} as JSON: ${(error as Error).message}`);
   }

@@ -1,5 +1,10 @@
 import type { Command } from 'commander';
-import { backtestRuleSet, runBacktest, type BacktestReport } from '../rules/backtest.service.js';
+import {
+  backtestRuleSet,
+  MAX_BACKTEST_LIMIT,
+  runBacktest,
+  type BacktestReport,
+} from '../rules/backtest.service.js';
 import { timeFieldOf } from '../shared/iso-time.js';
 import { orderedRange } from '../shared/time-range.js';
 import {
@@ -31,7 +36,7 @@ export function replayCommand(program: Command): void {
     .option('--from <iso>', 'event time from (inclusive; default: the oldest stored)')
     .option('--to <iso>', 'event time to (inclusive; default: the newest stored)')
     .option('--rules <file>', 'candidate rule set JSON file (default: the active rule set)')
-    .option('--limit <n>', 'replay at most N transactions')
+    .option('--limit <n>', `replay at most N transactions (1 to ${MAX_BACKTEST_LIMIT}; default: all)`)
     .option('--sample <n>', 'changed transactions to list (default 20)')
     .action(async (flags: ReplayFlags) => {
       const document = flags.rules === undefined ? undefined : await readRuleSetFile(flags.rules);
@@ -40,8 +45,8 @@ export function replayCommand(program: Command): void {
           '--from',
           '--to',
         ]),
-        limit: countOf(flags.limit, '--limit'),
-        sampleSize: countOf(flags.sample, '--sample'),
+        limit: countOf(flags.limit, '--limit', 1, MAX_BACKTEST_LIMIT),
+        sampleSize: countOf(flags.sample, '--sample', 0),
       };
       const config = configFrom(flags);
       const thresholds = { review: config.reviewThreshold, decline: config.declineThreshold };
@@ -56,9 +61,8 @@ export function replayCommand(program: Command): void {
     });
 }
 
-function countOf(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  return wholeNumberOf(value, flag, 0);
+function countOf(value: string | undefined, flag: string, min: number, max?: number): number | undefined {
+  return value === undefined ? undefined : wholeNumberOf(value, flag, min, max);
 }
 
 const DECISIONS = ['approve', 'review', 'decline'] as const;

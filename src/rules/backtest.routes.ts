@@ -2,12 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { authErrors, errorSchema } from '../api/schemas.js';
 import type { Config } from '../config.js';
 import { orderedRange } from '../shared/time-range.js';
-import { backtestRuleSet, runBacktest, type BacktestDeps } from './backtest.service.js';
+import { backtestRuleSet, MAX_BACKTEST_LIMIT, runBacktest, type BacktestDeps } from './backtest.service.js';
 import type { RulesService } from './rules.service.js';
 import { timeFieldOf } from '../shared/iso-time.js';
 
-/** Largest `limit` one request may ask for; a longer replay belongs to `centinela replay`. */
-export const MAX_BACKTEST_LIMIT = 1_000_000;
 const DEFAULT_BACKTEST_LIMIT = 100_000;
 
 interface BacktestBody {

@@ -19,6 +19,12 @@ export interface BacktestDeps {
   readonly models: Pick<ModelRegistry, 'load'>;
 }
 
+/**
+ * Largest `limit` of a request (`POST /v1/rules/backtest`) and of `centinela replay --limit`;
+ * a longer replay is one without a limit (`centinela replay` has no default).
+ */
+export const MAX_BACKTEST_LIMIT = 1_000_000;
+
 /** Which transactions to replay and how. */
 export interface BacktestOptions {
   /** Event time bounds, ms since the epoch, inclusive; default: unbounded. */

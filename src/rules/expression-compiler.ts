@@ -79,18 +79,24 @@ function checkCodes(node: Extract<Node, { kind: 'binary' }>, options: CompileOpt
   }
 }
 
-/** The texts a literal, a list of literals or a named list holds, and where they come from. */
+/**
+ * The texts a literal, a list of literals or a named list holds, and where they come from; a
+ * number as the text it matches (`5` matches only "5", never a code).
+ */
 function textsOf(node: Node, options: CompileOptions): { texts: string[]; where: string } {
-  const isText = (v: unknown): v is string => typeof v === 'string';
-  if (node.kind === 'literal') return { texts: [node.value].filter(isText), where: '' };
+  if (node.kind === 'literal') return { texts: textsIn([node.value]), where: '' };
   if (node.kind === 'list') {
     const values = node.items.map((item) => (item.kind === 'literal' ? item.value : undefined));
-    return { texts: values.filter(isText), where: '' };
+    return { texts: textsIn(values), where: '' };
   }
   const [arg] = node.kind === 'call' && node.name === 'list' ? node.args : [];
   if (arg?.kind === 'literal' && typeof arg.value === 'string' && Object.hasOwn(options.lists, arg.value))
-    return { texts: (options.lists[arg.value] ?? []).filter(isText), where: ` (list '${arg.value}')` };
+    return { texts: textsIn(options.lists[arg.value] ?? []), where: ` (list '${arg.value}')` };
   return { texts: [], where: '' };
+}
+
+function textsIn(values: readonly unknown[]): string[] {
+  return values.flatMap((v) => (typeof v === 'string' ? [v] : typeof v === 'number' ? [String(v)] : []));
 }
 
 function compileVariable(name: string, options: CompileOptions): Evaluator {

@@ -86,7 +86,7 @@ describe('rule errors', () => {
       ],
     });
     expect(errors.map((e) => e.field)).toEqual([
-      'lists.x',
+      'lists.x[0]',
       'rules[0].id',
       'rules[0].message',
       'rules[0].severity',

@@ -1,4 +1,4 @@
-import type { FieldError } from '../errors.js';
+import { fieldPath, type FieldError } from '../errors.js';
 import { FEATURE_NAMES } from '../features/features.js';
 import { unstorableValueIn } from '../shared/unstorable-text.js';
 import { CODE_FIELDS } from '../transactions/transaction.js';
@@ -15,6 +15,8 @@ export type RuleAction = (typeof ACTIONS)[number];
 /** One rule as stored and edited: data, not code. */
 export interface RuleDefinition {
   readonly id: string;
+  /** A label for people (optional). */
+  readonly name?: string;
   readonly condition: string;
   readonly reason_code?: string;
   readonly message: string;
@@ -79,9 +81,25 @@ const FIELD_KINDS: Readonly<Record<string, Kind>> = Object.fromEntries([
 const RULE_ID = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 const MAX_NAME = 200;
 const MAX_REASON_CODE = 64;
+/** A rule's message is copied into every decision it matches: kept short. */
+const MAX_MESSAGE = 500;
 
-function isShortText(value: unknown, max: number): boolean {
-  return typeof value === 'string' && value.trim() !== '' && value.length <= max;
+/**
+ * Checks a text field: a non-empty string (not only spaces) of at most `max` characters; an
+ * optional one may be left out. The error names the field (`rules[0].message`).
+ */
+function validateText(
+  value: unknown,
+  field: string,
+  { max, optional }: { max: number; optional: boolean },
+  errors: FieldError[],
+): void {
+  if (optional && value === undefined) return;
+  const text = typeof value === 'string' && value.trim() !== '';
+  if (text && value.length <= max) return;
+  const code = text ? 'maxLength' : optional ? 'type' : 'required';
+  const name = field.slice(field.lastIndexOf('.') + 1);
+  errors.push(problem(field, code, `${name} must be a non-empty string of at most ${max} characters.`));
 }
 
 /** Checks a rule set document; returns every problem with its path (empty when valid). */
@@ -90,11 +108,7 @@ export function validateRuleSet(input: unknown): FieldError[] {
   const errors: FieldError[] = [];
   const unstorable = unstorableValueIn(input); // a file applied from the CLI passes no API check
   if (unstorable) errors.push(unstorable);
-  if (input.name !== undefined && !isShortText(input.name, MAX_NAME)) {
-    errors.push(
-      problem('name', 'type', `name must be a non-empty string of at most ${MAX_NAME} characters.`),
-    );
-  }
+  validateText(input.name, 'name', { max: MAX_NAME, optional: true }, errors);
   validateDescription(input.description, 'description', errors);
   refuseUnknownKeys(input, '', DOCUMENT_KEYS, errors);
   const lists = validateLists(input.lists, errors);
@@ -125,11 +139,23 @@ function validateLists(lists: unknown, errors: FieldError[]): Record<string, rea
     errors.push(problem('lists', 'type', 'lists must be an object of named arrays.'));
     return {};
   }
-  for (const [name, values] of Object.entries(lists)) {
-    const ok = Array.isArray(values) && values.every((v) => typeof v === 'string' || typeof v === 'number');
-    if (!ok) errors.push(problem(`lists.${name}`, 'type', 'A list is an array of strings or numbers.'));
-  }
+  for (const [name, values] of Object.entries(lists)) validateList(name, values, errors);
   return lists as Record<string, readonly unknown[]>;
+}
+
+/** One named list: a name `list('…')` can use, and an array of strings or numbers (each named when wrong). */
+function validateList(name: string, values: unknown, errors: FieldError[]): void {
+  const field = fieldPath('lists', name);
+  if (name.trim() === '')
+    errors.push(problem('lists', 'format', `A list name must not be empty or blank, as '${name}' is.`));
+  if (!Array.isArray(values)) {
+    errors.push(problem(field, 'type', 'A list is an array of strings or numbers.'));
+    return;
+  }
+  values.forEach((value: unknown, index) => {
+    if (typeof value !== 'string' && typeof value !== 'number')
+      errors.push(problem(fieldPath(field, index), 'type', 'A list item must be a string or a number.'));
+  });
 }
 
 interface RuleCheck {
@@ -146,9 +172,8 @@ function validateRule(rule: unknown, path: string, check: RuleCheck): void {
   }
   refuseUnknownKeys(rule, path, RULE_KEYS, errors);
   validateId(rule.id, path, check);
-  if (typeof rule.message !== 'string' || rule.message.trim() === '') {
-    errors.push(problem(`${path}.message`, 'required', 'message must be a non-empty string.'));
-  }
+  validateText(rule.name, `${path}.name`, { max: MAX_NAME, optional: true }, errors);
+  validateText(rule.message, `${path}.message`, { max: MAX_MESSAGE, optional: false }, errors);
   if (!(SEVERITIES as readonly unknown[]).includes(rule.severity)) {
     errors.push(problem(`${path}.severity`, 'enum', `severity must be one of ${SEVERITIES.join(', ')}.`));
   }
@@ -158,15 +183,7 @@ function validateRule(rule: unknown, path: string, check: RuleCheck): void {
   if (typeof rule.score !== 'number' || !(rule.score >= 0 && rule.score <= 100)) {
     errors.push(problem(`${path}.score`, 'range', 'score must be a number from 0 to 100.'));
   }
-  if (rule.reason_code !== undefined && !isShortText(rule.reason_code, MAX_REASON_CODE)) {
-    errors.push(
-      problem(
-        `${path}.reason_code`,
-        'type',
-        `reason_code must be a non-empty string of at most ${MAX_REASON_CODE} characters.`,
-      ),
-    );
-  }
+  validateText(rule.reason_code, `${path}.reason_code`, { max: MAX_REASON_CODE, optional: true }, errors);
   validateDescription(rule.description, `${path}.description`, errors);
   if (rule.enabled !== undefined && typeof rule.enabled !== 'boolean') {
     errors.push(problem(`${path}.enabled`, 'type', 'enabled must be true or false.'));
@@ -175,7 +192,7 @@ function validateRule(rule: unknown, path: string, check: RuleCheck): void {
 }
 
 const DOCUMENT_KEYS: ReadonlySet<string> = new Set(['name', 'description', 'lists', 'rules']);
-/** A rule's fields (`name` too: rule sets written before it was refused may have one). */
+/** A rule's fields. */
 const RULE_KEYS: ReadonlySet<string> = new Set([
   'id',
   'name',
@@ -248,6 +265,31 @@ export function compileRuleSet(document: RuleSetDocument, version: number): Comp
       evaluate: compileExpression(rule.condition, { variables: VARIABLES, lists }),
     }));
   return { version, document, rules };
+}
+
+/** A stored document read back: the rule set, or why it cannot be shown as one. */
+export type StoredDocument =
+  | { readonly document: RuleSetDocument; readonly problem?: undefined }
+  | { readonly document: null; readonly problem: string };
+
+/**
+ * Reads a stored document for showing (a listing, `rules show`, the API): one written to the
+ * store by hand may not be JSON, or not a rule set (no `rules` array), and says so.
+ */
+export function readStoredDocument(text: string): StoredDocument {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { document: null, problem: notJson(error) };
+  }
+  if (isObject(value) && Array.isArray(value.rules)) return { document: value as unknown as RuleSetDocument };
+  return { document: null, problem: 'the stored document is not a rule set: it has no rules array' };
+}
+
+/** Why a stored document could not be parsed. */
+export function notJson(error: unknown): string {
+  return `the stored document is not JSON: ${(error as Error).message}`;
 }
 
 function problem(field: string, code: string, message: string): FieldError {

@@ -1,16 +1,48 @@
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../api/auth.js';
-import { authErrors, errorSchema } from '../api/schemas.js';
+import { authErrors, errorSchema, nullable } from '../api/schemas.js';
 import type { AuditLog } from '../audit/audit-log.service.js';
-import { AppError } from '../errors.js';
+import { ValidationError } from '../errors.js';
+import { activateAndRecord, saveAndRecord } from './rule-changes.js';
 import { validateRuleSet } from './rule-set.js';
 import type { RulesService } from './rules.service.js';
 
 const tags = ['rules'];
+/** A version in a path: plain decimal digits without a leading zero (`0x1`, `1e1`, `+1`, `01`, `1.0` are refused). */
 const versionParams = {
   type: 'object',
-  properties: { version: { type: 'integer', minimum: 1 } },
+  properties: {
+    version: { type: 'string', pattern: '^[1-9][0-9]*$', description: 'A version number, such as 3.' },
+  },
   required: ['version'],
+} as const;
+const versionsQuery = {
+  type: 'object',
+  properties: {
+    limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+    cursor: {
+      type: 'string',
+      pattern: '^[0-9]{1,16}$',
+      description: 'next_cursor of the previous page: the versions below this one',
+    },
+  },
+  additionalProperties: false,
+} as const;
+const summarySchema = {
+  type: 'object',
+  properties: {
+    version: { type: 'integer' },
+    name: { type: 'string' },
+    active: { type: 'boolean' },
+    created_at: { type: 'string' },
+    created_by: { type: 'string' },
+    activated_at: nullable({ type: 'string' }),
+    rules: { type: 'integer', description: 'The number of rules' },
+  },
+} as const;
+const versionsPage = {
+  type: 'object',
+  properties: { items: { type: 'array', items: summarySchema }, next_cursor: { type: ['string', 'null'] } },
 } as const;
 const ruleSetBody = { type: 'object', description: 'A rule set document (see README, "Rules").' } as const;
 const anyObject = { type: 'object', additionalProperties: true } as const;
@@ -35,19 +67,36 @@ export function rulesRoutes(
     async () => rules.inUse(),
   );
 
-  app.get(
+  app.get<{ Querystring: { limit: number; cursor?: string } }>(
     '/v1/rules/versions',
-    { config: { access: 'rules:read' }, schema: { tags, summary: 'Every saved version, newest first' } },
-    async () => ({ items: await rules.list() }),
+    {
+      config: { access: 'rules:read' },
+      schema: {
+        tags,
+        summary: 'Saved versions, newest first, a page at a time (without their documents)',
+        querystring: versionsQuery,
+        response: { 200: versionsPage, 400: errorSchema, ...authErrors },
+      },
+    },
+    async (request) => {
+      const { limit, cursor } = request.query;
+      const page = await rules.list({ limit, before: cursor === undefined ? undefined : Number(cursor) });
+      return { items: page.items, next_cursor: page.nextCursor === null ? null : String(page.nextCursor) };
+    },
   );
 
-  app.get<{ Params: { version: number } }>(
+  app.get<{ Params: { version: string } }>(
     '/v1/rules/versions/:version',
     {
       config: { access: 'rules:read' },
-      schema: { tags, summary: 'One version', params: versionParams, response: { 404: errorSchema } },
+      schema: {
+        tags,
+        summary: 'One version, with its document',
+        params: versionParams,
+        response: { 400: errorSchema, 404: errorSchema },
+      },
     },
-    async (request) => rules.get(request.params.version),
+    async (request) => rules.get(versionOf(request.params.version)),
   );
 
   app.post(
@@ -79,26 +128,33 @@ export function rulesRoutes(
       },
     },
     async (request, reply) => {
-      const saved = await rules.save(request.body, actorOf(request), request.query.activate);
-      await audit.record(actorOf(request), 'rules.save', String(saved.version), {
-        name: saved.name,
-        activated: request.query.activate,
-      });
+      const actor = actorOf(request);
+      const saved = await saveAndRecord({ rules, audit }, actor, request.body, request.query.activate);
       return reply.status(201).send(saved);
     },
   );
 
-  app.post<{ Params: { version: number } }>(
+  app.post<{ Params: { version: string } }>(
     '/v1/rules/versions/:version/activate',
     {
       config: { access: 'rules:admin' },
-      schema: { tags, summary: 'Make a saved version the active one', params: versionParams },
+      schema: {
+        tags,
+        summary: 'Make a saved version the active one',
+        params: versionParams,
+        response: { 400: errorSchema, 404: errorSchema },
+      },
     },
-    async (request) => {
-      if (!Number.isInteger(request.params.version)) throw new AppError('NOT_FOUND', 'No such version.');
-      const activated = await rules.activate(request.params.version);
-      await audit.record(actorOf(request), 'rules.activate', String(activated.version));
-      return activated;
-    },
+    async (request) =>
+      activateAndRecord({ rules, audit }, actorOf(request), versionOf(request.params.version)),
   );
+}
+
+/** A `:version` the schema let through (digits), as a number: one beyond 2^53 would be rounded. */
+function versionOf(text: string): number {
+  const version = Number(text);
+  if (Number.isSafeInteger(version)) return version;
+  const field = 'params.version';
+  const message = `${field} must be at most ${Number.MAX_SAFE_INTEGER}`;
+  throw new ValidationError([{ field, code: 'maximum', message }]);
 }

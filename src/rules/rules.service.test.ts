@@ -103,11 +103,20 @@ describe('RulesService', () => {
       );
       // Refused once: the service's poll does not throw (and log) again until another version is active.
       await expect(rules.refresh()).resolves.toBeUndefined();
-      expect((await rules.list()).map((v) => [v.version, v.document.rules.length])).toEqual([
+      expect((await rules.list({ limit: 10 })).items.map((v) => [v.version, v.rules])).toEqual([
         [3, 0],
         [2, 0],
         [1, DEFAULT_RULE_SET.rules.length],
       ]);
+      // Shown as unreadable, not as an empty rule set.
+      expect(await rules.get(3)).toMatchObject({
+        document: null,
+        problem: expect.stringMatching(/^the stored document is not JSON: /),
+      });
+      expect(await rules.get(2)).toMatchObject({
+        document: null,
+        problem: 'the stored document is not a rule set: it has no rules array',
+      });
       await expect(rules.activate(2)).rejects.toMatchObject({
         code: 'RULESET_INVALID',
         details: [expect.objectContaining({ field: 'rules', code: 'required' })],

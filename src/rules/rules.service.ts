@@ -1,29 +1,68 @@
 import type { Kysely } from 'kysely';
 import { AppError } from '../errors.js';
+import { readPage } from '../shared/keyset-cursor.js';
 import type { Database } from '../store/database.js';
 import { DEFAULT_RULE_SET } from './default-rules.js';
 import {
   activateRuleSet,
   findActiveRuleSet,
+  findActiveVersion,
   findRuleSet,
-  insertRuleSet,
   installFirstRuleSet,
-  listRuleSets,
+  listRuleSetSummaries,
+  writeRuleSet,
+  type Activation,
   type NewRuleSet,
   type RuleSetRow,
+  type RuleSetSummaryRow,
 } from './rule-set.repository.js';
-import { compileRuleSet, validateRuleSet, type CompiledRuleSet, type RuleSetDocument } from './rule-set.js';
+import {
+  compileRuleSet,
+  notJson,
+  readStoredDocument,
+  validateRuleSet,
+  type CompiledRuleSet,
+  type RuleSetDocument,
+} from './rule-set.js';
 
-/** A stored rule set version as the API shows it. */
-export interface RuleSetVersion {
+/** A stored rule set version as listed: no document, its number of rules. */
+export interface RuleSetSummary {
   readonly version: number;
   readonly name: string;
   readonly active: boolean;
   readonly created_at: string;
   readonly created_by: string;
   readonly activated_at: string | null;
-  readonly document: RuleSetDocument;
+  /** How many rules the document holds (0 when it is not a rule set). */
+  readonly rules: number;
 }
+
+/**
+ * A stored rule set version as the API shows it, with its document. One that is not a rule
+ * set (not JSON, written to the store by hand) has `document: null` and says why in `problem`.
+ */
+export interface RuleSetVersion extends Omit<RuleSetSummary, 'rules'> {
+  readonly document: RuleSetDocument | null;
+  readonly problem?: string;
+}
+
+/** A page of versions, newest first, and the version the next page continues below (null: last page). */
+export interface RuleSetPage {
+  readonly items: RuleSetSummary[];
+  readonly nextCursor: number | null;
+}
+
+/** A save or an activation: the version as shown, and what it replaced when it made one active. */
+export interface RuleSetChange {
+  readonly shown: RuleSetVersion;
+  readonly activation?: Activation;
+}
+
+/**
+ * The largest rule set stored, as JSON (what the API's body limit lets through): its rules'
+ * messages are copied into decisions, and the CLI's `rules apply` has no body limit of its own.
+ */
+const MAX_RULE_SET_BYTES = 1024 * 1024;
 
 /**
  * Owns the active rule set: loads it, keeps a compiled copy for the scoring path and
@@ -71,12 +110,14 @@ export class RulesService {
    * is refused once (the watcher logs it once, not at every poll) and the one in use kept.
    */
   async refresh(): Promise<void> {
-    const row = await findActiveRuleSet(this.db);
-    if (!row || row.version === this.refused?.version) return;
-    if (row.version === this.active?.version) {
+    const version = await findActiveVersion(this.db); // the document is read only when it changed
+    if (version === null || version === this.refused?.version) return;
+    if (version === this.active?.version) {
       this.refused = undefined; // made active again elsewhere (another process, the CLI)
       return;
     }
+    const row = await findActiveRuleSet(this.db);
+    if (!row) return;
     let compiled: CompiledRuleSet;
     try {
       compiled = compileStored(row.document, row.version, 'active');
@@ -108,9 +149,9 @@ export class RulesService {
 
   /** The active version's number, even when it cannot be used. */
   async activeVersion(): Promise<number> {
-    const row = await findActiveRuleSet(this.db);
-    if (!row) throw new AppError('NOT_FOUND', 'No rule set is active.');
-    return row.version;
+    const version = await findActiveVersion(this.db);
+    if (version === null) throw new AppError('NOT_FOUND', 'No rule set is active.');
+    return version;
   }
 
   /** Polls for changes every `intervalMs` until {@link stop}. */
@@ -125,25 +166,36 @@ export class RulesService {
 
   /** Validates and stores `document` as a new version; activates it unless told not to. */
   async save(document: unknown, actor: string, activate = true): Promise<RuleSetVersion> {
+    return (await this.saveChange(document, actor, activate)).shown;
+  }
+
+  /** {@link save}, also saying which version its activation replaced (for the audit log). */
+  async saveChange(document: unknown, actor: string, activate: boolean): Promise<RuleSetChange> {
+    const text = storableText(document);
     const errors = validateRuleSet(document);
     if (errors.length > 0) {
       throw new AppError('RULESET_INVALID', 'The rule set is invalid.', { details: errors });
     }
-    const version = await insertRuleSet(this.db, newRuleSet(document as RuleSetDocument, actor, activate));
+    const ruleSet = newRuleSet(document as RuleSetDocument, actor, activate, text);
+    const written = await writeRuleSet(this.db, ruleSet);
     if (activate) await this.refresh();
-    return this.get(version);
+    return { shown: await this.get(written.version), activation: written.activation };
   }
 
   /** Activates a stored version; one that no longer compiles is refused (RULESET_INVALID) and the active one kept. */
   async activate(version: number): Promise<RuleSetVersion> {
+    return (await this.activateChange(version)).shown;
+  }
+
+  /** {@link activate}, also saying which version it replaced (for the audit log). */
+  async activateChange(version: number): Promise<RuleSetChange> {
     const stored = await findRuleSet(this.db, version);
     if (!stored) throw noSuchVersion(version);
     const compiled = compileStored(stored.document, version, 'chosen');
-    if (!(await activateRuleSet(this.db, version, Date.now()))) {
-      throw noSuchVersion(version);
-    }
+    const activation = await activateRuleSet(this.db, version, Date.now());
+    if (!activation) throw noSuchVersion(version);
     this.use(compiled); // compiled once; another process's later activation is read by refresh()
-    return this.get(version);
+    return { shown: await this.get(version), activation };
   }
 
   async get(version: number): Promise<RuleSetVersion> {
@@ -152,9 +204,26 @@ export class RulesService {
     return toVersion(row);
   }
 
-  async list(): Promise<RuleSetVersion[]> {
-    return (await listRuleSets(this.db)).map(toVersion);
+  /** Up to `limit` versions below `before` (from the newest when undefined), newest first, without documents. */
+  async list({ limit, before }: { readonly limit: number; readonly before?: number }): Promise<RuleSetPage> {
+    const page = await readPage(limit, (n) => listRuleSetSummaries(this.db, { before, limit: n }));
+    const last = page.continueAfter;
+    return { items: page.rows.map(toSummary), nextCursor: last === undefined ? null : Number(last.version) };
   }
+}
+
+/**
+ * The JSON `document` is stored as; RULESET_INVALID when it is over {@link MAX_RULE_SET_BYTES}
+ * (the API's body limit refuses such a body before; a file given to `rules apply` is not).
+ */
+function storableText(document: unknown): string {
+  const text = JSON.stringify(document) ?? '';
+  const bytes = Buffer.byteLength(text);
+  if (bytes <= MAX_RULE_SET_BYTES) return text;
+  const message = `The rule set is ${bytes} bytes as JSON; at most ${MAX_RULE_SET_BYTES} (1 MiB) are stored.`;
+  throw new AppError('RULESET_INVALID', message, {
+    details: [{ field: '', code: 'too_large', message }],
+  });
 }
 
 /**
@@ -173,7 +242,7 @@ function compileStored(text: string, version: number, role: 'active' | 'chosen')
   try {
     document = JSON.parse(text);
   } catch (error) {
-    const message = `the stored document is not JSON: ${(error as Error).message}`;
+    const message = notJson(error);
     throw refuse(message, [{ field: '', code: 'json', message }], error);
   }
   try {
@@ -185,48 +254,40 @@ function compileStored(text: string, version: number, role: 'active' | 'chosen')
   }
 }
 
-/**
- * A stored document as shown (list, show, the API): one that is not a rule set (written to
- * the store by hand) is shown with no rules; activating it says why ({@link compileStored}).
- */
-function shownDocument(text: string): RuleSetDocument {
-  try {
-    const document = JSON.parse(text) as unknown;
-    if (
-      typeof document === 'object' &&
-      document !== null &&
-      Array.isArray((document as RuleSetDocument).rules)
-    )
-      return document as RuleSetDocument;
-  } catch {
-    // shown with no rules
-  }
-  return { rules: [] };
-}
-
 const noSuchVersion = (version: number) =>
   new AppError('NOT_FOUND', `Rule set version ${version} does not exist.`);
 
-function newRuleSet(document: RuleSetDocument, actor: string, activate: boolean): NewRuleSet {
+function newRuleSet(
+  document: RuleSetDocument,
+  actor: string,
+  activate: boolean,
+  text = JSON.stringify(document),
+): NewRuleSet {
   return {
     name: document.name ?? 'unnamed',
-    document: JSON.stringify(document),
+    document: text,
+    ruleCount: document.rules.length,
     createdBy: actor,
     activate,
     now: Date.now(),
   };
 }
 
-function toVersion(row: RuleSetRow): RuleSetVersion {
+function toSummary(row: RuleSetSummaryRow): RuleSetSummary {
   return {
-    version: row.version,
+    version: Number(row.version),
     name: row.name,
     active: row.active === 1,
     created_at: new Date(Number(row.created_at)).toISOString(),
     created_by: row.created_by,
     activated_at: row.activated_at === null ? null : new Date(Number(row.activated_at)).toISOString(),
-    document: shownDocument(row.document),
+    rules: Number(row.rule_count),
   };
+}
+
+function toVersion(row: RuleSetRow): RuleSetVersion {
+  const { rules: _count, ...shown } = toSummary(row);
+  return { ...shown, ...readStoredDocument(row.document) };
 }
 
 /**

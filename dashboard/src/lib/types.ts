@@ -86,14 +86,21 @@ export interface Page<T> {
   readonly next_cursor?: string | null;
 }
 
-export interface RuleSetVersion {
+/** A rule set version as `GET /v1/rules/versions` lists it: no document, its number of rules. */
+export interface RuleSetSummary {
   readonly version: number;
   readonly name: string;
   readonly active: boolean;
   readonly created_at: string;
   readonly created_by: string;
   readonly activated_at: string | null;
+  readonly rules: number;
+}
+
+export interface RuleSetVersion extends Omit<RuleSetSummary, 'rules'> {
+  /** null when the stored document cannot be read (`problem` says why). */
   readonly document: unknown;
+  readonly problem?: string;
   /** GET /v1/rules only: the version marked active that the service refused (it keeps this one). */
   readonly refused?: { readonly version: number; readonly message: string };
 }

@@ -3,13 +3,16 @@ import { Card, EmptyState, ErrorNotice, Guard } from '../components/ui';
 import { useAction, useApi } from '../hooks/use-api';
 import { apiRequest } from '../lib/api';
 import { formatCount, formatDateTime, formatPrecise, formatRelative } from '../lib/format';
-import type { ModelVersion, Page, RuleSetVersion } from '../lib/types';
+import type { ModelVersion, Page, RuleSetSummary, RuleSetVersion } from '../lib/types';
 import { RuleEditor } from './rule-editor';
 
-/** The active rule set, its editor, every version; the model registry. */
+/** Versions the table shows: the newest ones (`centinela rules list` lists them all). */
+const VERSIONS_SHOWN = 50;
+
+/** The active rule set, its editor, the newest versions; the model registry. */
 export function RulesPage() {
   const active = useApi<RuleSetVersion>('/v1/rules');
-  const versions = useApi<Page<RuleSetVersion>>('/v1/rules/versions');
+  const versions = useApi<Page<RuleSetSummary>>(`/v1/rules/versions?limit=${VERSIONS_SHOWN}`);
   const reload = useCallback(() => {
     active.reload();
     versions.reload();
@@ -29,7 +32,19 @@ export function RulesPage() {
               <Card title="Rule set versions" wide>
                 <Guard state={versions}>
                   {(page) => (
-                    <VersionTable items={page.items} refused={rules.refused?.version} onActivated={reload} />
+                    <>
+                      {page.next_cursor && (
+                        <p className="muted">
+                          Showing the newest {VERSIONS_SHOWN} versions; <code>centinela rules list</code>{' '}
+                          lists them all.
+                        </p>
+                      )}
+                      <VersionTable
+                        items={page.items}
+                        refused={rules.refused?.version}
+                        onActivated={reload}
+                      />
+                    </>
                   )}
                 </Guard>
               </Card>
@@ -75,7 +90,7 @@ function ActiveRules({ rules }: { rules: RuleSetVersion }) {
               <tr key={r.id} className={r.enabled === false ? 'disabled' : undefined}>
                 <td className="mono nowrap">{r.id}</td>
                 <td className="mono">{r.condition}</td>
-                <td>{r.action}</td>
+                <td className="nowrap">{r.action}</td>
                 <td className="num">{r.score}</td>
               </tr>
             ))}
@@ -91,7 +106,7 @@ function VersionTable({
   refused,
   onActivated,
 }: {
-  items: readonly RuleSetVersion[];
+  items: readonly RuleSetSummary[];
   /** The version marked active that the service refused (it cannot be evaluated). */
   refused: number | undefined;
   onActivated: () => void;
@@ -110,6 +125,9 @@ function VersionTable({
             <tr>
               <th scope="col">version</th>
               <th scope="col">name</th>
+              <th scope="col" className="num">
+                rules
+              </th>
               <th scope="col">created</th>
               <th scope="col" className="hide-narrow">
                 by
@@ -124,6 +142,7 @@ function VersionTable({
               <tr key={v.version}>
                 <td>v{v.version}</td>
                 <td>{v.name}</td>
+                <td className="num">{v.rules}</td>
                 <td title={formatDateTime(v.created_at)}>{formatRelative(v.created_at)}</td>
                 <td className="hide-narrow">{v.created_by}</td>
                 <td>

@@ -15,6 +15,7 @@ import { alertFeatureColumns } from './0012-alert-feature-columns.js';
 import { oneActiveVersion } from './0013-one-active-version.js';
 import { consensusPerWindow } from './0014-consensus-per-window.js';
 import { modelRolledBack } from './0015-model-rolled-back.js';
+import { ruleCount } from './0016-rule-count.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
@@ -33,6 +34,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0013-one-active-version': oneActiveVersion,
   '0014-consensus-per-window': consensusPerWindow,
   '0015-model-rolled-back': modelRolledBack,
+  '0016-rule-count': ruleCount,
 };
 
 /** Migrations are compiled into the program, so they run the same from src/ and dist/. */
