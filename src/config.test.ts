@@ -25,4 +25,23 @@ describe('configuration checks', () => {
     ])
       expect(loadConfig({ CENTINELA_DATABASE_URL: url }).databaseUrl).toBe(url);
   });
+
+  it('refuses an admin key shorter than 24 characters, without printing it', () => {
+    const short = 'short-admin-key-0123456'; // 23 characters
+    expect(() => loadConfig({ CENTINELA_ADMIN_KEY: 'x' })).toThrow(
+      'CENTINELA_ADMIN_KEY must be at least 24 characters (it has 1)',
+    );
+    expect(() => loadConfig({}, { adminKey: short })).toThrow(
+      expect.objectContaining({
+        code: 'CONFIG_INVALID',
+        message: expect.stringContaining('CENTINELA_ADMIN_KEY must be at least 24 characters (it has 23)'),
+      }),
+    );
+    expect(() => loadConfig({ CENTINELA_ADMIN_KEY: short })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining(short) }),
+    );
+    const key = `${short}4`;
+    expect(loadConfig({ CENTINELA_ADMIN_KEY: ` ${key} ` }).adminKey).toBe(key);
+    expect(loadConfig({ CENTINELA_ADMIN_KEY: '' }).adminKey).toBeUndefined(); // unset: the first start makes a key
+  });
 });

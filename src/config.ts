@@ -264,6 +264,9 @@ function identityFromEnv(read: EnvReader): Partial<Config> {
   };
 }
 
+/** Fewest characters of `CENTINELA_ADMIN_KEY`: an admin key must not be guessable. */
+const MIN_ADMIN_KEY_LENGTH = 24;
+
 /** A URL scheme (`mysql://`), to tell a mistyped store URL from a SQLite file path. */
 const URL_SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
 
@@ -290,6 +293,12 @@ function checkConsistency(config: Config, problems: string[]): void {
   }
   if (config.reviewThreshold > config.declineThreshold) {
     problems.push('CENTINELA_REVIEW_THRESHOLD must not be above CENTINELA_DECLINE_THRESHOLD');
+  }
+  if (config.adminKey !== undefined && config.adminKey.length < MIN_ADMIN_KEY_LENGTH) {
+    // Never the key itself: the message is printed and logged.
+    problems.push(
+      `CENTINELA_ADMIN_KEY must be at least ${MIN_ADMIN_KEY_LENGTH} characters (it has ${config.adminKey.length}); generate one with: openssl rand -base64 32`,
+    );
   }
 }
 

@@ -223,6 +223,24 @@ describe('key lifetime', () => {
     expect([past.statusCode, past.json().error.details[0].field]).toEqual([400, 'expires_at']);
   });
 
+  it('says what is wrong with a name, in the same words as `centinela keys create`', async () => {
+    const create = (name: string) =>
+      t.request({ method: 'POST', url: '/v1/keys', payload: { name, scopes: ['rules:read'] } });
+    for (const [name, code, message] of [
+      ['x'.repeat(200), 'maxLength', 'name is too long: 200 characters, at most 100.'],
+      ['😀'.repeat(101), 'maxLength', 'name is too long: 101 characters, at most 100.'],
+      ['', 'blank', 'name must not be blank.'],
+      ['   ', 'blank', 'name must not be blank.'],
+    ] as const) {
+      const res = await create(name);
+      expect([res.statusCode, res.json().error], name).toEqual([
+        400,
+        { code: 'VALIDATION_FAILED', message, details: [{ field: 'name', code, message }] },
+      ]);
+    }
+    expect((await create('😀'.repeat(100))).statusCode).toBe(201);
+  });
+
   it('revokes through the API at once', async () => {
     const { key, id } = await t.service.keys.create({ name: 'api-revoke', scopes: ['rules:read'] });
     const get = () => t.request({ method: 'GET', url: '/v1/rules', headers: { 'x-api-key': key } });

@@ -207,6 +207,12 @@ describe('webhooks', () => {
         'http://[::1]/hook',
         'http://10.0.0.5/hook',
         'http://[::ffff:7f00:1]/hook',
+        // IPv6 forms that carry a blocked IPv4 address
+        'https://[64:ff9b::7f00:1]/x', // NAT64 of 127.0.0.1
+        'https://[64:ff9b::a9fe:a9fe]/x', // NAT64 of the metadata service
+        'https://[2002:7f00:1::]/x', // 6to4
+        'https://[::127.0.0.1]/x', // IPv4-compatible
+        'https://[::ffff:0:7f00:1]/x', // IPv4-translated
       ]) {
         const res = await strict.request({
           method: 'POST',
@@ -246,6 +252,18 @@ describe('webhooks', () => {
     ];
     for (const url of badUrls)
       expect(await bad({ url, events: ['transaction.review'] }), url).toBe('VALIDATION_FAILED');
+    // Port 0 and hosts that are not DNS names: 400 naming url.
+    for (const url of ['https://example.com:0/x', 'https://./x', 'https://-/x', 'https://a..b/x']) {
+      const res = await t.request({
+        method: 'POST',
+        url: '/v1/webhooks',
+        payload: { url, events: ['transaction.review'] },
+      });
+      expect([res.statusCode, res.json().error.details[0]], url).toEqual([
+        400,
+        expect.objectContaining({ field: 'url', code: 'format' }),
+      ]);
+    }
     const good = await t.request({
       method: 'POST',
       url: '/v1/webhooks',

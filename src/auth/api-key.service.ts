@@ -196,11 +196,14 @@ const ENV_ADMIN = 'env-admin';
 /** Most requests per minute a key may be given. */
 export const MAX_RATE_LIMIT_PER_MINUTE = 1_000_000_000;
 
-/** The same limits for the API and the CLI: a name of 1 to 100 characters, not blank; a rate limit within bounds. */
+/** Most characters (Unicode code points, leading and trailing spaces left out) in a key's name. */
+export const MAX_KEY_NAME_LENGTH = 100;
+
+/** The same limits for the API and the CLI: a name not blank nor too long; a rate limit within bounds. */
 function checkKeyOptions({ name, rateLimitPerMinute: rate }: NewKeyOptions): void {
   const problems: FieldError[] = [];
-  if (name.trim() === '' || name.length > 100)
-    problems.push({ field: 'name', code: 'length', message: 'name must be 1 to 100 characters, not blank.' });
+  const badName = nameProblem(name);
+  if (badName) problems.push(badName);
   if (rate != null && !(Number.isInteger(rate) && rate >= 1 && rate <= MAX_RATE_LIMIT_PER_MINUTE))
     problems.push({
       field: 'rate_limit_per_minute',
@@ -208,6 +211,15 @@ function checkKeyOptions({ name, rateLimitPerMinute: rate }: NewKeyOptions): voi
       message: `rate_limit_per_minute must be a whole number from 1 to ${MAX_RATE_LIMIT_PER_MINUTE}.`,
     });
   if (problems.length > 0) throw new ValidationError(problems, problems.map((p) => p.message).join(' '));
+}
+
+/** What is wrong with a key's name, if anything: blank, or how much too long. */
+function nameProblem(name: string): FieldError | undefined {
+  const length = [...name.trim()].length;
+  if (length === 0) return { field: 'name', code: 'blank', message: 'name must not be blank.' };
+  if (length <= MAX_KEY_NAME_LENGTH) return undefined;
+  const message = `name is too long: ${length} characters, at most ${MAX_KEY_NAME_LENGTH}.`;
+  return { field: 'name', code: 'maxLength', message };
 }
 
 /**

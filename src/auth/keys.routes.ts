@@ -3,7 +3,7 @@ import { actorOf } from '../api/auth.js';
 import { authErrors, errorSchema } from '../api/schemas.js';
 import type { AuditLog } from '../audit/audit-log.service.js';
 import type { Config } from '../config.js';
-import { MAX_RATE_LIMIT_PER_MINUTE, type ApiKeyService } from './api-key.service.js';
+import { MAX_KEY_NAME_LENGTH, MAX_RATE_LIMIT_PER_MINUTE, type ApiKeyService } from './api-key.service.js';
 import { SCOPES } from './scopes.js';
 import { timeFieldOf } from '../shared/iso-time.js';
 
@@ -38,7 +38,11 @@ export function keysRoutes(
         body: {
           type: 'object',
           properties: {
-            name: { type: 'string', minLength: 1, maxLength: 100 },
+            // Checked by the service, so the API and the CLI refuse a name with the same words.
+            name: {
+              type: 'string',
+              description: `1 to ${MAX_KEY_NAME_LENGTH} characters, not blank (leading and trailing spaces are dropped)`,
+            },
             scopes: { type: 'array', items: { type: 'string', enum: [...SCOPES] }, minItems: 1 },
             expires_at: { type: 'string', format: 'date-time' },
             rate_limit_per_minute: { type: 'integer', minimum: 1, maximum: MAX_RATE_LIMIT_PER_MINUTE },

@@ -38,25 +38,56 @@ for (const [network, prefix] of [
 ] as const)
   BLOCKED.addSubnet(network, prefix, 'ipv6');
 
-/** An IPv4 address an IPv6 one carries (`::ffff:a.b.c.d`, NAT64 `64:ff9b::a.b.c.d`), checked as such. */
-const CARRIED_IPV4 = /^(?:::ffff:|64:ff9b::)(\d+\.\d+\.\d+\.\d+)$/i;
+/**
+ * IPv6 forms that carry an IPv4 address, checked as that address: mapped `::ffff:0:0/96`,
+ * translated `::ffff:0:0:0/96`, IPv4-compatible `::/96` (`::` and `::1` carry 0.0.0.0 and
+ * 0.0.0.1, blocked too), NAT64 `64:ff9b::/96`, and 6to4 `2002::/16` (the IPv4 address in the
+ * 2nd and 3rd groups). Each: its leading 16-bit groups, and the group the IPv4 address starts at.
+ */
+const IPV4_CARRIERS: readonly { readonly prefix: readonly number[]; readonly at: number }[] = [
+  { prefix: [0, 0, 0, 0, 0, 0xffff], at: 6 },
+  { prefix: [0, 0, 0, 0, 0xffff, 0], at: 6 },
+  { prefix: [0, 0, 0, 0, 0, 0], at: 6 },
+  { prefix: [0x64, 0xff9b, 0, 0, 0, 0], at: 6 },
+  { prefix: [0x2002], at: 1 },
+];
 
 /** Whether `address` (an IP literal) lies in a range a webhook must not reach. */
 export function isPrivateAddress(address: string): boolean {
-  const bare = address.replace(/^\[|\]$/g, '');
+  const bare = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
   const version = isIP(bare);
   if (version === 4) return BLOCKED.check(bare, 'ipv4');
   if (version !== 6) return false;
-  const carried = CARRIED_IPV4.exec(bare)?.[1] ?? mappedIpv4(bare);
+  const carried = carriedIpv4(ipv6Groups(bare));
   return carried ? BLOCKED.check(carried, 'ipv4') : BLOCKED.check(bare, 'ipv6');
 }
 
-/** The IPv4 address of an IPv4-mapped IPv6 address written in hex (`::ffff:7f00:1`), if it is one. */
-function mappedIpv4(address: string): string | undefined {
-  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
-  if (!hex) return undefined;
-  const [high, low] = [parseInt(hex[1] as string, 16), parseInt(hex[2] as string, 16)];
+/** The IPv4 address an IPv6 address carries ({@link IPV4_CARRIERS}), dotted, if it carries one. */
+function carriedIpv4(groups: readonly number[]): string | undefined {
+  const carrier = IPV4_CARRIERS.find(({ prefix }) => prefix.every((group, i) => groups[i] === group));
+  if (!carrier) return undefined;
+  const [high = 0, low = 0] = groups.slice(carrier.at, carrier.at + 2);
   return [high >> 8, high & 255, low >> 8, low & 255].join('.');
+}
+
+/**
+ * The eight 16-bit groups of an IPv6 address `isIP` accepts: `::` expanded, a dotted IPv4
+ * tail (`::ffff:127.0.0.1`) as two groups.
+ */
+function ipv6Groups(address: string): number[] {
+  const [head = '', tail] = address.split('::');
+  const left = groupsOf(head);
+  const right = tail === undefined ? [] : groupsOf(tail);
+  return [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+}
+
+function groupsOf(part: string): number[] {
+  if (part === '') return [];
+  return part.split(':').flatMap((group) => {
+    if (!group.includes('.')) return [parseInt(group, 16)];
+    const [a = 0, b = 0, c = 0, d = 0] = group.split('.').map(Number);
+    return [(a << 8) | b, (c << 8) | d];
+  });
 }
 
 /** Whether a URL's host names this machine or a blocked address without a DNS lookup. */

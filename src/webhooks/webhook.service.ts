@@ -15,6 +15,7 @@ import {
   type WebhookRow,
 } from './webhook.repository.js';
 import { nextCursor, readPage } from '../shared/keyset-cursor.js';
+import { hostOrPortProblem } from './webhook-url.js';
 import { isPrivateHost } from './private-addresses.js';
 
 /** A subscription as listed (never the secret). */
@@ -161,6 +162,8 @@ function checkUrl(url: string, allowPrivateNetworks: boolean): void {
   if (!parsed) return fail('url must be an http(s) URL such as https://example.com/hooks.');
   if (parsed.username || parsed.password)
     fail('url must not hold a user name or password; authenticate with the signature.');
+  const unreachable = hostOrPortProblem(parsed);
+  if (unreachable) fail(unreachable);
   if (!allowPrivateNetworks && isPrivateHost(parsed.hostname))
     fail(
       `url must not point at this host or a private, link-local or reserved address (${parsed.hostname}); CENTINELA_WEBHOOK_ALLOW_PRIVATE_NETWORKS=true allows it.`,
