@@ -265,6 +265,13 @@ describe('failures', () => {
       expect(result.stderr, sub).toContain('--limit must be a whole number of at least 1');
       expect(result.stderr, sub).not.toContain('NATS');
     }
+    // A letter id is a whole number too: 'abc' was looked for and 'not found'.
+    const id = cli('dlq', 'replay', '--id', 'abc', '--nats', 'nats://127.0.0.1:1', '--json');
+    expect([id.status, id.json().error.code, id.json().error.details[0].field]).toEqual([
+      1,
+      'VALIDATION_FAILED',
+      '--id',
+    ]);
   });
 
   it('end the process even with handles open: a worker that cannot reach NATS', () => {

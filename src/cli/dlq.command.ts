@@ -41,9 +41,10 @@ export function dlqCommand(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(async (flags: DlqFlags & { id?: string }) => {
       const limit = wholeNumberOf(flags.limit, '--limit', 1); // before connecting
+      const id = flags.id === undefined ? undefined : wholeNumberOf(flags.id, '--id', 1);
       await withTransport(flags, async (transport) => {
         const all = await transport.read('dlq', { limit });
-        const chosen = flags.id === undefined ? all : all.filter((d) => String(d.seq) === flags.id);
+        const chosen = id === undefined ? all : all.filter((d) => d.seq === id);
         if (flags.id !== undefined && chosen.length === 0)
           throw new AppError('NOT_FOUND', `No dead letter ${flags.id}.`);
         for (const delivery of chosen) await replay(transport, delivery);
