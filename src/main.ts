@@ -1,25 +1,25 @@
 import type { FastifyInstance } from 'fastify';
-import { ApiKeyService } from './auth/api-key.service.js';
 import { buildServer, type ServerDeps } from './api/server.js';
 import type { ReadinessProbe } from './api/health.routes.js';
-import { AuditLog } from './audit/audit-log.service.js';
 import type { Config } from './config.js';
 import { createIdentity, engineProbe, type Identity } from './identity/identity.factory.js';
 import { StepUpService } from './identity/step-up.service.js';
-import { ModelRegistry } from './models/model-registry.service.js';
+import type { ModelRegistry } from './models/model-registry.service.js';
 import { Metrics } from './observability/metrics.js';
-import { RulesService } from './rules/rules.service.js';
-import { migrate, openStore, type Store } from './store/database.js';
-import { BatchDecider, type BatchDeciderOptions } from './transactions/batch-decider.js';
+import type { RulesService } from './rules/rules.service.js';
+import type { Store } from './store/database.js';
+import type { ApiKeyService } from './auth/api-key.service.js';
+import type { AuditLog } from './audit/audit-log.service.js';
+import { BatchDecider } from './transactions/batch-decider.js';
 import { LocalIngestion } from './transactions/local-ingestion.js';
 import { StreamIngestion } from './transactions/stream-ingestion.js';
 import { createTransport } from './transport/index.js';
 import type { Transport } from './transport/transport.js';
 import { TransactionService } from './transactions/transaction.service.js';
-import { failureLog } from './shared/failure-log.js';
 import { publishDecisionWebhooks } from './webhooks/decision-webhooks.js';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 import { WebhookService } from './webhooks/webhook.service.js';
+import { deciderOptions, openServices, refuseUnusableRules, watchActiveVersions } from './services.js';
 
 /** The running pieces of Centinela, wired once. */
 export interface Service {
@@ -37,59 +37,6 @@ export interface Service {
   readonly identity: Identity;
   /** Stops accepting work, finishes what is queued and closes the store. */
   close(): Promise<void>;
-}
-
-/** Opens the store named in `config`, migrates it and returns its services. */
-export async function openServices(config: Config) {
-  const store = openStore({ url: config.databaseUrl, sqliteSynchronous: config.sqliteSynchronous });
-  await migrate(store.db);
-  const keys = new ApiKeyService(store.db, config.adminKey, store.reader);
-  const rules = new RulesService(store.db);
-  await rules.init();
-  const models = new ModelRegistry(store.db);
-  await models.refresh();
-  const audit = new AuditLog(store.db);
-  return { store, keys, rules, models, audit };
-}
-
-/**
- * Refuses to decide transactions with an active rule set that cannot be evaluated (the
- * service does not start; `rules activate` repairs it), closing the store first.
- */
-export async function refuseUnusableRules(store: Store, rules: RulesService): Promise<void> {
-  try {
-    rules.assertUsable();
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
-}
-
-/** How transactions are decided, the same in the embedded service and in stream workers. */
-/** Picks up rule sets and models activated by other processes, logging refresh failures quietly. */
-export function watchActiveVersions(
-  { rules, models }: { rules: RulesService; models: ModelRegistry },
-  intervalMs: number,
-): void {
-  rules.watch(intervalMs, failureLog('rules refresh'));
-  models.watch(intervalMs, failureLog('model refresh'));
-}
-
-export function deciderOptions(
-  config: Config,
-  store: Store,
-  rules: RulesService,
-  models: ModelRegistry,
-): BatchDeciderOptions {
-  return {
-    db: store.db,
-    reader: store.reader,
-    rules,
-    models,
-    thresholds: { review: config.reviewThreshold, decline: config.declineThreshold },
-    velocityRetentionMs: config.velocityRetentionHours * 3_600_000,
-    partitions: config.partitions,
-  };
 }
 
 /**

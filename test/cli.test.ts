@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -25,6 +25,24 @@ describe('output to a reader that stops early', () => {
     const piped = spawnSync('bash', ['-o', 'pipefail', '-c', command], { encoding: 'utf8', env: CLI_ENV });
     // Before: "Error: write EPIPE" with its stack, and exit status 1.
     expect([piped.stderr, piped.status]).toEqual(['', 0]);
+  });
+});
+
+describe('start-up', () => {
+  it('loads only the command it runs: no DuckDB, face engine or HTTP server for `keys list`', () => {
+    const log = join(dir, 'modules.log');
+    const listed = cliWith(
+      { MODULE_LOG: log, NODE_OPTIONS: '--import ./test/fixtures/module-log/register.mjs' },
+      'keys',
+      'list',
+      '--db',
+      db,
+    );
+    expect(listed.status, listed.stderr).toBe(0);
+    const loaded = readFileSync(log, 'utf8');
+    expect(loaded).toContain('/kysely/'); // the log works: the store is loaded
+    for (const heavy of ['@duckdb', '@tensorflow', '/fastify/', '/sharp/'])
+      expect(loaded, heavy).not.toContain(heavy);
   });
 });
 

@@ -2,12 +2,12 @@ import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config.js';
 import { AppError, ValidationError } from '../errors.js';
-import { openServices } from '../main.js';
+import { openServices } from '../services.js';
 import { missingSqliteFile } from '../store/database.js';
 import { isDecimalText } from '../shared/decimal-text.js';
 import { readInputFile } from '../shared/read-input.js';
 import { isUnstorable } from '../shared/unstorable-text.js';
-import { isCsvOrParquet } from '../structuring/source.js';
+import { isCsvOrParquet } from '../structuring/table-files.js';
 
 export interface StoreFlags {
   readonly db?: string;

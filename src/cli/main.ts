@@ -3,21 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { AppError } from '../errors.js';
 import { storeUnavailableError } from '../store/store-errors.js';
 import { refuseFlagsAsValues } from './common.js';
-import { dlqCommand } from './dlq.command.js';
-import { evaluateCommand } from './evaluate.command.js';
-import { faceCommand } from './face.command.js';
-import { keysCommand } from './keys.command.js';
-import { migrateCommand } from './migrate.command.js';
-import { modelsCommand } from './models.command.js';
 import { fail, type Failure } from './output.js';
-import { replayCommand } from './replay.command.js';
-import { rulesCommand } from './rules.command.js';
-import { serveCommand } from './serve.command.js';
-import { simulateLedgerCommand } from './simulate-ledger.command.js';
-import { simulateCommand } from './simulate.command.js';
-import { structuringCommand } from './structuring.command.js';
-import { trainCommand } from './train.command.js';
-import { workerCommand } from './worker.command.js';
 
 const json = process.argv.includes('--json');
 
@@ -38,20 +24,42 @@ const program = new Command()
   .showHelpAfterError(!json)
   .hook('preAction', (_program, action) => refuseFlagsAsValues(action));
 
-serveCommand(program);
-workerCommand(program);
-dlqCommand(program);
-keysCommand(program);
-migrateCommand(program);
-rulesCommand(program);
-replayCommand(program);
-trainCommand(program);
-evaluateCommand(program);
-modelsCommand(program);
-simulateCommand(program);
-structuringCommand(program);
-faceCommand(program);
-simulateLedgerCommand(program);
+/** Adds a command (and its subcommands) to the program. */
+type Register = (program: Command) => void;
+
+/**
+ * Each command's module, in the order help lists them, loaded only when that command runs
+ * (all of them for the help that lists them, or a name that is none of them): loading every
+ * command loaded DuckDB, the face engine's tfjs and Fastify for `keys list`.
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
+  serve: async () => (await import('./serve.command.js')).serveCommand,
+  worker: async () => (await import('./worker.command.js')).workerCommand,
+  dlq: async () => (await import('./dlq.command.js')).dlqCommand,
+  keys: async () => (await import('./keys.command.js')).keysCommand,
+  migrate: async () => (await import('./migrate.command.js')).migrateCommand,
+  rules: async () => (await import('./rules.command.js')).rulesCommand,
+  replay: async () => (await import('./replay.command.js')).replayCommand,
+  train: async () => (await import('./train.command.js')).trainCommand,
+  evaluate: async () => (await import('./evaluate.command.js')).evaluateCommand,
+  models: async () => (await import('./models.command.js')).modelsCommand,
+  simulate: async () => (await import('./simulate.command.js')).simulateCommand,
+  structuring: async () => (await import('./structuring.command.js')).structuringCommand,
+  face: async () => (await import('./face.command.js')).faceCommand,
+  'simulate-ledger': async () => (await import('./simulate-ledger.command.js')).simulateLedgerCommand,
+};
+
+/** The command `args` run (`help NAME` shows NAME's help), if they name one. */
+function commandNamed(args: readonly string[]): string | undefined {
+  const name = args[0] === 'help' ? args[1] : args[0];
+  return name !== undefined && Object.hasOwn(COMMANDS, name) ? name : undefined;
+}
+
+const named = commandNamed(process.argv.slice(2));
+for (const name of named === undefined ? Object.keys(COMMANDS) : [named]) {
+  const register = await COMMANDS[name]?.();
+  register?.(program);
+}
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) {

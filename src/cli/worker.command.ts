@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { AppError } from '../errors.js';
-import { deciderOptions, openServices, refuseUnusableRules, watchActiveVersions } from '../main.js';
+import { deciderOptions, openServices, refuseUnusableRules, watchActiveVersions } from '../services.js';
 import { BatchDecider } from '../transactions/batch-decider.js';
 import { TransactionWorker } from '../transactions/transaction.worker.js';
 import { createTransport } from '../transport/index.js';

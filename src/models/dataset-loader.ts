@@ -7,7 +7,8 @@ import { AppError } from '../errors.js';
 import { columnPairs, QUOTING_HINT } from '../shared/column-pairs.js';
 import { ident, openEngine } from '../structuring/duckdb.js';
 import { inputError } from '../structuring/input-errors.js';
-import { checkInputExists, isParquet, readerOf } from '../structuring/source.js';
+import { checkInputExists, readerOf } from '../structuring/source.js';
+import { isParquet } from '../structuring/table-files.js';
 import type { DataRecord } from './dataset.js';
 
 /** The label column when none is named. */

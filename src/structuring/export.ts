@@ -6,7 +6,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { GroupDetections } from './detect.js';
 import { appendColumns, ident, literal } from './duckdb.js';
-import { isParquet } from './source.js';
+import { isParquet } from './table-files.js';
 import type { WindowGroup } from './windows.js';
 
 /** Name of the scores table of a group. */

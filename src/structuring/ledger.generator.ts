@@ -10,7 +10,7 @@
  */
 import { literal } from './duckdb.js';
 import { openEngine, queryNumber } from './duckdb.js';
-import { isParquet } from './source.js';
+import { isParquet } from './table-files.js';
 
 export interface LedgerOptions {
   readonly users: number;

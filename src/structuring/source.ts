@@ -10,20 +10,11 @@ import { AppError } from '../errors.js';
 import type { Database } from '../store/database.js';
 import { ident, literal } from './duckdb.js';
 import { inputError, nulCharacterMarker } from './input-errors.js';
+import { isParquet } from './table-files.js';
 import { DEFAULT_COLUMNS, FIELDS, type Field } from './structuring.js';
 
 /** Fields every input must have a column for. */
 const REQUIRED: ReadonlySet<Field> = new Set(['user_id', 'timestamp', 'amount']);
-
-/** True for a file name the tools write: CSV (`.csv`) or Parquet ({@link isParquet}). */
-export function isCsvOrParquet(path: string): boolean {
-  return isParquet(path) || /\.csv$/i.test(path);
-}
-
-/** True for inputs whose name says Parquet (`.parquet`, `.pq`, also as a glob). */
-export function isParquet(path: string): boolean {
-  return /\.(parquet|pq)$/i.test(path);
-}
 
 /** `read_parquet(…)` or `read_csv(…)` over every file matching `input`. */
 export function readerOf(input: string): string {

@@ -2,7 +2,7 @@ import type { KyselyPlugin } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { availableDialects, createTestStore, type TestStore } from '../../test/dialects.js';
 import { loadConfig } from '../config.js';
-import { deciderOptions, openServices } from '../main.js';
+import { deciderOptions, openServices } from '../services.js';
 import { BatchDecider, LOOKUP_BATCHES_AFTER_A_MISS, type DecisionRequest } from './batch-decider.js';
 import { rowOf } from './transaction.view.js';
 import { findTransactions, storePending } from './transaction.repository.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
-import { deciderOptions, openServices } from '../../src/main.js';
+import { deciderOptions, openServices } from '../../src/services.js';
 import { BatchDecider } from '../../src/transactions/batch-decider.js';
 import { StreamIngestion } from '../../src/transactions/stream-ingestion.js';
 import {

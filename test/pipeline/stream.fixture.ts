@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { afterAll, beforeAll } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
-import { deciderOptions, openServices } from '../../src/main.js';
+import { deciderOptions, openServices } from '../../src/services.js';
 import { Random } from '../../src/models/random.js';
 import type { Database } from '../../src/store/database.js';
 import { BatchDecider } from '../../src/transactions/batch-decider.js';
