@@ -7,13 +7,6 @@ import { fail, type Failure } from './output.js';
 
 const json = process.argv.includes('--json');
 
-// `centinela … | head`: a reader that stops early is no failure of the command (the write's
-// EPIPE was an uncaught error, printed with its stack).
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code !== 'EPIPE') throw error;
-  process.exit(process.exitCode ?? 0);
-});
-
 const program = new Command()
   .name('centinela')
   .description('Centinela fraud prevention: scoring service, rules, keys and tools.')
@@ -56,6 +49,16 @@ function commandNamed(args: readonly string[]): string | undefined {
 }
 
 const named = commandNamed(process.argv.slice(2));
+
+// `centinela … | head`: a reader that stops early is no failure of a command that prints its
+// result (the write's EPIPE was an uncaught error, printed with its stack). `serve` and
+// `worker` log to stdout while they work: for them a closed stdout stays a failure, so that
+// a supervisor restarts them, rather than a quiet exit 0 mid-work.
+if (named !== 'serve' && named !== 'worker')
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
 for (const name of named === undefined ? Object.keys(COMMANDS) : [named]) {
   const register = await COMMANDS[name]?.();
   register?.(program);
@@ -82,8 +85,10 @@ const EXIT_GRACE_MS = 1000;
 function failureOf(error: unknown): Failure {
   if (error instanceof CommanderError)
     return { code: 'VALIDATION_FAILED', message: error.message.replace(/^error: /, '') };
-  const known = error instanceof AppError ? error : storeUnavailableError(error);
-  if (known) return { code: known.code, message: known.message, details: known.details };
+  if (error instanceof AppError) return { code: error.code, message: error.message, details: error.details };
+  const unavailable = storeUnavailableError(error);
+  // The operator running the command is told why (the API says only "retry" to its clients).
+  if (unavailable) return { code: unavailable.code, message: `${unavailable.message} (${String(error)})` };
   const message = error instanceof Error ? error.message : String(error);
   if (process.env.CENTINELA_DEBUG && error instanceof Error)
     return { code: 'INTERNAL', message: error.stack ?? message };

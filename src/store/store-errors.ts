@@ -15,15 +15,21 @@ export function storeBusyError(error: unknown): AppError | undefined {
   );
 }
 
-/** Socket failures on the way to PostgreSQL (refused, reset, timed out, no such host). */
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+/**
+ * Socket failures on the way to PostgreSQL that pass (refused, reset, timed out, a name server
+ * not answering). A host name that does not exist (ENOTFOUND) is a configuration error.
+ */
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
 
 /**
  * PostgreSQL SQLSTATEs of a server that cannot serve now: class 08 (connection exception),
  * 57P01–57P03 (shut down by an administrator or a crash, cannot connect now), 53300 (too many
- * connections), 55000 (a database not accepting connections), 3D000 (dropped database).
+ * connections). 55000 is one only for a database not accepting connections (it is also, say,
+ * a sequence's currval not yet defined); a database that does not exist (3D000) is a
+ * configuration error.
  */
-const UNAVAILABLE_STATES = /^(08...|57P0[1-3]|53300|55000|3D000)$/;
+const UNAVAILABLE_STATES = /^(08...|57P0[1-3]|53300)$/;
+const NOT_ACCEPTING = /is not currently accepting connections/;
 
 /** node-postgres's own words for a connection lost or never made (it gives them no code). */
 const LOST_CONNECTION =
@@ -41,6 +47,7 @@ export function storeUnavailableError(error: unknown): AppError | undefined {
   const message = error instanceof Error ? error.message : '';
   const unreachable =
     (code !== undefined && (SOCKET_CODES.has(code) || UNAVAILABLE_STATES.test(code))) ||
+    (code === '55000' && NOT_ACCEPTING.test(message)) ||
     LOST_CONNECTION.test(message);
   if (!unreachable) return undefined;
   return new AppError('STORE_UNAVAILABLE', 'The store cannot be reached now; retry.', { cause: error });

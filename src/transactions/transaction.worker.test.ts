@@ -198,6 +198,28 @@ describe('TransactionWorker', () => {
     expect(await transport.read('dlq', { limit: 10 })).toEqual([]);
   });
 
+  it('dead-letters a message whose write the store refuses: no outage, though reported as STORE_UNAVAILABLE', async () => {
+    const decider = new RecordingDecider();
+    const refused = Object.assign(new Error('duplicate key value violates unique constraint'), {
+      code: '23505',
+    });
+    decider.failure = () =>
+      Promise.resolve(
+        new AppError('STORE_UNAVAILABLE', 'The transaction could not be stored; retry.', { cause: refused }),
+      );
+    const { held, transport, send, lag, accounts } = await started(
+      { maxDeliver: 2, ackWaitMs: 400 },
+      decider,
+    );
+    await send('t1', accounts[0]);
+    await until(async () => {
+      held.forEach((h) => h.release());
+      return (await lag()) === 0;
+    });
+    const dlq = (await transport.read('dlq', { limit: 10 })).map((d) => d.json<DeadLetter>().attempts);
+    expect(dlq).toEqual([2]);
+  });
+
   it('holds back the rest of its partition while a failing transaction is retried, until it goes to dlq', async () => {
     const decider = new RecordingDecider();
     decider.failure = (ids) =>

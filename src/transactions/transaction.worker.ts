@@ -61,23 +61,31 @@ interface Valid {
 type Published = Promise<void>;
 
 /**
- * A stream worker: consumes the partitions it owns from `transactions`, decides each batch
- * with the shared {@link BatchDecider} (exactly the embedded computation), stores it,
- * publishes the decisions and only then acknowledges. Poison messages go to `dlq`.
- */
-/**
  * The transport's own delivery limit: in effect none (at the longest retry pause, 30 s, about
  * a year of redeliveries). The worker decides when a message is dead-lettered.
  */
 const TRANSPORT_MAX_DELIVER = 1_000_000;
 
-/** A failure of the store, not of the messages (STORE_UNAVAILABLE, or an unreachable PostgreSQL). */
-const isStoreOutage = (error: unknown) =>
-  error instanceof AppError ? error.code === 'STORE_UNAVAILABLE' : storeUnavailableError(error) !== undefined;
+/**
+ * A failure of the store, not of the messages: it cannot be reached, or is busy. The store
+ * reports every failed write as STORE_UNAVAILABLE, so its cause decides: a write the store
+ * refused (a sequence held by another id, a value it cannot take) is the messages' failure,
+ * which counts toward `dlq`.
+ */
+function isStoreOutage(error: unknown): boolean {
+  if (!(error instanceof AppError)) return storeUnavailableError(error) !== undefined;
+  if (error.code !== 'STORE_UNAVAILABLE') return false;
+  return error.cause === undefined || isStoreOutage(error.cause);
+}
 
 /** The consumer group of `centinela worker` on the `transactions` stream. */
 export const WORKER_GROUP = 'workers';
 
+/**
+ * A stream worker: consumes the partitions it owns from `transactions`, decides each batch
+ * with the shared {@link BatchDecider} (exactly the embedded computation), stores it,
+ * publishes the decisions and only then acknowledges. Poison messages go to `dlq`.
+ */
 export class TransactionWorker {
   private handle: ConsumerHandle | undefined;
   private readonly maxDeliver: number;
