@@ -12,6 +12,8 @@ export default tseslint.config(
       'bench/results/**',
       'dashboard/dist/**',
       'coverage/**',
+      // Node module hooks for a test, plain JavaScript outside the TypeScript project.
+      'test/fixtures/module-log/**',
     ],
   },
   js.configs.recommended,
