@@ -22,6 +22,7 @@ describe('listings: filters and pages', () => {
     ['/v1/structuring/alerts', 'run_id'],
     ['/v1/structuring/alerts', 'user_id'],
     ['/v1/structuring/alerts', 'merchant_id'],
+    ['/v1/models/shadow-report', 'version'],
   ])('%s?%s=', async (url, field) => {
     const answer = await t.request({ url: `${url}?${field}=` });
     expect(answer.statusCode).toBe(400);

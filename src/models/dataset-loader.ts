@@ -30,7 +30,7 @@ export interface LoadedDataset {
   readonly records: DataRecord[];
   /** The label's field name in `records` (after renames). */
   readonly labelField: string;
-  /** Field names of the records, in input order. */
+  /** Field names of the records, in input order (time, nested and binary columns left out). */
   readonly fields: readonly string[];
 }
 
@@ -57,16 +57,15 @@ export async function loadDataset(options: DatasetLoadOptions): Promise<LoadedDa
     const fields = columns.map(([name]) => map[name] ?? name);
     const labelField = map[options.label ?? DEFAULT_LABEL] ?? options.label ?? DEFAULT_LABEL;
     if (!fields.includes(labelField)) throw missingLabel(labelField, fields);
-    const select = columns.flatMap(([name, type], i) => {
-      const field = fields[i] as string;
-      return field === labelField || !NOT_INPUT_TYPE.test(type)
-        ? [`${castSql(name, type)} AS ${ident(field)}`]
-        : [];
-    });
+    const read = columns
+      .map(([name, type], i) => ({ name, type, field: fields[i] as string }))
+      .filter(({ type, field }) => field === labelField || !NOT_INPUT_TYPE.test(type));
+    const select = read.map(({ name, type, field }) => `${castSql(name, type)} AS ${ident(field)}`);
     const records = await readRows(connection, `SELECT ${select.join(', ')} FROM ${source}`, options.inputs);
     // Metrics of no rows are 0/0 (printed as NaN %), and a model cannot be fitted to none.
     if (records.length === 0) throw new AppError('INPUT_INVALID', 'The data holds no rows.');
-    return { records, labelField, fields };
+    // Only the fields read: a model whose input was a column left out is refused by evaluate.
+    return { records, labelField, fields: read.map(({ field }) => field) };
   } finally {
     engine.close();
   }

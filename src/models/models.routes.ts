@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../api/auth.js';
-import { authErrors, errorSchema } from '../api/schemas.js';
+import { authErrors, errorSchema, filterText } from '../api/schemas.js';
 import type { AuditLog } from '../audit/audit-log.service.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/database.js';
@@ -18,7 +18,7 @@ const errors = { 404: errorSchema, 409: errorSchema, ...authErrors } as const;
 const shadowReportQuery = {
   type: 'object',
   properties: {
-    version: { type: 'string', maxLength: 64, description: 'Default: the version in shadow now.' },
+    version: { ...filterText(64), description: 'Default: the version in shadow now.' },
     from: { type: 'string', format: 'date-time', description: 'Event time, inclusive.' },
     to: { type: 'string', format: 'date-time' },
   },

@@ -14,7 +14,7 @@ describe('inferSchema', () => {
     values[16] = 'n/a';
     // Before, the column (text with 200 distinct values) was left out of the model silently.
     expect(() => inferSchema(rows(values), 'is_fraud')).toThrow(
-      "Column amount holds numbers, but 1 of the first 200 values is not (the first in row 17: 'n/a')",
+      "Column amount holds numbers, but 1 of the first 200 values is not (the first in data row 17, the header not counted: 'n/a')",
     );
   });
 
@@ -28,6 +28,9 @@ describe('inferSchema', () => {
     const codes = ['5411', '5812', 'other'].flatMap((c) => Array<string>(10).fill(c));
     const records = codes.map((mcc, i) => ({ mcc, amount: i * 1.5, is_fraud: i % 2 }));
     expect(inferSchema(records, 'is_fraud')).toEqual({ numeric: ['amount'], categorical: ['mcc'] });
+    // Postcodes, a third with letters: a text column (left out, too many values), not refused.
+    const postcodes = amounts(200).map((a, i) => (i % 3 ? a : `SW${i}A`));
+    expect(inferSchema(rows(postcodes), 'is_fraud')).toEqual({ numeric: [], categorical: ['kind'] });
     const words = Array.from({ length: 100 }, (_, i) => `word ${i}`);
     expect(inferSchema(rows(words), 'is_fraud')).toEqual({ numeric: [], categorical: ['kind'] });
   });

@@ -77,15 +77,20 @@ function observe(
  * as text, it had too many distinct values to be a category and was left out of the model
  * without a word, however much it mattered.
  */
+/** Most text values that may not be numbers in a column refused as numbers with bad values. */
+const MOSTLY = 0.05;
+
 function checkNumbersAsText(column: string, kind: ColumnKind, maxCategories: number): void {
   const { firstOther, numberTexts, otherTexts } = kind;
   const wouldBeDropped = kind.numbers > 0 || kind.strings.size > maxCategories; // else a category
-  if (numberTexts === 0 || numberTexts < otherTexts || !wouldBeDropped) return;
+  // Mostly words (postcodes with letters, device ids) is a text column, left out as before.
+  const mostlyNumbers = otherTexts <= MOSTLY * (numberTexts + otherTexts);
+  if (numberTexts === 0 || !mostlyNumbers || !wouldBeDropped) return;
   const values = numberTexts + otherTexts;
   const which =
     firstOther === undefined
       ? 'a value after the rows looked at is not, so the whole column was read as text'
-      : `${count(otherTexts)} of the first ${count(values)} values ${otherTexts === 1 ? 'is' : 'are'} not (the first in row ${firstOther.row}: '${firstOther.value.slice(0, 40)}')`;
+      : `${count(otherTexts)} of the first ${count(values)} values ${otherTexts === 1 ? 'is' : 'are'} not (the first in data row ${firstOther.row}, the header not counted: '${firstOther.value.slice(0, 40)}')`;
   const message = `Column ${column} holds numbers, but ${which}; fix or empty such values, or leave the column out.`;
   throw new AppError('INPUT_INVALID', message, {
     details: { column, not_numbers: otherTexts, ...(firstOther && { first_row: firstOther.row }) },

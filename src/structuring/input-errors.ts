@@ -107,14 +107,19 @@ function csvErrorLine(message: string): number | undefined {
 }
 
 /**
- * A CSV row DuckDB could not split as the header: with how many fields it has and the header
- * has, when DuckDB says (`Expected Number of Columns: 8 Found: 9`, on the line after the
+ * A CSV row DuckDB could not split as the header: with how many fields the header has, and the
+ * row when it has fewer, as DuckDB says (`Expected Number of Columns: 8 Found: 9`, on the line after the
  * quoted row, so the last such line is DuckDB's own).
  */
 function malformedCsv(message: string, line: number): InputProblem {
   const counts = [...message.matchAll(/^Expected Number of Columns: (\d+) Found: (\d+)$/gm)].at(-1);
   if (counts === undefined) return { kind: 'malformed_csv', line, message: `malformed CSV at line ${line}` };
   const [expected, found] = [Number(counts[1]), Number(counts[2])];
+  // DuckDB stops counting one field past the header's: a long row says only that it is longer.
+  if (found > expected) {
+    const said = `malformed CSV at line ${line}: more fields than the header's ${expected}`;
+    return { kind: 'malformed_csv', line, message: said, expected_fields: expected };
+  }
   const said = `malformed CSV at line ${line}: ${found} fields where the header has ${expected}`;
   return { kind: 'malformed_csv', line, message: said, expected_fields: expected, found_fields: found };
 }

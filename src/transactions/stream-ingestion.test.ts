@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AppError } from '../errors.js';
 import { migrate, openStore, type Store } from '../store/database.js';
 import { InProcessTransport } from '../transport/index.js';
@@ -155,8 +155,9 @@ describe('StreamIngestion.submit (synchronous requests)', () => {
       code: 'DECISION_TIMEOUT',
       details: { status: 'pending' },
     });
-    const rows = await store.db.selectFrom('transactions').select(['transaction_id', 'status']).execute();
-    expect(rows).toEqual([{ transaction_id: 'waits', status: 'pending' }]);
+    const rows = () => store.db.selectFrom('transactions').select(['transaction_id', 'status']).execute();
+    await vi.waitUntil(async () => (await rows()).length > 0); // written after the answer, not before
+    expect(await rows()).toEqual([{ transaction_id: 'waits', status: 'pending' }]);
   });
 
   it("answers a failed publish's error, and stops waiting for that decision", async () => {

@@ -14,6 +14,7 @@ import {
   type Ingestion,
   type Accepted,
 } from './ingestion.js';
+import { failureLog } from '../shared/failure-log.js';
 import { GroupCommit } from '../shared/group-commit.js';
 import { storePending, type NewTransactionRow, type TransactionRow } from './transaction.repository.js';
 import type { TransactionInput } from './transaction.js';
@@ -43,6 +44,8 @@ export class StreamIngestion implements Ingestion {
     ACCEPT_BATCH,
   );
   private readonly accepting = new Set<Promise<unknown>>();
+  /** A pending row not written: the transaction reads as unknown until a worker decides it. */
+  private readonly logPendingRowFailure = failureLog('storing a pending row');
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -81,8 +84,9 @@ export class StreamIngestion implements Ingestion {
       return { result: await waiting.result, replayed: published.duplicate };
     } catch (error) {
       // DECISION_TIMEOUT says the transaction is accepted and pending: make it readable as such
-      // (GET answered 404 until a worker decided it). Best effort: the stream holds it anyway.
-      await this.storePendingRow(tx, published.seq);
+      // (GET answered 404 until a worker decided it). Not awaited: the answer is due now, and
+      // the stream holds the transaction anyway.
+      void this.storePendingRow(tx, published.seq);
       throw error;
     }
   }
@@ -158,7 +162,7 @@ export class StreamIngestion implements Ingestion {
     try {
       await storePending(this.db, unique);
     } catch {
-      for (const row of unique) await storePending(this.db, [row]).catch(() => undefined);
+      for (const row of unique) await storePending(this.db, [row]).catch(this.logPendingRowFailure);
     }
     return rows.map(() => undefined);
   }
