@@ -116,7 +116,14 @@ describe('TransactionWorker', () => {
         { key: account },
       );
     const lag = async () => (await held.stats('transactions', WORKER_GROUP)).lag;
-    return { held: held.held, transport: held, decider, send, lag, accounts: accountsOnTwoPartitions(held) };
+    /** Releases every held decisions publish until the workers' lag is 0. */
+    const drained = () =>
+      until(async () => {
+        held.held.forEach((h) => h.release());
+        return (await lag()) === 0;
+      });
+    const accounts = accountsOnTwoPartitions(held);
+    return { held: held.held, transport: held, decider, send, lag, drained, accounts };
   }
 
   it('decides the next batches while the previous decisions are published, and acks a batch only after its publish', async () => {
@@ -183,15 +190,9 @@ describe('TransactionWorker', () => {
           ? new AppError('STORE_UNAVAILABLE', `store down for ${ids.join(',')}`)
           : undefined,
       );
-    const { held, transport, send, lag, accounts } = await started(
-      { maxDeliver: 2, ackWaitMs: 400 },
-      decider,
-    );
+    const { transport, send, drained, accounts } = await started({ maxDeliver: 2, ackWaitMs: 400 }, decider);
     await send('t1', accounts[0]);
-    await until(async () => {
-      held.forEach((h) => h.release());
-      return (await lag()) === 0;
-    });
+    await drained();
     // Before, t1 went to dlq on its second delivery, with the store still down.
     expect(decider.batches.length).toBeGreaterThan(6);
     expect(decider.decided.flat()).toEqual(['t1']);
@@ -207,15 +208,9 @@ describe('TransactionWorker', () => {
       Promise.resolve(
         new AppError('STORE_UNAVAILABLE', 'The transaction could not be stored; retry.', { cause: refused }),
       );
-    const { held, transport, send, lag, accounts } = await started(
-      { maxDeliver: 2, ackWaitMs: 400 },
-      decider,
-    );
+    const { transport, send, drained, accounts } = await started({ maxDeliver: 2, ackWaitMs: 400 }, decider);
     await send('t1', accounts[0]);
-    await until(async () => {
-      held.forEach((h) => h.release());
-      return (await lag()) === 0;
-    });
+    await drained();
     const dlq = (await transport.read('dlq', { limit: 10 })).map((d) => d.json<DeadLetter>().attempts);
     expect(dlq).toEqual([2]);
   });
@@ -224,17 +219,11 @@ describe('TransactionWorker', () => {
     const decider = new RecordingDecider();
     decider.failure = (ids) =>
       Promise.resolve(ids.includes('t1') ? new Error('cannot decide t1') : undefined);
-    const { held, transport, send, lag, accounts } = await started(
-      { maxDeliver: 3, ackWaitMs: 400 },
-      decider,
-    );
+    const { transport, send, drained, accounts } = await started({ maxDeliver: 3, ackWaitMs: 400 }, decider);
     await send('t1', accounts[0]);
     await send('t2', accounts[0]);
     await send('t3', accounts[1]); // another partition: not held back
-    await until(async () => {
-      held.forEach((h) => h.release());
-      return (await lag()) === 0;
-    });
+    await drained();
     const lastTryOfT1 = decider.batches.findLastIndex((ids) => ids.includes('t1'));
     const t2 = decider.batches.findIndex((ids) => ids.includes('t2') && !ids.includes('t1'));
     expect(decider.batches.filter((ids) => ids.length === 1 && ids[0] === 't1')).toHaveLength(3);
