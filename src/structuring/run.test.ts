@@ -7,7 +7,7 @@ import { expectFullReport } from '../../test/structuring-fixtures.js';
 import { migrate, openStore, type Store } from '../store/database.js';
 import { literal, openEngine } from './duckdb.js';
 import { generateLedger, type LedgerSummary } from './ledger.generator.js';
-import { runStructuring, type RunSummary } from './run.js';
+import { createRun, executeRun, runStructuring, type RunSummary } from './run.js';
 import { ALERT_CHUNK, consensusWindows, findRun, listAlerts } from './structuring.repository.js';
 import { FEATURES, runParamsOf } from './structuring.js';
 
@@ -83,6 +83,25 @@ describe('a structuring run over a generated ledger', () => {
     const expected = await alerts(summary.id);
     expect(expected.length).toBeGreaterThan(2 * ALERT_CHUNK); // several background transactions
     expect(await alerts(background.id)).toEqual(expected);
+  });
+
+  // The API frees a run's slot in this hook: a client that sees the final status may start
+  // the next run at once.
+  it('calls beforeFinalStatus once, while the run still shows running, whether it succeeds or fails', async () => {
+    const statusAtHook = async (input: string) => {
+      const source = { kind: 'files', input } as const;
+      const params = runParamsOf({ methods: 'rules' });
+      const id = await createRun(store.db, source, params);
+      const seen: Promise<string | undefined>[] = [];
+      const beforeFinalStatus = () => void seen.push(findRun(store.db, id).then((run) => run?.status));
+      await executeRun(id, { db: store.db, source, params, beforeFinalStatus }).catch(() => undefined);
+      return { atHook: await Promise.all(seen), after: (await findRun(store.db, id))?.status };
+    };
+    expect(await statusAtHook(join(dir, 'ledger.parquet'))).toEqual({
+      atHook: ['running'],
+      after: 'succeeded',
+    });
+    expect(await statusAtHook(join(dir, 'missing.csv'))).toEqual({ atHook: ['running'], after: 'failed' });
   });
 
   it('generates labelled episodes and both kinds of look-alike', async () => {

@@ -55,6 +55,12 @@ export interface RunOptions extends RunHooks {
    */
   readonly background?: boolean;
   readonly onProgress?: RunProgress;
+  /**
+   * Called once, just before the run's row takes its final status (succeeded or failed): the
+   * API frees the run's slot here, so a client that sees the status can start the next run
+   * at once (the engine's close and the run's event come after).
+   */
+  readonly beforeFinalStatus?: () => void;
 }
 
 /** What a finished run reports (also stored in its row). */
@@ -230,6 +236,7 @@ async function analyse(id: string, o: RunOptions): Promise<RunSummary> {
       top,
       durations,
     });
+    o.beforeFinalStatus?.();
     await updateRun(o.db, id, {
       status: 'succeeded',
       finished_at: Date.now(),
@@ -252,6 +259,7 @@ async function analyse(id: string, o: RunOptions): Promise<RunSummary> {
       report,
     };
   } catch (error) {
+    o.beforeFinalStatus?.();
     await failRun(o.db, id, failureText(error));
     throw error;
   } finally {

@@ -439,26 +439,14 @@ describe('structuring API, concurrent runs', () => {
     });
     const accepted = answers.find((a) => a.statusCode === 202)!;
     expect((await pollRun(t, accepted.json().run_id)).json().status).toBe('succeeded');
-    const again = await startOnceFree();
+    // The slot is free once the run shows succeeded (freed just before that status is written).
+    const again = await start();
     expect(again.statusCode).toBe(202);
     await pollRun(t, again.json().run_id);
   });
 
-  /**
-   * Starts a run, again while the answer is 429: a run's slot is freed a moment after it shows
-   * `succeeded` (its DuckDB engine closes, its event is queued), longer on a loaded machine.
-   */
-  async function startOnceFree(input?: string) {
-    let answer = await start(input);
-    for (let i = 0; i < 100 && answer.statusCode === 429; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      answer = await start(input);
-    }
-    return answer;
-  }
-
   it('frees the slot of a request refused before its run starts', async () => {
-    const missing = await startOnceFree(join(t.dir, 'nope.csv'));
+    const missing = await start(join(t.dir, 'nope.csv'));
     expect(missing.statusCode).toBe(400);
     const res = await start();
     expect(res.statusCode).toBe(202);

@@ -177,8 +177,9 @@ function hooksOf(options: StructuringRoutesOptions): RunHooks {
 
 /**
  * Counts runs in flight, at most `max`: `take()` reserves a slot before any await, so
- * concurrent requests cannot overshoot, and returns the function that frees it (call once).
- * When all are taken it sets `Retry-After` on `reply` and throws 429 RATE_LIMITED.
+ * concurrent requests cannot overshoot, and returns the function that frees it (the first
+ * call frees it, later ones do nothing). When all are taken it sets `Retry-After` on `reply`
+ * and throws 429 RATE_LIMITED.
  */
 function runSlots(max: number) {
   let active = 0;
@@ -191,7 +192,11 @@ function runSlots(max: number) {
         });
       }
       active++;
-      return () => void active--;
+      let held = true;
+      return () => {
+        if (held) active--;
+        held = false;
+      };
     },
   };
 }
@@ -239,7 +244,14 @@ export function structuringRoutes(app: FastifyInstance, options: StructuringRout
           throw error;
         },
       );
-      const running = executeRun(id, { db, source, params, background: true, ...hooks })
+      const running = executeRun(id, {
+        db,
+        source,
+        params,
+        background: true,
+        beforeFinalStatus: release,
+        ...hooks,
+      })
         .catch((error: unknown) =>
           request.log.warn({ err: error, run: id }, 'structuring run or its structuring.alert event failed'),
         )
