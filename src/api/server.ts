@@ -31,6 +31,7 @@ import { handleClientError, handleError, handleFrameworkError } from './error-ha
 import { registerJsonBodyParser } from './json-body.js';
 import { registerUnstorableTextCheck } from './unstorable-text.js';
 import { queryDecodes } from './query-decoding.js';
+import { registerNoBodyCheck } from './no-body.js';
 import { registerQueryNumberCheck } from './query-numbers.js';
 import { healthRoutes, type ReadinessProbe } from './health.routes.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -106,6 +107,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     done(new AppError('SHUTTING_DOWN', 'The service is stopping; retry shortly or on another instance.'));
   });
   refuseQueryWhereNoneIsRead(app);
+  registerNoBodyCheck(app);
   registerQueryNumberCheck(app);
   registerUnstorableTextCheck(app);
   await registerDocs(app);
