@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -96,6 +96,7 @@ async function withServer<T>(
 ): Promise<T> {
   const port = 3900 + run;
   const dir = join(tmpdir(), `centinela-bench-${process.pid}-${run}`);
+  mkdirSync(dir, { recursive: true });
   const env = {
     PORT: String(port),
     CENTINELA_DATABASE_URL: join(dir, 'bench.db'),

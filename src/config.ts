@@ -92,10 +92,13 @@ export interface Config {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** The embedded store: a SQLite file whose folder is created when missing (no other one is). */
+export const DEFAULT_DATABASE_URL = './data/centinela.db';
+
 const DEFAULTS = {
   port: 3000,
   host: '127.0.0.1',
-  databaseUrl: './data/centinela.db',
+  databaseUrl: DEFAULT_DATABASE_URL,
   adminKey: undefined,
   defaultCurrency: 'USD',
   reviewThreshold: 50,

@@ -1,7 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import SqliteDatabase from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_RULE_SET } from '../src/rules/default-rules.js';
@@ -373,6 +374,24 @@ describe('centinela rules', () => {
     expect(first.stderr).toContain(`no store was at ${typo}; a new one was created there (a mistyped --db?)`);
     expect(first.json()).toEqual([expect.objectContaining({ version: 1, name: 'default' })]);
     expect(cli('rules', 'list', '--db', typo, '--json').stderr).not.toContain('no store was at');
+  });
+
+  it('refuses a store in a folder that does not exist, and creates none; only ./data, the default, is created', () => {
+    const typo = join(dir, 'no-such-folder', 'deeper', 'c.db');
+    const refused = cli('keys', 'list', '--db', typo, '--json');
+    expect([refused.status, refused.json().error.code]).toEqual([1, 'CONFIG_INVALID']);
+    expect(refused.json().error.message).toContain(`The folder of the SQLite store ${typo} does not exist`);
+    expect(existsSync(join(dir, 'no-such-folder'))).toBe(false);
+    const home = tempDir('centinela-cli-default-');
+    const tsx = import.meta.resolve('tsx');
+    const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+    const byDefault = spawnSync(process.execPath, ['--import', tsx, main, 'keys', 'list', '--json'], {
+      cwd: home,
+      encoding: 'utf8',
+      env: CLI_ENV,
+    });
+    expect(byDefault.status, byDefault.stderr).toBe(0);
+    expect(existsSync(join(home, 'data', 'centinela.db'))).toBe(true);
   });
 
   it('says a rule set file is missing (INPUT_NOT_FOUND) or a folder, apart from one that is not JSON', () => {

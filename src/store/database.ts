@@ -1,7 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { DEFAULT_DATABASE_URL } from '../config.js';
 import { AppError } from '../errors.js';
 import { migrationProvider } from './migrations/index.js';
 import { SqliteWorkerDialect } from './sqlite-worker.dialect.js';
@@ -82,7 +84,25 @@ function sqlitePath(url: string): string {
   return url.replace(/^(sqlite|file):(\/\/)?/, '');
 }
 
+/**
+ * Creates the default store's folder (`./data`, also where `npm run demo` keeps its store) when
+ * missing; a SQLite file anywhere else must be in a folder that exists: a mistyped `--db` or
+ * `CENTINELA_DATABASE_URL` created a tree of folders and an empty store there, and the command
+ * went on as if it were the right one.
+ */
+function prepareSqliteFolder(path: string): void {
+  const folder = dirname(resolve(path));
+  if (path === ':memory:' || existsSync(folder)) return;
+  if (folder !== dirname(resolve(sqlitePath(DEFAULT_DATABASE_URL))))
+    throw new AppError(
+      'CONFIG_INVALID',
+      `The folder of the SQLite store ${path} does not exist (${folder}): create it, or correct --db or CENTINELA_DATABASE_URL. Only the default store's folder, ./data, is created.`,
+    );
+  mkdirSync(folder, { recursive: true });
+}
+
 function openSqlite(path: string, synchronous: 'full' | 'normal'): Store {
+  prepareSqliteFolder(path);
   const db = new Kysely<Database>({ dialect: new SqliteWorkerDialect({ path, synchronous }) });
   if (path === ':memory:')
     return { db, reader: db, dialect: 'sqlite', location: path, close: () => db.destroy() };

@@ -2,8 +2,6 @@
  * Worker thread that owns the SQLite connections. Commits (and their fsync) happen here,
  * so the API's event loop keeps parsing and scoring requests while a batch is written.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import SqliteDatabase from 'better-sqlite3';
 import { BackgroundCheckpoints } from './background-checkpoints.js';
@@ -38,7 +36,6 @@ interface Connection {
 
 const options = workerData as SqliteWorkerOptions;
 const inMemory = options.path === ':memory:';
-if (!inMemory) mkdirSync(dirname(resolve(options.path)), { recursive: true });
 
 function connect(pageCacheKib: number): Connection {
   const db = new SqliteDatabase(options.path);
