@@ -57,6 +57,9 @@ describe('private addresses (webhook SSRF guard)', () => {
       '64:ff9b::10.0.0.1',
       '64:ff9b:1::a00:1', // local-use NAT64, blocked whole
       'fe80::1%eth0', // with a zone, as a resolver may answer
+      '2001:0:4136:e378:8000:63bf:80ff:fffe', // Teredo of 127.0.0.1 (last 32 bits inverted)
+      '2001::1',
+      '2001:2::1', // benchmarking
     ];
     for (const address of blocked) expect(isPrivateAddress(address), address).toBe(true);
   });
@@ -72,7 +75,15 @@ describe('private addresses (webhook SSRF guard)', () => {
   });
 
   it('lets public addresses and names through (names are checked when resolved)', () => {
-    for (const address of ['8.8.8.8', '172.32.0.1', '100.128.0.1', '2606:4700::1111', '::ffff:8.8.8.8'])
+    for (const address of [
+      '8.8.8.8',
+      '172.32.0.1',
+      '100.128.0.1',
+      '2606:4700::1111',
+      '::ffff:8.8.8.8',
+      '2001:4860::8888',
+      '2001:1::1',
+    ])
       expect(isPrivateAddress(address), address).toBe(false);
     expect(isPrivateAddress('example.com')).toBe(false);
     expect(isPrivateHost('hooks.example.com')).toBe(false);
