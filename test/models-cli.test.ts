@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generatePrototype } from '../src/models/generators/prototype.generator.js';
@@ -206,6 +206,35 @@ describe('centinela evaluate', () => {
     expect(train.status).toBe(1);
     expect(train.stderr).toContain('INPUT_NOT_FOUND');
   }, 60_000);
+
+  it('trains without a column of bad numbers given to --exclude, as the refusal suggests', () => {
+    const withRef = join(dir, 'with-ref.csv');
+    const lines = readFileSync(csv, 'utf8').split('\n');
+    const refs = lines.map((line, i) => (i === 0 ? 'ref' : i === 7 ? 'n/a' : String(1000 + i)));
+    writeFileSync(withRef, lines.map((line, i) => `${line},${refs[i]}`).join('\n'));
+    const train = (...args: string[]) =>
+      cli(
+        'train',
+        '--data',
+        withRef,
+        '--map',
+        'amt=amount',
+        '--label',
+        'outcome',
+        '--algorithm',
+        'gbdt',
+        '--db',
+        db,
+        '--json',
+        ...args,
+      );
+    const refused = train();
+    expect([refused.status, refused.json().error.code]).toEqual([1, 'INPUT_INVALID']);
+    expect(refused.json().error.message).toContain('leave the column out (--exclude ref)');
+    const trained = train('--exclude', 'ref');
+    expect(trained.status, trained.stderr).toBe(0);
+    expect(JSON.stringify(trained.json())).not.toContain('"ref"');
+  }, 120_000);
 });
 
 describe('centinela train --from-store', () => {

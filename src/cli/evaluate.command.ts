@@ -12,6 +12,7 @@ export interface DataFlags {
   readonly data?: string[];
   readonly map?: string[];
   readonly label?: string;
+  readonly exclude?: string[];
 }
 
 /** Adds `--data FILES`, `--map column=field …` and `--label COLUMN` to a command. */
@@ -19,7 +20,11 @@ export function withDataFlags(command: Command): Command {
   return command
     .option('--data <files...>', 'labelled CSV or Parquet files (paths or quoted globs)')
     .option('--map <column=field...>', 'rename input columns to the names models read, e.g. amt=amount')
-    .option('--label <column>', `label column: 1/true/"fraud"/"yes" is fraud (default ${DEFAULT_LABEL})`);
+    .option('--label <column>', `label column: 1/true/"fraud"/"yes" is fraud (default ${DEFAULT_LABEL})`)
+    .option(
+      '--exclude <columns...>',
+      'columns not to read (by input or mapped name), e.g. a column of bad values',
+    );
 }
 
 /** Reads the records named by `--data`, `--map` and `--label`. */
@@ -28,6 +33,7 @@ export async function loadDataFlags(flags: DataFlags): Promise<LoadedDataset> {
     inputs: flags.data ?? [],
     map: parseMappings(flags.map ?? []),
     ...(flags.label === undefined ? {} : { label: flags.label }),
+    ...(flags.exclude === undefined ? {} : { exclude: flags.exclude }),
   });
 }
 

@@ -66,6 +66,26 @@ describe('loadDataset', () => {
     expect(data.fields).toEqual(['amount', 'channel', 'is_fraud']); // evaluate refuses a model reading ts
   });
 
+  it('leaves out the columns --exclude names, by input or mapped name; never the label, never one not in the data', async () => {
+    const data = await loadDataset({
+      inputs: [csv],
+      map: { amt: 'amount' },
+      label: 'fraud',
+      exclude: ['tx', 'amount'],
+    });
+    expect(data.fields).toEqual(['merchant_type', 'hour', 'fraud']);
+    expect(data.records[0]).toEqual({ merchant_type: 'online', hour: 3, fraud: 1 });
+    const unknown = await failureOf(loadDataset({ inputs: [csv], label: 'fraud', exclude: ['tx', 'nope'] }));
+    expect([unknown.code, unknown.message]).toEqual([
+      'INPUT_INVALID',
+      '--exclude names columns that are not in the data: nope.',
+    ]);
+    const label = await failureOf(
+      loadDataset({ inputs: [csv], map: { fraud: 'is_fraud' }, exclude: ['fraud'] }),
+    );
+    expect(label.message).toContain("--exclude names the label column 'is_fraud'");
+  });
+
   it('accepts the label by its mapped name', async () => {
     const data = await loadDataset({ inputs: [csv], map: { fraud: 'is_fraud' } });
     expect(data.labelField).toBe('is_fraud');

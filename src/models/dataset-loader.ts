@@ -22,6 +22,8 @@ export interface DatasetLoadOptions {
   readonly map?: Readonly<Record<string, string>>;
   /** Label column, by its input or its mapped name. Default {@link DEFAULT_LABEL}. */
   readonly label?: string;
+  /** Columns not read, by their input or mapped names (`--exclude`). Default none. */
+  readonly exclude?: readonly string[];
 }
 
 /** Records read by {@link loadDataset}. */
@@ -57,8 +59,10 @@ export async function loadDataset(options: DatasetLoadOptions): Promise<LoadedDa
     const fields = columns.map(([name]) => map[name] ?? name);
     const labelField = map[options.label ?? DEFAULT_LABEL] ?? options.label ?? DEFAULT_LABEL;
     if (!fields.includes(labelField)) throw missingLabel(labelField, fields);
+    const excluded = excludedColumns(options.exclude ?? [], columns, fields, labelField);
     const read = columns
       .map(([name, type], i) => ({ name, type, field: fields[i] as string }))
+      .filter(({ name }) => !excluded.has(name))
       .filter(({ type, field }) => field === labelField || !NOT_INPUT_TYPE.test(type));
     const select = read.map(({ name, type, field }) => `${castSql(name, type)} AS ${ident(field)}`);
     const records = await readRows(connection, `SELECT ${select.join(', ')} FROM ${source}`, options.inputs);
@@ -133,6 +137,39 @@ function checkMapped(map: Readonly<Record<string, string>>, columns: readonly [s
       },
     );
   }
+}
+
+/**
+ * The input names of the columns `exclude` names (each by its input or mapped name); every one
+ * must be in the data, and the label cannot be left out.
+ */
+function excludedColumns(
+  exclude: readonly string[],
+  columns: readonly [string, string][],
+  fields: readonly string[],
+  labelField: string,
+): Set<string> {
+  const inputNameOf = (name: string) =>
+    columns[fields.indexOf(name)]?.[0] ?? columns.find(([c]) => c === name)?.[0];
+  const unknown = exclude.filter((name) => inputNameOf(name) === undefined);
+  if (unknown.length > 0)
+    throw new AppError(
+      'INPUT_INVALID',
+      `--exclude names columns that are not in the data: ${unknown.join(', ')}.`,
+      {
+        details: { unknown, columns: columns.map(([name]) => name) },
+      },
+    );
+  const excluded = new Set(exclude.map((name) => inputNameOf(name) as string));
+  if (excluded.has(inputNameOf(labelField) as string))
+    throw new AppError(
+      'INPUT_INVALID',
+      `--exclude names the label column '${labelField}', which training and evaluation need.`,
+      {
+        details: { label: labelField },
+      },
+    );
+  return excluded;
 }
 
 function missingLabel(labelField: string, fields: readonly string[]): AppError {

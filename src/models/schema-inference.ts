@@ -91,7 +91,7 @@ function checkNumbersAsText(column: string, kind: ColumnKind, maxCategories: num
     firstOther === undefined
       ? 'a value after the rows looked at is not, so the whole column was read as text'
       : `${count(otherTexts)} of the first ${count(values)} values ${otherTexts === 1 ? 'is' : 'are'} not (the first in data row ${firstOther.row}, the header not counted: '${firstOther.value.slice(0, 40)}')`;
-  const message = `Column ${column} holds numbers, but ${which}; fix or empty such values, or leave the column out.`;
+  const message = `Column ${column} holds numbers, but ${which}; fix or empty such values, or leave the column out (--exclude ${column}).`;
   throw new AppError('INPUT_INVALID', message, {
     details: { column, not_numbers: otherTexts, ...(firstOther && { first_row: firstOther.row }) },
   });
