@@ -38,13 +38,11 @@ export interface ReportStats {
 
 const BINS = 24;
 
-/** Features whose distributions the report shows. */
-export const SHOWN: readonly FeatureName[] = ['count_amt', 'sum_amt', 'mean_amt', 'std_amt', 'delta'];
-
 /**
- * Empty statistics for `methods` (consensus is added as a method). `maxima` holds the
- * largest value of each {@link SHOWN} feature over every group, so the bins of every
- * window length are the same and a longer window's larger values are not clamped.
+ * Empty statistics for `methods` (consensus is added as a method); the report charts every
+ * feature. `maxima` holds the largest value of each, in {@link FEATURES} order, over every
+ * group, so the bins of every window length are the same and a longer window's larger values
+ * are not clamped.
  */
 export function emptyStats(methods: readonly MethodName[], maxima: readonly number[]): ReportStats {
   const all = [...methods, CONSENSUS_METHOD];
@@ -53,7 +51,7 @@ export function emptyStats(methods: readonly MethodName[], maxima: readonly numb
     groups: [],
     quality: new Map(all.map((m) => [m, { flagged: 0, tp: 0, fp: 0, fn: 0 }])),
     hours: new Map(all.map((m) => [m, new Array<number>(24).fill(0)])),
-    distributions: SHOWN.map((feature, j) => distributionOf(feature, maxima[j] ?? 0)),
+    distributions: FEATURES.map((feature, j) => distributionOf(feature, maxima[j] ?? 0)),
     labelled: 0,
     positives: 0,
   };

@@ -16,11 +16,11 @@ import { openEngine, queryNumber, type Engine } from './duckdb.js';
 import { keepScores, writeExport } from './export.js';
 import { renderReport } from './report.html.js';
 import { announceRun, type RunHooks } from './run-events.js';
-import { addGroup, emptyStats, SHOWN } from './report-stats.js';
+import { addGroup, emptyStats } from './report-stats.js';
 import { failureText } from './input-errors.js';
 import { loadFiles, loadStored } from './source.js';
 import { ALERT_CHUNK, failRun, insertRun, updateRun } from './structuring.repository.js';
-import type { RunParams, RunSource } from './structuring.js';
+import { FEATURES, type RunParams, type RunSource } from './structuring.js';
 import { buildWindows, featureMaxima, readGroup, type WindowGroup } from './windows.js';
 
 /** Alert namespace of scheduled micro-batches over the store. */
@@ -152,7 +152,7 @@ async function detectWithPool(group: WindowGroup, features: Float64Array, o: Run
 
 /** Detectors, alerts and statistics for each group in turn. */
 async function scoreGroups(engine: Engine, id: string, groups: readonly WindowGroup[], o: RunOptions) {
-  const stats = emptyStats(o.params.methods, await featureMaxima(engine.connection, groups, SHOWN));
+  const stats = emptyStats(o.params.methods, await featureMaxima(engine.connection, groups, FEATURES));
   const counts: Record<string, number> = {};
   const durations: Record<string, number> = {};
   let stored = 0;

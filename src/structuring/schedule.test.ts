@@ -1,11 +1,11 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers.js';
 import { storeTransactions } from '../../test/structuring-fixtures.js';
 import { migrate, openStore, type Store } from '../store/database.js';
 import type { RunSummary } from './run.js';
 import { parseEvery, runMicroBatch, scheduleMicroBatches } from './schedule.js';
-import { insertAlerts, listAlerts } from './structuring.repository.js';
+import { findRun, insertAlerts, insertRun, listAlerts } from './structuring.repository.js';
 import { runParamsOf } from './structuring.js';
 
 const T0 = Date.UTC(2025, 2, 1);
@@ -119,5 +119,99 @@ describe('micro-batches over stored transactions', () => {
     controller.abort();
     await done;
     expect(batches).toHaveLength(1);
+  });
+});
+
+describe('micro-batches follow arrivals, not event times', () => {
+  const MINUTE = 60_000;
+  const params = runParamsOf({ methods: 'rules', minMethods: 1 });
+  let store: Store;
+  beforeEach(async () => {
+    store = openStore({ url: join(tempDir('centinela-schedule-arrivals-'), 'c.db') });
+    await migrate(store.db);
+  });
+  afterEach(() => store.close());
+
+  /** `count` split payments of `account`, seconds apart from `ms`, stored with seq from `firstSeq`. */
+  const burst = (account: string, ms: number, count: number, firstSeq: number) =>
+    storeTransactions(
+      store.db,
+      Array.from({ length: count }, (_, k) => ({
+        id: `${account}-${firstSeq + k}`,
+        account,
+        merchant: 'm1',
+        ms: ms + k * 1000,
+        amount: 9900,
+      })),
+      firstSeq,
+    );
+  const alertedUsers = async (runId: string) =>
+    new Set((await listAlerts(store.db, { runId, limit: 10_000 })).map((a) => a.user_id));
+
+  it('scores transactions that arrive after one dated in the future (the batch before covered up to it)', async () => {
+    const now = Date.UTC(2025, 5, 1, 12);
+    await storeTransactions(
+      store.db,
+      [1, 2, 3, 4, 5].map((k) => ({
+        id: `n${k}`,
+        account: `u${k}`,
+        merchant: 'm1',
+        ms: now - k * MINUTE,
+        amount: 50,
+      })),
+      1,
+    );
+    await storeTransactions(
+      store.db,
+      [{ id: 'ahead', account: 'u9', merchant: 'm1', ms: now + 55 * MINUTE, amount: 50 }],
+      6,
+    );
+    const first = await runMicroBatch({ db: store.db, params, workers: 0 });
+    expect(first?.covered_to).toBe(now + 55 * MINUTE);
+
+    await burst('smurf', now + 10_000, 12, 7);
+    const second = await runMicroBatch({ db: store.db, params, workers: 0 });
+    expect(second).not.toBeNull();
+    expect(await alertedUsers(second!.id)).toContain('smurf');
+    expect(JSON.parse((await findRun(store.db, second!.id))!.source)).toMatchObject({
+      kind: 'store',
+      toSeq: 18,
+    });
+    expect(await runMicroBatch({ db: store.db, params, workers: 0 })).toBeNull();
+  });
+
+  it('resumes after a batch stored by the old code (covered_to only): neither redoing everything nor skipping', async () => {
+    const T = Date.UTC(2025, 8, 1);
+    // Flagged if the batch scored everything again: before the old batch started, a month earlier.
+    await burst('old-smurf', T - 30 * 24 * 60 * MINUTE, 6, 101);
+    await insertRun(store.db, {
+      id: 'legacy-batch',
+      status: 'succeeded',
+      source: '{"kind":"store"}',
+      params: '{}',
+      started_at: T,
+      finished_at: T + 1000,
+      row_count: 6,
+      window_count: 12,
+      method_counts: '{}',
+      durations: '{}',
+      error: null,
+      report: null,
+      covered_to: T,
+    });
+    // Arrived after the old batch started, dated before its covered_to: the old code skipped them.
+    await burst('late-smurf', T - 10 * MINUTE, 12, 201);
+    await store.db
+      .updateTable('transactions')
+      .set({ received_at: T + MINUTE })
+      .where('seq', '>=', 201)
+      .execute();
+
+    const batch = await runMicroBatch({ db: store.db, params, workers: 0, lookbackHours: 24 });
+    expect(batch).not.toBeNull();
+    const users = await alertedUsers(batch!.id);
+    expect(users).toContain('late-smurf');
+    expect(users).not.toContain('old-smurf');
+    expect(batch!.rows).toBe(12);
   });
 });

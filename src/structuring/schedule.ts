@@ -1,15 +1,17 @@
 /**
- * Micro-batches over the stored transactions: each batch loads the transactions since the
- * last batch's newest one, plus a lookback so windows and models see their history, and
- * stores alerts only for windows ending after the last batch. Alert keys share the
- * `store` namespace, so a window already alerted is never stored twice.
+ * Micro-batches over the stored transactions: each batch covers the transactions that
+ * arrived (by `transactions.seq`) since the previous batch, whatever their event time. It
+ * loads them with the stored transactions from their earliest event time on, plus a lookback
+ * so windows and models see their history, and stores alerts only for windows ending at or
+ * after that earliest time. Alert keys share the `store` namespace, so a window already
+ * alerted is never stored twice.
  */
 import type { Kysely } from 'kysely';
 import { ValidationError } from '../errors.js';
 import type { Database } from '../store/database.js';
 import type { RunHooks } from './run-events.js';
 import { runStructuring, SCHEDULE_NAMESPACE, type RunOptions, type RunSummary } from './run.js';
-import { lastCoveredRun } from './structuring.repository.js';
+import { lastCoveredRun, type RunRow } from './structuring.repository.js';
 import type { RunParams } from './structuring.js';
 
 /** Default history loaded before the new transactions: 7 days (or the longest window). */
@@ -25,25 +27,65 @@ export interface MicroBatchOptions extends RunHooks {
   readonly onProgress?: RunOptions['onProgress'];
 }
 
-/** Newest event time stored, or null when there is none after `after`. */
-async function newestAfter(db: Kysely<Database>, after: number | null): Promise<number | null> {
-  let query = db.selectFrom('transactions').select((eb) => eb.fn.max('event_time').as('newest'));
-  if (after !== null) query = query.where('event_time', '>', after);
+/**
+ * How much earlier than its start a batch of the old kind is taken to have covered arrivals:
+ * a transaction received just before it (its commit still on the way, or another machine's
+ * clock ahead) is scored again rather than skipped; its alerts are not stored twice.
+ */
+export const LEGACY_MARGIN_MS = 5 * 60_000;
+
+/** The last arrival (`seq`) the previous batch covered; null when no batch covered any. */
+async function coveredSeq(db: Kysely<Database>): Promise<number | null> {
+  const run = await lastCoveredRun(db);
+  if (run === undefined) return null;
+  const { toSeq } = JSON.parse(run.source) as { toSeq?: unknown };
+  return typeof toSeq === 'number' ? toSeq : legacyCoveredSeq(db, run);
+}
+
+/**
+ * A batch stored before batches recorded their last arrival (only its newest event time,
+ * `covered_to`): it covered what had arrived when it started, less {@link LEGACY_MARGIN_MS}.
+ */
+async function legacyCoveredSeq(db: Kysely<Database>, run: RunRow): Promise<number | null> {
+  const row = await db
+    .selectFrom('transactions')
+    .select((eb) => eb.fn.max('seq').as('seq'))
+    .where('received_at', '<', Number(run.started_at) - LEGACY_MARGIN_MS)
+    .executeTakeFirst();
+  return row?.seq === null || row?.seq === undefined ? null : Number(row.seq);
+}
+
+/** The transactions that arrived after `afterSeq`: the last one's `seq`, and their earliest event time. */
+interface Arrivals {
+  readonly toSeq: number;
+  readonly earliest: number;
+}
+
+/** {@link Arrivals} after `afterSeq` (every transaction when null); null when there are none. */
+async function arrivalsAfter(db: Kysely<Database>, afterSeq: number | null): Promise<Arrivals | null> {
+  let query = db
+    .selectFrom('transactions')
+    .select((eb) => [eb.fn.max('seq').as('toSeq'), eb.fn.min('event_time').as('earliest')]);
+  if (afterSeq !== null) query = query.where('seq', '>', afterSeq);
   const row = await query.executeTakeFirst();
-  return row?.newest === null || row?.newest === undefined ? null : Number(row.newest);
+  if (row?.toSeq === null || row?.toSeq === undefined) return null;
+  return { toSeq: Number(row.toSeq), earliest: Number(row.earliest) };
 }
 
 /** One micro-batch; null when no transaction arrived after the previous batch. */
 export async function runMicroBatch(o: MicroBatchOptions): Promise<RunSummary | null> {
-  const previous = (await lastCoveredRun(o.db))?.covered_to ?? null;
-  if ((await newestAfter(o.db, previous)) === null) return null;
+  const previous = await coveredSeq(o.db);
+  const arrivals = await arrivalsAfter(o.db, previous);
+  if (arrivals === null) return null;
   const longest = Math.max(...o.params.windows.map((w) => w.hours));
   const lookbackMs = Math.max(longest, o.lookbackHours ?? DEFAULT_LOOKBACK_HOURS) * 3_600_000;
-  const from = previous === null ? undefined : previous - lookbackMs;
+  // The first batch covers every transaction; a later one the windows the arrivals are in.
+  const range = previous === null ? {} : { from: arrivals.earliest - lookbackMs };
+  const scoreAfter = previous === null ? {} : { scoreAfter: arrivals.earliest - 1 };
   return runStructuring({
     db: o.db,
-    source: { kind: 'store', ...(from === undefined ? {} : { from }) },
-    params: { ...o.params, ...(previous === null ? {} : { scoreAfter: previous }) },
+    source: { kind: 'store', ...range, toSeq: arrivals.toSeq },
+    params: { ...o.params, ...scoreAfter },
     namespace: SCHEDULE_NAMESPACE,
     workers: o.workers,
     onProgress: o.onProgress,

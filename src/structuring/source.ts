@@ -8,6 +8,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Kysely } from 'kysely';
 import { AppError } from '../errors.js';
 import type { Database } from '../store/database.js';
+import { MAX_AMOUNT } from '../transactions/transaction.js';
 import { ident, literal } from './duckdb.js';
 import { inputError, nulCharacterMarker } from './input-errors.js';
 import { isParquet } from './table-files.js';
@@ -16,11 +17,20 @@ import { DEFAULT_COLUMNS, FIELDS, type Field } from './structuring.js';
 /** Fields every input must have a column for. */
 const REQUIRED: ReadonlySet<Field> = new Set(['user_id', 'timestamp', 'amount']);
 
-/** `read_parquet(…)` or `read_csv(…)` over every file matching `input`. */
-export function readerOf(input: string): string {
-  return isParquet(input)
-    ? `read_parquet(${literal(input)}, union_by_name = true)`
-    : `read_csv(${literal(input)}, union_by_name = true, header = true, auto_detect = true)`;
+/** Fields that are keys, compared as text: read as the file writes them ({@link readerOf}). */
+const KEY_FIELDS: readonly Field[] = ['id', 'user_id', 'merchant_id'];
+
+/**
+ * `read_parquet(…)` or `read_csv(…)` over every file matching `input`. A CSV's `textColumns`
+ * (each in some file of the input: DuckDB refuses a type for a column it cannot find) are
+ * read as written: guessed as DOUBLE, 20-digit ids collapsed into one (`1e+19`), and `5` and
+ * `5.0` were one id. Parquet columns keep the file's types.
+ */
+export function readerOf(input: string, textColumns: readonly string[] = []): string {
+  if (isParquet(input)) return `read_parquet(${literal(input)}, union_by_name = true)`;
+  const types = textColumns.map((column) => `${literal(column)}: 'VARCHAR'`).join(', ');
+  const typed = types === '' ? '' : `, types = {${types}}`;
+  return `read_csv(${literal(input)}, union_by_name = true, header = true, auto_detect = true${typed})`;
 }
 
 /** The files `input` (a path or a glob) matches, as DuckDB reads them. */
@@ -268,10 +278,15 @@ export async function loadFiles(
       ${timestampSql(ident(columns.timestamp), types.get(columns.timestamp) ?? '')} AS ts,
       ${col('amount', 'DOUBLE')} AS amount,
       ${labelSql(types.has(columns.label) ? ident(columns.label) : undefined)} AS label
-    FROM ${readerOf(input)}`;
+    FROM ${readerOf(input, keyColumns(types, columns))}`;
   await reading(input, () => connection.run(load), columns);
   await refuseIncompleteRows(connection, input, columns);
   if (types.has(columns.id)) await refuseRepeatedIds(connection, input, columns.id);
+}
+
+/** The input's columns of the {@link KEY_FIELDS}. */
+function keyColumns(types: ReadonlyMap<string, string>, columns: Readonly<Record<Field, string>>): string[] {
+  return KEY_FIELDS.map((field) => columns[field]).filter((column) => types.has(column));
 }
 
 /**
@@ -308,8 +323,9 @@ async function refuseRepeatedIds(connection: DuckDBConnection, input: string, co
 }
 
 /**
- * Refuses rows without a user, time or amount, amounts that are not finite (NaN, inf), and
- * labels other than 0 and 1 (an empty label is an unlabelled row):
+ * Refuses rows without a user, time or amount, times and amounts that are not finite (NaN,
+ * ±infinity), amounts beyond ±{@link MAX_AMOUNT}, and labels other than 0 and 1 (an empty
+ * label is an unlabelled row):
  * such rows were left out without a word (every row of a file in a glob whose amount column
  * had another name), and a NaN amount failed the run with DuckDB's own error. The counts go
  * in the message; values from the file never do.
@@ -322,8 +338,18 @@ async function refuseIncompleteRows(
   const checks = [
     { field: 'user_id', problem: 'no value', where: 'user_id IS NULL' },
     { field: 'timestamp', problem: 'no value', where: 'ts IS NULL' },
+    // ±infinity reads as a timestamp, but its windows have no bounds: scored, never alerted.
+    { field: 'timestamp', problem: 'a time that is not finite (infinity)', where: 'NOT isfinite(ts)' },
     { field: 'amount', problem: 'no value', where: 'amount IS NULL' },
     { field: 'amount', problem: 'a value that is not a finite number', where: 'NOT isfinite(amount)' },
+    // The transactions API's own cap: a window's sample std of amounts past about 1.3e154
+    // overflowed in DuckDB (an INTERNAL error), and amounts far above the others left z-score
+    // nothing to flag.
+    {
+      field: 'amount',
+      problem: `an amount beyond ±${MAX_AMOUNT.toExponential()} (the largest the transactions API takes)`,
+      where: `isfinite(amount) AND abs(amount) > ${MAX_AMOUNT}`,
+    },
     // Precision and recall count 1 as structuring and 0 as not: a 2 or a -1 was counted as neither.
     { field: 'label', problem: 'a label other than 0 or 1', where: 'label NOT IN (0, 1)' },
   ] as const;
@@ -368,17 +394,19 @@ function withoutNul(expression: string, field: Field): string {
   return `CASE WHEN contains(${expression}, chr(0)) THEN ${failure} ELSE ${expression} END`;
 }
 
-/** Event-time bounds (ms, inclusive) of stored transactions to load. */
+/** Event-time bounds (ms, inclusive) of stored transactions to load, and the last arrival to load. */
 export interface StoredRange {
   readonly from?: number;
   readonly to?: number;
+  /** Only transactions with `seq` up to this one. */
+  readonly toSeq?: number;
 }
 
 const PAGE = 10_000;
 
 /**
- * Creates `tx` from the service's decided and pending transactions with event time in
- * `range` (account_id is the user), appended a page of {@link PAGE} rows at a time.
+ * Creates `tx` from the service's decided and pending transactions in `range` (account_id is
+ * the user), appended a page of {@link PAGE} rows at a time.
  */
 export async function loadStored(
   connection: DuckDBConnection,
@@ -398,6 +426,7 @@ export async function loadStored(
       .where('seq', '>', after);
     if (range.from !== undefined) query = query.where('event_time', '>=', range.from);
     if (range.to !== undefined) query = query.where('event_time', '<=', range.to);
+    if (range.toSeq !== undefined) query = query.where('seq', '<=', range.toSeq);
     const page = await query.orderBy('seq').limit(PAGE).execute();
     for (const row of page) {
       appender.appendVarchar(row.transaction_id);

@@ -2,7 +2,7 @@
 export interface StructuringRunTable {
   id: string;
   status: 'running' | 'succeeded' | 'failed';
-  /** JSON: `{kind:'files', input}` or `{kind:'store', from, to}`. */
+  /** JSON: `{kind:'files', input}` or `{kind:'store', from, to}` (micro-batches: `{kind:'store', from, toSeq}`). */
   source: string;
   /** JSON of the run parameters (methods, windows, columns, min_methods, seed). */
   params: string;
@@ -18,6 +18,9 @@ export interface StructuringRunTable {
   error: string | null;
   /** The self-contained HTML report. */
   report: string | null;
-  /** Micro-batches only: newest transaction time covered (ms); the next batch continues after it. */
+  /**
+   * Micro-batches only: newest transaction time covered (ms), shown to people. The next batch
+   * continues after the batch's last arrival (`source.toSeq`), not after this time.
+   */
   covered_to: number | null;
 }

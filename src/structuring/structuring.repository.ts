@@ -50,14 +50,18 @@ export async function findRun(db: Kysely<Database>, id: string): Promise<RunRow 
   return db.selectFrom('structuring_runs').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** The newest successful run over stored transactions with a `covered_to` (micro-batches). */
+/**
+ * The latest successful micro-batch (a run with a `covered_to`), by start: the one that
+ * covered the latest arrivals (a batch's newest event time says nothing of them).
+ */
 export async function lastCoveredRun(db: Kysely<Database>): Promise<RunRow | undefined> {
   return db
     .selectFrom('structuring_runs')
     .selectAll()
     .where('status', '=', 'succeeded')
     .where('covered_to', 'is not', null)
-    .orderBy('covered_to', 'desc')
+    .orderBy('started_at', 'desc')
+    .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst();
 }

@@ -36,7 +36,7 @@ export const DEFAULT_COLUMNS: Readonly<Record<Field, string>> = {
   label: 'is_structuring',
 };
 
-/** A rolling window length: its label as given (`24h`) and its length in hours. */
+/** A rolling window length: its label (`24h`, the number written canonically) and its length in hours. */
 export interface WindowLength {
   readonly label: string;
   readonly hours: number;
@@ -45,7 +45,16 @@ export interface WindowLength {
 /** Where the transactions of a run come from. */
 export type RunSource =
   | { readonly kind: 'files'; readonly input: string }
-  | { readonly kind: 'store'; readonly from?: number; readonly to?: number };
+  | {
+      readonly kind: 'store';
+      readonly from?: number;
+      readonly to?: number;
+      /**
+       * Micro-batches: the highest arrival sequence (`transactions.seq`) loaded, taken when the
+       * batch started; what arrives later is left to the next batch, which continues after it.
+       */
+      readonly toSeq?: number;
+    };
 
 /** Everything a run needs besides its source. Defaults in {@link RUN_DEFAULTS}. */
 export interface RunParams {
@@ -90,12 +99,13 @@ const MAX_WINDOW_HOURS = 3660 * 24;
  * @example parseWindows('24h,7d') // [{label:'24h',hours:24},{label:'7d',hours:168}]
  */
 export function parseWindows(spec: string | readonly string[]): WindowLength[] {
-  const windows = specItems(spec, 'windows').map(({ value: label, field }) => {
-    const match = /^(\d+(?:\.\d+)?)([mhdw])$/.exec(label);
+  const windows = specItems(spec, 'windows').map(({ value, field }) => {
+    const match = /^(\d+(?:\.\d+)?)([mhdw])$/.exec(value);
     const hours = match ? Number(match[1]) * (UNIT_HOURS[match[2] ?? 'h'] ?? 1) : NaN;
     if (!(hours >= MIN_WINDOW_HOURS && hours <= MAX_WINDOW_HOURS))
-      invalid(field, `'${label}' is not a window length from 1m to 3660d, such as 24h, 90m or 7d.`);
-    return { label, hours };
+      invalid(field, `'${value}' is not a window length from 1m to 3660d, such as 24h, 90m or 7d.`);
+    // The number as JavaScript writes it: alerts store the label, and `0024h` was another `24h`.
+    return { label: `${Number(match?.[1])}${match?.[2]}`, hours };
   });
   if (windows.length === 0) invalid('windows', 'At least one window length is needed.');
   // One window per length: 24h and 1d are the same window, counted once (the first label names it).

@@ -122,6 +122,14 @@ describe('window features', () => {
     expect(() => parseWindows('24x')).toThrow(/not a window length/);
   });
 
+  it('labels a window length with its number written canonically (0024h is 24h)', () => {
+    expect(parseWindows('0024h,1.50h,007d')).toEqual([
+      { label: '1.5h', hours: 1.5 },
+      { label: '24h', hours: 24 },
+      { label: '7d', hours: 168 },
+    ]);
+  });
+
   it('takes each window length once, from one minute to ten years', () => {
     expect(parseWindows('24h,1d,1440m')).toEqual([{ label: '24h', hours: 24 }]);
     expect(parseWindows('1m,3660d').map((w) => w.hours)).toEqual([1 / 60, 3660 * 24]);
@@ -411,6 +419,51 @@ describe('window features', () => {
     });
   });
 
+  it('refuses amounts beyond ±1e12 (a window std past 1.3e154 failed as INTERNAL) and infinite times', async () => {
+    const header = '_id,user_id,merchant_id,transaction_date,transaction_amount';
+    const file = join(dir, 'extremes.csv');
+    const row = (id: number, date: string, amount: string) => `${id},U1,M1,${date},${amount}`;
+    writeFileSync(
+      file,
+      [header, row(1, '2025-01-01 10:00:00', '1e12'), row(2, '2025-01-01 11:00:00', '-1e12')].join('\n'),
+    );
+    await loadFiles(engine.connection, file, DEFAULT_COLUMNS); // the bound itself is read
+    writeFileSync(
+      file,
+      [
+        header,
+        row(1, '2025-01-01 10:00:00', '1e200'),
+        row(2, '2025-01-01 11:00:00', '-1.5e12'),
+        row(3, 'infinity', '10'),
+        row(4, '-infinity', '10'),
+        row(5, '2025-01-01 12:00:00', '10'),
+      ].join('\n'),
+    );
+    await expect(loadFiles(engine.connection, file, DEFAULT_COLUMNS)).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+      message: expect.stringContaining(
+        "2 rows have a time that is not finite (infinity) in column 'transaction_date'; 2 rows have an amount beyond ±1e+12",
+      ),
+      details: {
+        file,
+        problems: [
+          { field: 'timestamp', rows: 2 },
+          { field: 'amount', column: 'transaction_amount', rows: 2 },
+        ],
+      },
+    });
+    const parquet = join(dir, 'infinite-time.parquet');
+    await engine.connection.run(
+      `COPY (SELECT 'a' AS _id, 'u1' AS user_id, 'infinity'::TIMESTAMP AS transaction_date,
+        10.0 AS transaction_amount) TO ${literal(parquet)} (FORMAT parquet)`,
+    );
+    await expect(loadFiles(engine.connection, parquet, DEFAULT_COLUMNS)).rejects.toMatchObject({
+      details: {
+        problems: [{ field: 'timestamp', problem: 'a time that is not finite (infinity)', rows: 1 }],
+      },
+    });
+  });
+
   it('names the column and line of a value past the rows the CSV reader guessed types from', async () => {
     const header = '_id,user_id,merchant_id,transaction_date,transaction_amount';
     const rows = (bad: (i: number) => boolean, date: string, amount: string) =>
@@ -468,6 +521,36 @@ describe('window features', () => {
         ],
       }),
     });
+  });
+
+  it('reads id, user and merchant cells as the file writes them, not as guessed numbers', async () => {
+    const file = join(dir, 'numeric-keys.csv');
+    const ids = [
+      '10000000000000000000',
+      '10000000000000000001',
+      '5',
+      '5.0',
+      '1.1',
+      '1.10',
+      '11000000000000000000000000000000',
+    ];
+    const rows = ids.map(
+      (id, i) => `${id},${10n ** 19n + BigInt(i % 5)},00${i % 2},2025-01-01 1${i}:00:00,10`,
+    );
+    // A mapped user column whose name needs quoting in SQL.
+    writeFileSync(
+      file,
+      ["_id,cust's id,merchant_id,transaction_date,transaction_amount", ...rows].join('\n'),
+    );
+    await loadFiles(engine.connection, file, parseColumnMap({ "cust's id": 'user_id' }));
+    const read = await engine.connection.runAndReadAll(
+      'SELECT tx_id, user_id, merchant_id FROM tx ORDER BY ts',
+    );
+    const column = (j: number) => read.getRows().map((row) => row[j]);
+    expect(column(0)).toEqual(ids);
+    expect(new Set(column(1)).size).toBe(5);
+    expect(column(1)[4]).toBe('10000000000000000004');
+    expect(column(2).slice(0, 2)).toEqual(['000', '001']);
   });
 
   it('refuses ids on more than one row (a row exported twice counted twice in its windows)', async () => {

@@ -49,7 +49,7 @@ export const MAX_AHEAD_MS = 3_600_000;
 
 const MAX_ID = 128;
 const MAX_LABEL = 64;
-const MAX_AMOUNT = 1e12;
+export const MAX_AMOUNT = 1e12;
 /**
  * The latest event time, as an ISO-8601 text with a four-digit year can say: an epoch number
  * past it would be stored and then fail every read that turns it into a date.
