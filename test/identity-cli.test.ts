@@ -108,6 +108,10 @@ describe.skipIf(!dataDir)('centinela face', () => {
       [['enroll', '--user', '', file('alice1')], '--user must be 1 to 128 characters.'],
       [['enroll', '--user', 'u'.repeat(129), file('alice1')], '--user must be 1 to 128 characters.'],
       [
+        ['enroll', '--user', '  ', file('alice1')],
+        'The user id must not be blank: it is the account_id of the transactions API.',
+      ],
+      [
         ['verify', '--user', 'u1', '--movement', 'm'.repeat(129), file('alice1')],
         '--movement must be 0 to 128 characters.',
       ],
@@ -126,5 +130,8 @@ describe.skipIf(!dataDir)('centinela face', () => {
       expect(result.status, args.join(' ')).toBe(1);
       expect(result.json().error, args.join(' ')).toMatchObject({ code: 'VALIDATION_FAILED', message });
     }
+    // The blank id is named as the flag, as the API names its path parameter.
+    const blank = cli('face', 'enroll', '--user', ' ', file('alice1'), '--db', db, '--json');
+    expect(blank.json().error.details).toEqual([expect.objectContaining({ field: '--user', code: 'type' })]);
   });
 });

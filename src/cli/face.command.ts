@@ -6,7 +6,7 @@ import { createIdentity, type Identity } from '../identity/identity.factory.js';
 import { compareFaces } from '../identity/identity.service.js';
 import { WebhookService } from '../webhooks/webhook.service.js';
 import type { Config } from '../config.js';
-import { userParamsSchema } from '../identity/identity.schema.js';
+import { enrollableUserId, MAX_TEXT_FIELD, userParamsSchema } from '../identity/identity.schema.js';
 import { readInputFile } from '../shared/read-input.js';
 import {
   configFrom,
@@ -51,7 +51,7 @@ function failureOf(file: string, error: unknown): { file: string; error: string;
 
 /** Longest user id and movement text, as in the API (`identity.schema.ts`). */
 const MAX_USER_ID = userParamsSchema.properties.userId.maxLength;
-const MAX_MOVEMENT = 128;
+const MAX_MOVEMENT = MAX_TEXT_FIELD;
 
 /** `--threshold`: within the configured bounds (70–99.9 by default), as the API takes it. */
 function thresholdOf(value: string, config: Config): number {
@@ -64,7 +64,7 @@ function enrollCommand(face: Command): void {
     .requiredOption('--user <id>', 'user (account) id')
     .argument('<images...>', 'JPEG, PNG or WebP photos with one face each')
     .action(async (images: string[], flags: StoreFlags & { user: string }) => {
-      textOf(flags.user, '--user', MAX_USER_ID);
+      enrollableUserId(textOf(flags.user, '--user', MAX_USER_ID), '--user');
       await withIdentity(flags, async ({ identity }) => {
         const rows: Record<string, unknown>[] = [];
         for (const file of images) {

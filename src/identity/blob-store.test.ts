@@ -15,9 +15,14 @@ describe('LocalBlobStore', () => {
     await blobs.put('faces/u2/a.bin', Buffer.from('three'));
     expect((await blobs.get('faces/u1/b.bin'))?.toString()).toBe('two');
     expect(await blobs.get('faces/u1/none.bin')).toBeUndefined();
+    expect([await blobs.exists('faces/u1/b.bin'), await blobs.exists('faces/u1/none.bin')]).toEqual([
+      true,
+      false,
+    ]);
     expect(statSync(join(root, 'faces/u1/a.bin')).mode & 0o777).toBe(0o600);
     await blobs.deletePrefix('faces/u1');
     expect(existsSync(join(root, 'faces/u1'))).toBe(false);
+    expect(await blobs.exists('faces/u1/b.bin')).toBe(false);
     expect((await blobs.get('faces/u2/a.bin'))?.toString()).toBe('three');
   });
 

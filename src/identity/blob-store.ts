@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 
 /** Opaque binary objects by key (`a/b/c`); one implementation per backend. */
@@ -6,6 +6,8 @@ export interface BlobStore {
   put(key: string, data: Uint8Array): Promise<void>;
   /** The object, or undefined when there is none. */
   get(key: string): Promise<Buffer | undefined>;
+  /** Whether there is an object under `key`. */
+  exists(key: string): Promise<boolean>;
   /** Removes every object whose key starts with `prefix/` (and `prefix` itself). */
   deletePrefix(prefix: string): Promise<void>;
 }
@@ -31,6 +33,16 @@ export class LocalBlobStore implements BlobStore {
       return await readFile(this.pathOf(key));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      await access(this.pathOf(key));
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
       throw error;
     }
   }

@@ -1,10 +1,16 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../../test/helpers.js';
 import { formatEvaluation } from '../cli/face.command.js';
+import { AppError } from '../errors.js';
+import { FaceEngineError, type FaceEngine } from './face-engine/face-engine.js';
 import type { ScoredPair } from './evaluate.js';
 import {
   balancedAccuracyAt,
   bestAccuracy,
   crossValidatedBalancedAccuracy,
+  evaluatePairs,
   parsePairs,
   ratesAt,
 } from './evaluate.js';
@@ -34,6 +40,52 @@ describe('evaluate helpers', () => {
     );
     expect(() => parsePairs(`${header}\n\nAl\tAl_0001.jpg`)).toThrow(/^Line 3 of the pairs file/);
     expect(() => parsePairs(`${header}\n`)).toThrow('The pairs file has no pairs');
+  });
+
+  it('refuses a pairs line whose image leads out of the images folder, naming the line', () => {
+    const header = 'person_a\timage_a\tperson_b\timage_b\tsame';
+    for (const line of [
+      'Al\t../../../../etc/passwd\tAl\tAl_0002.jpg\t1',
+      'Al\tAl_0001.jpg\t/etc\tpasswd\t0',
+    ]) {
+      expect(() => parsePairs(`${header}\n${line}`), line).toThrow(
+        /^Line 2 of the pairs file names an image outside the images folder: /,
+      );
+    }
+    // A name with dots that stays inside is read.
+    expect(parsePairs(`${header}\nAl\t../Al/x..jpg\tAl\ty.jpg\t1`)[0]?.imageA).toBe('Al/x..jpg');
+  });
+
+  it('refuses a photo the engine cannot read as its own code, naming the file', async () => {
+    const dir = tempDir('centinela-evaluate-');
+    writeFileSync(
+      join(dir, 'pairs.tsv'),
+      'person_a\timage_a\tperson_b\timage_b\tsame\nAl\ta.jpg\tAl\tb.jpg\t1\n',
+    );
+    mkdirSync(join(dir, 'Al'));
+    for (const name of ['a.jpg', 'b.jpg']) writeFileSync(join(dir, 'Al', name), 'not an image');
+    const unreadable = (): Promise<never> =>
+      Promise.reject(new FaceEngineError('INVALID_IMAGE', 'The image cannot be decoded.'));
+    const engine: FaceEngine = {
+      model: 'none',
+      detect: unreadable,
+      describe: unreadable,
+      embed: unreadable,
+      liveness: unreadable,
+      similarity: () => 0,
+      close: () => Promise.resolve(),
+    };
+    const failure = await evaluatePairs({ pairsFile: join(dir, 'pairs.tsv'), imagesDir: dir, engine }).catch(
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(AppError);
+    // The two photos are read at once: the failure names whichever failed first.
+    const file = (failure as AppError & { details: { file: string } }).details.file;
+    expect([join(dir, 'Al', 'a.jpg'), join(dir, 'Al', 'b.jpg')]).toContain(file);
+    expect(failure).toMatchObject({
+      code: 'INVALID_IMAGE',
+      message: `${file}: The image cannot be decoded.`,
+    });
   });
 
   it('computes false-match and false-non-match rates at a threshold', () => {

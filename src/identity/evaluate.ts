@@ -1,8 +1,9 @@
-import { join } from 'node:path';
+import { isAbsolute, join, normalize, sep } from 'node:path';
 import { AppError, ValidationError } from '../errors.js';
 import { readInputFile } from '../shared/read-input.js';
-import type { FaceEngine } from './face-engine/face-engine.js';
+import type { FaceDescription, FaceEngine } from './face-engine/face-engine.js';
 import { euclideanDistance } from './face-engine/face-similarity.js';
+import { failureAbout } from './identity.view.js';
 
 /** One line of a faces-dev `pairs.tsv`. */
 export interface LabelledPair {
@@ -77,11 +78,23 @@ export function parsePairs(text: string): LabelledPair[] {
         const message = `Line ${number} of the pairs file must be person_a, image_a, person_b, image_b and same (0 or 1), tab-separated.`;
         throw new ValidationError([{ field: 'pairs', code: 'format', message }], message);
       }
-      return { imageA: join(personA, imageA), imageB: join(personB, imageB), same: same === '1' };
+      return {
+        imageA: insideImages(join(personA, imageA), number),
+        imageB: insideImages(join(personB, imageB), number),
+        same: same === '1',
+      };
     });
   if (pairs.length === 0)
     throw new AppError('INPUT_INVALID', 'The pairs file has no pairs (a header line, then one pair a line).');
   return pairs;
+}
+
+/** An image path of a pairs line, refused when it leads out of the images folder (`..`, `/`). */
+function insideImages(image: string, line: number): string {
+  const path = normalize(image);
+  if (!isAbsolute(path) && path !== '..' && !path.startsWith(`..${sep}`)) return path;
+  const message = `Line ${line} of the pairs file names an image outside the images folder: ${image}.`;
+  throw new ValidationError([{ field: 'pairs', code: 'format', message }], message);
 }
 
 /** Rates at one threshold over scored pairs. */
@@ -158,6 +171,16 @@ function bothKinds(scored: readonly ScoredPair[]): boolean {
   return scored.some((p) => p.same) && scored.some((p) => !p.same);
 }
 
+/** The faces of a photo file; a photo the engine cannot read is refused naming the file. */
+async function describeFile(engine: FaceEngine, file: string): Promise<FaceDescription> {
+  const image = await readInputFile(file);
+  try {
+    return await engine.describe(image);
+  } catch (error) {
+    throw failureAbout(error, { file }, file);
+  }
+}
+
 async function describeAll(
   engine: FaceEngine,
   imagesDir: string,
@@ -169,7 +192,7 @@ async function describeAll(
   const work = async (): Promise<void> => {
     for (let i = next++; i < images.length; i = next++) {
       const image = images[i] as string;
-      const { faces } = await engine.describe(await readInputFile(join(imagesDir, image)));
+      const { faces } = await describeFile(engine, join(imagesDir, image));
       descriptors.set(image, faces[0]?.descriptor ?? null);
     }
   };

@@ -4,6 +4,7 @@ import type { FaceTemplateTable, VerificationTable } from './identity.table.js';
 
 export type TemplateRow = Selectable<FaceTemplateTable>;
 export type VerificationRow = Selectable<VerificationTable>;
+export type TemplateInsert = Insertable<FaceTemplateTable>;
 
 /** Filters of the verification log; times in ms, inclusive. */
 export interface VerificationFilter {
@@ -17,10 +18,7 @@ export interface VerificationFilter {
 }
 
 /** Stores one (already sealed) template. */
-export async function insertTemplate(
-  db: Kysely<Database>,
-  row: Insertable<FaceTemplateTable>,
-): Promise<void> {
+export async function insertTemplate(db: Kysely<Database>, row: TemplateInsert): Promise<void> {
   await db.insertInto('face_templates').values(row).execute();
 }
 

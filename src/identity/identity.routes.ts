@@ -1,15 +1,17 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import multipart from '@fastify/multipart';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { actorOf } from '../api/auth.js';
 import { handleError } from '../api/error-handler.js';
 import { authErrors, errorSchema } from '../api/schemas.js';
-import { AppError, ValidationError } from '../errors.js';
+import { AppError } from '../errors.js';
 import { queryTimeRange } from '../shared/time-range.js';
 import { isUnstorable } from '../shared/unstorable-text.js';
 import type { IdentityService } from './identity.service.js';
 import {
   compareBodySchema,
   compareResultSchema,
+  enrollableUserId,
   enrollBodySchema,
   enrollResultSchema,
   userParamsSchema,
@@ -17,8 +19,9 @@ import {
   verificationSchema,
   verifyBodySchema,
   verifyResultSchema,
+  textLength,
 } from './identity.schema.js';
-import { MULTIPART_LIMITS, numberField, readImageInput, textField } from './image-input.js';
+import { bodyTooLarge, MULTIPART_LIMITS, numberField, readImageInput, textField } from './image-input.js';
 import type { StepUpService } from './step-up.service.js';
 import { stepUpRoute } from './step-up.routes.js';
 import type { VerificationService } from './verification.service.js';
@@ -55,11 +58,7 @@ const VERIFY_URL = '/v1/identities/:userId/verify';
 /** A body over the route limit is an image over the limit: one code for every oversized upload. */
 function imageErrorOf(error: FastifyError, imageBodyLimit: number): FastifyError | AppError {
   if (error.code !== 'FST_ERR_CTP_BODY_TOO_LARGE') return error;
-  return new AppError(
-    'IMAGE_TOO_LARGE',
-    `The request body is over ${imageBodyLimit} bytes; images are limited to ${MULTIPART_LIMITS.fileSize} bytes.`,
-    { cause: error },
-  );
+  return bodyTooLarge(imageBodyLimit, error);
 }
 
 /** Whether the service already logged this failure (its details carry the attempt's id). */
@@ -73,18 +72,8 @@ const alreadyLogged = (error: AppError): boolean =>
 function isValidUserId(userId: unknown): userId is string {
   const { minLength, maxLength } = userParamsSchema.properties.userId;
   if (typeof userId !== 'string') return false;
-  const length = [...userId].length; // by code point, as the schema counts
+  const length = textLength(userId);
   return length >= minLength && length <= maxLength && !isUnstorable(userId);
-}
-
-/**
- * A user id to enroll under: not spaces alone, which no transaction can carry (the
- * transactions API refuses a blank account_id), so its step-ups could never be asked for.
- */
-function enrollableUserId(userId: string): string {
-  if (userId.trim() !== '') return userId;
-  const message = 'The user id must not be blank: it is the account_id of the transactions API.';
-  throw new ValidationError([{ field: 'params.userId', code: 'type', message }], message);
 }
 
 /** An oversized upload to verify never reached the service: log it as a rejected attempt too. */
@@ -105,6 +94,33 @@ async function loggedIfVerify(
 }
 
 /**
+ * What is read of a refused body's rest once the answer is sent, before its connection is
+ * closed: the time for a client to see the answer and stop sending (closing at once resets
+ * the connection over the bytes in flight, and the client may lose the answer), but never
+ * the whole body, which may be hundreds of MB.
+ */
+const LINGER = { bytes: 16 * 1_048_576, ms: 1000 } as const;
+
+/** Closes the connection of a request refused before its body was all read, after its answer. */
+function closeAfterAnswer(body: IncomingMessage, answer: ServerResponse): void {
+  answer.once('finish', () => {
+    let read = 0;
+    const close = (): void => {
+      clearTimeout(timer);
+      body.off('data', count);
+      if (!body.complete) body.destroy(); // and its connection
+    };
+    const count = (chunk: Buffer): void => {
+      read += chunk.length;
+      if (read > LINGER.bytes) close();
+    };
+    const timer = setTimeout(close, LINGER.ms).unref();
+    body.on('data', count);
+    body.once('end', close);
+  });
+}
+
+/**
  * Oversized bodies answer `IMAGE_TOO_LARGE` (logged when they were verifications);
  * `ENGINE_BUSY` answers carry `Retry-After`; the rest goes to the common handler.
  */
@@ -116,6 +132,7 @@ function identityErrors(options: IdentityRoutesOptions) {
       options.verifications,
     );
     if (mapped instanceof AppError && mapped.code === 'ENGINE_BUSY') void reply.header('retry-after', '1');
+    if (request.raw.complete === false) closeAfterAnswer(request.raw, reply.raw); // not for inject()
     handleError(mapped, request, reply);
     return reply;
   };

@@ -1,4 +1,5 @@
 import { filterText, nullable } from '../api/schemas.js';
+import { ValidationError } from '../errors.js';
 
 const str = { type: 'string' } as const;
 const num = { type: 'number' } as const;
@@ -9,6 +10,28 @@ export const userParamsSchema = {
   properties: { userId: { type: 'string', minLength: 1, maxLength: 128 } },
   required: ['userId'],
 } as const;
+
+/**
+ * A text's length as JSON Schema's `maxLength` counts it, and the CLI's flags: in code
+ * points, so an emoji is one character, not two UTF-16 units.
+ */
+export function textLength(text: string): number {
+  return [...text].length;
+}
+
+/** The most characters of a verification's text fields, `movement` and `transaction_id`. */
+export const MAX_TEXT_FIELD = 128;
+
+/**
+ * A user id to enroll under: not spaces alone, which no transaction can carry (the
+ * transactions API refuses a blank account_id), so its step-ups could never be asked for.
+ * `field` names it as the caller knows it (`params.userId`, `--user`).
+ */
+export function enrollableUserId(userId: string, field = 'params.userId'): string {
+  if (userId.trim() !== '') return userId;
+  const message = 'The user id must not be blank: it is the account_id of the transactions API.';
+  throw new ValidationError([{ field, code: 'type', message }], message);
+}
 
 const thresholdField = {
   type: 'number',
@@ -43,8 +66,12 @@ export const enrollBodySchema = {
 
 const verifyFields = {
   image_base64: imageField,
-  movement: { type: 'string', maxLength: 128, description: 'What is being authorised (free text).' },
-  transaction_id: { type: 'string', maxLength: 128 },
+  movement: {
+    type: 'string',
+    maxLength: MAX_TEXT_FIELD,
+    description: 'What is being authorised (free text).',
+  },
+  transaction_id: { type: 'string', maxLength: MAX_TEXT_FIELD },
   similarity_threshold: thresholdField,
 } as const;
 

@@ -1,15 +1,17 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { AuditLog } from '../audit/audit-log.service.js';
-import { AppError, withDetails } from '../errors.js';
+import { AppError } from '../errors.js';
 import type { Database } from '../store/database.js';
 import { exclusiveTransaction } from '../store/exclusive-transaction.js';
 import type { BlobStore } from './blob-store.js';
 import { checkFace, type LivenessMode } from './face-check.js';
-import type { FaceEngine, LivenessResult } from './face-engine/face-engine.js';
-import { deleteTemplates, insertTemplate, templatesOf } from './identity.repository.js';
+import type { FaceDescription, FaceEngine, LivenessResult } from './face-engine/face-engine.js';
+import { runCalls } from './face-engine/face-engine.js';
+import { deleteTemplates, insertTemplate, templatesOf, type TemplateInsert } from './identity.repository.js';
 import {
   appErrorOf,
+  failureAbout,
   faceView,
   livenessView,
   qualifiedFaceView,
@@ -69,11 +71,12 @@ export async function compareFaces(
   target: Buffer,
   threshold: number,
 ): Promise<CompareResult> {
-  // Both are read at once; when both fail, the source's failure is the one reported.
-  const [a, b] = await Promise.allSettled([
-    describeOne(engine, source, 'source'),
-    describeOne(engine, target, 'target'),
+  // Both are read at once, as one request; when both fail, the source's failure is reported.
+  const [sourceFaces, targetFaces] = runCalls(engine, [
+    { op: 'describe', image: source },
+    { op: 'describe', image: target },
   ]);
+  const [a, b] = await Promise.allSettled([named(sourceFaces, 'source'), named(targetFaces, 'target')]);
   if (a.status === 'rejected') throw a.reason;
   if (b.status === 'rejected') throw b.reason;
   const main = a.value.faces[0];
@@ -96,13 +99,11 @@ export async function compareFaces(
 }
 
 /** The faces of one of compare's images; a failure names the image (`details.field`). */
-async function describeOne(engine: FaceEngine, image: Buffer, field: 'source' | 'target') {
+async function named(described: Promise<FaceDescription>, field: 'source' | 'target') {
   try {
-    return await engine.describe(image);
+    return await described;
   } catch (error) {
-    const failure = appErrorOf(error);
-    if (!(failure instanceof AppError)) throw failure;
-    throw withDetails(failure, { field }, `The ${field} image: ${failure.message}`);
+    throw failureAbout(error, { field }, `The ${field} image`);
   }
 }
 
@@ -163,24 +164,48 @@ export class IdentityService {
       created_at: createdAt,
       created_by: actor,
     };
-    // Checked again where it is stored, one enrollment at a time: two first enrollments of
-    // one user sent together both found no face to match and stored two people.
-    await exclusiveTransaction(this.deps.db, ENROLLMENT_LOCK, async (trx) => {
-      await this.assertSamePerson(trx, userId, face.descriptor);
-      await insertTemplate(trx, template);
-    }).catch(async (error: unknown) => {
-      if (photoKey) await this.deps.blobs.deletePrefix(photoKey).catch(() => undefined);
-      throw error;
-    });
+    const templates = await this.store(template, face.descriptor);
     return {
       template_id: id,
       user_id: userId,
-      templates: (await templatesOf(this.deps.db, userId)).length,
+      templates,
       face: view,
       liveness: livenessView(liveness),
       photo_kept: photoKey !== null,
       created_at: new Date(createdAt).toISOString(),
     };
+  }
+
+  /**
+   * Stores a template, checked again where it is stored, one enrollment (or erasure) at a
+   * time: two first enrollments of one user sent together both found no face to match and
+   * stored two people. A refused template's photo is removed. Resolves with the user's
+   * template count.
+   */
+  private async store(template: TemplateInsert, descriptor: Float32Array): Promise<number> {
+    const { user_id: userId, photo_key: photoKey = null } = template;
+    return exclusiveTransaction(this.deps.db, ENROLLMENT_LOCK, async (trx) => {
+      await this.assertPhotoKept(userId, photoKey);
+      await this.assertSamePerson(trx, userId, descriptor);
+      await insertTemplate(trx, template);
+      return (await templatesOf(trx, userId)).length;
+    }).catch(async (error: unknown) => {
+      if (photoKey) await this.deps.blobs.deletePrefix(photoKey).catch(() => undefined);
+      throw error;
+    });
+  }
+
+  /**
+   * Refuses an enrollment whose photo an erasure of the user removed after it was written:
+   * the erasure came after the enrollment began, so the enrollment is undone, not stored
+   * pointing at a photo that is gone.
+   */
+  private async assertPhotoKept(userId: string, photoKey: string | null): Promise<void> {
+    if (photoKey === null || (await this.deps.blobs.exists(photoKey))) return;
+    throw new AppError(
+      'CONFLICT',
+      `The identity of user '${userId}' was erased while this photo was being enrolled; enroll it again if it is still wanted.`,
+    );
   }
 
   /**
@@ -219,10 +244,17 @@ export class IdentityService {
       .map((row) => cipher.openDescriptor(row.template, sealContext(userId, row.id)));
   }
 
-  /** Removes every template and photo of a user and records it in the audit log. */
+  /**
+   * Removes every template and photo of a user and records it in the audit log. Runs under
+   * the enrollment lock: an enrollment stored before it is removed with its photo, one that
+   * wrote its photo before it but is stored after it finds the photo gone and is refused.
+   */
   async erase(userId: string, actor: string): Promise<{ user_id: string; templates_deleted: number }> {
-    const deleted = await deleteTemplates(this.deps.db, userId);
-    await this.deps.blobs.deletePrefix(photoPrefix(userId));
+    const deleted = await exclusiveTransaction(this.deps.db, ENROLLMENT_LOCK, async (trx) => {
+      const count = await deleteTemplates(trx, userId);
+      await this.deps.blobs.deletePrefix(photoPrefix(userId));
+      return count;
+    });
     await this.deps.audit.record(actor, 'identity.erase', userId, { templates: deleted });
     return { user_id: userId, templates_deleted: deleted };
   }

@@ -1,5 +1,5 @@
-import { AppError, type ErrorCode } from '../errors.js';
-import type { DetectedFace, FaceBox, LivenessResult } from './face-engine/face-engine.js';
+import { AppError, withDetails, type ErrorCode } from '../errors.js';
+import type { DetectedFace, FaceBox, FaceQuality, LivenessResult } from './face-engine/face-engine.js';
 import { FaceEngineError } from './face-engine/face-engine.js';
 import type { VerificationRow } from './identity.repository.js';
 
@@ -17,16 +17,19 @@ export interface FaceView {
   readonly confidence: number;
 }
 
+/** A face's quality measures as the API shows them. */
+export interface QualityView {
+  readonly size_px: number;
+  readonly sharpness: number;
+  readonly brightness: number;
+  readonly roll_deg: number;
+  readonly yaw_deg: number;
+  readonly pitch_deg: number;
+}
+
 /** A face with its quality measures. */
 export interface QualifiedFaceView extends FaceView {
-  readonly quality: {
-    readonly size_px: number;
-    readonly sharpness: number;
-    readonly brightness: number;
-    readonly roll_deg: number;
-    readonly yaw_deg: number;
-    readonly pitch_deg: number;
-  };
+  readonly quality: QualityView;
 }
 
 /** One verification attempt as `GET /v1/verifications/:id` shows it. No biometric data. */
@@ -57,20 +60,21 @@ export function faceView(face: DetectedFace): FaceView {
   return { bounding_box: boxView(face.box), confidence: round(face.confidence) };
 }
 
+/** Quality measures, rounded, with the API's names. */
+export function qualityView(q: FaceQuality): QualityView {
+  return {
+    size_px: q.sizePx,
+    sharpness: round(q.sharpness, 2),
+    brightness: round(q.brightness, 1),
+    roll_deg: round(q.rollDeg, 1),
+    yaw_deg: round(q.yawDeg, 1),
+    pitch_deg: round(q.pitchDeg, 1),
+  };
+}
+
 /** Box, confidence and quality measures of a face (no descriptor). */
 export function qualifiedFaceView(face: DetectedFace): QualifiedFaceView {
-  const q = face.quality;
-  return {
-    ...faceView(face),
-    quality: {
-      size_px: q.sizePx,
-      sharpness: round(q.sharpness, 2),
-      brightness: round(q.brightness, 1),
-      roll_deg: round(q.rollDeg, 1),
-      yaw_deg: round(q.yawDeg, 1),
-      pitch_deg: round(q.pitchDeg, 1),
-    },
-  };
+  return { ...faceView(face), quality: qualityView(face.quality) };
 }
 
 /** Liveness scores rounded for the answer; null when the check is off. */
@@ -105,6 +109,27 @@ export function appErrorOf(error: unknown): unknown {
   if (error instanceof AppError) return error;
   if (!(error instanceof FaceEngineError)) return error;
   const code: ErrorCode = error.code === 'ENGINE_CLOSED' ? 'IDENTITY_UNAVAILABLE' : error.code;
-  const details = error.details && typeof error.details === 'object' ? error.details : {};
-  return new AppError(code, error.message, { details, cause: error });
+  return new AppError(code, error.message, { details: detailsView(error), cause: error });
+}
+
+/**
+ * The API error of a failure about one input (compare's `source`, a photo file): `about` is
+ * added to its details and `subject` leads its message. Errors that are not the caller's
+ * (no stable code) pass through.
+ */
+export function failureAbout(
+  error: unknown,
+  about: Readonly<Record<string, unknown>>,
+  subject: string,
+): unknown {
+  const failure = appErrorOf(error);
+  if (!(failure instanceof AppError)) return failure;
+  return withDetails(failure, about, `${subject}: ${failure.message}`);
+}
+
+/** An engine failure's details as answers show them: LOW_QUALITY's measures as a face's are. */
+function detailsView(error: FaceEngineError): object {
+  const details: object = error.details && typeof error.details === 'object' ? error.details : {};
+  if (error.code !== 'LOW_QUALITY' || !('quality' in details)) return details;
+  return { ...details, quality: qualityView(details.quality as FaceQuality) };
 }

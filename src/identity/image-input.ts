@@ -1,8 +1,10 @@
+import type { Multipart } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { AppError, ValidationError } from '../errors.js';
 import { isDecimalText } from '../shared/decimal-text.js';
 import { assertStorableFields } from '../shared/unstorable-text.js';
 import { DEFAULT_IMAGE_LIMITS } from './face-engine/image-decoder.js';
+import { MAX_TEXT_FIELD, textLength } from './identity.schema.js';
 
 /** Images and text fields of a request, from JSON (base64) or multipart/form-data. */
 export interface ImageInput {
@@ -69,6 +71,43 @@ function isSpace(code: number): boolean {
   return code === 0x20 || (code >= 0x09 && code <= 0x0d);
 }
 
+/** IMAGE_TOO_LARGE for a body over the route's limit: one code for every oversized upload. */
+export function bodyTooLarge(bodyLimit: number, cause?: unknown): AppError {
+  return new AppError(
+    'IMAGE_TOO_LARGE',
+    `The request body is over ${bodyLimit} bytes; images are limited to ${MULTIPART_LIMITS.fileSize} bytes.`,
+    { cause },
+  );
+}
+
+/** Reads of a request body raced against its size limit; `stop` once the body is read. */
+interface BodySizeLimit {
+  within<T>(read: Promise<T>): Promise<T>;
+  stop(): void;
+}
+
+/**
+ * Counts the bytes of a body as they arrive; once past `bodyLimit`, every read `within` it
+ * fails with IMAGE_TOO_LARGE. The multipart parser reads past what it truncates (a file over
+ * its size limit, a field over 4 KB, anything after the last part) and the route's
+ * `bodyLimit` does not apply to it: a 300 MB upload was read to its end before the 413.
+ */
+function bodySizeLimit(body: NodeJS.ReadableStream, bodyLimit: number): BodySizeLimit {
+  let received = 0;
+  let fail: (error: AppError) => void = () => undefined;
+  const exceeded = new Promise<never>((_, reject) => (fail = reject));
+  exceeded.catch(() => undefined); // raced by each read; unobserved when none is pending
+  const count = (chunk: Buffer | string): void => {
+    received += chunk.length;
+    if (received > bodyLimit) fail(bodyTooLarge(bodyLimit));
+  };
+  body.on('data', count);
+  return {
+    within: (read) => Promise.race([read, exceeded]),
+    stop: () => body.off('data', count),
+  };
+}
+
 async function fromMultipart(
   request: FastifyRequest,
   imageNames: readonly string[],
@@ -76,34 +115,31 @@ async function fromMultipart(
 ): Promise<ImageInput> {
   const images: Record<string, Buffer> = {};
   const fields: Record<string, string> = {};
+  const parts = request.parts()[Symbol.asyncIterator]();
+  const first = parts.next(); // the parser starts reading the body here
+  const limit = bodySizeLimit(request.raw, request.routeOptions.bodyLimit ?? MULTIPART_LIMITS.fileSize);
   try {
-    for await (const part of request.parts()) {
-      if (part.type === 'file') {
-        const refusal = !imageNames.includes(part.fieldname)
-          ? unknownPart(part.fieldname, imageNames, fieldNames)
-          : images[part.fieldname] && twice(part.fieldname);
-        if (refusal) {
-          part.file.resume(); // read past, never held in memory
-          throw refusal;
-        }
-        images[part.fieldname] = await part.toBuffer();
-      } else if (imageNames.includes(part.fieldname)) {
-        throw textForFile(part.fieldname);
-      } else if (!fieldNames.includes(part.fieldname)) {
-        throw unknownPart(part.fieldname, imageNames, fieldNames);
-      } else if (part.fieldname in fields) {
-        throw twice(part.fieldname);
-      } else if (typeof part.value === 'string') {
-        fields[part.fieldname] = part.value;
+    for (let next = await limit.within(first); !next.done; next = await limit.within(parts.next())) {
+      const part = next.value;
+      const refusal = refusalOf(part, { imageNames, fieldNames }, { images, fields });
+      if (refusal) {
+        if (part.type === 'file') part.file.resume(); // read past, never held in memory
+        throw refusal;
       }
+      if (part.type === 'file') images[part.fieldname] = await limit.within(part.toBuffer());
+      else if (typeof part.value === 'string') fields[part.fieldname] = part.value;
     }
   } catch (error) {
     if (error instanceof AppError) throw error;
-    if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
+    const code = (error as { code?: string }).code;
+    if (code === 'FST_REQ_FILE_TOO_LARGE') {
+      const field = (error as { part?: { fieldname?: string } }).part?.fieldname;
       throw new AppError('IMAGE_TOO_LARGE', `An image is over ${MULTIPART_LIMITS.fileSize} bytes.`, {
+        details: { field },
         cause: error,
       });
     }
+    if (code === 'FST_PROTO_VIOLATION') throw builtInName(imageNames, fieldNames);
     // The parser's own errors carry no status: the body's fault ("Boundary not found", "Part
     // terminated early"), a 400 saying so, never a 500. The plugin's limits (413) and its
     // own failures keep their status.
@@ -111,9 +147,42 @@ async function fromMultipart(
     throw new AppError('BAD_REQUEST', `The multipart body cannot be read: ${(error as Error).message}`, {
       cause: error,
     });
+  } finally {
+    limit.stop();
   }
   assertStorableFields(fields); // JSON bodies are checked by the API's hook; multipart fields here
   return { images, fields };
+}
+
+/** The part names a route reads: its images (file parts) and its text fields. */
+interface PartNames {
+  readonly imageNames: readonly string[];
+  readonly fieldNames: readonly string[];
+}
+
+/** Why a route refuses a part, given the parts already read; undefined when it takes it. */
+function refusalOf(
+  part: Multipart,
+  { imageNames, fieldNames }: PartNames,
+  read: { readonly images: object; readonly fields: object },
+): ValidationError | undefined {
+  const name = part.fieldname as string | undefined; // undefined without name="…"
+  const isFile = part.type === 'file';
+  if (name === undefined) return namelessPart(imageNames, fieldNames);
+  if (imageNames.includes(name)) {
+    if (!isFile) return textForFile(name);
+    return Object.hasOwn(read.images, name) ? twice(name) : undefined;
+  }
+  if (fieldNames.includes(name)) {
+    if (isFile) return fileForText(name);
+    return Object.hasOwn(read.fields, name) ? twice(name) : undefined;
+  }
+  return unknownPart(name, imageNames, fieldNames);
+}
+
+/** What a route reads, for messages: `image (a file), movement, …`. */
+function knownParts(imageNames: readonly string[], fieldNames: readonly string[]): string {
+  return [...imageNames.map((n) => `${n} (a file)`), ...fieldNames].join(', ');
 }
 
 /** A part the route does not read: refused, as JSON bodies refuse an unknown field. */
@@ -122,14 +191,34 @@ function unknownPart(
   imageNames: readonly string[],
   fieldNames: readonly string[],
 ): ValidationError {
-  const known = [...imageNames.map((n) => `${n} (a file)`), ...fieldNames].join(', ');
-  const message = `${name} is not a known field; this route reads ${known}.`;
+  const message = `${name} is not a known field; this route reads ${knownParts(imageNames, fieldNames)}.`;
   return new ValidationError([{ field: name, code: 'additionalProperties', message }], message);
+}
+
+/** A part whose Content-Disposition has no name: named '' in the details. */
+function namelessPart(imageNames: readonly string[], fieldNames: readonly string[]): ValidationError {
+  const message = `A part has no name (Content-Disposition: form-data; name="…"); this route reads ${knownParts(imageNames, fieldNames)}.`;
+  return new ValidationError([{ field: '', code: 'required', message }], message);
+}
+
+/**
+ * A part named after a built-in property (`__proto__`, `toString`, …): the multipart parser
+ * refuses it without saying which, so it is named '' in the details.
+ */
+function builtInName(imageNames: readonly string[], fieldNames: readonly string[]): ValidationError {
+  const message = `A part is named after a built-in property (such as __proto__ or toString), which is not a known field; this route reads ${knownParts(imageNames, fieldNames)}.`;
+  return new ValidationError([{ field: '', code: 'additionalProperties', message }], message);
 }
 
 /** An image sent as a text part (`-F image=photo.jpg` instead of `-F image=@photo.jpg`). */
 function textForFile(name: string): ValidationError {
   const message = `${name} must be a file part (curl: -F ${name}=@photo.jpg), not text.`;
+  return new ValidationError([{ field: name, code: 'type', message }], message);
+}
+
+/** A text field sent as a file part (`-F movement=@x.jpg` instead of `-F movement=payment`). */
+function fileForText(name: string): ValidationError {
+  const message = `${name} must be a text part (curl: -F ${name}=text), not a file.`;
   return new ValidationError([{ field: name, code: 'type', message }], message);
 }
 
@@ -197,15 +286,14 @@ export function numberField(input: ImageInput, name: string): number | undefined
   return value;
 }
 
-/** A text field as a string of at most 128 characters, or undefined. */
+/** A text field as a string of at most 128 characters (code points, as the schema counts), or undefined. */
 export function textField(input: ImageInput, name: string): string | undefined {
   const raw = input.fields[name];
   if (raw === undefined || raw === '') return undefined;
   const value = String(raw);
-  if (value.length > 128) {
-    throw new ValidationError([
-      { field: name, code: 'maxLength', message: `${name} must be at most 128 characters.` },
-    ]);
+  if (textLength(value) > MAX_TEXT_FIELD) {
+    const message = `${name} must be at most ${MAX_TEXT_FIELD} characters.`;
+    throw new ValidationError([{ field: name, code: 'maxLength', message }]);
   }
   return value;
 }

@@ -1,10 +1,5 @@
-import type {
-  DescribedFace,
-  DetectedFace,
-  FaceDescription,
-  FaceEngine,
-  LivenessResult,
-} from './face-engine/face-engine.js';
+import type { FaceCall, FaceCallResults, FaceEngine } from './face-engine/face-engine.js';
+import { RequestQueueEngine, runCalls } from './face-engine/face-engine.js';
 import { calibratedSimilarity } from './face-engine/face-similarity.js';
 
 /** Receives the duration of each engine call, e.g. a Prometheus histogram's `observe`. */
@@ -21,7 +16,7 @@ export type EngineState = 'idle' | 'starting' | 'ready' | 'failed' | 'closed';
  * never pays the model load (~1 s, ~60 MB per worker). A failed start is retried on the
  * next call; `state` and `lastError` feed `/readyz`.
  */
-export class LazyFaceEngine implements FaceEngine {
+export class LazyFaceEngine extends RequestQueueEngine implements FaceEngine {
   readonly model = 'faceapi-128';
   private engine: Promise<FaceEngine> | undefined;
   private current: EngineState = 'idle';
@@ -30,7 +25,9 @@ export class LazyFaceEngine implements FaceEngine {
   constructor(
     private readonly start: () => Promise<FaceEngine>,
     private readonly observe: ObserveInference = () => undefined,
-  ) {}
+  ) {
+    super();
+  }
 
   get state(): EngineState {
     return this.current;
@@ -48,24 +45,13 @@ export class LazyFaceEngine implements FaceEngine {
     return this.engine;
   }
 
-  async detect(image: Buffer): Promise<DetectedFace[]> {
-    const engine = await this.ready();
-    return this.timed('detect', () => engine.detect(image));
-  }
-
-  async describe(image: Buffer): Promise<FaceDescription> {
-    const engine = await this.ready();
-    return this.timed('describe', () => engine.describe(image));
-  }
-
-  async embed(image: Buffer): Promise<DescribedFace> {
-    const engine = await this.ready();
-    return this.timed('embed', () => engine.embed(image));
-  }
-
-  async liveness(image: Buffer): Promise<LivenessResult> {
-    const engine = await this.ready();
-    return this.timed('liveness', () => engine.liveness(image));
+  /** The calls of one request, handed to the engine together once it is ready; each timed. */
+  runAll<const Calls extends readonly FaceCall[]>(calls: Calls): FaceCallResults<Calls> {
+    const started = this.ready().then((engine) => {
+      const results: readonly Promise<unknown>[] = runCalls(engine, calls);
+      return calls.map((call, i) => this.timed(call.op, () => results[i] as Promise<unknown>));
+    });
+    return calls.map((_, i) => started.then((results) => results[i])) as unknown as FaceCallResults<Calls>;
   }
 
   similarity(a: Float32Array, b: Float32Array): number {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaceEngineClient } from './face-engine-client.js';
+import { runCalls } from './face-engine.js';
 import { faceErrorCode, gradientJpeg } from './test-images.js';
 
 // What the worker pool adds to the FaceEngine contract (face-engine.conformance.test.ts):
@@ -51,5 +52,27 @@ describe('FaceEngineClient (worker pool)', () => {
       await busy.close();
     }
     expect(await faceErrorCode(busy.detect(gradient))).toBe('ENGINE_CLOSED');
+  });
+
+  it('counts waiting requests, not calls, and admits or refuses the calls of a request together', async () => {
+    const gradient = await gradientJpeg(128, 96);
+    const busy = await FaceEngineClient.start({ workers: 1, maxQueue: 2 });
+    try {
+      const request = () =>
+        runCalls(busy, [
+          { op: 'detect', image: gradient },
+          { op: 'liveness', image: gradient },
+        ]);
+      // The first request's detect runs at once and its liveness waits; both calls of the
+      // second wait: two waiting requests, so the third is refused whole, queuing nothing.
+      const requests = [request(), request(), request()];
+      const codes = await Promise.all(requests.map((calls) => Promise.all(calls.map(faceErrorCode))));
+      const [first, second, third] = codes;
+      expect(first?.[0]).toBeUndefined();
+      expect(second?.every((code) => code !== 'ENGINE_BUSY')).toBe(true);
+      expect(third).toEqual(['ENGINE_BUSY', 'ENGINE_BUSY']);
+    } finally {
+      await busy.close();
+    }
   });
 });

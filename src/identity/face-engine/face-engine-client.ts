@@ -1,15 +1,8 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type {
-  DescribedFace,
-  DetectedFace,
-  FaceDescription,
-  FaceEngine,
-  FaceErrorCode,
-  LivenessResult,
-} from './face-engine.js';
-import { FACE_ERROR_CODES, FaceEngineError } from './face-engine.js';
+import type { FaceCall, FaceCallResults, FaceEngine, FaceErrorCode } from './face-engine.js';
+import { FACE_ERROR_CODES, FaceEngineError, RequestQueueEngine } from './face-engine.js';
 import { calibratedSimilarity } from './face-similarity.js';
 import type { FaceWorkerError, FaceWorkerOp, FaceWorkerRequest, FaceWorkerResponse } from './face-worker.js';
 import type { LocalFaceEngineOptions } from './local-face-engine.js';
@@ -18,7 +11,10 @@ import type { LocalFaceEngineOptions } from './local-face-engine.js';
 export interface FaceEngineClientOptions {
   /** Worker threads, each with its own copy of the models (~60 MB). Default 1. */
   readonly workers: number;
-  /** Requests waiting for a worker beyond which calls fail fast with `ENGINE_BUSY`. Default 16. */
+  /**
+   * Requests waiting for a worker beyond which calls fail fast with `ENGINE_BUSY`. Default 16.
+   * A request is the calls of one {@link FaceEngineClient.runAll} (or one single call).
+   */
   readonly maxQueue: number;
   /** Engine options handed to every worker (must be structured-cloneable). Default none. */
   readonly engine: Partial<LocalFaceEngineOptions>;
@@ -33,6 +29,8 @@ export const DEFAULT_CLIENT_OPTIONS = {
 
 interface Job {
   readonly id: number;
+  /** The request (one {@link FaceEngineClient.runAll}) the job is a call of. */
+  readonly request: number;
   readonly op: FaceWorkerOp;
   readonly image: Uint8Array;
   readonly resolve: (value: unknown) => void;
@@ -81,14 +79,17 @@ function toError(e: FaceWorkerError): Error {
  * const b = await engine.embed(photoB);
  * const match = engine.similarity(a.descriptor, b.descriptor) >= 80;
  */
-export class FaceEngineClient implements FaceEngine {
+export class FaceEngineClient extends RequestQueueEngine implements FaceEngine {
   readonly model = 'faceapi-128';
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
   private nextId = 1;
+  private nextRequest = 1;
   private closed = false;
 
-  private constructor(private readonly options: FaceEngineClientOptions) {}
+  private constructor(private readonly options: FaceEngineClientOptions) {
+    super();
+  }
 
   /** Starts the workers and waits until every one has loaded its models. */
   static async start(options: Partial<FaceEngineClientOptions> = {}): Promise<FaceEngineClient> {
@@ -102,20 +103,13 @@ export class FaceEngineClient implements FaceEngine {
     return client;
   }
 
-  detect(image: Buffer): Promise<DetectedFace[]> {
-    return this.submit('detect', image) as Promise<DetectedFace[]>;
-  }
-
-  describe(image: Buffer): Promise<FaceDescription> {
-    return this.submit('describe', image) as Promise<FaceDescription>;
-  }
-
-  embed(image: Buffer): Promise<DescribedFace> {
-    return this.submit('embed', image) as Promise<DescribedFace>;
-  }
-
-  liveness(image: Buffer): Promise<LivenessResult> {
-    return this.submit('liveness', image) as Promise<LivenessResult>;
+  /** Queues the calls of one request together, or refuses them all when the queue is full. */
+  runAll<const Calls extends readonly FaceCall[]>(calls: Calls): FaceCallResults<Calls> {
+    const refusal = this.refusal();
+    const request = this.nextRequest++;
+    const results = calls.map((call) => (refusal ? Promise.reject(refusal) : this.enqueue(request, call)));
+    this.dispatch();
+    return results as unknown as FaceCallResults<Calls>;
   }
 
   similarity(a: Float32Array, b: Float32Array): number {
@@ -133,17 +127,21 @@ export class FaceEngineClient implements FaceEngine {
     await Promise.all(slots.map((slot) => slot.worker.terminate()));
   }
 
-  private submit(op: FaceWorkerOp, image: Buffer): Promise<unknown> {
-    if (this.closed)
-      return Promise.reject(new FaceEngineError('ENGINE_CLOSED', 'The face engine is closed.'));
-    if (this.queue.length >= this.options.maxQueue) {
-      return Promise.reject(
-        new FaceEngineError('ENGINE_BUSY', 'Too many face requests are waiting; retry later.'),
-      );
-    }
+  /** Why a new request is refused now, if it is: the engine is closed, or its queue full. */
+  private refusal(): FaceEngineError | undefined {
+    if (this.closed) return new FaceEngineError('ENGINE_CLOSED', 'The face engine is closed.');
+    if (this.waitingRequests() < this.options.maxQueue) return undefined;
+    return new FaceEngineError('ENGINE_BUSY', 'Too many face requests are waiting; retry later.');
+  }
+
+  /** Requests with a call still waiting for a worker. */
+  private waitingRequests(): number {
+    return new Set(this.queue.map((job) => job.request)).size;
+  }
+
+  private enqueue(request: number, { op, image }: FaceCall): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, op, image: new Uint8Array(image), resolve, reject });
-      this.dispatch();
+      this.queue.push({ id: this.nextId++, request, op, image: new Uint8Array(image), resolve, reject });
     });
   }
 

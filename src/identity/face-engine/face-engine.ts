@@ -97,6 +97,78 @@ export interface LivenessResult {
   readonly passed: boolean;
 }
 
+/** What each engine operation resolves with. */
+export interface FaceResults {
+  readonly detect: DetectedFace[];
+  readonly describe: FaceDescription;
+  readonly embed: DescribedFace;
+  readonly liveness: LivenessResult;
+}
+
+/** An engine operation. */
+export type FaceOp = keyof FaceResults;
+
+/** One engine call: an operation on an image. */
+export interface FaceCall<Op extends FaceOp = FaceOp> {
+  readonly op: Op;
+  readonly image: Buffer;
+}
+
+/** One promise per call, in the calls' order. */
+export type FaceCallResults<Calls extends readonly FaceCall[]> = {
+  -readonly [K in keyof Calls]: Calls[K] extends FaceCall<infer Op> ? Promise<FaceResults[Op]> : never;
+};
+
+/**
+ * Runs the calls of one request as one unit where the engine has a bounded queue
+ * ({@link FaceEngine.runAll}), else one by one. Each promise settles on its own.
+ */
+export function runCalls<const Calls extends readonly FaceCall[]>(
+  engine: FaceEngine,
+  calls: Calls,
+): FaceCallResults<Calls> {
+  if (engine.runAll) return engine.runAll(calls);
+  return calls.map((call) => runOne(engine, call)) as FaceCallResults<Calls>;
+}
+
+/** One call on the engine's method of that operation. */
+export function runOne(engine: FaceEngine, call: FaceCall): Promise<FaceResults[FaceOp]> {
+  switch (call.op) {
+    case 'detect':
+      return engine.detect(call.image);
+    case 'describe':
+      return engine.describe(call.image);
+    case 'embed':
+      return engine.embed(call.image);
+    case 'liveness':
+      return engine.liveness(call.image);
+  }
+}
+
+/**
+ * The single-call operations of an engine that queues requests ({@link FaceEngine.runAll}):
+ * each is a request of one call.
+ */
+export abstract class RequestQueueEngine {
+  abstract runAll<const Calls extends readonly FaceCall[]>(calls: Calls): FaceCallResults<Calls>;
+
+  detect(image: Buffer): Promise<DetectedFace[]> {
+    return this.runAll([{ op: 'detect', image }])[0];
+  }
+
+  describe(image: Buffer): Promise<FaceDescription> {
+    return this.runAll([{ op: 'describe', image }])[0];
+  }
+
+  embed(image: Buffer): Promise<DescribedFace> {
+    return this.runAll([{ op: 'embed', image }])[0];
+  }
+
+  liveness(image: Buffer): Promise<LivenessResult> {
+    return this.runAll([{ op: 'liveness', image }])[0];
+  }
+}
+
 /** Detect, describe and compare faces. Implementations must be safe to call concurrently. */
 export interface FaceEngine {
   /** Recognition model name, e.g. `faceapi-128`. */
@@ -112,6 +184,13 @@ export interface FaceEngine {
   embed(image: Buffer): Promise<DescribedFace>;
   /** Antispoof and liveness scores of the main face; throws `NO_FACE` when there is none. */
   liveness(image: Buffer): Promise<LivenessResult>;
+  /**
+   * The calls of one request (e.g. embed and liveness of a photo), admitted or refused as one:
+   * an engine with a bounded queue counts them as one waiting request, and when it is full
+   * refuses them all (`ENGINE_BUSY`), never some. Optional: without it, {@link runCalls}
+   * makes the calls one by one.
+   */
+  runAll?<const Calls extends readonly FaceCall[]>(calls: Calls): FaceCallResults<Calls>;
   /** Calibrated similarity of two descriptors, 0..100; 80 is the default match threshold. */
   similarity(a: Float32Array, b: Float32Array): number;
   /** Frees models and workers. Further calls throw `ENGINE_CLOSED`. */
