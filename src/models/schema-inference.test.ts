@@ -18,6 +18,16 @@ describe('inferSchema', () => {
     );
   });
 
+  it('names the way out, --exclude and the column as one shell word', () => {
+    const values = amounts(200);
+    values[3] = 'n/a';
+    const named = (column: string) => values.map((value, i) => ({ [column]: value, is_fraud: i % 2 }));
+    expect(() => inferSchema(named('amount'), 'is_fraud')).toThrow(
+      'leave the column out (--exclude amount).',
+    );
+    expect(() => inferSchema(named("it's $x"), 'is_fraud')).toThrow(`(--exclude 'it'\\''s $x').`);
+  });
+
   it('refuses one read as text for a value beyond the rows it looks at', () => {
     expect(() => inferSchema(rows(amounts(200)), 'is_fraud', [], 50, 100)).toThrow(
       'a value after the rows looked at is not, so the whole column was read as text',

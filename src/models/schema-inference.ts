@@ -91,10 +91,15 @@ function checkNumbersAsText(column: string, kind: ColumnKind, maxCategories: num
     firstOther === undefined
       ? 'a value after the rows looked at is not, so the whole column was read as text'
       : `${count(otherTexts)} of the first ${count(values)} values ${otherTexts === 1 ? 'is' : 'are'} not (the first in data row ${firstOther.row}, the header not counted: '${firstOther.value.slice(0, 40)}')`;
-  const message = `Column ${column} holds numbers, but ${which}; fix or empty such values, or leave the column out (--exclude ${column}).`;
+  const message = `Column ${column} holds numbers, but ${which}; fix or empty such values, or leave the column out (--exclude ${shellWord(column)}).`;
   throw new AppError('INPUT_INVALID', message, {
     details: { column, not_numbers: otherTexts, ...(firstOther && { first_row: firstOther.row }) },
   });
 }
 
 const count = (n: number) => n.toLocaleString('en-US');
+
+/** `name` as one shell word: as it is when plain, else in single quotes. */
+function shellWord(name: string): string {
+  return /^[\w.,:@%+=-]+$/.test(name) ? name : `'${name.replaceAll("'", `'\\''`)}'`;
+}

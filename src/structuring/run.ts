@@ -200,7 +200,14 @@ export async function executeRun(id: string, o: RunOptions): Promise<RunSummary>
 }
 
 async function analyse(id: string, o: RunOptions): Promise<RunSummary> {
-  const engine = await openEngine({ scratchFile: true, memoryLimit: o.memoryLimit ?? '2GB' });
+  const fail = async (error: unknown): Promise<never> => {
+    o.beforeFinalStatus?.();
+    await failRun(o.db, id, failureText(error));
+    throw error;
+  };
+  // A DuckDB that cannot start (no memory, no scratch space) fails the run too: it showed
+  // `running` for ever.
+  const engine = await openEngine({ scratchFile: true, memoryLimit: o.memoryLimit ?? '2GB' }).catch(fail);
   const started = performance.now();
   try {
     let t = performance.now();
@@ -259,9 +266,7 @@ async function analyse(id: string, o: RunOptions): Promise<RunSummary> {
       report,
     };
   } catch (error) {
-    o.beforeFinalStatus?.();
-    await failRun(o.db, id, failureText(error));
-    throw error;
+    return await fail(error);
   } finally {
     engine.close();
   }

@@ -180,6 +180,38 @@ describe('micro-batches follow arrivals, not event times', () => {
     expect(await runMicroBatch({ db: store.db, params, workers: 0 })).toBeNull();
   });
 
+  it('scores, in the next batch, transactions stored after a batch with seqs below the batch’s last', async () => {
+    const now = Date.UTC(2025, 6, 1, 12);
+    const batch = async () => {
+      const run = await runMicroBatch({ db: store.db, params, workers: 0 });
+      return run && { run, source: JSON.parse((await findRun(store.db, run.id))!.source) as object };
+    };
+    await burst('a', now - 90 * MINUTE, 1, 1);
+    expect((await batch())?.source).toMatchObject({ fromSeq: null, toSeq: 1 });
+    await burst('b', now - 60 * MINUTE, 1, 2);
+    await burst('later', now - 50 * MINUTE, 1, 15);
+    expect((await batch())?.source).toMatchObject({ fromSeq: 1, toSeq: 15 });
+    // seq 3-14 were taken before that batch read the table, their rows stored after it (their
+    // decisions still queued, or a partition's worker behind).
+    await burst('held-back', now - 30 * MINUTE, 12, 3);
+    await burst('newest', now, 1, 16);
+    const third = await batch();
+    expect(third?.source).toMatchObject({ fromSeq: 15, toSeq: 16 });
+    expect(await alertedUsers(third!.run.id)).toContain('held-back');
+    expect(await batch()).toBeNull(); // nothing new
+  });
+
+  it('ends no window at an arrival dated more than the lookback before the last batch: no whole-store reload', async () => {
+    const now = Date.UTC(2025, 7, 1, 12);
+    await burst('recent', now, 2, 1);
+    await runMicroBatch({ db: store.db, params, workers: 0 });
+    await burst('years-back', Date.UTC(2020, 0, 1), 12, 3);
+    await burst('today', now + MINUTE, 1, 15);
+    const batch = await runMicroBatch({ db: store.db, params, workers: 0, lookbackHours: 24 });
+    expect(await alertedUsers(batch!.id)).not.toContain('years-back');
+    expect(batch!.rows).toBe(3); // from 8 days before `now`: recent and today, not 2020
+  });
+
   it('resumes after a batch stored by the old code (covered_to only): neither redoing everything nor skipping', async () => {
     const T = Date.UTC(2025, 8, 1);
     // Flagged if the batch scored everything again: before the old batch started, a month earlier.

@@ -12,7 +12,7 @@ import type { Database } from '../store/database.js';
 import type { RunHooks } from './run-events.js';
 import { runStructuring, SCHEDULE_NAMESPACE, type RunOptions, type RunSummary } from './run.js';
 import { lastCoveredRun, type RunRow } from './structuring.repository.js';
-import type { RunParams } from './structuring.js';
+import type { RunParams, RunSource } from './structuring.js';
 
 /** Default history loaded before the new transactions: 7 days (or the longest window). */
 export const DEFAULT_LOOKBACK_HOURS = 168;
@@ -34,17 +34,37 @@ export interface MicroBatchOptions extends RunHooks {
  */
 export const LEGACY_MARGIN_MS = 5 * 60_000;
 
-/** The last arrival (`seq`) the previous batch covered; null when no batch covered any. */
-async function coveredSeq(db: Kysely<Database>): Promise<number | null> {
-  const run = await lastCoveredRun(db);
-  if (run === undefined) return null;
-  const { toSeq } = JSON.parse(run.source) as { toSeq?: unknown };
-  return typeof toSeq === 'number' ? toSeq : legacyCoveredSeq(db, run);
+/** What the previous batch covered, as the next batch reads it. */
+interface Covered {
+  /** Arrivals after this `seq` are new: the previous batch had not seen them. */
+  readonly newAfter: number | null;
+  /**
+   * Arrivals after this `seq` are looked at again (the previous batch's own, once more): one
+   * stored after the previous batch read the table with a lower `seq` than its last (a
+   * decision still in a queue, a partition's worker behind) is scored by the next batch.
+   */
+  readonly againAfter: number | null;
+  /** The previous batch's newest event time ({@link MAX_LATE_MS} is counted from it). */
+  readonly coveredTo: number | null;
 }
 
+/** What the last batch covered; nothing when no batch ran. */
+async function covered(db: Kysely<Database>): Promise<Covered> {
+  const run = await lastCoveredRun(db);
+  if (run === undefined) return { newAfter: null, againAfter: null, coveredTo: null };
+  const { toSeq, fromSeq } = JSON.parse(run.source) as { toSeq?: unknown; fromSeq?: unknown };
+  const estimated = () => legacyCoveredSeq(db, run);
+  const newAfter = typeof toSeq === 'number' ? toSeq : await estimated();
+  const againAfter = typeof fromSeq === 'number' ? fromSeq : await estimated();
+  return { newAfter, againAfter: lower(againAfter, newAfter), coveredTo: Number(run.covered_to) };
+}
+
+const lower = (a: number | null, b: number | null) => (a === null || b === null ? null : Math.min(a, b));
+
 /**
- * A batch stored before batches recorded their last arrival (only its newest event time,
- * `covered_to`): it covered what had arrived when it started, less {@link LEGACY_MARGIN_MS}.
+ * The last arrival a batch covered, estimated from its start for a batch that did not record
+ * it (stored before batches did, or the first batch, which covered every transaction): what
+ * had arrived when it started, less {@link LEGACY_MARGIN_MS}. One read of every transaction.
  */
 async function legacyCoveredSeq(db: Kysely<Database>, run: RunRow): Promise<number | null> {
   const row = await db
@@ -55,37 +75,56 @@ async function legacyCoveredSeq(db: Kysely<Database>, run: RunRow): Promise<numb
   return row?.seq === null || row?.seq === undefined ? null : Number(row.seq);
 }
 
-/** The transactions that arrived after `afterSeq`: the last one's `seq`, and their earliest event time. */
-interface Arrivals {
-  readonly toSeq: number;
-  readonly earliest: number;
-}
-
-/** {@link Arrivals} after `afterSeq` (every transaction when null); null when there are none. */
-async function arrivalsAfter(db: Kysely<Database>, afterSeq: number | null): Promise<Arrivals | null> {
-  let query = db
-    .selectFrom('transactions')
-    .select((eb) => [eb.fn.max('seq').as('toSeq'), eb.fn.min('event_time').as('earliest')]);
+/** The last `seq` stored after `afterSeq` (any when null); null when there is none. */
+async function lastSeqAfter(db: Kysely<Database>, afterSeq: number | null): Promise<number | null> {
+  let query = db.selectFrom('transactions').select((eb) => eb.fn.max('seq').as('last'));
   if (afterSeq !== null) query = query.where('seq', '>', afterSeq);
   const row = await query.executeTakeFirst();
-  if (row?.toSeq === null || row?.toSeq === undefined) return null;
-  return { toSeq: Number(row.toSeq), earliest: Number(row.earliest) };
+  return row?.last === null || row?.last === undefined ? null : Number(row.last);
 }
+
+/** The earliest event time of the transactions stored after `afterSeq` up to `toSeq`. */
+async function earliestAfter(db: Kysely<Database>, afterSeq: number | null, toSeq: number): Promise<number> {
+  let query = db
+    .selectFrom('transactions')
+    .select((eb) => eb.fn.min('event_time').as('earliest'))
+    .where('seq', '<=', toSeq);
+  if (afterSeq !== null) query = query.where('seq', '>', afterSeq);
+  const row = await query.executeTakeFirst();
+  return Number(row?.earliest);
+}
+
+/**
+ * How far before the previous batch's newest event time an arrival may be dated and still be
+ * scored as a window's end: one dated years back would make a batch load and score the whole
+ * store. An older one is counted in later windows but ends none.
+ */
+export const MAX_LATE_MS = DEFAULT_LOOKBACK_HOURS * 3_600_000;
 
 /** One micro-batch; null when no transaction arrived after the previous batch. */
 export async function runMicroBatch(o: MicroBatchOptions): Promise<RunSummary | null> {
-  const previous = await coveredSeq(o.db);
-  const arrivals = await arrivalsAfter(o.db, previous);
-  if (arrivals === null) return null;
+  const previous = await covered(o.db);
+  const toSeq = await lastSeqAfter(o.db, previous.newAfter);
+  if (toSeq === null) return null;
   const longest = Math.max(...o.params.windows.map((w) => w.hours));
   const lookbackMs = Math.max(longest, o.lookbackHours ?? DEFAULT_LOOKBACK_HOURS) * 3_600_000;
+  const source = { kind: 'store', fromSeq: previous.newAfter, toSeq } as const;
   // The first batch covers every transaction; a later one the windows the arrivals are in.
-  const range = previous === null ? {} : { from: arrivals.earliest - lookbackMs };
-  const scoreAfter = previous === null ? {} : { scoreAfter: arrivals.earliest - 1 };
+  if (previous.newAfter === null) return runBatch(o, source, {});
+  const earliest = await earliestAfter(o.db, previous.againAfter, toSeq);
+  const scoreFrom = Math.max(earliest, (previous.coveredTo ?? earliest) - MAX_LATE_MS);
+  return runBatch(o, { ...source, from: scoreFrom - lookbackMs }, { scoreAfter: scoreFrom - 1 });
+}
+
+function runBatch(
+  o: MicroBatchOptions,
+  source: RunSource & { kind: 'store' },
+  scoring: Partial<Pick<RunParams, 'scoreAfter'>>,
+): Promise<RunSummary> {
   return runStructuring({
     db: o.db,
-    source: { kind: 'store', ...range, toSeq: arrivals.toSeq },
-    params: { ...o.params, ...scoreAfter },
+    source,
+    params: { ...o.params, ...scoring },
     namespace: SCHEDULE_NAMESPACE,
     workers: o.workers,
     onProgress: o.onProgress,

@@ -284,9 +284,15 @@ export async function loadFiles(
   if (types.has(columns.id)) await refuseRepeatedIds(connection, input, columns.id);
 }
 
-/** The input's columns of the {@link KEY_FIELDS}. */
+/**
+ * The input's columns of the {@link KEY_FIELDS}, each once: one column may be mapped to two
+ * fields, and DuckDB refuses a type given twice (names compared without case).
+ */
 function keyColumns(types: ReadonlyMap<string, string>, columns: Readonly<Record<Field, string>>): string[] {
-  return KEY_FIELDS.map((field) => columns[field]).filter((column) => types.has(column));
+  const present = KEY_FIELDS.map((field) => columns[field]).filter((column) => types.has(column));
+  return present.filter(
+    (column, i) => present.findIndex((other) => other.toLowerCase() === column.toLowerCase()) === i,
+  );
 }
 
 /**

@@ -54,6 +54,8 @@ export type RunSource =
        * batch started; what arrives later is left to the next batch, which continues after it.
        */
       readonly toSeq?: number;
+      /** Micro-batches: arrivals after this `seq` were new to the batch (null: every one). */
+      readonly fromSeq?: number | null;
     };
 
 /** Everything a run needs besides its source. Defaults in {@link RUN_DEFAULTS}. */

@@ -553,6 +553,17 @@ describe('window features', () => {
     expect(column(2).slice(0, 2)).toEqual(['000', '001']);
   });
 
+  it('reads one column mapped to the user and the merchant (it is typed once)', async () => {
+    const file = join(dir, 'one-key-column.csv');
+    writeFileSync(
+      file,
+      ['_id,acct,transaction_date,transaction_amount', 'a,007,2025-01-01 10:00:00,10'].join('\n'),
+    );
+    await loadFiles(engine.connection, file, parseColumnMap(['acct=user_id', 'acct=merchant_id']));
+    const read = await engine.connection.runAndReadAll('SELECT user_id, merchant_id FROM tx');
+    expect(read.getRows()).toEqual([['007', '007']]);
+  });
+
   it('refuses ids on more than one row (a row exported twice counted twice in its windows)', async () => {
     const header = '_id,user_id,merchant_id,transaction_date,transaction_amount';
     const file = join(dir, 'repeated.csv');
