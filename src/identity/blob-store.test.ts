@@ -1,8 +1,15 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import * as fs from 'node:fs/promises';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LocalBlobStore } from './blob-store.js';
+
+// The real file system, unless a test makes one write meet a folder removed under it.
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const real = await importOriginal<typeof fs>();
+  return { ...real, writeFile: vi.fn(real.writeFile) };
+});
 
 describe('LocalBlobStore', () => {
   const root = mkdtempSync(join(tmpdir(), 'centinela-blobs-'));
@@ -24,6 +31,17 @@ describe('LocalBlobStore', () => {
     expect(existsSync(join(root, 'faces/u1'))).toBe(false);
     expect(await blobs.exists('faces/u1/b.bin')).toBe(false);
     expect((await blobs.get('faces/u2/a.bin'))?.toString()).toBe('three');
+  });
+
+  it('writes an object whose folder an erasure removed between creating it and writing', async () => {
+    const blobs = new LocalBlobStore(root);
+    const real = (await vi.importActual<typeof fs>('node:fs/promises')).writeFile;
+    vi.mocked(fs.writeFile).mockImplementationOnce(async (path, data, options) => {
+      await blobs.deletePrefix('faces/u3'); // the erasure, after put's mkdir
+      return real(path, data, options);
+    });
+    await blobs.put('faces/u3/a.bin', Buffer.from('kept'));
+    expect((await blobs.get('faces/u3/a.bin'))?.toString()).toBe('kept');
   });
 
   it('refuses keys that could leave its folder', async () => {

@@ -14,6 +14,9 @@ export interface BlobStore {
 
 const KEY = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 
+/** Writes of one object tried while its folder keeps being removed under it. */
+const PUT_ATTEMPTS = 3;
+
 /** A {@link BlobStore} in a local folder: one file per object. */
 export class LocalBlobStore implements BlobStore {
   private readonly root: string;
@@ -22,10 +25,23 @@ export class LocalBlobStore implements BlobStore {
     this.root = resolve(root);
   }
 
+  /**
+   * Writes the object, creating its folder. A folder removed between the two (an erasure's
+   * {@link deletePrefix} while a photo is enrolled) is created again: the write failed with
+   * ENOENT, an enrollment answered 500, and the enrollment decides later whether its photo may
+   * stay.
+   */
   async put(key: string, data: Uint8Array): Promise<void> {
     const path = this.pathOf(key);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, data, { mode: 0o600 });
+    for (let attempt = 1; ; attempt++) {
+      await mkdir(dirname(path), { recursive: true });
+      try {
+        await writeFile(path, data, { mode: 0o600 });
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === PUT_ATTEMPTS) throw error;
+      }
+    }
   }
 
   async get(key: string): Promise<Buffer | undefined> {
