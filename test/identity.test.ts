@@ -182,6 +182,9 @@ describe.skipIf(!dataDir).each(await availableDialects())('identity API on %s', 
     }
     const blurry = await enroll('carol', blurred);
     expect(blurry.json().error.details.problems).toEqual(['blurred']);
+    const tooSmall = (await enroll('carol', small)).json().error.details;
+    expect(tooSmall).toEqual({ size_px: expect.any(Number), min_size_px: 80 });
+    expect(tooSmall.size_px).toBeLessThan(80);
     expect((await t.request({ method: 'GET', url: '/v1/verifications?user_id=carol' })).json().items).toEqual(
       [],
     );

@@ -171,7 +171,8 @@ export class LocalFaceEngine implements FaceEngine {
         'FACE_TOO_SMALL',
         `The face is ${face.quality.sizePx} px; at least ${this.options.minFaceSize} px is needed.`,
         {
-          details: { sizePx: face.quality.sizePx, minFaceSize: this.options.minFaceSize },
+          // Named as the answers name them (`face.quality.size_px`).
+          details: { size_px: face.quality.sizePx, min_size_px: this.options.minFaceSize },
         },
       );
     }
