@@ -29,7 +29,7 @@ const MALFORMED = { code: 'BAD_REQUEST', message: 'The request is not valid HTTP
 
 /** Maps any error to `{error: {code, message, details}}`; internals never leak in a 500. */
 export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const body = errorBodyOf(error);
+  const body = errorBodyOf(error, request);
   const status = statusOf(body.error.code);
   if (status >= 500) request.log.error({ err: error }, 'request failed');
   else request.log.debug({ code: body.error.code, status }, 'request rejected');
@@ -51,11 +51,11 @@ export function handleFrameworkError(
   handleError(error, request, reply);
 }
 
-function errorBodyOf(error: FastifyError): ErrorBody {
+function errorBodyOf(error: FastifyError, request: FastifyRequest): ErrorBody {
   const known = error instanceof AppError ? error : storeUnavailableError(error);
   if (known) return bodyOf(known.code, known.message, known.details);
   if (error.validation)
-    return bodyOf('VALIDATION_FAILED', 'The request has invalid fields.', fieldsOf(error));
+    return bodyOf('VALIDATION_FAILED', 'The request has invalid fields.', fieldsOf(error, request));
   const code = FASTIFY_CODES[error.code] ?? clientCode(error);
   if (code === 'INVALID_JSON') return bodyOf(code, 'The body is not valid JSON.');
   if (code) return bodyOf(code, error.message);
@@ -76,15 +76,16 @@ function clientCode(error: FastifyError): ErrorCode | undefined {
  * The schema failures as field errors. A missing or unknown property is named in the field
  * (`querystring.foo`, not `querystring`), and an unknown one is said to be unknown.
  */
-function fieldsOf(error: FastifyError): FieldError[] {
+function fieldsOf(error: FastifyError, request: FastifyRequest): FieldError[] {
+  const checked = validatedPart(request, error.validationContext);
   return (error.validation ?? []).map((v) => {
     const params = v.params as { missingProperty?: string; additionalProperty?: string } | undefined;
     const part = error.validationContext === 'body' ? '' : (error.validationContext ?? '');
     const named = params?.missingProperty ?? params?.additionalProperty;
-    const field = [...pointerSegments(v.instancePath), ...(named === undefined ? [] : [named])].reduce(
-      fieldPath,
-      part,
-    );
+    const field = [
+      ...pointerSegments(v.instancePath, checked),
+      ...(named === undefined ? [] : [named]),
+    ].reduce(fieldPath, part);
     const says =
       params?.additionalProperty === undefined ? (v.message ?? 'is invalid') : 'is not a known field';
     // The body itself (not one of its fields) is named as such in the message.
@@ -92,17 +93,31 @@ function fieldsOf(error: FastifyError): FieldError[] {
   });
 }
 
+/** The part of the request a schema failure is about. */
+function validatedPart(request: FastifyRequest, context: string | undefined): unknown {
+  if (context === 'body') return request.body;
+  if (context === 'querystring') return request.query;
+  if (context === 'params') return request.params;
+  return context === 'headers' ? request.headers : undefined;
+}
+
 /**
- * The keys of a JSON pointer (`/rules/0/condition`), array indices as numbers. (An object key
- * made of digits reads as an index too: the schema errors do not tell them apart.)
+ * The keys of a JSON pointer (`/rules/0/condition`) into `value` (what was validated), array
+ * indices as numbers: a segment of digits is an index only where `value` holds an array there
+ * (`extra.1` is the key "1" of an object, `extra[1]` an array's second item).
  */
-function pointerSegments(pointer: string): (string | number)[] {
+function pointerSegments(pointer: string, value: unknown): (string | number)[] {
   if (pointer === '') return [];
+  let at = value;
   return pointer
     .slice(1)
     .split('/')
     .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'))
-    .map((key) => (/^(0|[1-9]\d*)$/.test(key) ? Number(key) : key));
+    .map((key) => {
+      const index = Array.isArray(at) && /^(0|[1-9]\d*)$/.test(key) ? Number(key) : undefined;
+      at = typeof at === 'object' && at !== null ? (at as Record<string, unknown>)[key] : undefined;
+      return index ?? key;
+    });
 }
 
 export function bodyOf(code: ErrorCode, message: string, details?: unknown): ErrorBody {
