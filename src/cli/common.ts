@@ -5,6 +5,7 @@ import { AppError, ValidationError } from '../errors.js';
 import { openServices } from '../services.js';
 import { missingSqliteFile } from '../store/database.js';
 import { isDecimalText } from '../shared/decimal-text.js';
+import { textLength } from '../shared/text-length.js';
 import { readInputFile } from '../shared/read-input.js';
 import { isUnstorable } from '../shared/unstorable-text.js';
 import { isCsvOrParquet } from '../structuring/table-files.js';
@@ -82,7 +83,7 @@ export function numberOf(value: string, flag: string, min: number, max: number):
  * (counted as the API's schemas count them, by code point: an emoji is one), storable.
  */
 export function textOf(value: string, flag: string, maxLength: number, minLength = 1): string {
-  const length = [...value].length;
+  const length = textLength(value);
   const problem =
     length < minLength || length > maxLength
       ? `${flag} must be ${minLength} to ${maxLength} characters`

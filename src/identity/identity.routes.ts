@@ -5,6 +5,7 @@ import { actorOf } from '../api/auth.js';
 import { handleError } from '../api/error-handler.js';
 import { authErrors, errorSchema } from '../api/schemas.js';
 import { AppError } from '../errors.js';
+import { textLength } from '../shared/text-length.js';
 import { queryTimeRange } from '../shared/time-range.js';
 import { isUnstorable } from '../shared/unstorable-text.js';
 import type { IdentityService } from './identity.service.js';
@@ -19,7 +20,6 @@ import {
   verificationSchema,
   verifyBodySchema,
   verifyResultSchema,
-  textLength,
 } from './identity.schema.js';
 import { bodyTooLarge, MULTIPART_LIMITS, numberField, readImageInput, textField } from './image-input.js';
 import type { StepUpService } from './step-up.service.js';

@@ -11,14 +11,6 @@ export const userParamsSchema = {
   required: ['userId'],
 } as const;
 
-/**
- * A text's length as JSON Schema's `maxLength` counts it, and the CLI's flags: in code
- * points, so an emoji is one character, not two UTF-16 units.
- */
-export function textLength(text: string): number {
-  return [...text].length;
-}
-
 /** The most characters of a verification's text fields, `movement` and `transaction_id`. */
 export const MAX_TEXT_FIELD = 128;
 

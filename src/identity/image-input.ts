@@ -4,7 +4,8 @@ import { AppError, ValidationError } from '../errors.js';
 import { isDecimalText } from '../shared/decimal-text.js';
 import { assertStorableFields } from '../shared/unstorable-text.js';
 import { DEFAULT_IMAGE_LIMITS } from './face-engine/image-decoder.js';
-import { MAX_TEXT_FIELD, textLength } from './identity.schema.js';
+import { textLength } from '../shared/text-length.js';
+import { MAX_TEXT_FIELD } from './identity.schema.js';
 
 /** Images and text fields of a request, from JSON (base64) or multipart/form-data. */
 export interface ImageInput {

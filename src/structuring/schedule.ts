@@ -53,7 +53,8 @@ async function covered(db: Kysely<Database>): Promise<Covered> {
   const run = await lastCoveredRun(db);
   if (run === undefined) return { newAfter: null, againAfter: null, coveredTo: null };
   const { toSeq, fromSeq } = JSON.parse(run.source) as { toSeq?: unknown; fromSeq?: unknown };
-  const estimated = () => legacyCoveredSeq(db, run);
+  let estimate: Promise<number | null> | undefined; // one read of the table, at most
+  const estimated = () => (estimate ??= legacyCoveredSeq(db, run));
   const newAfter = typeof toSeq === 'number' ? toSeq : await estimated();
   const againAfter = typeof fromSeq === 'number' ? fromSeq : await estimated();
   return { newAfter, againAfter: lower(againAfter, newAfter), coveredTo: Number(run.covered_to) };
