@@ -1,4 +1,4 @@
-import { isSettled, sleep } from './delivery.js';
+import { sleep } from './delivery.js';
 import { RetryBatch, type ConsumeOptions, type Delivery, type TransportLogger } from './transport.js';
 
 /** The ordered source of one owned partition, opened when the partition is gained. */
@@ -7,8 +7,11 @@ export interface PartitionFeed {
   next(): Promise<readonly Delivery[] | undefined>;
   /** Stops fetching; a waiting `next()` resolves `undefined`; messages fetched but not handed out are returned. */
   close(): Promise<void>;
-  /** Returns messages fetched but not handed out (in order), so they come back after a failed batch. */
-  requeue(): void;
+  /**
+   * Takes back a failed batch's unsettled messages: the next batches hand them out again
+   * (delivery count + 1) before anything after them.
+   */
+  retry(batch: readonly Delivery[]): void;
 }
 
 export interface PartitionSessionOptions {
@@ -21,9 +24,7 @@ const ascending = (a: number, b: number) => a - b;
 
 /**
  * Pause of a partition after its handler threw, doubled with each failure in a row and at most
- * half the ack wait (and 30 s): the batch's redeliveries come back at once and wait out the pause in the
- * feed's buffer, and must not reach their ack wait there (the server would deliver them a
- * third time).
+ * half the ack wait (and 30 s).
  */
 const RETRY_PAUSE_MS = 1000;
 
@@ -84,12 +85,11 @@ class PartitionRunner {
   }
 
   /**
-   * After a failed batch: its unsettled messages and the ones fetched after it go back, in
-   * order (so order holds), and the partition pauses before they are delivered again.
+   * After a failed batch: the feed takes back its unsettled messages, to hand them out again
+   * before the ones fetched after them, and the partition pauses.
    */
   private async retryLater(batch: readonly Delivery[], feed: PartitionFeed): Promise<void> {
-    batch.filter((d) => !isSettled(d)).forEach((d) => d.nak());
-    feed.requeue();
+    feed.retry(batch);
     this.failures++;
     await this.pause(retryPauseMs(this.failures, this.options.consume.ackWaitMs));
   }

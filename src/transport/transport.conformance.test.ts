@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { partitionOf } from '../shared/partition.js';
 import { canRestartNats, ensureNatsRunning, restartNats } from './conformance/nats-server.fixture.js';
+import { natsProxy } from './conformance/nats-proxy.fixture.js';
 import {
   availableTransports,
   createTestTransport,
@@ -386,6 +387,46 @@ describe.each(kinds)('%s transport', (kind) => {
     for (const key of ['acc-1', 'acc-2', '', 'ñandú'])
       expect(t.transport.partitionOf(key)).toBe(partitionOf(key, TEST_PARTITIONS));
   });
+
+  it.runIf(kind === 'jetstream')(
+    'hands a failed batch out again before later messages, though its return never reached the server',
+    async () => {
+      const proxy = await natsProxy(TEST_NATS_URL);
+      const consumer = await t.peer(proxy.url);
+      try {
+        const seen: Seen[] = [];
+        const published = await publishMany(t.transport, 3, 1);
+        let failures = 0;
+        await recorder(consumer, 'a', seen, {
+          ackWaitMs: 20_000, // the batch would come back from the server only after this
+          handler: async (batch, partition) => {
+            seen.push(
+              ...batch.map((d) => ({ seq: d.seq, partition, deliveryCount: d.deliveryCount, consumer: 'a' })),
+            );
+            if (failures++ > 0) return void (await Promise.all(batch.map((d) => d.ack())));
+            proxy.drop(true); // as when the server dies: what the client sends now is lost
+            throw new RetryBatch('decisions not published');
+          },
+        });
+        await waitFor(() => failures > 0, 10_000, 'the first batch');
+        await sleep(100);
+        proxy.drop(false);
+        // The server has room for more than the failed batch: it sends these at once.
+        for (let i = 0; i < 5; i++)
+          published.push(
+            (await t.transport.publish('transactions', { i }, { key: 'acc-0', msgId: `after-${i}` })).seq,
+          );
+        await waitFor(() => distinctSeqs(seen).size === 8, 10_000, 'every message');
+        const again = seen.slice(3, 6).map((s) => [s.seq, s.deliveryCount]);
+        expect(again).toEqual(published.slice(0, 3).map((seq) => [seq, 2]));
+        expectOrderPerPartition(seen);
+      } finally {
+        await consumer.close(); // before its connection is cut
+        await proxy.close();
+      }
+    },
+    30_000,
+  );
 
   it.runIf(kind === 'jetstream' && restartable)(
     'resumes publishing and consuming when the NATS server restarts mid-stream',

@@ -50,8 +50,11 @@ export interface DoomedConsumer {
 export interface TestTransport {
   readonly kind: TransportKind;
   readonly transport: Transport;
-  /** A second client of the same streams (JetStream: another connection; in-process: the same object). */
-  peer(): Promise<Transport>;
+  /**
+   * A second client of the same streams (JetStream: another connection, to `servers` when
+   * given, e.g. a {@link natsProxy}; in-process: the same object).
+   */
+  peer(servers?: string): Promise<Transport>;
   doomedConsumer(
     options: Pick<ConsumeOptions, 'group' | 'ackWaitMs' | 'maxDeliver'>,
   ): Promise<DoomedConsumer>;
@@ -90,15 +93,15 @@ async function jetStreamFixture(prefix: string): Promise<TestTransport> {
     partitions: TEST_PARTITIONS,
     leaseTtlMs: TEST_LEASE_TTL_MS,
   };
-  const open = () => createJetStreamTransport({ ...options, logger: quiet });
+  const open = (servers = TEST_NATS_URL) => createJetStreamTransport({ ...options, servers, logger: quiet });
   const transport = await open();
   const peers: JetStreamTransport[] = [];
   const children: (() => Promise<void>)[] = [];
   return {
     kind: 'jetstream',
     transport,
-    peer: async () => {
-      const peer = await open();
+    peer: async (servers) => {
+      const peer = await open(servers);
       peers.push(peer);
       return peer;
     },

@@ -1,5 +1,5 @@
 import { planAssignment } from '../assignment.js';
-import { createDelivery } from '../delivery.js';
+import { createDelivery, isSettled } from '../delivery.js';
 import { PartitionSession, type PartitionFeed } from '../partition-session.js';
 import type { ConsumeOptions, Delivery, StreamName, TransportLogger } from '../transport.js';
 import type { InProcessStream } from './in-process-stream.js';
@@ -31,8 +31,10 @@ class QueueFeed implements PartitionFeed {
     return undefined;
   }
 
-  /** Nothing to return: messages are taken from the queue only when handed out. */
-  requeue(): void {}
+  /** Returns the messages to the queue, which hands them out again first (its returns are never lost). */
+  retry(batch: readonly Delivery[]): void {
+    batch.filter((d) => !isSettled(d)).forEach((d) => d.nak());
+  }
 
   close(): Promise<void> {
     this.closed = true;

@@ -9,6 +9,7 @@ import {
 } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import type { PartitionFeed } from '../partition-session.js';
+import { isSettled } from '../delivery.js';
 import type { ConsumeOptions, Delivery, StreamName } from '../transport.js';
 import { AckBatcher } from './ack-batcher.js';
 import { consumerDelivery } from './jetstream-delivery.js';
@@ -63,7 +64,10 @@ interface Backlog {
   readonly deadline: number;
 }
 
-/** A fetched message; `count` is the highest delivery count seen for it (the server may send it twice). */
+/**
+ * A fetched message; `count` is its delivery count: the highest the server gave it (it may send
+ * it twice) or, after the feed took it back from a failed batch, one more than it was handed out with.
+ */
 interface Buffered {
   readonly msg: JsMsg;
   readonly count: number;
@@ -73,23 +77,32 @@ interface Buffered {
  * One partition's durable consumer, pulled continuously into a local buffer; `next()` hands
  * out everything buffered (up to `maxBatch`) as one batch. The client library re-issues pulls
  * after a reconnect; closing returns buffered messages that were never handed out.
+ *
+ * A failed batch's messages are taken back into the buffer, not returned to the server: a
+ * return (nak) sent while the connection is down is lost, and the server then sends the
+ * message again only when its ack wait expires, after later messages it sends meanwhile,
+ * which the partition's next batch would hand out first (a NATS restart made a worker decide
+ * transactions after later ones of the same account). Buffered messages are kept from
+ * expiring meanwhile.
  */
 export class JetStreamFeed implements PartitionFeed {
   /** Fetched messages not handed out yet, by stream sequence (a redelivery replaces its entry). */
   private readonly buffer = new Map<number, Buffered>();
+  /** The last batch handed out, by stream sequence: what {@link retry} may take back. */
+  private handedOut = new Map<number, Buffered>();
   private readonly acks: AckBatcher;
   private wake: (() => void) | undefined;
   private closed = false;
   private ended = false;
   private messages: ConsumerMessages | undefined;
-  private backlogTimer: NodeJS.Timeout | undefined;
+  private readonly holdTimer: NodeJS.Timeout;
 
   private constructor(
     private readonly context: FeedContext,
     private backlog: Backlog | undefined,
   ) {
     this.acks = new AckBatcher(context.inbox);
-    if (backlog) this.backlogTimer = setInterval(() => this.holdBacklog(), context.options.ackWaitMs / 3);
+    this.holdTimer = setInterval(() => this.holdBuffered(), context.options.ackWaitMs / 3);
   }
 
   static async open(context: FeedContext, partition: number): Promise<JetStreamFeed> {
@@ -124,23 +137,34 @@ export class JetStreamFeed implements PartitionFeed {
     const batch = [...this.buffer.values()]
       .sort((a, b) => a.msg.seq - b.msg.seq)
       .slice(0, this.context.options.maxBatch);
+    this.handedOut = new Map(batch.map((b) => [b.msg.seq, b]));
     for (const { msg } of batch) this.buffer.delete(msg.seq);
     return batch.map(({ msg, count }) => consumerDelivery(this.context.stream, msg, count, this.acks));
   }
 
-  requeue(): void {
-    const buffered = [...this.buffer.values()];
-    this.buffer.clear();
-    buffered.forEach(({ msg }) => msg.nak());
+  retry(batch: readonly Delivery[]): void {
+    for (const delivery of batch) {
+      const held = this.handedOut.get(delivery.seq);
+      if (!held || isSettled(delivery)) continue;
+      const again = this.buffer.get(delivery.seq); // the server's redelivery, if it came meanwhile
+      this.buffer.set(delivery.seq, {
+        msg: again?.msg ?? held.msg,
+        count: Math.max(held.count + 1, again?.count ?? 0),
+      });
+      held.msg.working();
+    }
+    this.handedOut.clear();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.backlogTimer);
+    clearInterval(this.holdTimer);
     this.signal();
     await this.messages?.close().catch(() => undefined);
-    this.requeue();
+    const buffered = [...this.buffer.values()];
+    this.buffer.clear();
+    buffered.forEach(({ msg }) => msg.nak());
   }
 
   private ready(): boolean {
@@ -150,12 +174,14 @@ export class JetStreamFeed implements PartitionFeed {
     const back = [...this.buffer.keys()].filter((seq) => seq <= backlog.upToSeq).length;
     if (back < backlog.count && Date.now() < backlog.deadline) return false;
     this.backlog = undefined;
-    clearInterval(this.backlogTimer);
     return true;
   }
 
-  /** Keeps held messages from expiring again, and wakes `next()` for the deadline. */
-  private holdBacklog(): void {
+  /**
+   * Keeps buffered messages from expiring (held for a backlog or after a failed batch), and
+   * wakes `next()` for a backlog's deadline.
+   */
+  private holdBuffered(): void {
     for (const { msg } of this.buffer.values()) msg.working();
     this.signal();
   }

@@ -1,0 +1,43 @@
+import { createServer, connect as tcpConnect, type AddressInfo, type Socket } from 'node:net';
+
+/** A TCP proxy to a NATS server whose client-to-server direction can be made to drop what it carries. */
+export interface NatsProxy {
+  /** What clients connect to instead of the server. */
+  readonly url: string;
+  /**
+   * While on, what clients send is dropped and their connections stay up: a half-dead
+   * connection, as while the server shuts down. Whole chunks are dropped, never part of one.
+   */
+  drop(on: boolean): void;
+  close(): Promise<void>;
+}
+
+/** Starts a {@link NatsProxy} to `target` (a `nats://host:port` URL). */
+export async function natsProxy(target: string): Promise<NatsProxy> {
+  const { hostname, port } = new URL(target);
+  let dropping = false;
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = tcpConnect(Number(port), hostname);
+    const end = () => [client, upstream].forEach((s) => s.destroy());
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', end).on('close', () => {
+        sockets.delete(socket);
+        end();
+      });
+    }
+    client.on('data', (chunk: Buffer) => void (dropping || upstream.write(chunk)));
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port: local } = server.address() as AddressInfo;
+  return {
+    url: `nats://127.0.0.1:${local}`,
+    drop: (on) => void (dropping = on),
+    close: async () => {
+      sockets.forEach((s) => s.destroy());
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
