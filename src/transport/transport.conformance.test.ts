@@ -428,6 +428,36 @@ describe.each(kinds)('%s transport', (kind) => {
     30_000,
   );
 
+  it.runIf(kind === 'jetstream')(
+    'hands out messages the server sent that never arrived before the ones it sends after',
+    async () => {
+      const proxy = await natsProxy(TEST_NATS_URL);
+      const consumer = await t.peer(proxy.url);
+      const publish = async (name: string) =>
+        (await t.transport.publish('transactions', { name }, { key: 'acc-0', msgId: name })).seq;
+      try {
+        const seen: Seen[] = [];
+        const published = await publishMany(t.transport, 3, 1);
+        await recorder(consumer, 'a', seen, { ackWaitMs: 3000 });
+        await waitFor(() => seen.length === 3, 10_000, 'the first messages');
+        await sleep(200); // their acks land
+        proxy.hold();
+        for (const name of ['lost-0', 'lost-1', 'lost-2']) published.push(await publish(name));
+        await sleep(300); // the server sends them to the consumer: they are held back
+        proxy.cut();
+        for (const name of ['after-0', 'after-1', 'after-2']) published.push(await publish(name));
+        await waitFor(() => distinctSeqs(seen).size === 9, 15_000, 'every message');
+        expect([...distinctSeqs(seen)]).toEqual(published);
+        const lost = seen.slice(3, 6).map((s) => [s.seq, s.deliveryCount]);
+        expect(lost).toEqual(published.slice(3, 6).map((seq) => [seq, 2]));
+      } finally {
+        await consumer.close();
+        await proxy.close();
+      }
+    },
+    30_000,
+  );
+
   it.runIf(kind === 'jetstream' && restartable)(
     'resumes publishing and consuming when the NATS server restarts mid-stream',
     async () => {

@@ -65,6 +65,17 @@ interface Backlog {
 }
 
 /**
+ * Deliveries the server made that never arrived (a jump in the consumer sequence): after a
+ * connection loss, or sent to a pull of the partition's previous owner. The server sends them
+ * again when their ack wait expires; until `count` redeliveries have come, or `deadline`
+ * passes, nothing is handed out, as they may come before what is buffered.
+ */
+interface Lost {
+  count: number;
+  readonly deadline: number;
+}
+
+/**
  * A fetched message; `count` is its delivery count: the highest the server gave it (it may send
  * it twice) or, after the feed took it back from a failed batch, one more than it was handed out with.
  */
@@ -96,10 +107,13 @@ export class JetStreamFeed implements PartitionFeed {
   private ended = false;
   private messages: ConsumerMessages | undefined;
   private readonly holdTimer: NodeJS.Timeout;
+  private lost: Lost | undefined;
 
   private constructor(
     private readonly context: FeedContext,
     private backlog: Backlog | undefined,
+    /** The consumer sequence of the last delivery: each delivery the server makes takes the next. */
+    private lastDelivery: number,
   ) {
     this.acks = new AckBatcher(context.inbox);
     this.holdTimer = setInterval(() => this.holdBuffered(), context.options.ackWaitMs / 3);
@@ -113,7 +127,7 @@ export class JetStreamFeed implements PartitionFeed {
       upToSeq: info.delivered.stream_seq,
       deadline: Date.now() + context.options.ackWaitMs + 1_000,
     };
-    const feed = new JetStreamFeed(context, backlog || undefined);
+    const feed = new JetStreamFeed(context, backlog || undefined, info.delivered.consumer_seq);
     feed.messages = await consumer.consume({
       max_messages: context.options.maxBatch,
       expires: 5_000,
@@ -169,6 +183,8 @@ export class JetStreamFeed implements PartitionFeed {
 
   private ready(): boolean {
     if (this.buffer.size === 0) return false;
+    if (this.lost && this.lost.count > 0 && Date.now() < this.lost.deadline) return false;
+    this.lost = undefined;
     const backlog = this.backlog;
     if (!backlog) return true;
     const back = [...this.buffer.keys()].filter((seq) => seq <= backlog.upToSeq).length;
@@ -189,9 +205,23 @@ export class JetStreamFeed implements PartitionFeed {
   /** Buffers `msg`; a second delivery of a buffered message replaces it (one ack settles both). */
   private push(msg: JsMsg): void {
     if (this.closed) return msg.nak();
+    this.countDelivery(msg);
     const count = Math.max(msg.info.deliveryCount, this.buffer.get(msg.seq)?.count ?? 0);
     this.buffer.set(msg.seq, { msg, count });
     this.signal();
+  }
+
+  /** Notes deliveries lost before `msg`, or `msg` as one of them coming back. */
+  private countDelivery(msg: JsMsg): void {
+    const { deliverySequence, deliveryCount } = msg.info;
+    const missed = deliverySequence - this.lastDelivery - 1;
+    this.lastDelivery = deliverySequence; // a server whose state went back (a restart) starts lower
+    if (missed > 0) {
+      const deadline = Date.now() + this.context.options.ackWaitMs + 1_000;
+      this.lost = { count: (this.lost?.count ?? 0) + missed, deadline };
+    } else if (this.lost && deliveryCount > 1 && !this.buffer.has(msg.seq)) {
+      this.lost.count--;
+    }
   }
 
   private signal(): void {
