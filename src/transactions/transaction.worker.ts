@@ -113,9 +113,9 @@ export class TransactionWorker {
       ackWaitMs: this.options.ackWaitMs ?? 30_000,
       // The worker dead-letters a message that fails on its own on its maxDeliver-th delivery;
       // the transport must never stop delivering one before, as a message also comes back
-      // without failing (returned on a stop or a rebalance, behind a failed batch, or through a
-      // store outage of any length): at its own limit JetStream drops a message, which then
-      // reaches neither a decision nor dlq.
+      // without failing on its own (returned on a stop or a rebalance, or through a store outage
+      // of any length): at its own limit the transport drops a message, which then reaches
+      // neither a decision nor dlq.
       maxDeliver: TRANSPORT_MAX_DELIVER,
       handler: (batch) => this.handleBatch(batch),
       onAssignment: async (owned, gained, lost) => {

@@ -5,7 +5,10 @@ import { RetryBatch, type ConsumeOptions, type Delivery, type TransportLogger } 
 export interface PartitionFeed {
   /** The next ordered batch (at most `maxBatch`); `undefined` once the feed is closed or broken. */
   next(): Promise<readonly Delivery[] | undefined>;
-  /** Stops fetching; a waiting `next()` resolves `undefined`; messages fetched but not handed out are returned. */
+  /**
+   * Stops fetching; a waiting `next()` resolves `undefined`; the messages it holds (fetched and
+   * not handed out, or taken back from a failed batch) are returned.
+   */
   close(): Promise<void>;
   /**
    * Takes back a failed batch's unsettled messages: the next batches hand them out again
@@ -24,7 +27,8 @@ const ascending = (a: number, b: number) => a - b;
 
 /**
  * Pause of a partition after its handler threw, doubled with each failure in a row and at most
- * half the ack wait (and 30 s).
+ * half the ack wait (and 30 s): a partition held back by a failing batch tries again at least
+ * twice per ack wait.
  */
 const RETRY_PAUSE_MS = 1000;
 
@@ -66,6 +70,7 @@ class PartitionRunner {
       this.feed = await this.open();
       if (!this.feed) return;
       await this.pump(this.feed);
+      await this.feed.close(); // returns what it holds; a new feed waits for it
       if (!this.stopped) await sleep(200); // the feed broke (e.g. consumer deleted): reopen
     }
   }

@@ -248,6 +248,24 @@ describe.each(kinds)('%s transport', (kind) => {
     expectOrderPerPartition(seen);
   });
 
+  it('stops handing out a batch that keeps failing at its maxDeliver-th delivery', async () => {
+    const seen: Seen[] = [];
+    await publishMany(t.transport, 1, 1);
+    await recorder(t.transport, 'a', seen, {
+      maxDeliver: 3,
+      handler: async (batch, partition) => {
+        seen.push(
+          ...batch.map((d) => ({ seq: d.seq, partition, deliveryCount: d.deliveryCount, consumer: 'a' })),
+        );
+        await sleep(0);
+        throw new RetryBatch('store down');
+      },
+    });
+    await waitFor(() => seen.length >= 3, 10_000, 'three deliveries');
+    await sleep(2500); // pauses of 0.5 s (half the ack wait), and the ack wait
+    expect(seen.map((s) => s.deliveryCount)).toEqual([1, 2, 3]);
+  });
+
   it('pauses longer after each failure in a row, and stops without waiting out the pause', async () => {
     const seen: Seen[] = [];
     await publishMany(t.transport, 1, 1);
@@ -396,19 +414,20 @@ describe.each(kinds)('%s transport', (kind) => {
       try {
         const seen: Seen[] = [];
         const published = await publishMany(t.transport, 3, 1);
-        let failures = 0;
+        const failed: number[] = [];
         await recorder(consumer, 'a', seen, {
           ackWaitMs: 20_000, // the batch would come back from the server only after this
           handler: async (batch, partition) => {
             seen.push(
               ...batch.map((d) => ({ seq: d.seq, partition, deliveryCount: d.deliveryCount, consumer: 'a' })),
             );
-            if (failures++ > 0) return void (await Promise.all(batch.map((d) => d.ack())));
+            if (failed.length > 0) return void (await Promise.all(batch.map((d) => d.ack())));
+            failed.push(...batch.map((d) => d.seq));
             proxy.drop(true); // as when the server dies: what the client sends now is lost
             throw new RetryBatch('decisions not published');
           },
         });
-        await waitFor(() => failures > 0, 10_000, 'the first batch');
+        await waitFor(() => failed.length > 0, 10_000, 'the first batch');
         await sleep(100);
         proxy.drop(false);
         // The server has room for more than the failed batch: it sends these at once.
@@ -417,10 +436,11 @@ describe.each(kinds)('%s transport', (kind) => {
             (await t.transport.publish('transactions', { i }, { key: 'acc-0', msgId: `after-${i}` })).seq,
           );
         await waitFor(() => distinctSeqs(seen).size === 8, 10_000, 'every message');
-        const again = seen.slice(3, 6).map((s) => [s.seq, s.deliveryCount]);
-        expect(again).toEqual(published.slice(0, 3).map((seq) => [seq, 2]));
+        const again = seen.slice(failed.length, 2 * failed.length).map((s) => [s.seq, s.deliveryCount]);
+        expect(again).toEqual(failed.map((seq) => [seq, 2]));
         expectOrderPerPartition(seen);
       } finally {
+        proxy.drop(false);
         await consumer.close(); // before its connection is cut
         await proxy.close();
       }

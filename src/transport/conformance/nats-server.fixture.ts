@@ -16,6 +16,7 @@ const NATS_ARGS = [
   '/var/log/nats-server.log',
 ];
 const NATS_BINARY = '/usr/sbin/nats-server';
+const NATS_PID_FILE = '/tmp/centinela-test-nats-server.pid';
 
 /** The pid of the local NATS server, if it runs with exactly {@link NATS_ARGS}. */
 export function localNatsPid(): number | undefined {
@@ -47,6 +48,10 @@ export async function ensureNatsRunning(): Promise<void> {
       '--start',
       '--oknodo',
       '--background',
+      // without a pid file, another nats-server on this machine (another port) counts as running
+      '--pidfile',
+      NATS_PID_FILE,
+      '--make-pidfile',
       '--exec',
       NATS_BINARY,
       '--',

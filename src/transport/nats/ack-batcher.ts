@@ -30,7 +30,7 @@ export class AckBatcher {
     this.pending = [];
     const last = acks[acks.length - 1];
     if (!last) return;
-    for (let i = 0; i < acks.length - 1; i++) acks[i]?.msg.ack();
+    for (let i = 0; i < acks.length - 1; i++) this.inbox.sendAck((acks[i] as PendingAck).msg);
     this.inbox.ack(last.msg).then(
       () => acks.forEach((a) => a.resolve()),
       (error: Error) => acks.forEach((a) => a.reject(error)),

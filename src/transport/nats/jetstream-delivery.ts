@@ -2,7 +2,6 @@ import type { JsMsg } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/transport-node';
 import { createDelivery, natsAltersHeaderValue, NO_SETTLE } from '../delivery.js';
 import { isUnstorable } from '../../shared/unstorable-text.js';
-import type { AckBatcher } from './ack-batcher.js';
 import type { Delivery, StreamName } from '../transport.js';
 
 /** Header holding the partition key of a message, as {@link headerValueOf} writes it. */
@@ -47,15 +46,15 @@ export function partitionOfSubject(subject: string): number {
   return Number(subject.slice(subject.lastIndexOf('.') + 1));
 }
 
-/** A consumer delivery: settles the message on the server. */
+/** A consumer delivery: settles the message on the server (`ack` resolves once the server confirmed it). */
 export function consumerDelivery(
   stream: StreamName,
   msg: JsMsg,
   deliveryCount: number,
-  acks: AckBatcher,
+  ack: () => Promise<void>,
 ): Delivery {
   return createDelivery(fieldsOf(stream, msg, deliveryCount), {
-    ack: () => acks.ack(msg),
+    ack,
     nak: (delayMs) => msg.nak(delayMs),
     term: () => msg.term(),
   });

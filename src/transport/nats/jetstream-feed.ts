@@ -84,6 +84,14 @@ interface Buffered {
   readonly count: number;
 }
 
+/** A message of the batch handed out last, and how far its ack has gone. */
+interface HandedOut extends Buffered {
+  /** `ack()` was called: the message was not returned (nak) or dead-lettered (term). */
+  acking: boolean;
+  /** The server confirmed the ack. */
+  acked: boolean;
+}
+
 /**
  * One partition's durable consumer, pulled continuously into a local buffer; `next()` hands
  * out everything buffered (up to `maxBatch`) as one batch. The client library re-issues pulls
@@ -100,13 +108,13 @@ export class JetStreamFeed implements PartitionFeed {
   /** Fetched messages not handed out yet, by stream sequence (a redelivery replaces its entry). */
   private readonly buffer = new Map<number, Buffered>();
   /** The last batch handed out, by stream sequence: what {@link retry} may take back. */
-  private handedOut = new Map<number, Buffered>();
+  private handedOut = new Map<number, HandedOut>();
   private readonly acks: AckBatcher;
   private wake: (() => void) | undefined;
   private closed = false;
   private ended = false;
   private messages: ConsumerMessages | undefined;
-  private readonly holdTimer: NodeJS.Timeout;
+  private holdTimer: NodeJS.Timeout | undefined;
   private lost: Lost | undefined;
 
   private constructor(
@@ -116,7 +124,6 @@ export class JetStreamFeed implements PartitionFeed {
     private lastDelivery: number,
   ) {
     this.acks = new AckBatcher(context.inbox);
-    this.holdTimer = setInterval(() => this.holdBuffered(), context.options.ackWaitMs / 3);
   }
 
   static async open(context: FeedContext, partition: number): Promise<JetStreamFeed> {
@@ -133,6 +140,7 @@ export class JetStreamFeed implements PartitionFeed {
       expires: 5_000,
       callback: (msg) => feed.push(msg),
     });
+    feed.holdTimer = setInterval(() => feed.holdBuffered(), context.options.ackWaitMs / 3).unref();
     const end = () => {
       feed.ended = true;
       feed.signal();
@@ -146,28 +154,49 @@ export class JetStreamFeed implements PartitionFeed {
       if (this.closed || this.ended) return undefined;
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
-    // In stream order: a message fetched while a failed batch was being returned may arrive
-    // before that batch's redeliveries, and must not overtake them.
+    // In stream order: messages taken back from a failed batch, redeliveries and what was
+    // fetched after them arrive in any order.
     const batch = [...this.buffer.values()]
       .sort((a, b) => a.msg.seq - b.msg.seq)
-      .slice(0, this.context.options.maxBatch);
+      .slice(0, this.context.options.maxBatch)
+      .map((b): HandedOut => ({ ...b, acking: false, acked: false }));
     this.handedOut = new Map(batch.map((b) => [b.msg.seq, b]));
     for (const { msg } of batch) this.buffer.delete(msg.seq);
-    return batch.map(({ msg, count }) => consumerDelivery(this.context.stream, msg, count, this.acks));
+    return batch.map((held) =>
+      consumerDelivery(this.context.stream, held.msg, held.count, () => this.ack(held)),
+    );
   }
 
+  /**
+   * Keeps the batch's messages that are neither acked (confirmed by the server: an ack sent
+   * but not confirmed may be lost) nor returned or dead-lettered by the handler; one at its
+   * `maxDeliver`-th delivery is dropped (`term`), as the server would. After {@link close}
+   * they go back to the server.
+   */
   retry(batch: readonly Delivery[]): void {
     for (const delivery of batch) {
       const held = this.handedOut.get(delivery.seq);
-      if (!held || isSettled(delivery)) continue;
-      const again = this.buffer.get(delivery.seq); // the server's redelivery, if it came meanwhile
-      this.buffer.set(delivery.seq, {
-        msg: again?.msg ?? held.msg,
-        count: Math.max(held.count + 1, again?.count ?? 0),
-      });
-      held.msg.working();
+      if (!held || held.acked || (isSettled(delivery) && !held.acking)) continue;
+      if (this.closed) held.msg.nak();
+      else if (held.count >= this.context.options.maxDeliver) held.msg.term();
+      else this.keep(held);
     }
     this.handedOut.clear();
+  }
+
+  private keep(held: HandedOut): void {
+    const again = this.buffer.get(held.msg.seq); // the server's redelivery, if it came meanwhile
+    this.buffer.set(held.msg.seq, {
+      msg: again?.msg ?? held.msg,
+      count: Math.max(held.count + 1, again?.count ?? 0),
+    });
+    held.msg.working();
+  }
+
+  private async ack(held: HandedOut): Promise<void> {
+    held.acking = true;
+    await this.acks.ack(held.msg);
+    held.acked = true;
   }
 
   async close(): Promise<void> {

@@ -81,6 +81,14 @@ export class ReplyInbox {
       throw new Error(`JetStream did not take the ack: ${reply.headers.code} ${reply.headers.description}`);
   }
 
+  /**
+   * Acks `msg` without asking for a confirmation. Sent each time it is called: the library's
+   * `ack()` sends once per message, so an ack lost with the connection was never sent again.
+   */
+  sendAck(msg: JsMsg): void {
+    this.nc.publish(ackSubjectOf(msg), ACK);
+  }
+
   private request(subject: string, data: Uint8Array, headers?: MsgHdrs): Promise<Msg> {
     const token = (this.nextToken++).toString(36);
     return new Promise((resolve, reject) => {
