@@ -160,6 +160,30 @@ describe('StreamIngestion.submit (synchronous requests)', () => {
     expect(await rows()).toEqual([{ transaction_id: 'waits', status: 'pending' }]);
   });
 
+  // A repeat sent while a worker decides the first copy: the lookup found no decision, the
+  // decision was published before the request listened for it, and the repeat's publish was
+  // a duplicate, so no decision came again: 504 after the wait for a transaction decided in ms.
+  it('answers a repeat with the decision a worker publishes while its id is being looked up', async () => {
+    const ingestion = new StreamIngestion(store.db, transport, { decisionTimeoutMs: 300 });
+    await ingestion.init();
+    const repeat = tx('repeat');
+    const message: TransactionMessage = { transaction: { ...repeat.raw }, received_at: 0 };
+    await transport.publish('transactions', message, { key: repeat.account_id, msgId: 'repeat' });
+    const decision = {
+      transaction_id: 'repeat',
+      account_id: repeat.account_id,
+      decision: 'approve',
+      risk_score: 0,
+      reasons: [],
+    };
+    void transport.publish('decisions', { decisions: [decision], stored_at: 0 }, { key: repeat.account_id });
+    await expect(ingestion.submit(repeat)).resolves.toMatchObject({
+      result: { transaction_id: 'repeat', decision: 'approve' },
+      replayed: true,
+    });
+    await ingestion.close();
+  });
+
   it("answers a failed publish's error, and stops waiting for that decision", async () => {
     const ingestion = new StreamIngestion(store.db, transport, { decisionTimeoutMs: 50 });
     await expect(ingestion.submit(tx('bad'))).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });

@@ -65,16 +65,21 @@ export class StreamIngestion implements Ingestion {
   }
 
   async submit(tx: TransactionInput): Promise<DecisionOutcome> {
-    const [stored] = await this.lookups.run([tx]);
-    const prior = stored && decisionOf(stored);
-    if (prior) return { result: prior, replayed: true };
-    // Listen before publishing, so that a decision made at once is not missed. The wait's own
-    // timeout may pass while the publish still retries (JetStream restarting): its rejection is
-    // handled at once (an unhandled one ended the process) and read only once the publish is done.
+    // Listen before the lookup: a worker deciding an earlier copy of the id publishes the
+    // decision once, maybe after the lookup found none and before the publish below, which is
+    // then a duplicate and brings no other. The wait's own timeout may pass while the publish
+    // still retries (JetStream restarting): its rejection is handled at once (an unhandled one
+    // ended the process) and read only once the publish is done.
     const waiting = this.waitFor(tx.transaction_id);
     waiting.result.catch(() => undefined); // awaited below; this keeps it from counting as unhandled
     let published: { seq: number; duplicate: boolean };
     try {
+      const [stored] = await this.lookups.run([tx]);
+      const prior = stored && decisionOf(stored);
+      if (prior) {
+        waiting.cancel();
+        return { result: prior, replayed: true };
+      }
       published = await this.publish(tx); // a copy sent meanwhile: JetStream's msgId deduplication
     } catch (error) {
       waiting.cancel();
