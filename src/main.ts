@@ -12,6 +12,7 @@ import type { ApiKeyService } from './auth/api-key.service.js';
 import type { AuditLog } from './audit/audit-log.service.js';
 import { BatchDecider } from './transactions/batch-decider.js';
 import { LocalIngestion } from './transactions/local-ingestion.js';
+import { assertStoredPartitions } from './transactions/partition-check.js';
 import { StreamIngestion } from './transactions/stream-ingestion.js';
 import { createTransport } from './transport/index.js';
 import type { Transport } from './transport/transport.js';
@@ -51,6 +52,7 @@ async function createIngestion(
   metrics: Metrics,
 ) {
   if (config.natsUrl) {
+    await assertStoredPartitions(store.db, config.partitions);
     const transport = await createTransport({
       natsUrl: config.natsUrl,
       partitions: config.partitions,

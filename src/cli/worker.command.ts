@@ -5,6 +5,7 @@ import { BatchDecider } from '../transactions/batch-decider.js';
 import { TransactionWorker } from '../transactions/transaction.worker.js';
 import { createTransport } from '../transport/index.js';
 import { configFrom, type StoreFlags } from './common.js';
+import { assertStoredPartitions } from '../transactions/partition-check.js';
 import { stopOnSignals } from './signals.js';
 
 /** `centinela worker`: decides the transactions of the partitions it owns, from NATS JetStream. */
@@ -24,6 +25,7 @@ export function workerCommand(program: Command): void {
         );
       const services = await openServices(config);
       await refuseUnusableRules(services.store, services.rules);
+      await assertStoredPartitions(services.store.db, config.partitions);
       watchActiveVersions(services, config.rulesRefreshMs);
       const transport = await createTransport({
         natsUrl,

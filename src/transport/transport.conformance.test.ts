@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { partitionOf } from '../shared/partition.js';
 import { canRestartNats, ensureNatsRunning, restartNats } from './conformance/nats-server.fixture.js';
 import { natsProxy } from './conformance/nats-proxy.fixture.js';
+import { createJetStreamTransport, type JetStreamTransport } from './nats/jetstream.transport.js';
 import {
   availableTransports,
   createTestTransport,
@@ -476,6 +477,26 @@ describe.each(kinds)('%s transport', (kind) => {
       }
     },
     30_000,
+  );
+
+  it.runIf(kind === 'jetstream')(
+    'refuses to open the streams of a prefix with another partition count',
+    async () => {
+      const { prefix } = (t.transport as JetStreamTransport).names;
+      const other = createJetStreamTransport({
+        servers: TEST_NATS_URL,
+        prefix,
+        partitions: TEST_PARTITIONS * 2,
+      });
+      await expect(other).rejects.toMatchObject({
+        code: 'CONFIG_INVALID',
+        details: {
+          field: 'CENTINELA_PARTITIONS',
+          partitions: TEST_PARTITIONS * 2,
+          expected: TEST_PARTITIONS,
+        },
+      });
+    },
   );
 
   it.runIf(kind === 'jetstream' && restartable)(

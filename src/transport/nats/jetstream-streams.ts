@@ -6,6 +6,7 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
+import { AppError } from '../../errors.js';
 import { STREAM_NAMES, type StreamName } from '../transport.js';
 import type { JetStreamNames } from './jetstream-names.js';
 
@@ -22,13 +23,29 @@ export const DEFAULT_STREAM_SETTINGS = {
   maxAgeMs: 7 * 24 * 3_600_000,
 } as const satisfies StreamSettings;
 
+/**
+ * What a stream's description says: its partition count, which every process of a deployment
+ * must share (the API publishes by it, workers consume by it).
+ */
+function descriptionOf(stream: StreamName, partitions: number): string {
+  return `Centinela ${stream} over ${partitions} partitions`;
+}
+
+/** The partition count a stream's description gives, if it gives one. */
+function partitionsOf(description: string | undefined): number | undefined {
+  const found = /over (\d+) partitions/.exec(description ?? '');
+  return found ? Number(found[1]) : undefined;
+}
+
 function configOf(
   names: JetStreamNames,
   stream: StreamName,
   settings: StreamSettings,
+  partitions: number,
 ): Partial<StreamConfig> & { name: string } {
   return {
     name: names.stream(stream),
+    description: descriptionOf(stream, partitions),
     subjects: [names.wildcard(stream)],
     storage: StorageType.File,
     retention: RetentionPolicy.Limits,
@@ -39,17 +56,34 @@ function configOf(
   };
 }
 
-/** Creates the three streams, or updates them to `settings` when they exist. */
+/**
+ * Creates the three streams, or updates them to `settings` when they exist. Refuses
+ * (CONFIG_INVALID) a partition count other than the one the streams were created with:
+ * a worker with another count consumed only some of the API's partitions, or loaded the wrong
+ * accounts' velocity state.
+ */
 export async function ensureStreams(
   jsm: JetStreamManager,
   names: JetStreamNames,
   settings: StreamSettings,
+  partitions: number,
 ): Promise<void> {
   for (const stream of STREAM_NAMES) {
-    const config = configOf(names, stream, settings);
+    const config = configOf(names, stream, settings, partitions);
     const existing = await jsm.streams.info(config.name).catch(() => undefined);
-    if (!existing) await jsm.streams.add(config);
-    else if (
+    if (!existing) {
+      await jsm.streams.add(config);
+      continue;
+    }
+    const created = partitionsOf(existing.config.description);
+    if (created !== undefined && created !== partitions)
+      throw new AppError(
+        'CONFIG_INVALID',
+        `CENTINELA_PARTITIONS is ${partitions}, but the streams of prefix '${names.prefix}' were created for ${created} partitions. Every process of a deployment needs the same count, kept for good: set ${created}.`,
+        { details: { field: 'CENTINELA_PARTITIONS', partitions, expected: created } },
+      );
+    if (
+      created === undefined || // created before the count was recorded
       existing.config.duplicate_window !== config.duplicate_window ||
       existing.config.max_age !== config.max_age
     )

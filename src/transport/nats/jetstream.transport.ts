@@ -232,7 +232,12 @@ export async function createJetStreamTransport(
   });
   try {
     const jsm = await jetstreamManager(nc);
-    await ensureStreams(jsm, names, { ...DEFAULT_STREAM_SETTINGS, ...definedOf(options) });
+    await ensureStreams(
+      jsm,
+      names,
+      { ...DEFAULT_STREAM_SETTINGS, ...definedOf(options) },
+      options.partitions,
+    );
     const ttl = options.leaseTtlMs ?? 5_000;
     const leaseTimeout = { timeout: Math.max(500, Math.floor(ttl / 3)) };
     const kv = await LeaseBucket.open(
