@@ -12,6 +12,7 @@ import type { ApiKeyService } from './auth/api-key.service.js';
 import type { AuditLog } from './audit/audit-log.service.js';
 import { BatchDecider } from './transactions/batch-decider.js';
 import { LocalIngestion } from './transactions/local-ingestion.js';
+import { STREAM_SERVER_ANSWER_MS, within } from './shared/within.js';
 import { assertStoredPartitions } from './transactions/partition-check.js';
 import { StreamIngestion } from './transactions/stream-ingestion.js';
 import { createTransport } from './transport/index.js';
@@ -124,10 +125,13 @@ export async function createService(
   return { app, store, keys, rules, models, transactions, audit, metrics, webhooks, identity, close };
 }
 
-/** Distributed mode: ready only while the stream server answers. */
+/**
+ * Distributed mode: ready only while the stream server answers, within a second (a probe's
+ * usual timeout; a request to a server that is down waited 5 s).
+ */
 function transportProbe(transport: Transport | undefined): Record<string, ReadinessProbe> {
   if (!transport) return {};
-  return { transport: () => transport.stats('dlq') };
+  return { transport: () => within(transport.stats('dlq'), STREAM_SERVER_ANSWER_MS) };
 }
 
 function webhookOptions(config: Config) {

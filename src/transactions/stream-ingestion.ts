@@ -16,6 +16,7 @@ import {
 } from './ingestion.js';
 import { failureLog } from '../shared/failure-log.js';
 import { GroupCommit } from '../shared/group-commit.js';
+import { STREAM_SERVER_ANSWER_MS, within } from '../shared/within.js';
 import { storePending, type NewTransactionRow, type TransactionRow } from './transaction.repository.js';
 import type { TransactionInput } from './transaction.js';
 import { decisionOf, rowOf } from './transaction.view.js';
@@ -134,12 +135,15 @@ export class StreamIngestion implements Ingestion {
     return () => this.listeners.delete(listener);
   }
 
-  /** The workers' lag on `transactions` and the messages in `dlq`, read from the stream server. */
+  /**
+   * The workers' lag on `transactions` and the messages in `dlq`, read from the stream server
+   * (a scrape does not wait for one that is down: the gauges are left out).
+   */
   async backlog(): Promise<Backlog> {
-    const [input, deadLetters] = await Promise.all([
-      this.transport.stats('transactions', WORKER_GROUP),
-      this.transport.stats('dlq'),
-    ]);
+    const [input, deadLetters] = await within(
+      Promise.all([this.transport.stats('transactions', WORKER_GROUP), this.transport.stats('dlq')]),
+      STREAM_SERVER_ANSWER_MS,
+    );
     return { lag: input.lag ?? 0, deadLetters: deadLetters.messages };
   }
 
