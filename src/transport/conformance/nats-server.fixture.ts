@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { sleep } from '../delivery.js';
@@ -69,6 +69,19 @@ export async function restartNats(downMs: number): Promise<void> {
   for (let i = 0; i < 200 && existsSync(`/proc/${pid}`); i++) await sleep(50);
   await sleep(downMs);
   await ensureNatsRunning();
+}
+
+/** Whether this machine has the NATS server binary (to start servers of its own). */
+export const hasNatsBinary = existsSync(NATS_BINARY);
+
+/**
+ * Starts a NATS server of the test's own on `port`, with the extra `args` (without `-js` it
+ * has no JetStream); resolves once it listens, with what stops it.
+ */
+export async function startOwnNats(port: number, args: readonly string[] = []): Promise<() => void> {
+  const child = spawn(NATS_BINARY, ['-a', '127.0.0.1', '-p', String(port), ...args], { stdio: 'ignore' });
+  await waitForPort(port, 15_000);
+  return () => child.kill('SIGKILL');
 }
 
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {

@@ -206,6 +206,18 @@ function connectTo(servers: string[], name: string): Promise<NatsConnection> {
   });
 }
 
+/** Why the streams could not be set up: a server without JetStream is a configuration error. */
+function setUpError(error: unknown, servers: readonly string[]): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof Error && error.name === 'JetStreamNotEnabled')
+    return new AppError(
+      'CONFIG_INVALID',
+      `The NATS server at ${servers.join(', ')} does not have JetStream enabled (start nats-server with -js).`,
+      { cause: error },
+    );
+  return new AppError('STORE_UNAVAILABLE', 'Could not set up the JetStream streams.', { cause: error });
+}
+
 function definedOf<T extends object>(options: T): Partial<T> {
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
@@ -249,8 +261,6 @@ export async function createJetStreamTransport(
     return new JetStreamTransport({ nc, leaseNc, js: jetstream(nc), jsm, kv }, options);
   } catch (error) {
     await Promise.all([nc.close(), leaseNc.close()]);
-    throw error instanceof AppError
-      ? error
-      : new AppError('STORE_UNAVAILABLE', 'Could not set up the JetStream streams.', { cause: error });
+    throw setUpError(error, servers);
   }
 }
