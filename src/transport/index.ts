@@ -1,3 +1,4 @@
+import { AppError } from '../errors.js';
 import { InProcessTransport } from './in-process/in-process.transport.js';
 import { createJetStreamTransport } from './nats/jetstream.transport.js';
 import type { Transport, TransportLogger } from './transport.js';
@@ -30,6 +31,25 @@ export interface TransportConfig {
  */
 export async function createTransport(config: TransportConfig): Promise<Transport> {
   const { natsUrl, partitions, prefix, logger } = config;
-  if (natsUrl) return createJetStreamTransport({ servers: natsUrl, partitions, prefix, logger });
+  if (natsUrl) return createJetStreamTransport({ servers: natsServers(natsUrl), partitions, prefix, logger });
   return new InProcessTransport({ partitions, logger });
+}
+
+/**
+ * The servers of a NATS URL (several separated by commas). Another scheme than `nats://` or
+ * `tls://` is CONFIG_INVALID: the client took `http://…` as `nats://…`.
+ */
+export function natsServers(natsUrl: string): string[] {
+  const servers = natsUrl
+    .split(',')
+    .map((server) => server.trim())
+    .filter((server) => server !== '');
+  const wrong = servers.find((s) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s) && !/^(nats|tls):\/\//i.test(s));
+  if (wrong !== undefined || servers.length === 0)
+    throw new AppError(
+      'CONFIG_INVALID',
+      `CENTINELA_NATS_URL must hold nats:// or tls:// URLs (several separated by commas); '${wrong ?? natsUrl}' is not one.`,
+      { details: { field: 'CENTINELA_NATS_URL', value: wrong ?? natsUrl } },
+    );
+  return servers;
 }
