@@ -53,11 +53,15 @@ async function createIngestion(
   metrics: Metrics,
 ) {
   if (config.natsUrl) {
-    await assertStoredPartitions(store.db, config.partitions);
     const transport = await createTransport({
       natsUrl: config.natsUrl,
       partitions: config.partitions,
       prefix: config.natsPrefix,
+    });
+    // after the streams' check, which names the deployment's count more surely
+    await assertStoredPartitions(store.db, config.partitions).catch(async (error: unknown) => {
+      await transport.close();
+      throw error;
     });
     const ingestion = new StreamIngestion(store.db, transport, {
       decisionTimeoutMs: config.decisionTimeoutMs,

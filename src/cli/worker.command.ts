@@ -3,7 +3,7 @@ import { AppError } from '../errors.js';
 import { deciderOptions, openServices, refuseUnusableRules, watchActiveVersions } from '../services.js';
 import { BatchDecider } from '../transactions/batch-decider.js';
 import { TransactionWorker } from '../transactions/transaction.worker.js';
-import { createTransport } from '../transport/index.js';
+import { createTransport, natsServers } from '../transport/index.js';
 import { configFrom, type StoreFlags } from './common.js';
 import { assertStoredPartitions } from '../transactions/partition-check.js';
 import { stopOnSignals } from './signals.js';
@@ -25,12 +25,16 @@ export function workerCommand(program: Command): void {
         );
       const services = await openServices(config);
       await refuseUnusableRules(services.store, services.rules);
-      await assertStoredPartitions(services.store.db, config.partitions);
       watchActiveVersions(services, config.rulesRefreshMs);
       const transport = await createTransport({
         natsUrl,
         partitions: config.partitions,
         prefix: config.natsPrefix,
+      });
+      // after the streams' check, which names the deployment's count more surely
+      await assertStoredPartitions(services.store.db, config.partitions).catch(async (error: unknown) => {
+        await transport.close();
+        throw error;
       });
       const worker = new TransactionWorker({
         transport,
@@ -41,7 +45,8 @@ export function workerCommand(program: Command): void {
         log: (message, error) => process.stdout.write(`worker ${process.pid}: ${message}${causeOf(error)}\n`),
       });
       await worker.start();
-      process.stdout.write(`worker ${process.pid}: consuming ${natsUrl}, store ${services.store.location}\n`);
+      const servers = natsServers(natsUrl).servers.join(', ');
+      process.stdout.write(`worker ${process.pid}: consuming ${servers}, store ${services.store.location}\n`);
       stopOnSignals(async () => {
         await worker.stop();
         services.rules.stop();

@@ -36,6 +36,21 @@ describe('assertStoredPartitions', () => {
     await expect(assertStoredPartitions(store.db, 16)).resolves.toBeUndefined();
   });
 
+  it('ignores rows stored before partitions existed, and names no count that few rows cannot tell', async () => {
+    await storeSpreadOver(16, ['one']);
+    await store.db.updateTable('transactions').set({ partition: -1 }).execute();
+    await expect(assertStoredPartitions(store.db, 8)).resolves.toBeUndefined();
+    await store.db
+      .updateTable('transactions')
+      .set({ partition: partitionOf('one', 16) })
+      .execute();
+    await expect(assertStoredPartitions(store.db, 64)).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining('another number of partitions'),
+      details: { expected: null },
+    });
+  });
+
   it('refuses another count, naming the stored one', async () => {
     await storeSpreadOver(16, accounts);
     await expect(assertStoredPartitions(store.db, 32)).rejects.toMatchObject({

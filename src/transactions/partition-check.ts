@@ -11,7 +11,7 @@ const MAX_PARTITIONS = 1024;
 
 /**
  * Refuses a partition count other than the one the newest stored transactions were spread
- * over (CONFIG_INVALID, naming it when it can be told). A worker loads the velocity state of
+ * over (CONFIG_INVALID, naming it when only one fits them). A worker loads the velocity state of
  * its partitions' accounts by their stored partition: after a change, an account whose
  * partition moved started from nothing (no earlier transactions in its windows).
  */
@@ -25,8 +25,8 @@ export async function assertStoredPartitions(db: Kysely<Database>, partitions: n
     .execute();
   const fits = (count: number) => rows.every((r) => partitionOf(r.account_id, count) === Number(r.partition));
   if (fits(partitions)) return;
-  const counts = Array.from({ length: MAX_PARTITIONS }, (_, i) => i + 1);
-  const stored = counts.find(fits);
+  const counts = Array.from({ length: MAX_PARTITIONS }, (_, i) => i + 1).filter(fits);
+  const stored = counts.length === 1 ? counts[0] : undefined; // few rows may fit several
   const count = stored === undefined ? 'another number of' : String(stored);
   const message =
     `CENTINELA_PARTITIONS is ${partitions}, but the stored transactions were spread over ${count} partitions. ` +

@@ -26,6 +26,17 @@ interface Waiter {
   readonly resolve: (result: DecisionResult) => void;
 }
 
+/** A request waiting for its decision. */
+interface Waiting {
+  readonly result: Promise<DecisionResult>;
+  /** Whether the decision has come. */
+  decided(): boolean;
+  /** Starts the decision timeout. */
+  startClock(): void;
+  /** Stops waiting. */
+  cancel(): void;
+}
+
 /**
  * Distributed mode, API side: transactions are published (durably) to the `transactions`
  * stream, partitioned by account; workers decide them. A synchronous request waits for its
@@ -81,6 +92,8 @@ export class StreamIngestion implements Ingestion {
         waiting.cancel();
         return { result: prior, replayed: true };
       }
+      if (waiting.decided()) return { result: await waiting.result, replayed: true }; // during the lookup
+      waiting.startClock(); // the decision timeout counts from here, not the lookup's time
       published = await this.publish(tx); // a copy sent meanwhile: JetStream's msgId deduplication
     } catch (error) {
       waiting.cancel();
@@ -185,30 +198,40 @@ export class StreamIngestion implements Ingestion {
     return this.transport.publish('transactions', message, { key: tx.account_id, msgId: tx.transaction_id });
   }
 
-  /** The decision of `id` once a worker has made it; DECISION_TIMEOUT after the configured wait. */
-  private waitFor(id: string): { result: Promise<DecisionResult>; cancel: () => void } {
+  /**
+   * The decision of `id` once a worker has made it; DECISION_TIMEOUT once the configured wait
+   * has passed after `startClock`.
+   */
+  private waitFor(id: string): Waiting {
     let waiter: Waiter | undefined;
     let timer: NodeJS.Timeout | undefined;
+    let decided = false;
+    let timeOut: () => void = () => undefined;
     const result = new Promise<DecisionResult>((resolve, reject) => {
-      timer = setTimeout(() => {
+      timeOut = () => {
         this.forget(id, waiter);
         const details = { transaction_id: id, status: 'pending' };
         const message = 'No decision yet; the transaction is accepted and will be decided.';
         reject(new AppError('DECISION_TIMEOUT', message, { details }));
-      }, this.options.decisionTimeoutMs);
+      };
       waiter = {
         resolve: (decision: DecisionResult) => {
+          decided = true;
           clearTimeout(timer);
           resolve(decision);
         },
       };
       this.waiters.set(id, [...(this.waiters.get(id) ?? []), waiter]);
     });
-    const cancel = () => {
-      clearTimeout(timer);
-      this.forget(id, waiter);
+    return {
+      result,
+      decided: () => decided,
+      startClock: () => void (decided || (timer = setTimeout(timeOut, this.options.decisionTimeoutMs))),
+      cancel: () => {
+        clearTimeout(timer);
+        this.forget(id, waiter);
+      },
     };
-    return { result, cancel };
   }
 
   /** Stops `waiter` waiting for `id`'s decision. */

@@ -1,6 +1,7 @@
 import { AppError } from '../errors.js';
 import { InProcessTransport } from './in-process/in-process.transport.js';
 import { createJetStreamTransport } from './nats/jetstream.transport.js';
+import type { NatsCredentials } from './nats/jetstream.transport.js';
 import type { Transport, TransportLogger } from './transport.js';
 
 export type * from './transport.js';
@@ -31,25 +32,55 @@ export interface TransportConfig {
  */
 export async function createTransport(config: TransportConfig): Promise<Transport> {
   const { natsUrl, partitions, prefix, logger } = config;
-  if (natsUrl) return createJetStreamTransport({ servers: natsServers(natsUrl), partitions, prefix, logger });
+  if (natsUrl) return createJetStreamTransport({ ...natsServers(natsUrl), partitions, prefix, logger });
   return new InProcessTransport({ partitions, logger });
 }
 
+/** The servers of `CENTINELA_NATS_URL` and the credentials its URLs hold. */
+export interface NatsServers {
+  /** Without credentials: fit for messages and logs. */
+  readonly servers: string[];
+  readonly credentials: NatsCredentials;
+}
+
 /**
- * The servers of a NATS URL (several separated by commas). Another scheme than `nats://` or
- * `tls://` is CONFIG_INVALID: the client took `http://…` as `nats://…`.
+ * Parses a NATS URL (several separated by commas). The client reads no credentials from a
+ * URL (`nats://user:pass@host` connected without them, and printed the password in its
+ * errors): they are taken out and passed on their own, `user:pass@` or `token@`. Another
+ * scheme than `nats://` or `tls://` is CONFIG_INVALID: the client took `http://…` as `nats://…`.
  */
-export function natsServers(natsUrl: string): string[] {
-  const servers = natsUrl
+export function natsServers(natsUrl: string): NatsServers {
+  const urls = natsUrl
     .split(',')
     .map((server) => server.trim())
     .filter((server) => server !== '');
-  const wrong = servers.find((s) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s) && !/^(nats|tls):\/\//i.test(s));
-  if (wrong !== undefined || servers.length === 0)
+  const wrong = urls.find((s) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s) && !/^(nats|tls):\/\//i.test(s));
+  if (wrong !== undefined || urls.length === 0) {
+    const value = redactNatsUrl(wrong ?? natsUrl);
     throw new AppError(
       'CONFIG_INVALID',
-      `CENTINELA_NATS_URL must hold nats:// or tls:// URLs (several separated by commas); '${wrong ?? natsUrl}' is not one.`,
-      { details: { field: 'CENTINELA_NATS_URL', value: wrong ?? natsUrl } },
+      `CENTINELA_NATS_URL must hold nats:// or tls:// URLs (several separated by commas); '${value}' is not one.`,
+      { details: { field: 'CENTINELA_NATS_URL', value } },
     );
-  return servers;
+  }
+  const userInfo = urls.map((url) => USER_INFO.exec(url)?.[2]).find((info) => info !== undefined);
+  return { servers: urls.map((url) => url.replace(USER_INFO, '$1')), credentials: credentialsOf(userInfo) };
+}
+
+/** The `user:pass@` or `token@` part of a URL, after its scheme if it has one. */
+const USER_INFO = /^((?:[a-z][a-z0-9+.-]*:\/\/)?)([^@/]*)@/i;
+
+function credentialsOf(userInfo: string | undefined): NatsCredentials {
+  if (userInfo === undefined) return {};
+  const colon = userInfo.indexOf(':');
+  if (colon < 0) return { token: decodeURIComponent(userInfo) };
+  return {
+    user: decodeURIComponent(userInfo.slice(0, colon)),
+    pass: decodeURIComponent(userInfo.slice(colon + 1)),
+  };
+}
+
+/** `url` with its credentials hidden. */
+export function redactNatsUrl(url: string): string {
+  return url.replace(USER_INFO, '$1***@');
 }

@@ -83,11 +83,13 @@ export async function ensureStreams(
         { details: { field: 'CENTINELA_PARTITIONS', partitions, expected: created } },
       );
     if (
-      created === undefined || // created before the count was recorded
       existing.config.duplicate_window !== config.duplicate_window ||
       existing.config.max_age !== config.max_age
     )
       await jsm.streams.update(config.name, { ...existing.config, ...config });
+    else if (created === undefined)
+      // created before the count was recorded: record it, changing nothing else (replicas…)
+      await jsm.streams.update(config.name, { ...existing.config, description: config.description });
   }
 }
 

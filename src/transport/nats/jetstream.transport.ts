@@ -35,9 +35,17 @@ import { LeaseBucket } from './lease-bucket.js';
 import { LeaseManager } from './lease-manager.js';
 import { ReplyInbox } from './reply-inbox.js';
 
+/** How the connection authenticates, if it does. */
+export interface NatsCredentials {
+  readonly user?: string;
+  readonly pass?: string;
+  readonly token?: string;
+}
+
 export interface JetStreamTransportOptions extends Partial<StreamSettings>, Partial<PublisherSettings> {
-  /** NATS server URL(s), e.g. `nats://127.0.0.1:4222`. */
+  /** NATS server URL(s), e.g. `nats://127.0.0.1:4222` (credentials go in `credentials`). */
   readonly servers: string | readonly string[];
+  readonly credentials?: NatsCredentials;
   readonly partitions: number;
   /** Names streams `<PREFIX>_TRANSACTIONS`… and subjects `<prefix>.transactions.<p>`. Default `centinela`. */
   readonly prefix?: string;
@@ -192,14 +200,25 @@ export class JetStreamTransport implements Transport {
  * stack-trace machinery among its largest costs. Publishes and ack confirmations are not such
  * requests: they go through the connection's {@link ReplyInbox}.
  */
-function connectTo(servers: string[], name: string): Promise<NatsConnection> {
+function connectTo(
+  servers: string[],
+  name: string,
+  credentials: NatsCredentials = {},
+): Promise<NatsConnection> {
   return connect({
     servers,
+    ...credentials,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
     name,
     noAsyncTraces: true,
   }).catch((error: unknown) => {
+    if (error instanceof Error && error.name === 'AuthorizationError')
+      throw new AppError(
+        'CONFIG_INVALID',
+        `NATS at ${servers.join(', ')} refused the connection's credentials (user:password@ or token@ in CENTINELA_NATS_URL).`,
+        { cause: error },
+      );
     throw new AppError('STORE_UNAVAILABLE', `NATS is not reachable at ${servers.join(', ')}.`, {
       cause: error,
     });
@@ -212,7 +231,7 @@ function setUpError(error: unknown, servers: readonly string[]): AppError {
   if (error instanceof Error && error.name === 'JetStreamNotEnabled')
     return new AppError(
       'CONFIG_INVALID',
-      `The NATS server at ${servers.join(', ')} does not have JetStream enabled (start nats-server with -js).`,
+      `The NATS server at ${servers.join(', ')} does not have JetStream enabled, for the server (start nats-server with -js) or for this account.`,
       { cause: error },
     );
   return new AppError('STORE_UNAVAILABLE', 'Could not set up the JetStream streams.', { cause: error });
@@ -236,12 +255,14 @@ export async function createJetStreamTransport(
   assertPartitions(options.partitions);
   const names = new JetStreamNames(options.prefix);
   const servers = typeof options.servers === 'string' ? [options.servers] : [...options.servers];
-  const nc = await connectTo(servers, 'centinela');
+  const nc = await connectTo(servers, 'centinela', options.credentials);
   // Leases get a connection of their own so that heavy traffic never delays their renewals.
-  const leaseNc = await connectTo(servers, 'centinela-leases').catch(async (error: unknown) => {
-    await nc.close();
-    throw error;
-  });
+  const leaseNc = await connectTo(servers, 'centinela-leases', options.credentials).catch(
+    async (error: unknown) => {
+      await nc.close();
+      throw error;
+    },
+  );
   try {
     const jsm = await jetstreamManager(nc);
     await ensureStreams(
