@@ -89,7 +89,15 @@ export async function createService(
   const { ingestion, transport } = await createIngestion(config, store, rules, models, metrics);
   const transactions = new TransactionService(store.db, ingestion);
   watchActiveVersions({ rules, models }, config.rulesRefreshMs);
-  metrics.addCollector(async () => metrics.observeBacklog(await ingestion.backlog()));
+  metrics.addCollector(() =>
+    ingestion.backlog().then(
+      (backlog) => metrics.observeBacklog(backlog),
+      (error: unknown) => {
+        metrics.forgetBacklog();
+        throw error;
+      },
+    ),
+  );
   transactions.subscribe((results) => metrics.observeDecisions(results));
   const dispatcher = new WebhookDispatcher(store.db, webhookOptions(config), metrics);
   const webhooks = new WebhookService(store.db, () => dispatcher.kick(), {

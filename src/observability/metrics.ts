@@ -141,6 +141,12 @@ export class Metrics {
     if (backlog.deadLetters !== undefined) this.deadLetters.set({ queue: 'dlq' }, backlog.deadLetters);
   }
 
+  /** Leaves the backlog gauges out while they cannot be read: a last value shown would hide a growing lag. */
+  forgetBacklog(): void {
+    this.consumerLag.reset();
+    this.deadLetters.reset();
+  }
+
   /** Runs `collect` before every scrape and `refresh()`, e.g. to read a queue's depth. */
   addCollector(collect: () => Promise<void>): void {
     this.collectors.push(collect);

@@ -150,7 +150,7 @@ export class StreamIngestion implements Ingestion {
 
   /**
    * The workers' lag on `transactions` and the messages in `dlq`, read from the stream server
-   * (a scrape does not wait for one that is down: the gauges are left out).
+   * (a scrape does not wait for one that is down: the lag gauges are then left out).
    */
   async backlog(): Promise<Backlog> {
     const [input, deadLetters] = await within(
