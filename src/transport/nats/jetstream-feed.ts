@@ -240,7 +240,12 @@ export class JetStreamFeed implements PartitionFeed {
     this.signal();
   }
 
-  /** Notes deliveries lost before `msg`, or `msg` as one of them coming back. */
+  /** Whether the feed has message `seq` already: buffered, or in the batch handed out last. */
+  private holds(seq: number): boolean {
+    return this.buffer.has(seq) || this.handedOut.has(seq);
+  }
+
+  /** Notes deliveries lost before `msg`, or `msg` as one of them coming back (not one the feed holds). */
   private countDelivery(msg: JsMsg): void {
     const { deliverySequence, deliveryCount } = msg.info;
     const missed = deliverySequence - this.lastDelivery - 1;
@@ -248,7 +253,7 @@ export class JetStreamFeed implements PartitionFeed {
     if (missed > 0) {
       const deadline = Date.now() + this.context.options.ackWaitMs + 1_000;
       this.lost = { count: (this.lost?.count ?? 0) + missed, deadline };
-    } else if (this.lost && deliveryCount > 1 && !this.buffer.has(msg.seq)) {
+    } else if (this.lost && deliveryCount > 1 && !this.holds(msg.seq)) {
       this.lost.count--;
     }
   }
