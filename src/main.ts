@@ -13,9 +13,8 @@ import type { AuditLog } from './audit/audit-log.service.js';
 import { BatchDecider } from './transactions/batch-decider.js';
 import { LocalIngestion } from './transactions/local-ingestion.js';
 import { STREAM_SERVER_ANSWER_MS, within } from './shared/within.js';
-import { assertStoredPartitions } from './transactions/partition-check.js';
+import { openCheckedTransport } from './transactions/partition-check.js';
 import { StreamIngestion } from './transactions/stream-ingestion.js';
-import { createTransport } from './transport/index.js';
 import type { Transport } from './transport/transport.js';
 import { TransactionService } from './transactions/transaction.service.js';
 import { publishDecisionWebhooks } from './webhooks/decision-webhooks.js';
@@ -53,15 +52,10 @@ async function createIngestion(
   metrics: Metrics,
 ) {
   if (config.natsUrl) {
-    const transport = await createTransport({
+    const transport = await openCheckedTransport(store.db, {
       natsUrl: config.natsUrl,
       partitions: config.partitions,
       prefix: config.natsPrefix,
-    });
-    // after the streams' check, which names the deployment's count more surely
-    await assertStoredPartitions(store.db, config.partitions).catch(async (error: unknown) => {
-      await transport.close();
-      throw error;
     });
     const ingestion = new StreamIngestion(store.db, transport, {
       decisionTimeoutMs: config.decisionTimeoutMs,
@@ -89,15 +83,7 @@ export async function createService(
   const { ingestion, transport } = await createIngestion(config, store, rules, models, metrics);
   const transactions = new TransactionService(store.db, ingestion);
   watchActiveVersions({ rules, models }, config.rulesRefreshMs);
-  metrics.addCollector(() =>
-    ingestion.backlog().then(
-      (backlog) => metrics.observeBacklog(backlog),
-      (error: unknown) => {
-        metrics.forgetBacklog();
-        throw error;
-      },
-    ),
-  );
+  metrics.addBacklogCollector(() => ingestion.backlog());
   transactions.subscribe((results) => metrics.observeDecisions(results));
   const dispatcher = new WebhookDispatcher(store.db, webhookOptions(config), metrics);
   const webhooks = new WebhookService(store.db, () => dispatcher.kick(), {

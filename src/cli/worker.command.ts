@@ -3,9 +3,9 @@ import { AppError } from '../errors.js';
 import { deciderOptions, openServices, refuseUnusableRules, watchActiveVersions } from '../services.js';
 import { BatchDecider } from '../transactions/batch-decider.js';
 import { TransactionWorker } from '../transactions/transaction.worker.js';
-import { createTransport, natsServers } from '../transport/index.js';
+import { natsServers } from '../transport/index.js';
 import { configFrom, type StoreFlags } from './common.js';
-import { assertStoredPartitions } from '../transactions/partition-check.js';
+import { openCheckedTransport } from '../transactions/partition-check.js';
 import { stopOnSignals } from './signals.js';
 
 /** `centinela worker`: decides the transactions of the partitions it owns, from NATS JetStream. */
@@ -26,15 +26,10 @@ export function workerCommand(program: Command): void {
       const services = await openServices(config);
       await refuseUnusableRules(services.store, services.rules);
       watchActiveVersions(services, config.rulesRefreshMs);
-      const transport = await createTransport({
+      const transport = await openCheckedTransport(services.store.db, {
         natsUrl,
         partitions: config.partitions,
         prefix: config.natsPrefix,
-      });
-      // after the streams' check, which names the deployment's count more surely
-      await assertStoredPartitions(services.store.db, config.partitions).catch(async (error: unknown) => {
-        await transport.close();
-        throw error;
       });
       const worker = new TransactionWorker({
         transport,

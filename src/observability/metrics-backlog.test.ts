@@ -8,14 +8,11 @@ describe('Metrics backlog gauges', () => {
   it('are left out while the backlog cannot be read, not kept at their last value', async () => {
     const metrics = new Metrics();
     let reachable = true;
-    metrics.addCollector(() => {
-      if (!reachable) {
-        metrics.forgetBacklog();
-        return Promise.reject(new Error('no answer within 1000 ms'));
-      }
-      metrics.observeBacklog({ lag: 7, deadLetters: 2 });
-      return Promise.resolve();
-    });
+    metrics.addBacklogCollector(() =>
+      reachable
+        ? Promise.resolve({ lag: 7, deadLetters: 2 })
+        : Promise.reject(new Error('no answer within 1000 ms')),
+    );
     const before = (await metrics.scrape()).body;
     expect(valueLines(before, 'centinela_consumer_lag')).toEqual([
       'centinela_consumer_lag{consumer="workers"} 7',

@@ -136,15 +136,26 @@ export class Metrics {
   }
 
   /** Sets the consumer lag and dead-letter gauges from an ingestion's backlog. */
-  observeBacklog(backlog: Backlog): void {
+  private observeBacklog(backlog: Backlog): void {
     this.consumerLag.set({ consumer: 'workers' }, backlog.lag);
     if (backlog.deadLetters !== undefined) this.deadLetters.set({ queue: 'dlq' }, backlog.deadLetters);
   }
 
-  /** Leaves the backlog gauges out while they cannot be read: a last value shown would hide a growing lag. */
-  forgetBacklog(): void {
-    this.consumerLag.reset();
-    this.deadLetters.reset();
+  /**
+   * Reads the backlog before every scrape; while it cannot be read the gauges are left out: a
+   * last value shown would hide a growing lag.
+   */
+  addBacklogCollector(read: () => Promise<Backlog>): void {
+    this.addCollector(() =>
+      read().then(
+        (backlog) => this.observeBacklog(backlog),
+        (error: unknown) => {
+          this.consumerLag.reset();
+          this.deadLetters.reset();
+          throw error;
+        },
+      ),
+    );
   }
 
   /** Runs `collect` before every scrape and `refresh()`, e.g. to read a queue's depth. */

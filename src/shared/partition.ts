@@ -1,3 +1,5 @@
+import { AppError } from '../errors.js';
+
 /** Number of partitions accounts are spread over, unless configured otherwise. */
 export const DEFAULT_PARTITIONS = 16;
 
@@ -12,4 +14,22 @@ export function partitionOf(key: string, partitions: number): number {
     hash = Math.imul(hash, 0x01000193);
   }
   return (hash >>> 0) % partitions;
+}
+
+/**
+ * CONFIG_INVALID for a partition count other than the deployment's: `found` says where the
+ * other count was found; `expected` is that count, when it can be told.
+ */
+export function partitionCountError(
+  partitions: number,
+  found: string,
+  expected: number | undefined,
+): AppError {
+  const count = expected === undefined ? 'another number of' : String(expected);
+  const set = expected === undefined ? '' : `: set ${expected}`;
+  return new AppError(
+    'CONFIG_INVALID',
+    `CENTINELA_PARTITIONS is ${partitions}, but ${found} ${count} partitions. Every process of a deployment needs the same count, kept for good${set}.`,
+    { details: { field: 'CENTINELA_PARTITIONS', partitions, expected: expected ?? null } },
+  );
 }

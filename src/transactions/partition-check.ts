@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
-import { AppError } from '../errors.js';
-import { partitionOf } from '../shared/partition.js';
+import { partitionCountError, partitionOf } from '../shared/partition.js';
 import type { Database } from '../store/database.js';
+import { createTransport, type Transport, type TransportConfig } from '../transport/index.js';
 
 /** The newest stored transactions a start checks. */
 const SAMPLE = 200;
@@ -27,11 +27,23 @@ export async function assertStoredPartitions(db: Kysely<Database>, partitions: n
   if (fits(partitions)) return;
   const counts = Array.from({ length: MAX_PARTITIONS }, (_, i) => i + 1).filter(fits);
   const stored = counts.length === 1 ? counts[0] : undefined; // few rows may fit several
-  const count = stored === undefined ? 'another number of' : String(stored);
-  const message =
-    `CENTINELA_PARTITIONS is ${partitions}, but the stored transactions were spread over ${count} partitions. ` +
-    `Every process of a deployment needs the same count, kept for good${stored === undefined ? '' : `: set ${stored}`}.`;
-  throw new AppError('CONFIG_INVALID', message, {
-    details: { field: 'CENTINELA_PARTITIONS', partitions, expected: stored ?? null },
-  });
+  throw partitionCountError(partitions, 'the stored transactions were spread over', stored);
+}
+
+/**
+ * The distributed mode's transport, once the streams (on opening) and the stored transactions
+ * agree with `config.partitions`; the streams' check comes first, as it names the count surely.
+ */
+export async function openCheckedTransport(
+  db: Kysely<Database>,
+  config: TransportConfig,
+): Promise<Transport> {
+  const transport = await createTransport(config);
+  try {
+    await assertStoredPartitions(db, config.partitions);
+    return transport;
+  } catch (error) {
+    await transport.close();
+    throw error;
+  }
 }

@@ -81,6 +81,6 @@ function credentialsOf(userInfo: string | undefined): NatsCredentials {
 }
 
 /** `url` with its credentials hidden. */
-export function redactNatsUrl(url: string): string {
+function redactNatsUrl(url: string): string {
   return url.replace(USER_INFO, '$1***@');
 }

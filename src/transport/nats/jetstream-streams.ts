@@ -6,7 +6,7 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
-import { AppError } from '../../errors.js';
+import { partitionCountError } from '../../shared/partition.js';
 import { STREAM_NAMES, type StreamName } from '../transport.js';
 import type { JetStreamNames } from './jetstream-names.js';
 
@@ -77,10 +77,10 @@ export async function ensureStreams(
     }
     const created = partitionsOf(existing.config.description);
     if (created !== undefined && created !== partitions)
-      throw new AppError(
-        'CONFIG_INVALID',
-        `CENTINELA_PARTITIONS is ${partitions}, but the streams of prefix '${names.prefix}' were created for ${created} partitions. Every process of a deployment needs the same count, kept for good: set ${created}.`,
-        { details: { field: 'CENTINELA_PARTITIONS', partitions, expected: created } },
+      throw partitionCountError(
+        partitions,
+        `the streams of prefix '${names.prefix}' were created for`,
+        created,
       );
     if (
       existing.config.duplicate_window !== config.duplicate_window ||
